@@ -1,0 +1,59 @@
+# make            build/ngx_mm_module.so and build/mm-worker
+# make asan       the same module with AddressSanitizer and UBSan, build/asan/
+# make unit       C unit tests (TAP) under build/tests/
+# make test       every test: scripts/test.sh
+
+BUILD      ?= build
+CC         ?= cc
+WARN       := -Wall -Wextra -Werror
+HARDEN     := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+
+MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
+SHARED_SRCS := $(wildcard shared/*.c)
+WORKER_SRCS := $(wildcard worker/*.c)
+WORKER_LIBS := -lhiredis
+
+.PHONY: all asan unit test clean
+
+all: $(BUILD)/ngx_mm_module.so $(BUILD)/mm-worker
+
+# nginx builds the module from its own configured tree
+$(BUILD)/ngx/objs/Makefile: config scripts/configure-module.sh
+	scripts/configure-module.sh $(BUILD)/ngx "$(HARDEN) $(WARN)" \
+	    "-Wl,-z,relro -Wl,-z,now -fPIC"
+
+$(BUILD)/ngx_mm_module.so: $(BUILD)/ngx/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(BUILD)/ngx -f objs/Makefile modules
+	cp $(BUILD)/ngx/objs/ngx_mm_module.so $@
+
+asan: $(BUILD)/asan/ngx_mm_module.so
+
+$(BUILD)/asan/ngx/objs/Makefile: config scripts/configure-module.sh
+	scripts/configure-module.sh $(BUILD)/asan/ngx \
+	    "-g -O1 -fPIC $(SANITIZE) $(WARN)" "-fPIC $(SANITIZE)"
+
+$(BUILD)/asan/ngx_mm_module.so: $(BUILD)/asan/ngx/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(BUILD)/asan/ngx -f objs/Makefile modules
+	cp $(BUILD)/asan/ngx/objs/ngx_mm_module.so $@
+
+$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(wildcard worker/*.h shared/*.h)
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker \
+	    $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_LIBS) -o $@
+
+UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct
+
+unit: $(UNIT_TESTS)
+
+$(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c99 -g -O1 $(SANITIZE) $(WARN) -Ishared $< $(SHARED_SRCS) \
+	    -ljansson -o $@
+
+test:
+	scripts/test.sh
+
+clean:
+	rm -rf $(BUILD)
