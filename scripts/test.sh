@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# test.sh: every test, on a fresh Debian bookworm machine or a developer's.
+#   1. C unit tests of shared/ (TAP; built with ASan and UBSan)
+#   2. the module's t/ suites against real nginx and Redis
+#   3. the same suites with the module built with ASan and UBSan
+#   4. the webhook suites with nginx under valgrind memcheck
+# Each suite starts its own Redis and nginx on free loopback ports.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/deps.sh test
+make -s -j"$(nproc)" all unit asan
+
+export PERL5LIB=$root/t/lib${PERL5LIB:+:$PERL5LIB}
+jobs=${TEST_JOBS:-2}
+
+echo "== unit tests (shared/)"
+prove --exec '' build/tests/test_*
+
+echo "== module suites (t/)"
+TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" t/
+
+echo "== module suites, module built with AddressSanitizer and UBSan"
+# nginx itself is not instrumented: the ASan runtime is preloaded into it.
+# Leak checking is valgrind's job below (nginx keeps some memory until exit).
+TEST_NGINX_LOAD_MODULES=$root/build/asan/ngx_mm_module.so \
+TEST_NGINX_LD_PRELOAD=$(gcc -print-file-name=libasan.so) \
+TEST_NGINX_ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  prove -j"$jobs" t/
+
+echo "== webhook suites, nginx under valgrind memcheck"
+TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so TEST_NGINX_USE_VALGRIND=1 \
+  prove -j"$jobs" t/010-webhook.t t/020-redis-failures.t t/030-health-metrics.t

@@ -1,0 +1,150 @@
+# /healthz tells whether Redis answers; /metrics counts for every worker process.
+use lib 't/lib';
+use MM::TestNginx;
+use IO::Socket::INET;
+
+$ENV{TEST_NGINX_REUSEPORT_PORT} = do {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0);
+    $s->sockport;
+};
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: healthy: 200 with a small JSON document
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like
+^\{"status":"ok","redis":"up","redis_ms":\d+\.\d{3},"pid":\d+\}$
+
+=== TEST 2: HEAD answers like GET, without a body; POST is refused
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /healthz { mm_health; }
+--- request eval
+["HEAD /healthz", "POST /healthz\nx"]
+--- error_code eval
+[200, 405]
+--- response_body eval
+["", "only GET and HEAD are allowed\n"]
+--- response_headers eval
+["", "Allow: GET, HEAD"]
+
+=== TEST 3: Redis down: 503 with the reason and Retry-After
+--- init
+redis_stop();
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 503
+--- response_headers
+Retry-After: 5
+--- response_body_like
+^\{"status":"unavailable","redis":"connect failed: Connection refused","pid":\d+\}$
+--- check
+redis_start();
+
+=== TEST 4: Redis hung: the PING times out, 503
+--- init
+redis_cli('CLIENT', 'PAUSE', '1000', 'ALL');
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    mm_redis_timeout 200ms;
+    mm_redis_connect_timeout 200ms;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 503
+--- response_body_like
+"status":"unavailable"
+--- check
+select(undef, undef, undef, 1.0);
+
+=== TEST 5: metrics: Prometheus text, counting what the webhook answered
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
+    location = /metrics { mm_metrics; }
+--- more_headers
+X-Telegram-Bot-Api-Secret-Token: s
+--- request eval
+["POST /tg/webhook\n{\"update_id\":1}", "POST /tg/webhook\n{\"update_id\":2}",
+ "POST /tg/webhook\n{}", "GET /tg/webhook", "GET /metrics"]
+--- error_code eval
+[200, 200, 400, 405, 200]
+--- check
+my $m = $main::responses[-1]{body};
+is($main::responses[-1]{headers}{'content-type'}, 'text/plain; version=0.0.4; charset=utf-8', 'content type');
+like($m, qr/^# TYPE mm_webhook_responses_total counter$/m, 'typed');
+like($m, qr/^mm_webhook_responses_total\{code="200"\} 2$/m, 'two 200');
+like($m, qr/^mm_webhook_responses_total\{code="400"\} 1$/m, 'one 400');
+like($m, qr/^mm_webhook_responses_total\{code="405"\} 1$/m, 'one 405');
+like($m, qr/^mm_webhook_update_bytes_total 32$/m, 'bytes stored');
+like($m, qr/^mm_redis_commands_total\{result="ok"\} 2$/m, 'two XADDs');
+like($m, qr/^mm_redis_connected 1$/m, 'one connected worker');
+like($m, qr/^mm_redis_pending_commands 0$/m, 'nothing pending');
+like($m, qr/^mm_webhook_ack_seconds_count 2$/m, 'histogram count');
+like($m, qr/^mm_webhook_ack_seconds_bucket\{le="\+Inf"\} 2$/m, 'histogram +Inf');
+my @b = $m =~ /^mm_webhook_ack_seconds_bucket\{le="[^"]+"\} (\d+)$/mg;
+is(scalar @b, 14, 'fourteen buckets');
+is_deeply([sort { $a <=> $b } @b], \@b, 'cumulative');
+like($m, qr/^mm_webhook_ack_seconds_sum \d+\.\d{6}$/m, 'histogram sum');
+# every sample line is "name{labels} value" or "name value", every family typed
+for my $line (grep { !/^#/ } split /\n/, $m) {
+    like($line, qr/^[a-z_]+(\{[a-z]+="[^"]*"\})? \d+(\.\d+)?$/, "sample: $line");
+}
+
+=== TEST 6: metrics are summed over worker processes
+--- workers: 2
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    log_format pids $pid;
+    server {
+        # reuseport: the kernel spreads connections over both workers
+        listen 127.0.0.1:$TEST_NGINX_REUSEPORT_PORT reuseport;
+        access_log logs/pids.log pids;
+        location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
+    }
+--- config
+    location = /metrics { mm_metrics; }
+--- request
+GET /metrics
+--- check
+my $n = 0;
+for my $round (1 .. 20) {
+    my @socks = map {
+        IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                              PeerPort => $ENV{TEST_NGINX_REUSEPORT_PORT})
+            or die "connect: $!"
+    } 1 .. 8;
+    for my $s (@socks) {
+        $n++;
+        my $body = "{\"update_id\":$n}";
+        print $s "POST /tg/webhook HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+               . "X-Telegram-Bot-Api-Secret-Token: s\r\nContent-Length: "
+               . length($body) . "\r\n\r\n$body";
+    }
+    for my $s (@socks) { local $/; my $resp = <$s>; }
+}
+my $m = http_request(method => 'GET', uri => '/metrics')->{body};
+like($m, qr/^mm_webhook_responses_total\{code="200"\} $n$/m, "all $n counted");
+like($m, qr/^mm_redis_connected 2$/m, 'both workers connected');
+is(redis_cli('XLEN', 'mm:updates'), $n, 'all stored');
+open my $log, '<', servroot() . '/logs/pids.log' or die "pids.log: $!";
+my %pids = map { chomp; ($_ => 1) } <$log>;
+is(scalar keys %pids, 2, 'both workers served updates');
+--- error_code: 200
