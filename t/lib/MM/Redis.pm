@@ -82,7 +82,7 @@ sub cli {
         or die "redis-cli: $!";
     my @lines = <$fh>;
     close $fh;
-    chomp @lines;
+    s/\r?\n\z// for @lines;
     return wantarray ? @lines : join("\n", @lines);
 }
 

@@ -8,7 +8,7 @@ package MM::TestNginx;
 # Sections: main_config http_config config workers init request
 # raw_request more_headers timeout error_code response_body
 # response_body_like response_headers error_log no_error_log
-# grep_error_log grep_error_log_out wait check must_die no_flush
+# grep_error_log grep_error_log_out wait check must_die no_flush log_level
 # (eval works on each; request, raw_request, more_headers and the
 # response sections take arrayrefs for several requests).
 #
@@ -31,7 +31,7 @@ use Time::HiRes ();
 use MM::Redis;
 
 our @EXPORT = qw(run_tests no_redis redis_cli redis_stop redis_start
-                 redis_port http_request nginx_port servroot);
+                 redis_port http_request nginx_port servroot metrics_like);
 
 # the test file gets these and Test::More's functions, as with Test::Nginx
 sub import {
@@ -154,7 +154,7 @@ sub write_config {
     my $master = $workers || ($ENV{TEST_NGINX_MASTER_PROCESS} || '') eq 'on';
     $master = 0 if $Valgrind;
     $workers ||= 1;
-    my $level = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
+    my $level = $block->log_level || $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 
     my $modules = $ENV{TEST_NGINX_LOAD_MODULES};
     $modules = "$Root/build/ngx_mm_module.so"
@@ -395,6 +395,20 @@ sub http_request {
 
 # --- checks
 
+# like() on /metrics, polled for up to 3 s: nginx counts a request in its
+# log phase, which may run just after the client has its response
+sub metrics_like {
+    my ($re, $name, $uri) = @_;
+    my $m = '';
+    my $deadline = Time::HiRes::time() + 3 * $Slow;
+    do {
+        $m = http_request(uri => $uri || '/metrics')->{body};
+        return Test::More::pass($name) if $m =~ $re;
+        Time::HiRes::sleep(0.05);
+    } while (Time::HiRes::time() < $deadline);
+    return Test::More::like($m, $re, $name);
+}
+
 sub check_responses {
     my ($block, $responses) = @_;
     my $name = $block->name;
@@ -413,7 +427,7 @@ sub check_responses {
         }
         if (defined(my $want = $block->response_body_like)) {
             my $re = list($want, $n)->[$i];
-            $re = qr/$re/s unless ref $re;
+            unless (ref $re) { chomp $re; $re = qr/$re/s }
             Test::More::like($r->{body}, $re, "$tag - body like");
         }
         if (defined(my $want = $block->response_headers)) {
