@@ -207,29 +207,36 @@ ngx_mm_webhook_body(ngx_http_request_t *r, size_t *len)
     u_char       *body, *p;
     off_t         size;
     ssize_t       n;
-    ngx_buf_t    *b;
+    ngx_buf_t    *b, *only;
     ngx_chain_t  *cl;
 
     *len = 0;
+    size = 0;
+    only = NULL;
 
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+    if (r->request_body == NULL) {
         return (u_char *) "";
     }
 
-    cl = r->request_body->bufs;
-
-    if (cl->next == NULL && !cl->buf->in_file) {
-        *len = cl->buf->last - cl->buf->pos;
-        return cl->buf->pos;
-    }
-
-    size = 0;
-
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
+        only = (size == 0) ? cl->buf : NULL;
         size += ngx_buf_size(cl->buf);
     }
 
-    body = ngx_pnalloc(r->pool, (size_t) size + 1);
+    if (size == 0) {
+        return (u_char *) "";
+    }
+
+    if (only && !only->in_file) {
+        *len = only->last - only->pos;
+        return only->pos;
+    }
+
+    body = ngx_pnalloc(r->pool, (size_t) size);
     if (body == NULL) {
         return NULL;
     }
@@ -238,6 +245,10 @@ ngx_mm_webhook_body(ngx_http_request_t *r, size_t *len)
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
+
+        if (ngx_buf_size(b) == 0) {
+            continue;
+        }
 
         if (!b->in_file) {
             p = ngx_cpymem(p, b->pos, b->last - b->pos);

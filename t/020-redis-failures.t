@@ -31,6 +31,8 @@ X-Telegram-Bot-Api-Secret-Token: s
 --- grep_error_log eval: qr/mm: redis "[^"]+" failed: [^,]+/
 --- grep_error_log_out eval
 qr/\Amm: redis "127\.0\.0\.1:\d+" failed: connect failed: Connection refused\n\z/
+--- check
+redis_start();
 
 === TEST 2: Redis comes back: the module reconnects by itself and stores again
 --- init

@@ -117,7 +117,11 @@ sub run_block {
         or return Test::More::fail("$name - config: $@");
 
     if (defined $block->must_die) {
-        my $out = `$Binary -t -p $Servroot/ -c $conf -e $Servroot/logs/error.log 2>&1`;
+        my $out = do {
+            local %ENV = %ENV;
+            sanitizer_env();
+            `$Binary -t -p $Servroot/ -c $conf -e $Servroot/logs/error.log 2>&1`;
+        };
         Test::More::isnt($? >> 8, 0, "$name - nginx refuses the configuration");
         check_log_patterns($block, $out);
         return;
@@ -144,8 +148,9 @@ sub run_block {
     }
 
     Time::HiRes::sleep($Sleep * 3 * $Slow);
-    check_log_patterns($block, new_log());
-    check_sanitizers($name);
+    my $log = new_log();
+    check_log_patterns($block, $log);
+    check_sanitizers($name, $log);
 }
 
 sub write_config {
@@ -227,13 +232,7 @@ sub start_nginx {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         POSIX::setsid();
-        if ($ENV{TEST_NGINX_LD_PRELOAD}) {
-            $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD};
-            my $opts = "log_path=$Servroot/logs/asan";
-            $opts .= ":$ENV{TEST_NGINX_ASAN_OPTIONS}" if $ENV{TEST_NGINX_ASAN_OPTIONS};
-            $ENV{ASAN_OPTIONS} = $opts;
-            $ENV{UBSAN_OPTIONS} = "log_path=$Servroot/logs/ubsan:print_stacktrace=1";
-        }
+        sanitizer_env();
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', "$Servroot/logs/stderr.log";
         open STDERR, '>&', \*STDOUT;
@@ -258,6 +257,16 @@ sub start_nginx {
         Time::HiRes::sleep(0.02);
     }
     return 0;
+}
+
+# the ASan runtime preloaded into an uninstrumented nginx, reports to files
+sub sanitizer_env {
+    return unless $ENV{TEST_NGINX_LD_PRELOAD};
+    $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD};
+    my $opts = "log_path=$Servroot/logs/asan";
+    $opts .= ":$ENV{TEST_NGINX_ASAN_OPTIONS}" if $ENV{TEST_NGINX_ASAN_OPTIONS};
+    $ENV{ASAN_OPTIONS} = $opts;
+    $ENV{UBSAN_OPTIONS} = "log_path=$Servroot/logs/ubsan:print_stacktrace=1";
 }
 
 sub stop_nginx {
@@ -487,8 +496,12 @@ sub check_log_patterns {
     }
 }
 
+# ASan writes to its log_path; UBSan and nginx's own alerts to error.log
 sub check_sanitizers {
-    my ($name) = @_;
+    my ($name, $log) = @_;
+    for my $line (grep { /runtime error:|AddressSanitizer|LeakSanitizer/ } split /\n/, $log) {
+        Test::More::fail("$name - sanitizer: $line");
+    }
     my @reports = grep { -s $_ } glob("$Servroot/logs/asan* $Servroot/logs/ubsan*");
     if ($Valgrind && -s "$Servroot/logs/valgrind.log") {
         push @reports, "$Servroot/logs/valgrind.log";
