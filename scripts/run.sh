@@ -30,7 +30,7 @@ pids+=($!)
 for _ in $(seq 50); do redis-cli -p 6380 ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p 6380 ping >/dev/null || { echo "redis did not start: $run/logs/redis.log" >&2; exit 1; }
 
-nginx -p "$run/" -c "$root/conf/local.conf" -e "$run/logs/error.log" &
+nginx -p "$run/" -c "$root/conf/local.conf" -e "$run/logs/error.log" -g 'daemon off;' &
 pids+=($!)
 
 REDIS_PORT=6380 build/mm-worker run &
