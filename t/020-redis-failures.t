@@ -93,6 +93,7 @@ is($r->{status}, 200, 'back: 200');
 [qr/failed: connection lost: Server closed the connection/, qr/recovered after/]
 
 === TEST 4: Redis hung past mm_redis_timeout: 503, reconnect, then 200
+--- no_valgrind
 --- init
 redis_cli('CLIENT', 'PAUSE', '1500', 'WRITE');
 --- http_config

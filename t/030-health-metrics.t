@@ -57,6 +57,7 @@ Retry-After: 5
 redis_start();
 
 === TEST 4: Redis hung: the PING times out, 503
+--- no_valgrind
 --- init
 redis_cli('CLIENT', 'PAUSE', '1000', 'ALL');
 --- http_config
@@ -110,6 +111,7 @@ for my $line (grep { !/^#/ } split /\n/, $m) {
 
 === TEST 6: metrics are summed over worker processes
 --- workers: 2
+--- no_valgrind
 --- http_config
     mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     log_format pids $pid;

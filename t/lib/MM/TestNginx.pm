@@ -9,6 +9,7 @@ package MM::TestNginx;
 # raw_request more_headers timeout error_code response_body
 # response_body_like response_headers error_log no_error_log
 # grep_error_log grep_error_log_out wait check must_die no_flush log_level
+# no_valgrind
 # (eval works on each; request, raw_request, more_headers and the
 # response sections take arrayrefs for several requests).
 #
@@ -76,6 +77,7 @@ sub run_tests {
         run_block($block);
     }
     stop_nginx();
+    check_sanitizers("the last nginx's exit", '');
     $Redis->stop if $Redis && !$ENV{TEST_NGINX_NO_CLEAN};
     Test::More::done_testing();
 }
@@ -105,6 +107,11 @@ sub run_block {
     my ($block) = @_;
     my $name = $block->name;
 
+    if ($Valgrind && defined $block->no_valgrind) {
+        Test::More::diag("$name - skipped under valgrind (timing or worker processes)");
+        return;
+    }
+
     $Redis->cli('FLUSHALL') if $Redis && !defined $block->no_flush;
 
     if (defined(my $init = $block->init)) {
@@ -113,6 +120,7 @@ sub run_block {
     }
 
     stop_nginx();
+    check_sanitizers("$name - the previous nginx's exit", '');
     my $conf = eval { write_config($block) }
         or return Test::More::fail("$name - config: $@");
 
@@ -157,7 +165,8 @@ sub write_config {
     my ($block) = @_;
     my $workers = $block->workers;
     my $master = $workers || ($ENV{TEST_NGINX_MASTER_PROCESS} || '') eq 'on';
-    $master = 0 if $Valgrind;
+    # valgrind follows one process: no master, one worker
+    ($master, $workers) = (0, 1) if $Valgrind;
     $workers ||= 1;
     my $level = $block->log_level || $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 
