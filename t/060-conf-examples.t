@@ -24,12 +24,18 @@ my $module = $ENV{TEST_NGINX_LOAD_MODULES} || "$root/build/ngx_mm_module.so";
 sub slurp { open my $f, '<', $_[0] or die "$_[0]: $!"; local $/; <$f> }
 sub spew { open my $f, '>', $_[0] or die "$_[0]: $!"; print $f $_[1] }
 
+# under scripts/test.sh's sanitizer pass nginx gets the ASan runtime too
+my @env = $ENV{TEST_NGINX_LD_PRELOAD}
+    ? ('env', "LD_PRELOAD=$ENV{TEST_NGINX_LD_PRELOAD}",
+       "ASAN_OPTIONS=log_path=$dir/logs/asan:" . ($ENV{TEST_NGINX_ASAN_OPTIONS} || ''))
+    : ();
+
 sub run_nginx {
     my ($conf, $name, $probe) = @_;
-    my $t = `/usr/sbin/nginx -t -p $dir/ -c $conf -e $dir/logs/error.log 2>&1`;
+    my $t = `@env /usr/sbin/nginx -t -p $dir/ -c $conf -e $dir/logs/error.log 2>&1`;
     is($? >> 8, 0, "$name: nginx -t accepts it") or diag($t);
     my $pid = fork // die;
-    if (!$pid) { { exec '/usr/sbin/nginx', '-p', "$dir/", '-c', $conf, '-e', "$dir/logs/error.log", '-g', 'daemon off;' }; exit 127 }
+    if (!$pid) { { exec @env, '/usr/sbin/nginx', '-p', "$dir/", '-c', $conf, '-e', "$dir/logs/error.log", '-g', 'daemon off;' }; exit 127 }
     for (1 .. 100) { last if IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port); select undef, undef, undef, 0.05 }
     select undef, undef, undef, 0.2;
     $probe->();
@@ -76,4 +82,7 @@ run_nginx("$dir/local.conf", 'local', sub {
 });
 
 $redis->stop;
+my @reports = grep { -s } glob("$dir/logs/asan*");
+is(scalar @reports, 0, 'no sanitizer reports') or diag(`cat @reports`);
+ok(`cat $dir/logs/error.log` !~ /runtime error:|\[alert\]/, 'no UBSan report or alert in error.log');
 done_testing();
