@@ -43,7 +43,11 @@ typedef struct {
                                                     128)];
     } stripe[NGX_MM_STRIPES];
 
-    ngx_atomic_t              gauge[NGX_MAX_PROCESSES][NGX_MM_GAUGE_N];
+    /* a cache line per process: gauges change on every request */
+    union {
+        ngx_atomic_t          g[NGX_MM_GAUGE_N];
+        u_char                cache_line[64];
+    } gauge[NGX_MAX_PROCESSES];
 } ngx_mm_metrics_shm_t;
 
 
@@ -164,7 +168,7 @@ ngx_mm_metrics_init_process(void)
     ngx_uint_t  i;
 
     for (i = 0; i < NGX_MM_GAUGE_N; i++) {
-        ngx_mm_metrics_shm->gauge[ngx_process_slot][i] = 0;
+        ngx_mm_metrics_shm->gauge[ngx_process_slot].g[i] = 0;
     }
 }
 
@@ -184,7 +188,7 @@ void
 ngx_mm_metrics_gauge(ngx_mm_gauge_e gauge, ngx_atomic_int_t delta)
 {
     (void) ngx_atomic_fetch_add(
-                            &ngx_mm_metrics_shm->gauge[ngx_process_slot][gauge],
+                            &ngx_mm_metrics_shm->gauge[ngx_process_slot].g[gauge],
                             delta);
 }
 
@@ -307,7 +311,7 @@ ngx_mm_metrics_handler(ngx_http_request_t *r)
         value = 0;
 
         for (j = 0; j < NGX_MAX_PROCESSES; j++) {
-            value += (ngx_atomic_int_t) ngx_mm_metrics_shm->gauge[j][i];
+            value += (ngx_atomic_int_t) ngx_mm_metrics_shm->gauge[j].g[i];
         }
 
         p = ngx_mm_metrics_row(p, &ngx_mm_gauge_rows[i],
