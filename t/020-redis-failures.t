@@ -5,6 +5,25 @@ use MM::TestNginx;
 
 our $Post = "POST /tg/webhook\n{\"update_id\":20}";
 
+sub post_update {
+    my ($id) = @_;
+    return http_request(method => 'POST', uri => '/tg/webhook',
+                        headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
+                        body => "{\"update_id\":$id}");
+}
+
+# posts until the module answers 200 (it reconnects by itself), up to $tries
+sub post_until_stored {
+    my ($id, $tries) = @_;
+    my $r;
+    for (1 .. $tries || 50) {
+        $r = post_update($id);
+        last if $r->{status} == 200;
+        select(undef, undef, undef, 0.1);
+    }
+    return $r;
+}
+
 run_tests();
 
 __DATA__
@@ -49,14 +68,7 @@ $::Post
 --- error_code: 503
 --- check
 redis_start();
-my $r;
-for (1 .. 50) {
-    $r = http_request(method => 'POST', uri => '/tg/webhook',
-                      headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
-                      body => '{"update_id":21}');
-    last if $r->{status} == 200;
-    select(undef, undef, undef, 0.1);
-}
+my $r = main::post_until_stored(21, 50);
 is($r->{status}, 200, 'stored once Redis is back');
 is(redis_cli('XLEN', 'mm:updates'), 1, 'exactly the acknowledged update');
 --- error_log eval
@@ -75,19 +87,10 @@ $::Post
 --- error_code: 200
 --- check
 redis_stop();
-my $down = http_request(method => 'POST', uri => '/tg/webhook',
-                        headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
-                        body => '{"update_id":22}');
+my $down = main::post_update(22);
 is($down->{status}, 503, 'down: 503');
 redis_start();
-my $r;
-for (1 .. 50) {
-    $r = http_request(method => 'POST', uri => '/tg/webhook',
-                      headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
-                      body => '{"update_id":23}');
-    last if $r->{status} == 200;
-    select(undef, undef, undef, 0.1);
-}
+my $r = main::post_until_stored(23, 50);
 is($r->{status}, 200, 'back: 200');
 --- error_log eval
 [qr/failed: connection lost: Server closed the connection/, qr/recovered after/]
@@ -111,14 +114,7 @@ $::Post
 update store timed out, retry later
 --- check
 select(undef, undef, undef, 1.5);
-my $r;
-for (1 .. 30) {
-    $r = http_request(method => 'POST', uri => '/tg/webhook',
-                      headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
-                      body => '{"update_id":24}');
-    last if $r->{status} == 200;
-    select(undef, undef, undef, 0.1);
-}
+my $r = main::post_until_stored(24, 30);
 is($r->{status}, 200, 'stored after the pause');
 --- error_log
 failed: command timed out: no reply within 300 ms
@@ -139,9 +135,7 @@ X-Telegram-Bot-Api-Secret-Token: s
 --- check
 is(redis_cli('XLEN', 'mm:updates'), 0, 'nothing stored');
 redis_cli('CONFIG', 'SET', 'maxmemory', '0');
-my $r = http_request(method => 'POST', uri => '/tg/webhook',
-                     headers => ['X-Telegram-Bot-Api-Secret-Token: s'],
-                     body => '{"update_id":25}');
+my $r = main::post_update(25);
 is($r->{status}, 200, 'stored with room');
 --- grep_error_log eval: qr/failed: command failed: OOM/
 --- grep_error_log_out

@@ -15,6 +15,20 @@ sub post_later {
     return $s;
 }
 
+# Pauses Redis writes, sends an update, signals nginx while the XADD
+# waits, and returns the raw response once Redis resumes.
+sub ack_across_signal {
+    my ($signal, $id) = @_;
+    redis_cli('CLIENT', 'PAUSE', '800', 'WRITE');
+    my $s = post_later($id);
+    select(undef, undef, undef, 0.2);
+    kill $signal, nginx_pid();
+    local $/;
+    my $resp = <$s>;
+    close $s;
+    return $resp;
+}
+
 sub nginx_pid {
     open my $f, '<', servroot() . '/logs/nginx.pid' or die "pid: $!";
     my $pid = <$f>;
@@ -34,13 +48,7 @@ __DATA__
 --- config
     location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
 --- check
-redis_cli('CLIENT', 'PAUSE', '800', 'WRITE');
-my $s = main::post_later(501);
-select(undef, undef, undef, 0.2);
-kill 'QUIT', main::nginx_pid();
-local $/;
-my $resp = <$s>;
-close $s;
+my $resp = main::ack_across_signal('QUIT', 501);
 like($resp, qr{^HTTP/1\.1 200 }, 'acknowledged after the pause');
 is(redis_cli('XLEN', 'mm:updates'), 1, 'stored');
 --- no_error_log
@@ -56,13 +64,7 @@ open socket
     location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
     location = /metrics { mm_metrics; }
 --- check
-redis_cli('CLIENT', 'PAUSE', '800', 'WRITE');
-my $s = main::post_later(502);
-select(undef, undef, undef, 0.2);
-kill 'HUP', main::nginx_pid();
-local $/;
-my $resp = <$s>;
-close $s;
+my $resp = main::ack_across_signal('HUP', 502);
 like($resp, qr{^HTTP/1\.1 200 }, 'acknowledged by the old worker');
 select(undef, undef, undef, 0.5);
 my $r = http_request(method => 'POST', uri => '/tg/webhook',
