@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh: every test, on a fresh Debian bookworm machine or a developer's.
 #   1. C unit tests of shared/ (TAP; built with ASan and UBSan)
-#   2. the module's t/ suites against real nginx and Redis
-#   3. the same suites with the module built with ASan and UBSan
-#   4. the webhook suites with nginx under valgrind memcheck
+#   2. the worker's tests (worker/tests/)
+#   3. the module's t/ suites against real nginx and Redis
+#   4. the same suites with the module built with ASan and UBSan
+#   5. the webhook suites with nginx under valgrind memcheck
 # Each suite starts its own Redis and nginx on free loopback ports.
 set -euo pipefail
 
@@ -18,6 +19,9 @@ jobs=${TEST_JOBS:-2}
 
 echo "== unit tests (shared/)"
 prove --exec '' build/tests/test_*
+
+echo "== worker (worker/tests/)"
+prove worker/tests/
 
 echo "== module suites (t/)"
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" t/

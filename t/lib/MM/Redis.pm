@@ -7,13 +7,16 @@ package MM::Redis;
 use strict;
 use warnings;
 
+use File::Spec;
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
 sub new {
     my ($class, %args) = @_;
-    my $self = bless { dir => $args{dir}, port => $args{port} || free_port() }, $class;
+    # absolute: redis-server changes into --dir before opening its log
+    my $self = bless { dir => File::Spec->rel2abs($args{dir}),
+                       port => $args{port} || free_port() }, $class;
     return $self;
 }
 
