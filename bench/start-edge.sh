@@ -23,6 +23,7 @@ http {
     keepalive_requests 1000000;
     client_max_body_size 1m;
     client_body_buffer_size 16k;
+    client_header_buffer_size 2k;   # headers and a typical update in one read
 
     mm_redis 127.0.0.1:$REDIS_PORT;
 

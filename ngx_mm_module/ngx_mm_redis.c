@@ -5,8 +5,8 @@
  * One hiredis async context per worker process, its socket wrapped in an
  * ngx_connection_t so nginx's event loop drives it.  Every command of the
  * process goes through it, so concurrent requests pipeline: the commands of
- * one event loop iteration leave in one write, their replies come back in
- * one read.
+ * one event loop iteration leave in one write (from an event posted to the
+ * end of the iteration), their replies come back in one read.
  *
  *   DISCONNECTED --connect--> CONNECTING --AUTH/SELECT/PING ok--> READY
  *        ^                        |                                  |
@@ -39,6 +39,7 @@ typedef struct {
 
     ngx_event_t               connect_timer;
     ngx_event_t               reconnect_timer;
+    ngx_event_t               flush;            /* posted: write the queue */
     ngx_msec_t                backoff;
 
     /* the current outage, logged when it starts and when it ends */
@@ -48,6 +49,7 @@ typedef struct {
     char                      reason[128];
 
     unsigned                  exiting:1;
+    unsigned                  writing:1;
 } ngx_mm_redis_t;
 
 
@@ -72,6 +74,7 @@ static void ngx_mm_redis_del_write(void *privdata);
 static void ngx_mm_redis_cleanup(void *privdata);
 static void ngx_mm_redis_read_handler(ngx_event_t *ev);
 static void ngx_mm_redis_write_handler(ngx_event_t *ev);
+static void ngx_mm_redis_flush(ngx_event_t *ev);
 
 
 #define NGX_MM_REDIS_BACKOFF_MIN  100
@@ -100,6 +103,10 @@ ngx_mm_redis_init_process(ngx_cycle_t *cycle, ngx_mm_main_conf_t *mmcf)
     rd->reconnect_timer.data = rd;
     rd->reconnect_timer.log = cycle->log;
     rd->reconnect_timer.cancelable = 1;
+
+    rd->flush.handler = ngx_mm_redis_flush;
+    rd->flush.data = rd;
+    rd->flush.log = cycle->log;
 
     ngx_mm_redis_connect(rd);
 
@@ -555,12 +562,32 @@ ngx_mm_redis_del_read(void *privdata)
 }
 
 
+/*
+ * hiredis asks for a write event whenever it queues a command.  A connected
+ * socket is almost always writable, so instead of a round through epoll the
+ * queue is written by an event posted to the end of this loop iteration,
+ * after every request of the iteration has queued its command.  Only a full
+ * socket, or one still connecting, waits for epoll.
+ */
+
 static void
 ngx_mm_redis_add_write(void *privdata)
 {
-    ngx_connection_t  *c = privdata;
+    ngx_connection_t   *c = privdata;
+    redisAsyncContext  *ac = c->data;
+
+    if ((ac->c.flags & REDIS_CONNECTED) && !ngx_mm_redis.writing) {
+        if (!ngx_mm_redis.flush.posted) {
+            ngx_post_event(&ngx_mm_redis.flush, &ngx_posted_events);
+        }
+
+        return;
+    }
 
     if (!c->write->active) {
+        ngx_log_debug0(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                       "mm: redis write waits for the socket");
+
         (void) ngx_add_event(c->write, NGX_WRITE_EVENT, 0);
     }
 }
@@ -602,6 +629,10 @@ ngx_mm_redis_cleanup(void *privdata)
         ngx_delete_posted_event(c->write);
     }
 
+    if (ngx_mm_redis.flush.posted) {
+        ngx_delete_posted_event(&ngx_mm_redis.flush);
+    }
+
     ngx_free_connection(c);
 
     /* events still queued for this fd in this loop iteration are stale */
@@ -635,5 +666,22 @@ ngx_mm_redis_write_handler(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 
+    ngx_mm_redis.writing = 1;
     redisAsyncHandleWrite(c->data);
+    ngx_mm_redis.writing = 0;
+}
+
+
+static void
+ngx_mm_redis_flush(ngx_event_t *ev)
+{
+    ngx_mm_redis_t  *rd = ev->data;
+
+    if (rd->ac == NULL) {
+        return;
+    }
+
+    rd->writing = 1;
+    redisAsyncHandleWrite(rd->ac);
+    rd->writing = 0;
 }

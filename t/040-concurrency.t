@@ -10,7 +10,7 @@ use POSIX ();
 # keep-alive connection (stopping early once $during, if given, has run);
 # returns { update_id => status }.
 sub blast {
-    my ($clients, $each, $during) = @_;
+    my ($clients, $each, $during, $pad) = @_;
     my $dir = servroot() . '/blast';
     my $done = "$dir.done";
     mkdir $dir;
@@ -28,7 +28,8 @@ sub blast {
                                                 PeerPort => nginx_port(), Timeout => 5);
                 my $status = 0;
                 if ($sock) {
-                    my $body = "{\"update_id\":$id,\"message\":{\"text\":\"client $c\"}}";
+                    my $body = "{\"update_id\":$id,\"message\":{\"text\":\"client $c"
+                             . ("x" x ($pad || 0)) . "\"}}";
                     print $sock "POST /tg/webhook HTTP/1.1\r\nHost: localhost\r\n"
                               . "X-Telegram-Bot-Api-Secret-Token: s\r\n"
                               . "Content-Length: " . length($body) . "\r\n\r\n$body";
@@ -124,3 +125,30 @@ my @lost = grep { !$stored{$_} } @ok;
 is(scalar @lost, 0, 'every acknowledged update is in the stream')
     or diag("lost: @lost[0 .. ($#lost < 9 ? $#lost : 9)]");
 redis_cli('CONFIG', 'SET', 'save', '');
+
+=== TEST 3: Redis frozen while 64 clients send 900 KB updates: the queue outgrows the socket, then all land
+--- workers: 2
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    mm_redis_timeout 20s;
+--- config
+    client_max_body_size 1m;
+    client_body_buffer_size 1m;
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
+--- log_level: info
+--- timeout: 60
+--- check
+my $st = main::blast(64, 1, sub {
+    redis_signal('STOP');
+    select(undef, undef, undef, 1.5);
+    redis_signal('CONT');
+}, 900 * 1024);
+is(scalar(grep { $st->{$_} == 200 } keys %$st), 64, 'all acknowledged once Redis thaws');
+my @e = redis_cli('XRANGE', 'mm:updates', '-', '+');
+my @bodies = grep { /^\{"update_id"/ } @e;
+is(scalar @bodies, 64, 'all stored');
+my $pad = 'x' x (900 * 1024);
+is(scalar(grep { !/^\{"update_id":\d+,"message":\{"text":"client \d+\Q$pad\E"\}\}\z/ } @bodies),
+   0, 'each whole, byte for byte');
+--- no_error_log
+[error]

@@ -32,7 +32,8 @@ use Time::HiRes ();
 use MM::Redis;
 
 our @EXPORT = qw(run_tests no_redis redis_cli redis_stop redis_start
-                 redis_port http_request nginx_port servroot metrics_like);
+                 redis_port redis_signal http_request nginx_port servroot
+                 metrics_like);
 
 # the test file gets these and Test::More's functions, as with Test::Nginx
 sub import {
@@ -59,6 +60,7 @@ sub redis_port { $Redis->port }
 sub redis_cli { $Redis->cli(@_) }
 sub redis_stop { $Redis->stop }
 sub redis_start { $Redis->start }
+sub redis_signal { kill $_[0], $Redis->{pid} }
 
 sub run_tests {
     remove_tree($Servroot);
