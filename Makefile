@@ -12,8 +12,8 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_SRCS := $(wildcard worker/*.c)
-WORKER_LIBS := -lhiredis
+WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c)
+WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto
 
 .PHONY: all asan unit test clean
 
@@ -38,14 +38,22 @@ $(BUILD)/asan/ngx_mm_module.so: $(BUILD)/asan/ngx/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(BUILD)/asan/ngx -f objs/Makefile modules
 	cp $(BUILD)/asan/ngx/objs/ngx_mm_module.so $@
 
-$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(wildcard worker/*.h shared/*.h)
+$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(wildcard worker/*.h worker/chain/*.h shared/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker \
 	    $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_LIBS) -o $@
 
-UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct
+UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
+              $(BUILD)/tests/test_chain
 
 unit: $(UNIT_TESTS)
+
+CHAIN_SRCS := $(filter-out worker/chain/mm_near_cli.c,$(wildcard worker/chain/*.c))
+
+$(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< \
+	    $(CHAIN_SRCS) -ljansson -lsodium -lcrypto -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -3,7 +3,7 @@
 # of the project needs, and nothing when they are all there already.
 set -euo pipefail
 
-build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev
+build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsodium-dev
        libpcre2-dev libssl-dev zlib1g-dev)
 run=("${build[@]}" redis-server redis-tools curl)
 test=("${run[@]}" perl openssl libtest-base-perl libtest-longstring-perl libtext-diff-perl

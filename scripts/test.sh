@@ -17,7 +17,7 @@ make -s -j"$(nproc)" all unit asan
 export PERL5LIB=$root/t/lib${PERL5LIB:+:$PERL5LIB}
 jobs=${TEST_JOBS:-2}
 
-echo "== unit tests (shared/)"
+echo "== unit tests (shared/, worker/chain/)"
 prove --exec '' build/tests/test_*
 
 echo "== worker (worker/tests/)"

@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "chain/mm_near_cli.h"
 #include "mm_config.h"
 
 typedef struct mm_worker {
@@ -41,6 +42,8 @@ static void mm_usage(FILE *out) {
     fprintf(out,
         "usage: mm-worker [run]      connect to Redis, create the consumer "
         "group, report the backlog\n"
+        "       mm-worker near sign  sign one transaction described as JSON on "
+        "standard input (offline)\n"
         "       mm-worker --help\n\n"
         "environment:\n%s", mm_config_help);
 }
@@ -137,6 +140,8 @@ int main(int argc, char **argv) {
         mm_usage(stdout);
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "near"))
+        return mm_near_cli(argc - 2, argv + 2);
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "run"))) {
         mm_usage(stderr);
         return 2;

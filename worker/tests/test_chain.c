@@ -1,0 +1,115 @@
+/* Pure parts of the chain layer: base58, Borsh numbers, keys, account ids. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "../../shared/tests/tap.h"
+#include "chain/mm_base58.h"
+#include "chain/mm_borsh.h"
+#include "chain/mm_near_key.h"
+
+static void hex(const uint8_t *p, size_t n, char *out) {
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", p[i]);
+    out[2 * n] = '\0';
+}
+
+static void unhex(const char *s, uint8_t *out) {
+    for (size_t i = 0; s[2 * i]; i++)
+        sscanf(s + 2 * i, "%2hhx", &out[i]);
+}
+
+int main(void) {
+    /* the vectors' base58 examples: leading zero bytes are '1's */
+    static const struct { const char *hex, *b58; } b58[] = {
+        { "", "" }, { "00", "1" }, { "000001", "112" },
+        { "0000000000000000000000000000000000000000000000000000000000000000",
+          "11111111111111111111111111111111" },
+        { "ffff", "LUv" },
+        { "18a953c4ca3bfea3ecf93d07c132ccb7ed8017b9716bac76e7267c21da49836e",
+          "2fGYErCeD3qzAAmzCBCUEi1UJwme1SdmnhqCGcQ645Bs" },
+    };
+    uint8_t buf[64], back[64];
+    char text[MM_BASE58_SIZE(64)], h[129];
+
+    if (sodium_init() < 0)
+        return 1;
+
+    for (size_t i = 0; i < sizeof(b58) / sizeof(b58[0]); i++) {
+        size_t n = strlen(b58[i].hex) / 2;
+        unhex(b58[i].hex, buf);
+        mm_base58_encode(buf, n, text);
+        ok(strcmp(text, b58[i].b58) == 0, "encode %s -> \"%s\" (got \"%s\")", b58[i].hex, b58[i].b58, text);
+        ok(mm_base58_decode(b58[i].b58, strlen(b58[i].b58), back, n) == 0
+           && memcmp(back, buf, n) == 0, "decode \"%s\"", b58[i].b58);
+    }
+    ok(mm_base58_decode("0OIl", 4, back, 3) == -1, "characters outside the alphabet are refused");
+    ok(mm_base58_decode("LUv", 3, back, 3) == -1, "a wrong decoded length is refused");
+
+    /* Borsh numbers from the spec: 1 NEAR as u128, 30 Tgas as u64 */
+    {
+        mm_borsh b;
+        unsigned __int128 near1;
+        uint64_t gas;
+
+        mm_borsh_init(&b);
+        ok(mm_borsh_parse_u128("1000000000000000000000000", &near1) == 0, "1 NEAR parses");
+        ok(mm_borsh_parse_u64("30000000000000", &gas) == 0, "30 Tgas parses");
+        mm_borsh_u128(&b, near1);
+        mm_borsh_u64(&b, gas);
+        mm_borsh_bytes(&b, "ab", 2);
+        hex(b.data, b.len, h);
+        ok(mm_borsh_ok(&b) && strcmp(h, "000000a1edccce1bc2d300000000000000e057eb481b0000020000006162") == 0,
+           "little-endian u128, u64 and a length-prefixed string (%s)", h);
+        mm_borsh_free(&b);
+
+        ok(mm_borsh_parse_u128("340282366920938463463374607431768211455", &near1) == 0, "u128 max");
+        ok(mm_borsh_parse_u128("340282366920938463463374607431768211456", &near1) == -1, "u128 max + 1");
+        ok(mm_borsh_parse_u64("18446744073709551616", &gas) == -1, "u64 max + 1");
+        ok(mm_borsh_parse_u64("01", &gas) == -1 && mm_borsh_parse_u64("", &gas) == -1
+           && mm_borsh_parse_u64("-1", &gas) == -1 && mm_borsh_parse_u64("1 ", &gas) == -1,
+           "no leading zeros, signs, blanks or empty strings");
+    }
+
+    /* keys: the master key round-trips; halves that disagree are refused */
+    {
+        static const char master[] =
+            "ed25519:111111111111111111111111111111114zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS";
+        mm_near_public_key pk, pk2;
+        uint8_t *sk, mixed[64];
+        char pub[64], forged[8 + MM_BASE58_SIZE(64)];
+
+        sk = mm_near_secret_key_parse(master, &pk);
+        mm_near_public_key_format(&pk, pub);
+        ok(sk != NULL && strcmp(pub, "ed25519:4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS") == 0,
+           "the master secret key gives its public key");
+        ok(mm_near_public_key_parse(pub, &pk2) == 0 && memcmp(pk.bytes, pk2.bytes, 32) == 0,
+           "the public key parses back");
+        ok(mm_near_public_key_parse(pub + 8, &pk2) == 0, "a public key without the prefix is accepted");
+
+        /* the user's seed with the master's public half */
+        unhex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", mixed);
+        memcpy(mixed + 32, pk.bytes, 32);
+        strcpy(forged, "ed25519:");
+        mm_base58_encode(mixed, 64, forged + 8);
+        ok(mm_near_secret_key_parse(forged, &pk2) == NULL, "a secret key whose halves disagree is refused");
+        ok(mm_near_secret_key_parse(master + 8, &pk2) == NULL, "a secret key needs the prefix");
+        mm_near_secret_key_free(sk);
+    }
+
+    /* account ids */
+    {
+        static const char *good[] = { "alice.testnet", "user123.quizbot.near", "a1", "ab-cd_ef.gh",
+            "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29" };
+        static const char *bad[] = { "a", "Alice.near", "a..b", "a-_b", ".ab", "ab.", "-ab", "a b", "",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+            ok(mm_near_account_id_valid(good[i]), "valid account id \"%s\"", good[i]);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            ok(!mm_near_account_id_valid(bad[i]), "invalid account id \"%s\"", bad[i]);
+    }
+
+    return tap_done();
+}
