@@ -8,7 +8,9 @@
 #include "../../shared/tests/tap.h"
 #include "chain/mm_base58.h"
 #include "chain/mm_borsh.h"
+#include "chain/mm_keystore.h"
 #include "chain/mm_near_key.h"
+#include <openssl/evp.h>
 
 static void hex(const uint8_t *p, size_t n, char *out) {
     for (size_t i = 0; i < n; i++)
@@ -109,6 +111,50 @@ int main(void) {
             ok(mm_near_account_id_valid(good[i]), "valid account id \"%s\"", good[i]);
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
             ok(!mm_near_account_id_valid(bad[i]), "invalid account id \"%s\"", bad[i]);
+    }
+
+    /* keys at rest */
+    {
+        static const char master[] = "correct horse battery staple 42";
+        uint8_t secret[64], raw[256], *opened;
+        char err[200], *rec, *rec2, text[400];
+        size_t len = 0;
+        int n;
+
+        randombytes_buf(secret, sizeof(secret));
+        rec = mm_keystore_seal(master, "user1.quizbot.near", secret, 64, err, sizeof(err));
+        rec2 = mm_keystore_seal(master, "user1.quizbot.near", secret, 64, err, sizeof(err));
+        ok(rec && rec2 && strcmp(rec, rec2) != 0, "two seals of one key differ (fresh salt and IV)");
+        ok(rec && strstr(rec, "correct") == NULL, "the record holds no plaintext");
+
+        opened = mm_keystore_open(master, "user1.quizbot.near", rec, &len, err, sizeof(err));
+        ok(opened && len == 64 && memcmp(opened, secret, 64) == 0, "the record opens to the key");
+        sodium_free(opened);
+
+        ok(mm_keystore_open(master, "user2.quizbot.near", rec, &len, err, sizeof(err)) == NULL
+           && strstr(err, "does not authenticate"), "another account's record does not open");
+        ok(mm_keystore_open("another master key, also long", "user1.quizbot.near", rec, &len,
+                            err, sizeof(err)) == NULL, "a different master key does not open it");
+
+        /* one flipped bit in each part: version, salt, IV, ciphertext, tag */
+        n = EVP_DecodeBlock(raw, (const uint8_t *) rec, (int) strlen(rec));
+        static const struct { int at; const char *part; } flips[] = {
+            { 0, "version" }, { 5, "salt" }, { 20, "iv" }, { 60, "ciphertext" }, { -3, "tag" } };
+        for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+            uint8_t copy[256];
+            int at = flips[i].at < 0 ? n - 1 + flips[i].at : flips[i].at;   /* n counts base64 padding */
+            memcpy(copy, raw, (size_t) n);
+            copy[at] ^= 0x01;
+            EVP_EncodeBlock((uint8_t *) text, copy, 1 + 16 + 12 + 64 + 16);
+            ok(mm_keystore_open(master, "user1.quizbot.near", text, &len, err, sizeof(err)) == NULL,
+               "a flipped bit in the %s is refused (%s)", flips[i].part, err);
+        }
+        ok(mm_keystore_open(master, "user1.quizbot.near", "not base64!", &len, err, sizeof(err)) == NULL,
+           "a record that is not base64 is refused");
+        ok(mm_keystore_seal("short", "a.near", secret, 64, err, sizeof(err)) == NULL
+           && strstr(err, "WALLET_ENCRYPTION_KEY"), "a short master key is refused: %s", err);
+        free(rec);
+        free(rec2);
     }
 
     return tap_done();
