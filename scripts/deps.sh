@@ -17,6 +17,11 @@ case "${1:-test}" in
   *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
+# near-api-js checks our NEAR transactions in the tests; any Node.js >= 18
+if [ "${1:-test}" = test ] && ! command -v node >/dev/null; then
+  want+=(nodejs npm)
+fi
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: every test, on a fresh Debian bookworm machine or a developer's.
 #   1. C unit tests of shared/ (TAP; built with ASan and UBSan)
-#   2. the worker's tests (worker/tests/)
+#   2. the worker's tests (worker/tests/), near-api-js checking near sign
 #   3. the module's t/ suites against real nginx and Redis
 #   4. the same suites with the module built with ASan and UBSan
 #   5. the webhook suites with nginx under valgrind memcheck
@@ -21,6 +21,8 @@ echo "== unit tests (shared/, worker/chain/)"
 prove --exec '' build/tests/test_*
 
 echo "== worker (worker/tests/)"
+# near-api-js, pinned by package-lock.json, checks what near sign produces
+npm ci --prefix worker/tests/near-peer --no-audit --no-fund --silent
 prove worker/tests/
 
 echo "== module suites (t/)"
