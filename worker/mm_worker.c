@@ -44,8 +44,17 @@ static void mm_usage(FILE *out) {
         "group, report the backlog\n"
         "       mm-worker near sign  sign one transaction described as JSON on "
         "standard input (offline)\n"
+        "       mm-worker near rpc METHOD ['PARAMS']  one NEAR JSON-RPC call with "
+        "failover\n"
         "       mm-worker --help\n\n"
-        "environment:\n%s", mm_config_help);
+        "environment:\n%s"
+        "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
+        "  NEAR_RPC_FALLBACKS  comma-separated fallback endpoints\n"
+        "  FASTNEAR_API_KEY    bearer token for NEAR_RPC_ENDPOINT\n"
+        "  NEAR_RPC_BACKOFF_MS first retry delay (default 1000; doubles)\n"
+        "  NEAR_RPC_TIMEOUT_MS per-request timeout (default 15000 with an API key, "
+        "30000 without)\n",
+        mm_config_help);
 }
 
 /* Connects and authenticates; 0 on success, the reason logged otherwise. */

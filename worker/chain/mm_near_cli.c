@@ -15,6 +15,7 @@
 
 #include "mm_base58.h"
 #include "mm_near_cli.h"
+#include "mm_near_rpc.h"
 #include "mm_near_tx.h"
 
 #define MM_NEAR_INPUT_MAX  (1 << 20)
@@ -94,6 +95,63 @@ static int sign(void) {
     return rc;
 }
 
+/* One JSON-RPC call through the failover client: the result on stdout;
+ * exit 1 when the node answers with an error, 3 when no endpoint answers. */
+static int rpc(const char *method, const char *params_text) {
+    const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
+    const char *timeout = getenv("NEAR_RPC_TIMEOUT_MS");
+    const char *repeat = getenv("NEAR_RPC_REPEAT");
+    mm_near_rpc client;
+    mm_rpc_error err;
+    json_error_t jerr;
+    json_t *params, *result;
+    mm_rpc_rc rc;
+    char msg[256];
+
+    params = json_loads(params_text ? params_text : "{}", JSON_DECODE_ANY, &jerr);
+    if (!json_is_object(params) && !json_is_array(params)) {
+        fprintf(stderr, "near rpc: params must be a JSON object or array\n");
+        json_decref(params);
+        return 2;
+    }
+    if (mm_near_rpc_init(&client, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
+                         getenv("FASTNEAR_API_KEY"), msg, sizeof(msg))) {
+        fprintf(stderr, "near rpc: %s\n", msg);
+        json_decref(params);
+        return 2;
+    }
+    if (backoff && *backoff)
+        client.backoff_ms = atol(backoff) > 0 ? atol(backoff) : client.backoff_ms;
+    if (timeout && atol(timeout) > 0)
+        for (int i = 0; i < client.n; i++)
+            client.endpoint[i].timeout_ms = atol(timeout);
+    for (long i = repeat && atol(repeat) > 1 ? atol(repeat) - 1 : 0; i > 0; i--) {
+        /* NEAR_RPC_REPEAT: earlier calls whose answers are dropped (breaker drills) */
+        if (mm_near_rpc_call(&client, method, params, &result, &err) == MM_RPC_OK)
+            json_decref(result);
+        json_decref(err.error);
+    }
+
+    rc = mm_near_rpc_call(&client, method, params, &result, &err);
+    json_decref(params);
+    if (rc == MM_RPC_OK) {
+        json_dumpf(result, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+        fputc('\n', stdout);
+        json_decref(result);
+    } else {
+        fprintf(stderr, "near rpc: %s%s%s: %s\n", err.name, err.cause[0] ? "/" : "",
+                err.cause, err.message);
+        json_decref(err.error);
+    }
+    for (int i = 0; i < client.n; i++)
+        fprintf(stderr, "near rpc: endpoint %s: %llu calls, %llu failed, breaker %s\n",
+                client.endpoint[i].url, (unsigned long long) client.endpoint[i].calls,
+                (unsigned long long) client.endpoint[i].errors,
+                client.endpoint[i].failures >= client.breaker_after ? "open" : "closed");
+    mm_near_rpc_free(&client);
+    return rc == MM_RPC_OK ? 0 : rc == MM_RPC_ERROR ? 1 : 3;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -101,6 +159,9 @@ int mm_near_cli(int argc, char **argv) {
     }
     if (argc == 1 && strcmp(argv[0], "sign") == 0)
         return sign();
-    fprintf(stderr, "usage: mm-worker near sign < transaction.json\n");
+    if ((argc == 2 || argc == 3) && strcmp(argv[0], "rpc") == 0)
+        return rpc(argv[1], argc == 3 ? argv[2] : NULL);
+    fprintf(stderr, "usage: mm-worker near sign < transaction.json\n"
+                    "       mm-worker near rpc METHOD ['PARAMS JSON']\n");
     return 2;
 }
