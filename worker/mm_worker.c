@@ -46,6 +46,8 @@ static void mm_usage(FILE *out) {
         "standard input (offline)\n"
         "       mm-worker near rpc METHOD ['PARAMS']  one NEAR JSON-RPC call with "
         "failover\n"
+        "       mm-worker near send SIGNER_ID [WAIT_UNTIL]  send what near sign "
+        "printed, safely\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"

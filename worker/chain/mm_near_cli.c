@@ -16,6 +16,7 @@
 #include "mm_base58.h"
 #include "mm_near_cli.h"
 #include "mm_near_rpc.h"
+#include "mm_near_send.h"
 #include "mm_near_tx.h"
 
 #define MM_NEAR_INPUT_MAX  (1 << 20)
@@ -95,18 +96,34 @@ static int sign(void) {
     return rc;
 }
 
+/* The RPC client as the environment configures it; 0, or -1 said. */
+static int client_from_env(mm_near_rpc *client, const char *who) {
+    const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
+    const char *timeout = getenv("NEAR_RPC_TIMEOUT_MS");
+    char msg[256];
+
+    if (mm_near_rpc_init(client, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
+                         getenv("FASTNEAR_API_KEY"), msg, sizeof(msg))) {
+        fprintf(stderr, "%s: %s\n", who, msg);
+        return -1;
+    }
+    if (backoff && atol(backoff) > 0)
+        client->backoff_ms = atol(backoff);
+    if (timeout && atol(timeout) > 0)
+        for (int i = 0; i < client->n; i++)
+            client->endpoint[i].timeout_ms = atol(timeout);
+    return 0;
+}
+
 /* One JSON-RPC call through the failover client: the result on stdout;
  * exit 1 when the node answers with an error, 3 when no endpoint answers. */
 static int rpc(const char *method, const char *params_text) {
-    const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
-    const char *timeout = getenv("NEAR_RPC_TIMEOUT_MS");
     const char *repeat = getenv("NEAR_RPC_REPEAT");
     mm_near_rpc client;
     mm_rpc_error err;
     json_error_t jerr;
     json_t *params, *result;
     mm_rpc_rc rc;
-    char msg[256];
 
     params = json_loads(params_text ? params_text : "{}", JSON_DECODE_ANY, &jerr);
     if (!json_is_object(params) && !json_is_array(params)) {
@@ -114,17 +131,10 @@ static int rpc(const char *method, const char *params_text) {
         json_decref(params);
         return 2;
     }
-    if (mm_near_rpc_init(&client, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
-                         getenv("FASTNEAR_API_KEY"), msg, sizeof(msg))) {
-        fprintf(stderr, "near rpc: %s\n", msg);
+    if (client_from_env(&client, "near rpc")) {
         json_decref(params);
         return 2;
     }
-    if (backoff && *backoff)
-        client.backoff_ms = atol(backoff) > 0 ? atol(backoff) : client.backoff_ms;
-    if (timeout && atol(timeout) > 0)
-        for (int i = 0; i < client.n; i++)
-            client.endpoint[i].timeout_ms = atol(timeout);
     for (long i = repeat && atol(repeat) > 1 ? atol(repeat) - 1 : 0; i > 0; i--) {
         /* NEAR_RPC_REPEAT: earlier calls whose answers are dropped (breaker drills) */
         if (mm_near_rpc_call(&client, method, params, &result, &err) == MM_RPC_OK)
@@ -152,6 +162,42 @@ static int rpc(const char *method, const char *params_text) {
     return rc == MM_RPC_OK ? 0 : rc == MM_RPC_ERROR ? 1 : 3;
 }
 
+/* Sends what `near sign` printed (stdin) and reports the outcome; exit 0
+ * success, 1 failed or rejected, 4 still pending (re-run it: same bytes). */
+static int send_signed(const char *signer, const char *wait_until) {
+    json_error_t jerr;
+    json_t *in, *outcome, *report;
+    const char *hash, *b64;
+    mm_near_rpc client;
+    mm_send_rc rc;
+    char reason[512];
+
+    in = json_loadf(stdin, 0, &jerr);
+    hash = json_string_value(json_object_get(in, "hash"));
+    b64 = json_string_value(json_object_get(in, "signed_tx_base64"));
+    if (hash == NULL || b64 == NULL) {
+        fprintf(stderr, "near send: stdin must be {\"hash\",\"signed_tx_base64\"} "
+                        "as near sign prints it\n");
+        json_decref(in);
+        return 2;
+    }
+    if (client_from_env(&client, "near send")) {
+        json_decref(in);
+        return 2;
+    }
+    rc = mm_near_send(&client, b64, hash, signer, wait_until, &outcome, reason, sizeof(reason));
+    report = json_pack("{s:s, s:s, s:s, s:O?}", "result", mm_near_send_name(rc), "hash", hash,
+                       "reason", reason,
+                       "final_execution_status", json_object_get(outcome, "final_execution_status"));
+    json_dumpf(report, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(report);
+    json_decref(outcome);
+    json_decref(in);
+    mm_near_rpc_free(&client);
+    return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -161,7 +207,10 @@ int mm_near_cli(int argc, char **argv) {
         return sign();
     if ((argc == 2 || argc == 3) && strcmp(argv[0], "rpc") == 0)
         return rpc(argv[1], argc == 3 ? argv[2] : NULL);
+    if ((argc == 2 || argc == 3) && strcmp(argv[0], "send") == 0)
+        return send_signed(argv[1], argc == 3 ? argv[2] : NULL);
     fprintf(stderr, "usage: mm-worker near sign < transaction.json\n"
-                    "       mm-worker near rpc METHOD ['PARAMS JSON']\n");
+                    "       mm-worker near rpc METHOD ['PARAMS JSON']\n"
+                    "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n");
     return 2;
 }

@@ -1,0 +1,34 @@
+/*
+ * Sending a signed transaction so that a retry can never pay twice: the
+ * hash is known before anything is sent; after a timeout the status is
+ * asked by hash before anything else; only the same signed bytes are ever
+ * re-sent; nothing here builds a replacement transaction.
+ */
+
+#ifndef MM_NEAR_SEND_H
+#define MM_NEAR_SEND_H
+
+#include <jansson.h>
+
+#include "mm_near_rpc.h"
+
+typedef enum {
+    MM_SEND_SUCCESS = 0,  /* executed in final blocks, every receipt succeeded */
+    MM_SEND_FAILED,       /* executed in final blocks, and failed */
+    MM_SEND_REJECTED,     /* refused before execution (INVALID_TRANSACTION): never on chain */
+    MM_SEND_PENDING       /* not known yet: poll by hash or re-send the same bytes later */
+} mm_send_rc;
+
+/*
+ * Sends signed_b64 (whose hash is hash_b58, signed by signer_id), waiting
+ * for wait_until ("FINAL" when NULL).  *outcome gets the execution outcome
+ * when one was seen (a new reference, or NULL); reason says why for every
+ * result but success.
+ */
+mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *hash_b58,
+                        const char *signer_id, const char *wait_until,
+                        json_t **outcome, char *reason, size_t reasonlen);
+
+const char *mm_near_send_name(mm_send_rc rc);
+
+#endif /* MM_NEAR_SEND_H */
