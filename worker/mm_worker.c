@@ -48,6 +48,8 @@ static void mm_usage(FILE *out) {
         "failover\n"
         "       mm-worker near send SIGNER_ID [WAIT_UNTIL]  send what near sign "
         "printed, safely\n"
+        "       mm-worker near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
+        "       mm-worker near block | near nonce ACCOUNT KEY  what a signer reads\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"

@@ -17,6 +17,7 @@
 #include "mm_near_cli.h"
 #include "mm_near_rpc.h"
 #include "mm_near_send.h"
+#include "mm_near_view.h"
 #include "mm_near_tx.h"
 
 #define MM_NEAR_INPUT_MAX  (1 << 20)
@@ -198,6 +199,79 @@ static int send_signed(const char *signer, const char *wait_until) {
     return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
 }
 
+/* An account's balance in NEAR, or in a NEP-141 token with its storage
+ * registration; exit 1 when the account does not exist, 3 on failure. */
+static int balance(const char *account, const char *token) {
+    mm_near_rpc client;
+    mm_rpc_error err;
+    unsigned __int128 amount = 0;
+    mm_view_rc rc, reg = MM_VIEW_OK;
+    char text[48];
+    json_t *report;
+
+    memset(&err, 0, sizeof(err));
+    if (client_from_env(&client, "near balance"))
+        return 2;
+    if (token == NULL) {
+        rc = mm_near_balance(&client, account, &amount, &err);
+    } else {
+        rc = reg = mm_near_ft_registered(&client, token, account, &err);
+        if (rc == MM_VIEW_OK)
+            rc = mm_near_ft_balance(&client, token, account, &amount, &err);
+        else if (rc == MM_VIEW_MISSING)
+            rc = MM_VIEW_OK;            /* not registered: holds nothing */
+    }
+    if (rc == MM_VIEW_OK) {
+        mm_near_u128_text(amount, text);
+        report = json_pack("{s:s, s:s, s:s}", "account", account, "token", token ? token : "NEAR",
+                           "balance", text);
+        if (token)
+            json_object_set_new(report, "registered", json_boolean(reg == MM_VIEW_OK));
+        json_dumpf(report, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(report);
+    } else if (rc == MM_VIEW_MISSING) {
+        fprintf(stderr, "near balance: account %s does not exist\n", account);
+    } else {
+        fprintf(stderr, "near balance: %s/%s: %s\n", err.name, err.cause, err.message);
+    }
+    json_decref(err.error);
+    mm_near_rpc_free(&client);
+    return rc == MM_VIEW_OK ? 0 : rc == MM_VIEW_MISSING ? 1 : 3;
+}
+
+/* The final block to sign against, or an access key's nonce: what a
+ * signer needs; exit 1 when the key does not exist, 3 on failure. */
+static int head(const char *account, const char *public_key) {
+    mm_near_rpc client;
+    mm_rpc_error err;
+    uint8_t hash[32];
+    uint64_t value = 0;
+    mm_view_rc rc;
+    char b58[MM_BASE58_SIZE(32)];
+
+    memset(&err, 0, sizeof(err));
+    if (client_from_env(&client, "near"))
+        return 2;
+    if (account == NULL) {
+        rc = mm_near_final_block(&client, hash, &value, &err);
+        mm_base58_encode(hash, sizeof(hash), b58);
+        if (rc == MM_VIEW_OK)
+            printf("{\"hash\":\"%s\",\"height\":%llu}\n", b58, (unsigned long long) value);
+    } else {
+        rc = mm_near_access_key_nonce(&client, account, public_key, &value, &err);
+        if (rc == MM_VIEW_OK)
+            printf("{\"nonce\":%llu}\n", (unsigned long long) value);
+        else if (rc == MM_VIEW_MISSING)
+            fprintf(stderr, "near nonce: %s has no key %s\n", account, public_key);
+    }
+    if (rc == MM_VIEW_ERROR)
+        fprintf(stderr, "near: %s/%s: %s\n", err.name, err.cause, err.message);
+    json_decref(err.error);
+    mm_near_rpc_free(&client);
+    return rc == MM_VIEW_OK ? 0 : rc == MM_VIEW_MISSING ? 1 : 3;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -207,10 +281,18 @@ int mm_near_cli(int argc, char **argv) {
         return sign();
     if ((argc == 2 || argc == 3) && strcmp(argv[0], "rpc") == 0)
         return rpc(argv[1], argc == 3 ? argv[2] : NULL);
+    if (argc == 1 && strcmp(argv[0], "block") == 0)
+        return head(NULL, NULL);
+    if (argc == 3 && strcmp(argv[0], "nonce") == 0)
+        return head(argv[1], argv[2]);
+    if ((argc == 2 || argc == 3) && strcmp(argv[0], "balance") == 0)
+        return balance(argv[1], argc == 3 ? argv[2] : NULL);
     if ((argc == 2 || argc == 3) && strcmp(argv[0], "send") == 0)
         return send_signed(argv[1], argc == 3 ? argv[2] : NULL);
     fprintf(stderr, "usage: mm-worker near sign < transaction.json\n"
                     "       mm-worker near rpc METHOD ['PARAMS JSON']\n"
-                    "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n");
+                    "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n"
+                    "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
+                    "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n");
     return 2;
 }
