@@ -53,7 +53,7 @@ CHAIN_SRCS := $(filter-out worker/chain/mm_near_cli.c,$(wildcard worker/chain/*.
 $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< \
-	    $(CHAIN_SRCS) -ljansson -lsodium -lcrypto -lcurl -o $@
+	    $(CHAIN_SRCS) -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -50,6 +50,7 @@ static void mm_usage(FILE *out) {
         "printed, safely\n"
         "       mm-worker near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
         "       mm-worker near block | near nonce ACCOUNT KEY  what a signer reads\n"
+        "       mm-worker near transfer RECEIVER YOCTO  from NEAR_WALLET_ADDRESS\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
@@ -57,7 +58,11 @@ static void mm_usage(FILE *out) {
         "  FASTNEAR_API_KEY    bearer token for NEAR_RPC_ENDPOINT\n"
         "  NEAR_RPC_BACKOFF_MS first retry delay (default 1000; doubles)\n"
         "  NEAR_RPC_TIMEOUT_MS per-request timeout (default 15000 with an API key, "
-        "30000 without)\n",
+        "30000 without)\n"
+        "  NEAR_WALLET_ADDRESS the operator's account (near transfer)\n"
+        "  NEAR_WALLET_PRIVATE_KEY its ed25519 secret key\n"
+        "  NEAR_SIGNER_WAIT_MS how long to wait for another signer of the key "
+        "(default 30000)\n",
         mm_config_help);
 }
 

@@ -17,6 +17,7 @@
 #include "mm_near_cli.h"
 #include "mm_near_rpc.h"
 #include "mm_near_send.h"
+#include "mm_near_transfer.h"
 #include "mm_near_view.h"
 #include "mm_near_tx.h"
 
@@ -272,6 +273,46 @@ static int head(const char *account, const char *public_key) {
     return rc == MM_VIEW_OK ? 0 : rc == MM_VIEW_MISSING ? 1 : 3;
 }
 
+/* A transfer from the operator's account (NEAR_WALLET_ADDRESS with
+ * NEAR_WALLET_PRIVATE_KEY); exit as near send does. */
+static int transfer(const char *receiver, const char *amount) {
+    const char *signer = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    const char *wait = getenv("NEAR_SIGNER_WAIT_MS");
+    redisContext *redis;
+    mm_near_rpc client;
+    json_t *outcome, *report;
+    char hash[48], reason[512];
+    mm_send_rc rc;
+
+    if (signer == NULL || key == NULL) {
+        fprintf(stderr, "near transfer: NEAR_WALLET_ADDRESS and NEAR_WALLET_PRIVATE_KEY must be set\n");
+        return 2;
+    }
+    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (redis == NULL || redis->err) {
+        fprintf(stderr, "near transfer: redis: %s\n", redis ? redis->errstr : "out of memory");
+        redisFree(redis);
+        return 3;
+    }
+    if (client_from_env(&client, "near transfer")) {
+        redisFree(redis);
+        return 2;
+    }
+    rc = mm_near_transfer(redis, &client, signer, key, receiver, amount,
+                          wait && atol(wait) > 0 ? atol(wait) : 30000, hash, &outcome,
+                          reason, sizeof(reason));
+    report = json_pack("{s:s, s:s, s:s}", "result", mm_near_send_name(rc), "hash", hash,
+                       "reason", reason);
+    json_dumpf(report, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(report);
+    json_decref(outcome);
+    mm_near_rpc_free(&client);
+    redisFree(redis);
+    return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -281,6 +322,8 @@ int mm_near_cli(int argc, char **argv) {
         return sign();
     if ((argc == 2 || argc == 3) && strcmp(argv[0], "rpc") == 0)
         return rpc(argv[1], argc == 3 ? argv[2] : NULL);
+    if (argc == 3 && strcmp(argv[0], "transfer") == 0)
+        return transfer(argv[1], argv[2]);
     if (argc == 1 && strcmp(argv[0], "block") == 0)
         return head(NULL, NULL);
     if (argc == 3 && strcmp(argv[0], "nonce") == 0)
@@ -293,6 +336,7 @@ int mm_near_cli(int argc, char **argv) {
                     "       mm-worker near rpc METHOD ['PARAMS JSON']\n"
                     "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n"
                     "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
-                    "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n");
+                    "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
+                    "       mm-worker near transfer RECEIVER YOCTO\n");
     return 2;
 }

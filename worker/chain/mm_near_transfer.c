@@ -1,0 +1,173 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "mm_base58.h"
+#include "mm_near_key.h"
+#include "mm_near_transfer.h"
+#include "mm_near_tx.h"
+#include "mm_near_view.h"
+
+#define NONCE_TTL_S  3600
+
+static void key_name(char *out, size_t len, const char *what, const char *signer,
+                     const char *public_key) {
+    snprintf(out, len, "mm:near:%s:%s:%s", what, signer, public_key);
+}
+
+int mm_near_signer_lock(redisContext *redis, const char *signer, const char *public_key,
+                        long ttl_ms, long wait_ms, char token[33]) {
+    char key[256];
+    uint8_t raw[16];
+    struct timespec pause = { 0, 50 * 1000000L };
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(token, 33, raw, sizeof(raw));
+    key_name(key, sizeof(key), "signer", signer, public_key);
+
+    for (long waited = 0; waited <= wait_ms; waited += 50) {
+        redisReply *r = redisCommand(redis, "SET %s %s NX PX %ld", key, token, ttl_ms);
+        int got = r && r->type == REDIS_REPLY_STATUS;
+
+        freeReplyObject(r);
+        if (got)
+            return 0;
+        if (r == NULL)
+            return -1;
+        nanosleep(&pause, NULL);
+    }
+    return -1;
+}
+
+void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
+                           const char token[33]) {
+    char key[256];
+
+    key_name(key, sizeof(key), "signer", signer, public_key);
+    /* only our own lease: it may have expired and been taken since */
+    freeReplyObject(redisCommand(redis,
+        "EVAL %s 1 %s %s",
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        key, token));
+}
+
+/* the nonce for the next transaction: the cache's, or the chain's + 1 */
+static int next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                      const char *public_key, uint64_t *nonce, char *reason, size_t len) {
+    char key[256];
+    redisReply *r;
+    mm_rpc_error err;
+    mm_view_rc rc;
+
+    key_name(key, sizeof(key), "nonce", signer, public_key);
+    r = redisCommand(redis, "GET %s", key);
+    if (r && r->type == REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        r = redisCommand(redis, "INCR %s", key);
+        if (r && r->type == REDIS_REPLY_INTEGER) {
+            *nonce = (uint64_t) r->integer;
+            freeReplyObject(r);
+            return 0;
+        }
+    }
+    freeReplyObject(r);
+
+    memset(&err, 0, sizeof(err));
+    rc = mm_near_access_key_nonce(rpc, signer, public_key, nonce, &err);
+    json_decref(err.error);
+    if (rc != MM_VIEW_OK) {
+        snprintf(reason, len, rc == MM_VIEW_MISSING ? "%s has no access key %s"
+                 : "cannot read the nonce of %s: %s", signer,
+                 rc == MM_VIEW_MISSING ? public_key : err.message);
+        return -1;
+    }
+    (*nonce)++;
+    freeReplyObject(redisCommand(redis, "SET %s %llu EX %d", key,
+                                 (unsigned long long) *nonce, NONCE_TTL_S));
+    return 0;
+}
+
+/* builds and signs one transfer; 0, or -1 with reason */
+static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
+                 const char *receiver, const char *amount, uint64_t nonce,
+                 char hash[48], char **signed_b64, char *reason, size_t len) {
+    uint8_t block[32];
+    uint64_t height;
+    char block58[MM_BASE58_SIZE(32)], nonce_text[24], err_text[256];
+    mm_rpc_error err;
+    mm_near_signed_tx tx;
+    json_t *desc;
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    if (mm_near_final_block(rpc, block, &height, &err) != MM_VIEW_OK) {
+        snprintf(reason, len, "cannot read the final block: %s", err.message);
+        json_decref(err.error);
+        return -1;
+    }
+    mm_base58_encode(block, sizeof(block), block58);
+    snprintf(nonce_text, sizeof(nonce_text), "%llu", (unsigned long long) nonce);
+    desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:{s:s}}]}", "signer_id", signer,
+                     "secret_key", secret_key, "receiver_id", receiver, "nonce", nonce_text,
+                     "block_hash", block58, "actions", "Transfer", "deposit", amount);
+    rc = desc ? mm_near_sign_json(desc, &tx, err_text, sizeof(err_text)) : -1;
+    json_decref(desc);
+    if (rc != 0) {
+        snprintf(reason, len, "cannot sign: %s", desc ? err_text : "out of memory");
+        return -1;
+    }
+    mm_base58_encode(tx.hash, sizeof(tx.hash), hash);
+    *signed_b64 = malloc(4 * ((tx.bytes.len + 2) / 3) + 1);
+    if (*signed_b64)
+        EVP_EncodeBlock((unsigned char *) *signed_b64, tx.bytes.data, (int) tx.bytes.len);
+    mm_near_signed_tx_free(&tx);
+    return *signed_b64 ? 0 : -1;
+}
+
+mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                            const char *secret_key, const char *receiver, const char *amount,
+                            long lock_wait_ms, char hash[48], json_t **outcome,
+                            char *reason, size_t reasonlen) {
+    mm_near_public_key pk;
+    uint8_t *sk;
+    char public_key[64], token[33], nonce_key[256];
+    mm_send_rc rc = MM_SEND_REJECTED;
+
+    *outcome = NULL;
+    hash[0] = '\0';
+    if ((sk = mm_near_secret_key_parse(secret_key, &pk)) == NULL) {
+        snprintf(reason, reasonlen, "NEAR_WALLET_PRIVATE_KEY is not an ed25519 secret key");
+        return MM_SEND_REJECTED;
+    }
+    mm_near_secret_key_free(sk);
+    mm_near_public_key_format(&pk, public_key);
+
+    if (mm_near_signer_lock(redis, signer, public_key, 60000, lock_wait_ms, token)) {
+        snprintf(reason, reasonlen, "another process is signing with %s's key", signer);
+        return MM_SEND_PENDING;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        uint64_t nonce;
+        char *signed_b64 = NULL;
+
+        if (next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
+            || build(rpc, signer, secret_key, receiver, amount, nonce, hash, &signed_b64,
+                     reason, reasonlen)) {
+            rc = MM_SEND_REJECTED;
+            break;
+        }
+        rc = mm_near_send(rpc, signed_b64, hash, signer, "FINAL", outcome, reason, reasonlen);
+        free(signed_b64);
+        if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
+            break;
+        /* the nonce was used by someone else: read it again from the chain */
+        key_name(nonce_key, sizeof(nonce_key), "nonce", signer, public_key);
+        freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
+    }
+    mm_near_signer_unlock(redis, signer, public_key, token);
+    return rc;
+}

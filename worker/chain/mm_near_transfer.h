@@ -1,0 +1,32 @@
+/*
+ * A NEAR transfer from the operator's account, end to end: one signer per
+ * access key across every worker process (a Redis lease), the nonce from a
+ * Redis cache refilled from the chain, a final block hash, signing, and
+ * safe sending.  An InvalidNonce refusal drops the cache and builds again
+ * (at most 3 times); nothing else ever builds a second transaction.
+ */
+
+#ifndef MM_NEAR_TRANSFER_H
+#define MM_NEAR_TRANSFER_H
+
+#include <hiredis/hiredis.h>
+
+#include "mm_near_rpc.h"
+#include "mm_near_send.h"
+
+/* Takes the lease on signer's key; 0, or -1 when another process holds
+ * it past wait_ms.  token identifies our lease for the release. */
+int mm_near_signer_lock(redisContext *redis, const char *signer, const char *public_key,
+                        long ttl_ms, long wait_ms, char token[33]);
+void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
+                           const char token[33]);
+
+/* Sends amount (yoctoNEAR, decimal) from signer to receiver, waiting at
+ * most lock_wait_ms for the key; *hash gets the transaction hash (base58)
+ * once one was signed. */
+mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                            const char *secret_key, const char *receiver, const char *amount,
+                            long lock_wait_ms, char hash[48], json_t **outcome,
+                            char *reason, size_t reasonlen);
+
+#endif /* MM_NEAR_TRANSFER_H */
