@@ -50,7 +50,8 @@ static void mm_usage(FILE *out) {
         "printed, safely\n"
         "       mm-worker near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
         "       mm-worker near block | near nonce ACCOUNT KEY  what a signer reads\n"
-        "       mm-worker near transfer RECEIVER YOCTO  from NEAR_WALLET_ADDRESS\n"
+        "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
+        "NEAR_WALLET_ADDRESS\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
@@ -61,6 +62,7 @@ static void mm_usage(FILE *out) {
         "30000 without)\n"
         "  NEAR_WALLET_ADDRESS the operator's account (near transfer)\n"
         "  NEAR_WALLET_PRIVATE_KEY its ed25519 secret key\n"
+        "  NEAR_MEMO           memo of an ft_transfer (near transfer with a token)\n"
         "  NEAR_SIGNER_WAIT_MS how long to wait for another signer of the key "
         "(default 30000)\n",
         mm_config_help);

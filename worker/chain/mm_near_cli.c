@@ -274,8 +274,9 @@ static int head(const char *account, const char *public_key) {
 }
 
 /* A transfer from the operator's account (NEAR_WALLET_ADDRESS with
- * NEAR_WALLET_PRIVATE_KEY); exit as near send does. */
-static int transfer(const char *receiver, const char *amount) {
+ * NEAR_WALLET_PRIVATE_KEY), of NEAR or, with a token, of a NEP-141 token;
+ * exit as near send does. */
+static int transfer(const char *receiver, const char *amount, const char *token) {
     const char *signer = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
     const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
     const char *wait = getenv("NEAR_SIGNER_WAIT_MS");
@@ -299,9 +300,13 @@ static int transfer(const char *receiver, const char *amount) {
         redisFree(redis);
         return 2;
     }
-    rc = mm_near_transfer(redis, &client, signer, key, receiver, amount,
-                          wait && atol(wait) > 0 ? atol(wait) : 30000, hash, &outcome,
-                          reason, sizeof(reason));
+    rc = token
+         ? mm_near_ft_transfer(redis, &client, signer, key, token, receiver, amount,
+                               getenv("NEAR_MEMO"), wait && atol(wait) > 0 ? atol(wait) : 30000,
+                               hash, &outcome, reason, sizeof(reason))
+         : mm_near_transfer(redis, &client, signer, key, receiver, amount,
+                            wait && atol(wait) > 0 ? atol(wait) : 30000, hash, &outcome,
+                            reason, sizeof(reason));
     report = json_pack("{s:s, s:s, s:s}", "result", mm_near_send_name(rc), "hash", hash,
                        "reason", reason);
     json_dumpf(report, stdout, JSON_COMPACT);
@@ -322,8 +327,8 @@ int mm_near_cli(int argc, char **argv) {
         return sign();
     if ((argc == 2 || argc == 3) && strcmp(argv[0], "rpc") == 0)
         return rpc(argv[1], argc == 3 ? argv[2] : NULL);
-    if (argc == 3 && strcmp(argv[0], "transfer") == 0)
-        return transfer(argv[1], argv[2]);
+    if ((argc == 3 || argc == 4) && strcmp(argv[0], "transfer") == 0)
+        return transfer(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
     if (argc == 1 && strcmp(argv[0], "block") == 0)
         return head(NULL, NULL);
     if (argc == 3 && strcmp(argv[0], "nonce") == 0)
@@ -337,6 +342,6 @@ int mm_near_cli(int argc, char **argv) {
                     "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n"
                     "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
                     "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
-                    "       mm-worker near transfer RECEIVER YOCTO\n");
+                    "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n");
     return 2;
 }

@@ -91,9 +91,9 @@ static int next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
     return 0;
 }
 
-/* builds and signs one transfer; 0, or -1 with reason */
+/* builds and signs one transaction; 0, or -1 with reason */
 static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
-                 const char *receiver, const char *amount, uint64_t nonce,
+                 const char *receiver, json_t *actions, uint64_t nonce,
                  char hash[48], char **signed_b64, char *reason, size_t len) {
     uint8_t block[32];
     uint64_t height;
@@ -111,9 +111,9 @@ static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
     }
     mm_base58_encode(block, sizeof(block), block58);
     snprintf(nonce_text, sizeof(nonce_text), "%llu", (unsigned long long) nonce);
-    desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:{s:s}}]}", "signer_id", signer,
+    desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "signer_id", signer,
                      "secret_key", secret_key, "receiver_id", receiver, "nonce", nonce_text,
-                     "block_hash", block58, "actions", "Transfer", "deposit", amount);
+                     "block_hash", block58, "actions", actions);
     rc = desc ? mm_near_sign_json(desc, &tx, err_text, sizeof(err_text)) : -1;
     json_decref(desc);
     if (rc != 0) {
@@ -128,10 +128,10 @@ static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
     return *signed_b64 ? 0 : -1;
 }
 
-mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
-                            const char *secret_key, const char *receiver, const char *amount,
-                            long lock_wait_ms, char hash[48], json_t **outcome,
-                            char *reason, size_t reasonlen) {
+mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *secret_key, const char *receiver, json_t *actions,
+                       long lock_wait_ms, char hash[48], json_t **outcome,
+                       char *reason, size_t reasonlen) {
     mm_near_public_key pk;
     uint8_t *sk;
     char public_key[64], token[33], nonce_key[256];
@@ -155,7 +155,7 @@ mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *s
         char *signed_b64 = NULL;
 
         if (next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
-            || build(rpc, signer, secret_key, receiver, amount, nonce, hash, &signed_b64,
+            || build(rpc, signer, secret_key, receiver, actions, nonce, hash, &signed_b64,
                      reason, reasonlen)) {
             rc = MM_SEND_REJECTED;
             break;
@@ -169,5 +169,83 @@ mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *s
         freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
     }
     mm_near_signer_unlock(redis, signer, public_key, token);
+    return rc;
+}
+
+
+mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                            const char *secret_key, const char *receiver, const char *amount,
+                            long lock_wait_ms, char hash[48], json_t **outcome,
+                            char *reason, size_t reasonlen) {
+    json_t *actions = json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount);
+    mm_send_rc rc = mm_near_pay(redis, rpc, signer, secret_key, receiver, actions, lock_wait_ms,
+                                hash, outcome, reason, reasonlen);
+
+    json_decref(actions);
+    return rc;
+}
+
+/* {"FunctionCall": …} with args as the base64 of their compact JSON */
+static json_t *function_call(const char *method, json_t *args, const char *deposit) {
+    char *text = json_dumps(args, JSON_COMPACT), *b64;
+    size_t len = text ? strlen(text) : 0;
+    json_t *action = NULL;
+
+    json_decref(args);
+    if (text && (b64 = malloc(4 * ((len + 2) / 3) + 1)) != NULL) {
+        EVP_EncodeBlock((unsigned char *) b64, (unsigned char *) text, (int) len);
+        action = json_pack("{s:{s:s, s:s, s:s, s:s}}", "FunctionCall", "method_name", method,
+                           "args", b64, "gas", MM_NEAR_FT_GAS, "deposit", deposit);
+        free(b64);
+    }
+    free(text);
+    return action;
+}
+
+mm_send_rc mm_near_ft_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                               const char *secret_key, const char *token, const char *receiver,
+                               const char *amount, const char *memo, long lock_wait_ms,
+                               char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
+    mm_rpc_error err;
+    json_t *actions = json_array(), *bounds = NULL, *args;
+    mm_view_rc reg;
+    mm_send_rc rc;
+
+    *outcome = NULL;
+    hash[0] = '\0';
+    memset(&err, 0, sizeof(err));
+    reg = mm_near_ft_registered(rpc, token, receiver, &err);
+    if (reg == MM_VIEW_MISSING) {
+        /* register first, in the same transaction: both run or neither */
+        args = json_object();
+        if (mm_near_view_call(rpc, token, "storage_balance_bounds", args, &bounds, &err)
+                != MM_VIEW_OK
+            || !json_is_string(json_object_get(bounds, "min"))) {
+            snprintf(reason, reasonlen, "cannot read %s's storage_balance_bounds: %s", token,
+                     err.message);
+            reg = MM_VIEW_ERROR;
+        } else {
+            json_array_append_new(actions, function_call("storage_deposit",
+                json_pack("{s:s, s:b}", "account_id", receiver, "registration_only", 1),
+                json_string_value(json_object_get(bounds, "min"))));
+        }
+        json_decref(args);
+        json_decref(bounds);
+    } else if (reg == MM_VIEW_ERROR) {
+        snprintf(reason, reasonlen, "cannot read %s's storage_balance_of: %s", token, err.message);
+    }
+    json_decref(err.error);
+    if (reg == MM_VIEW_ERROR) {
+        json_decref(actions);
+        return MM_SEND_REJECTED;
+    }
+
+    args = memo ? json_pack("{s:s, s:s, s:s}", "receiver_id", receiver, "amount", amount, "memo", memo)
+                : json_pack("{s:s, s:s}", "receiver_id", receiver, "amount", amount);
+    json_array_append_new(actions, function_call("ft_transfer", args, "1"));
+
+    rc = mm_near_pay(redis, rpc, signer, secret_key, token, actions, lock_wait_ms, hash,
+                     outcome, reason, reasonlen);
+    json_decref(actions);
     return rc;
 }

@@ -21,6 +21,24 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]);
 
+#define MM_NEAR_FT_GAS  "30000000000000"     /* 30 Tgas */
+
+/* Signs and sends actions to receiver as signer, waiting at most
+ * lock_wait_ms for the key; *hash gets the transaction hash once signed. */
+mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *secret_key, const char *receiver, json_t *actions,
+                       long lock_wait_ms, char hash[48], json_t **outcome,
+                       char *reason, size_t reasonlen);
+
+/* NEP-141 ft_transfer of amount (the token's smallest units) with exactly
+ * 1 yoctoNEAR; when the receiver is not registered (NEP-145), a
+ * storage_deposit of storage_balance_bounds.min goes first in the same
+ * transaction. */
+mm_send_rc mm_near_ft_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                               const char *secret_key, const char *token, const char *receiver,
+                               const char *amount, const char *memo, long lock_wait_ms,
+                               char hash[48], json_t **outcome, char *reason, size_t reasonlen);
+
 /* Sends amount (yoctoNEAR, decimal) from signer to receiver, waiting at
  * most lock_wait_ms for the key; *hash gets the transaction hash (base58)
  * once one was signed. */

@@ -11,6 +11,7 @@ use IPC::Open2;
 use Cwd ();
 use MM::FakeHttp;
 use MM::Redis;
+use MIME::Base64 ();
 
 my $json = JSON::PP->new->canonical;
 my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
@@ -30,23 +31,25 @@ my $done = result({ final_execution_status => 'FINAL', status => { SuccessValue 
 sub ak { result({ nonce => $_[0], permission => 'FullAccess', block_height => 1000 }) }
 
 sub transfer {
-    my ($server, $amount) = @_;
+    my ($server, $amount, @token) = @_;
     local $ENV{NEAR_RPC_ENDPOINT} = $server->url;
     local $ENV{NEAR_RPC_BACKOFF_MS} = 10;
     local $ENV{REDIS_PORT} = $redis->port;
     local $ENV{NEAR_WALLET_ADDRESS} = 'quizbot.testnet';
     local $ENV{NEAR_WALLET_PRIVATE_KEY} = $master->{secret_key};
-    my $out = `build/mm-worker near transfer user1.quizbot.testnet $amount`;
+    local $ENV{NEAR_MEMO} = 'quiz reward';
+    my $out = `build/mm-worker near transfer user1.quizbot.testnet $amount @token`;
     return ($? >> 8, eval { $json->decode($out) } || { raw => $out },
             [map { $json->decode($_->{body}) } $server->requests]);
 }
 
 sub expected {
-    my ($nonce, $amount) = @_;
+    my ($nonce, $amount, $receiver, $actions) = @_;
     my $pid = open2(my $out, my $in, 'build/mm-worker', 'near', 'sign');
     print $in $json->encode({ signer_id => 'quizbot.testnet', secret_key => $master->{secret_key},
-                              receiver_id => 'user1.quizbot.testnet', nonce => $nonce,
-                              block_hash => $block, actions => [{ Transfer => { deposit => $amount } }] });
+                              receiver_id => $receiver || 'user1.quizbot.testnet', nonce => $nonce,
+                              block_hash => $block,
+                              actions => $actions || [{ Transfer => { deposit => $amount } }] });
     close $in;
     my $r = $json->decode(scalar <$out>);
     waitpid $pid, 0;
@@ -92,6 +95,31 @@ sub expected {
     is($redis->cli('GET', "mm:near:signer:quizbot.testnet:$master->{public_key}"), 'someone-else',
        'the other lease is left alone');
     $redis->cli('DEL', "mm:near:signer:quizbot.testnet:$master->{public_key}");
+}
+
+# NEP-141: 1 yocto attached; an unregistered receiver is registered in the same transaction
+sub view { result({ result => [map { ord } split //, $_[0]], logs => [], block_height => 1, block_hash => 'x' }) }
+sub call { { FunctionCall => { method_name => $_[0], args => MIME::Base64::encode_base64($_[1], ''),
+                               gas => '30000000000000', deposit => $_[2] } } }
+my $ft = call('ft_transfer', '{"receiver_id":"user1.quizbot.testnet","amount":"1000000","memo":"quiz reward"}', '1');
+{
+    my $s = MM::FakeHttp->new([view('{"total":"1250000000000000000000","available":"0"}'), $head, $done]);
+    my ($rc, $r, $reqs) = transfer($s, '1000000', 'token.testnet');
+    is($rc, 0, 'ft_transfer to a registered holder') or diag($json->encode($r));
+    is_deeply([map { $_->{method} } @$reqs], [qw(query block send_tx)], 'registration checked, then sent');
+    is($reqs->[2]{params}{signed_tx_base64}, expected(92, undef, 'token.testnet', [$ft])->{signed_tx_base64},
+       'one ft_transfer to the token contract, 30 Tgas, 1 yocto');
+}
+{
+    my $s = MM::FakeHttp->new([view('null'), view('{"min":"1250000000000000000000","max":"1250000000000000000000"}'),
+                               $head, $done]);
+    my ($rc, $r, $reqs) = transfer($s, '1000000', 'token.testnet');
+    is($rc, 0, 'ft_transfer to an unregistered holder');
+    my $deposit = call('storage_deposit', '{"account_id":"user1.quizbot.testnet","registration_only":true}',
+                       '1250000000000000000000');
+    is($reqs->[3]{params}{signed_tx_base64},
+       expected(93, undef, 'token.testnet', [$deposit, $ft])->{signed_tx_base64},
+       'storage_deposit of the minimum, then ft_transfer, in one transaction');
 }
 
 $redis->stop;
