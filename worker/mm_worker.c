@@ -50,6 +50,7 @@ static void mm_usage(FILE *out) {
         "printed, safely\n"
         "       mm-worker near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
         "       mm-worker near block | near nonce ACCOUNT KEY  what a signer reads\n"
+        "       mm-worker near create-wallet TELEGRAM_USER_ID  a user's sub-account\n"
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
         "       mm-worker --help\n\n"
@@ -62,6 +63,8 @@ static void mm_usage(FILE *out) {
         "30000 without)\n"
         "  NEAR_WALLET_ADDRESS the operator's account (near transfer)\n"
         "  NEAR_WALLET_PRIVATE_KEY its ed25519 secret key\n"
+        "  WALLET_ENCRYPTION_KEY  seals wallet keys at rest (near create-wallet)\n"
+        "  NEAR_INITIAL_BALANCE   a new wallet's yoctoNEAR (default 0.00182 NEAR)\n"
         "  NEAR_MEMO           memo of an ft_transfer (near transfer with a token)\n"
         "  NEAR_SIGNER_WAIT_MS how long to wait for another signer of the key "
         "(default 30000)\n",

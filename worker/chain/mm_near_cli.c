@@ -19,6 +19,7 @@
 #include "mm_near_send.h"
 #include "mm_near_transfer.h"
 #include "mm_near_view.h"
+#include "mm_near_wallet.h"
 #include "mm_near_tx.h"
 
 #define MM_NEAR_INPUT_MAX  (1 << 20)
@@ -318,6 +319,53 @@ static int transfer(const char *receiver, const char *amount, const char *token)
     return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
 }
 
+/* the CLI's persistence: the sealed key on stdout before anything is sent */
+static int print_sealed(const mm_near_wallet *w, void *data) {
+    (void) data;
+    printf("{\"account_id\":\"%s\",\"public_key\":\"%s\",\"sealed_key\":\"%s\"}\n",
+           w->account_id, w->public_key, w->sealed);
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
+/* A user's wallet under NEAR_WALLET_ADDRESS; exit as near send does. */
+static int create_wallet(const char *user) {
+    const char *master = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
+    const char *seal = getenv("WALLET_ENCRYPTION_KEY");
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    redisContext *redis;
+    mm_near_rpc client;
+    mm_near_wallet w;
+    mm_send_rc rc;
+    char reason[512];
+    char *end;
+    long long id = strtoll(user, &end, 10);
+
+    if (*end != '\0' || id <= 0) {
+        fprintf(stderr, "near create-wallet: the Telegram user id must be a positive integer\n");
+        return 2;
+    }
+    if (master == NULL || key == NULL || seal == NULL) {
+        fprintf(stderr, "near create-wallet: NEAR_WALLET_ADDRESS, NEAR_WALLET_PRIVATE_KEY and "
+                        "WALLET_ENCRYPTION_KEY must be set\n");
+        return 2;
+    }
+    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (redis == NULL || redis->err || client_from_env(&client, "near create-wallet")) {
+        fprintf(stderr, "near create-wallet: redis: %s\n", redis ? redis->errstr : "out of memory");
+        redisFree(redis);
+        return 3;
+    }
+    rc = mm_near_create_wallet(redis, &client, master, key, seal, id, getenv("NEAR_INITIAL_BALANCE"),
+                               print_sealed, NULL, &w, reason, sizeof(reason));
+    printf("{\"result\":\"%s\",\"hash\":\"%s\"}\n", mm_near_send_name(rc), w.hash);
+    if (rc != MM_SEND_SUCCESS)
+        fprintf(stderr, "near create-wallet: %s\n", reason);
+    mm_near_wallet_free(&w);
+    mm_near_rpc_free(&client);
+    redisFree(redis);
+    return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -329,6 +377,8 @@ int mm_near_cli(int argc, char **argv) {
         return rpc(argv[1], argc == 3 ? argv[2] : NULL);
     if ((argc == 3 || argc == 4) && strcmp(argv[0], "transfer") == 0)
         return transfer(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
+    if (argc == 2 && strcmp(argv[0], "create-wallet") == 0)
+        return create_wallet(argv[1]);
     if (argc == 1 && strcmp(argv[0], "block") == 0)
         return head(NULL, NULL);
     if (argc == 3 && strcmp(argv[0], "nonce") == 0)
@@ -342,6 +392,7 @@ int mm_near_cli(int argc, char **argv) {
                     "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n"
                     "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
                     "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
-                    "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n");
+                    "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n"
+                    "       mm-worker near create-wallet TELEGRAM_USER_ID\n");
     return 2;
 }

@@ -1,0 +1,41 @@
+/*
+ * A custodial wallet for a Telegram user: a sub-account of the operator's
+ * account, user<telegram id>.<operator>, created with CreateAccount +
+ * Transfer (the initial balance) + AddKey (the user's full-access key) in
+ * one transaction, then checked on chain.  The new key is sealed (see
+ * mm_keystore.h) and handed to persist() BEFORE anything is sent, so a
+ * crash after sending never loses the key of an account that exists.
+ */
+
+#ifndef MM_NEAR_WALLET_H
+#define MM_NEAR_WALLET_H
+
+#include <hiredis/hiredis.h>
+
+#include "mm_near_rpc.h"
+#include "mm_near_send.h"
+
+#define MM_NEAR_INITIAL_BALANCE  "1820000000000000000000"   /* 0.00182 NEAR: 182 bytes */
+
+typedef struct mm_near_wallet {
+    char account_id[72];
+    char public_key[64];
+    char *sealed;          /* the key record; malloc'd */
+    char hash[48];         /* the creating transaction */
+} mm_near_wallet;
+
+/* Stores the sealed key where it survives us; 0 on success. */
+typedef int (*mm_near_persist_pt)(const mm_near_wallet *wallet, void *data);
+
+/* user<id>.<master>; -1 when that is not a valid account id */
+int mm_near_wallet_account(long long telegram_id, const char *master, char *out, size_t len);
+
+mm_send_rc mm_near_create_wallet(redisContext *redis, mm_near_rpc *rpc, const char *master,
+                                 const char *master_key, const char *wallet_key,
+                                 long long telegram_id, const char *initial_balance,
+                                 mm_near_persist_pt persist, void *data,
+                                 mm_near_wallet *wallet, char *reason, size_t reasonlen);
+
+void mm_near_wallet_free(mm_near_wallet *wallet);
+
+#endif /* MM_NEAR_WALLET_H */
