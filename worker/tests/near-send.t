@@ -9,23 +9,11 @@ use JSON::PP;
 use IPC::Open3;
 use Symbol qw(gensym);
 use MM::FakeHttp;
+use MM::NearAnswers;
 
 my $json = JSON::PP->new->canonical;
 my $signed = '{"hash":"DafU4xwDoKNdvuQg6Nkxgxnm3JHz9bGVYzRLVQFoj9TF","signed_tx_base64":"DQAAAGFsaWNlLnRlc3RuZXQAO2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ikBAAAAAAAAAAsAAABib2IudGVzdG5ldBipU8TKO/6j7Pk9B8EyzLftgBe5cWusducmfCHaSYNuAQAAAAMAAACh7czOG8LTAAAAAAAAAJHQtlG2dXtkCdu+5hyxvEMUNowuW8QPkB9lbxKuuSsV7AI58o1S67T46AifVHUfoD0bJolDeiZKi3QNvNC42wM="}';
 
-sub result { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', result => $_[0] }) } }
-sub error {
-    my ($cause, $data, $info) = @_;
-    { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', error => {
-        name => 'HANDLER_ERROR', cause => { name => $cause, info => $info || {} },
-        code => -32000, message => 'Server error', (defined $data ? (data => $data) : ()) } }) }
-}
-sub outcome {
-    my ($level, $status, @receipts) = @_;
-    result({ final_execution_status => $level, status => $status,
-             transaction => { hash => 'DafU4xwDoKNdvuQg6Nkxgxnm3JHz9bGVYzRLVQFoj9TF' },
-             receipts_outcome => [map { { id => "r$_", outcome => { status => $receipts[$_] } } } 0 .. $#receipts] });
-}
 my $final_ok = outcome('FINAL', { SuccessValue => '' }, { SuccessValue => '' });
 
 sub send_tx {

@@ -11,6 +11,7 @@ use IPC::Open2;
 use Cwd ();
 use MM::FakeHttp;
 use MM::Redis;
+use MM::NearAnswers;
 use MIME::Base64 ();
 
 my $json = JSON::PP->new->canonical;
@@ -23,12 +24,8 @@ my $block = '2fGYErCeD3qzAAmzCBCUEi1UJwme1SdmnhqCGcQ645Bs';
 my $redis = MM::Redis->new(dir => Cwd::abs_path('.') . '/t/servroot-near-transfer/redis');
 $redis->start;
 
-sub result { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', result => $_[0] }) } }
-sub error { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', error => {
-    name => 'HANDLER_ERROR', cause => { name => $_[0], info => {} }, (defined $_[1] ? (data => $_[1]) : ()) } }) } }
-my $head = result({ header => { height => 1000, hash => $block } });
-my $done = result({ final_execution_status => 'FINAL', status => { SuccessValue => '' }, receipts_outcome => [] });
-sub ak { result({ nonce => $_[0], permission => 'FullAccess', block_height => 1000 }) }
+my $head = head($block);
+my $done = outcome('FINAL', { SuccessValue => '' });
 
 sub transfer {
     my ($server, $amount, @token) = @_;
@@ -98,7 +95,6 @@ sub expected {
 }
 
 # NEP-141: 1 yocto attached; an unregistered receiver is registered in the same transaction
-sub view { result({ result => [map { ord } split //, $_[0]], logs => [], block_height => 1, block_hash => 'x' }) }
 sub call { { FunctionCall => { method_name => $_[0], args => MIME::Base64::encode_base64($_[1], ''),
                                gas => '30000000000000', deposit => $_[2] } } }
 my $ft = call('ft_transfer', '{"receiver_id":"user1.quizbot.testnet","amount":"1000000","memo":"quiz reward"}', '1');

@@ -8,11 +8,9 @@ use Test::More;
 use JSON::PP;
 use MIME::Base64 qw(decode_base64);
 use MM::FakeHttp;
+use MM::NearAnswers;
 
 my $json = JSON::PP->new->canonical;
-sub result { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', result => $_[0] }) } }
-sub bytes_of { [map { ord } split //, $_[0]] }
-sub view { result({ result => bytes_of($_[0]), logs => [], block_height => 1, block_hash => 'x' }) }
 
 sub balance {
     my ($server, @args) = @_;

@@ -10,6 +10,7 @@ use IPC::Open2;
 use Cwd ();
 use MM::FakeHttp;
 use MM::Redis;
+use MM::NearAnswers;
 
 my $json = JSON::PP->new->canonical;
 my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
@@ -19,12 +20,7 @@ my $block = '2fGYErCeD3qzAAmzCBCUEi1UJwme1SdmnhqCGcQ645Bs';
 my $redis = MM::Redis->new(dir => Cwd::abs_path('.') . '/t/servroot-near-wallet/redis');
 $redis->start;
 
-sub result { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', result => $_[0] }) } }
-sub error { { status => 200, body => $json->encode({ jsonrpc => '2.0', id => '1', error => {
-    name => 'HANDLER_ERROR', cause => { name => $_[0], info => {} } } }) } }
-my $head = result({ header => { height => 1000, hash => $block } });
-sub ak { result({ nonce => $_[0], permission => 'FullAccess', block_height => 1000 }) }
-sub outcome { result({ final_execution_status => 'FINAL', status => $_[0], receipts_outcome => [] }) }
+my $head = head($block);
 
 sub create {
     my ($server, $user) = @_;
@@ -52,7 +48,7 @@ sub signed_for {
 }
 
 {
-    my $s = MM::FakeHttp->new([ak(10), $head, outcome({ SuccessValue => '' }), ak(1000000000)]);
+    my $s = MM::FakeHttp->new([ak(10), $head, outcome('FINAL', { SuccessValue => '' }), ak(1000000000)]);
     my ($rc, $out, $reqs) = create($s, '5127384901');
     is($rc, 0, 'created');
     my ($wallet, $result) = @$out;
@@ -68,7 +64,7 @@ sub signed_for {
 }
 {
     # an earlier attempt created the account with another key: not ours
-    my $s = MM::FakeHttp->new([$head, outcome({ Failure => { ActionError => { index => 0,
+    my $s = MM::FakeHttp->new([$head, outcome('FINAL', { Failure => { ActionError => { index => 0,
         kind => { AccountAlreadyExists => { account_id => 'user5127384901.quizbot.testnet' } } } } }),
         error('UNKNOWN_ACCESS_KEY')]);
     my ($rc, $out) = create($s, '5127384901');
