@@ -7,6 +7,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential nginx-dev libhiredis-dev libjansson-dev libsodium-dev \
+      libcurl4-openssl-dev \
       libpcre2-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -20,7 +21,7 @@ RUN make -j"$(nproc)" build/ngx_mm_module.so build/mm-worker
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      nginx-core libhiredis0.14 libjansson4 libsodium23 libssl3 ca-certificates \
+      nginx-core libhiredis0.14 libjansson4 libsodium23 libssl3 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/ngx_mm_module.so /usr/lib/nginx/modules/
 COPY --from=build /src/build/mm-worker /usr/local/bin/

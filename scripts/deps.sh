@@ -4,6 +4,7 @@
 set -euo pipefail
 
 build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsodium-dev
+       libcurl4-openssl-dev
        libpcre2-dev libssl-dev zlib1g-dev)
 run=("${build[@]}" redis-server redis-tools curl)
 test=("${run[@]}" perl openssl libtest-base-perl libtest-longstring-perl libtext-diff-perl
