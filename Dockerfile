@@ -7,7 +7,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential nginx-dev libhiredis-dev libjansson-dev libsodium-dev \
-      libcurl4-openssl-dev \
+      libcurl4-openssl-dev libpq-dev \
       libpcre2-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -16,12 +16,13 @@ COPY scripts/ scripts/
 COPY ngx_mm_module/ ngx_mm_module/
 COPY shared/ shared/
 COPY worker/ worker/
+COPY migrations/ migrations/
 RUN make -j"$(nproc)" build/ngx_mm_module.so build/mm-worker
 
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      nginx-core libhiredis0.14 libjansson4 libsodium23 libssl3 libcurl4 ca-certificates \
+      nginx-core libhiredis0.14 libjansson4 libsodium23 libssl3 libcurl4 libpq5 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/ngx_mm_module.so /usr/lib/nginx/modules/
 COPY --from=build /src/build/mm-worker /usr/local/bin/

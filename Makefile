@@ -12,8 +12,9 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c)
-WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl
+WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c worker/store/*.c)
+WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq
+MIGRATIONS  := $(wildcard migrations/*.sql)
 
 .PHONY: all asan unit test clean
 
@@ -38,10 +39,16 @@ $(BUILD)/asan/ngx_mm_module.so: $(BUILD)/asan/ngx/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(BUILD)/asan/ngx -f objs/Makefile modules
 	cp $(BUILD)/asan/ngx/objs/ngx_mm_module.so $@
 
-$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(wildcard worker/*.h worker/chain/*.h shared/*.h)
+$(BUILD)/gen/mm_migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-migrations.sh $@
+
+$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(BUILD)/gen/mm_migrations.c \
+                    $(wildcard worker/*.h worker/*/*.h shared/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker \
-	    $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_LIBS) -o $@
+	    -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
+	    $(WORKER_SRCS) $(SHARED_SRCS) $(BUILD)/gen/mm_migrations.c $(WORKER_LIBS) -o $@
 
 UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
               $(BUILD)/tests/test_chain

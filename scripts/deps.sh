@@ -4,10 +4,10 @@
 set -euo pipefail
 
 build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsodium-dev
-       libcurl4-openssl-dev
+       libcurl4-openssl-dev libpq-dev
        libpcre2-dev libssl-dev zlib1g-dev)
 run=("${build[@]}" redis-server redis-tools curl)
-test=("${run[@]}" perl openssl libtest-base-perl libtest-longstring-perl libtext-diff-perl
+test=("${run[@]}" perl openssl postgresql libtest-base-perl libtest-longstring-perl libtext-diff-perl
       libipc-run-perl liblist-moreutils-perl valgrind)
 bench=("${run[@]}" wrk python3)
 

@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 
 #include "chain/mm_near_cli.h"
+#include "store/mm_migrate.h"
 #include "mm_config.h"
 
 typedef struct mm_worker {
@@ -38,6 +39,37 @@ static void mm_log(const char *level, const char *fmt, const char *arg) {
     fputc('\n', stderr);
 }
 
+/* mm-worker migrate: brings DATABASE_URL's schema up to date */
+static int mm_migrate_main(void) {
+    const char *url = getenv("DATABASE_URL");
+    PGconn *conn;
+    char err[512], line[96];
+    int version, n;
+
+    if (url == NULL || *url == '\0') {
+        mm_log("error", "%s", "DATABASE_URL is not set");
+        return 2;
+    }
+    conn = PQconnectdb(url);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq's message names host and port, never the password */
+        snprintf(err, sizeof(err), "%.*s", (int) strcspn(PQerrorMessage(conn), "\n"),
+                 PQerrorMessage(conn));
+        mm_log("error", "database connect failed: %s", err);
+        PQfinish(conn);
+        return 1;
+    }
+    n = mm_migrate(conn, &version, err, sizeof(err));
+    PQfinish(conn);
+    if (n < 0) {
+        mm_log("error", "%s", err);
+        return 1;
+    }
+    snprintf(line, sizeof(line), "applied %d, schema at version %d", n, version);
+    mm_log("info", "migrate: %s", line);
+    return 0;
+}
+
 static void mm_usage(FILE *out) {
     fprintf(out,
         "usage: mm-worker [run]      connect to Redis, create the consumer "
@@ -53,8 +85,10 @@ static void mm_usage(FILE *out) {
         "       mm-worker near create-wallet TELEGRAM_USER_ID  a user's sub-account\n"
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
+        "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
+        "  DATABASE_URL        PostgreSQL connection URI (migrate)\n"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
         "  NEAR_RPC_FALLBACKS  comma-separated fallback endpoints\n"
         "  FASTNEAR_API_KEY    bearer token for NEAR_RPC_ENDPOINT\n"
@@ -163,6 +197,8 @@ int main(int argc, char **argv) {
         mm_usage(stdout);
         return 0;
     }
+    if (argc == 2 && !strcmp(argv[1], "migrate"))
+        return mm_migrate_main();
     if (argc > 1 && !strcmp(argv[1], "near"))
         return mm_near_cli(argc - 2, argv + 2);
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "run"))) {
