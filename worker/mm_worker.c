@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
 #include "store/mm_migrate.h"
 #include "mm_config.h"
@@ -86,6 +87,9 @@ static void mm_usage(FILE *out) {
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
         "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"
+        "       mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a "
+        "reward once\n"
+        "       mm-worker payouts run  pay what is unpaid, never twice\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  DATABASE_URL        PostgreSQL connection URI (migrate)\n"
@@ -199,6 +203,8 @@ int main(int argc, char **argv) {
     }
     if (argc == 2 && !strcmp(argv[1], "migrate"))
         return mm_migrate_main();
+    if (argc > 1 && !strcmp(argv[1], "payouts"))
+        return mm_ledger_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "near"))
         return mm_near_cli(argc - 2, argv + 2);
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "run"))) {

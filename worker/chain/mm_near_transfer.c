@@ -130,8 +130,8 @@ static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
 
 mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer,
                        const char *secret_key, const char *receiver, json_t *actions,
-                       long lock_wait_ms, char hash[48], json_t **outcome,
-                       char *reason, size_t reasonlen) {
+                       long lock_wait_ms, mm_near_signed_pt on_signed, void *data,
+                       char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
     mm_near_public_key pk;
     uint8_t *sk;
     char public_key[64], token[33], nonce_key[256];
@@ -160,6 +160,13 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
             rc = MM_SEND_REJECTED;
             break;
         }
+        /* the caller keeps hash and bytes before they can leave */
+        if (on_signed && on_signed(hash, signed_b64, nonce, data) != 0) {
+            snprintf(reason, reasonlen, "the signed transaction could not be stored");
+            free(signed_b64);
+            rc = MM_SEND_PENDING;
+            break;
+        }
         rc = mm_near_send(rpc, signed_b64, hash, signer, "FINAL", outcome, reason, reasonlen);
         free(signed_b64);
         if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
@@ -179,7 +186,7 @@ mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *s
                             char *reason, size_t reasonlen) {
     json_t *actions = json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount);
     mm_send_rc rc = mm_near_pay(redis, rpc, signer, secret_key, receiver, actions, lock_wait_ms,
-                                hash, outcome, reason, reasonlen);
+                                NULL, NULL, hash, outcome, reason, reasonlen);
 
     json_decref(actions);
     return rc;
@@ -202,17 +209,12 @@ static json_t *function_call(const char *method, json_t *args, const char *depos
     return action;
 }
 
-mm_send_rc mm_near_ft_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
-                               const char *secret_key, const char *token, const char *receiver,
-                               const char *amount, const char *memo, long lock_wait_ms,
-                               char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
+json_t *mm_near_ft_actions(mm_near_rpc *rpc, const char *token, const char *receiver,
+                           const char *amount, const char *memo, char *reason, size_t reasonlen) {
     mm_rpc_error err;
     json_t *actions = json_array(), *bounds = NULL, *args;
     mm_view_rc reg;
-    mm_send_rc rc;
 
-    *outcome = NULL;
-    hash[0] = '\0';
     memset(&err, 0, sizeof(err));
     reg = mm_near_ft_registered(rpc, token, receiver, &err);
     if (reg == MM_VIEW_MISSING) {
@@ -237,15 +239,28 @@ mm_send_rc mm_near_ft_transfer(redisContext *redis, mm_near_rpc *rpc, const char
     json_decref(err.error);
     if (reg == MM_VIEW_ERROR) {
         json_decref(actions);
-        return MM_SEND_REJECTED;
+        return NULL;
     }
-
     args = memo ? json_pack("{s:s, s:s, s:s}", "receiver_id", receiver, "amount", amount, "memo", memo)
                 : json_pack("{s:s, s:s}", "receiver_id", receiver, "amount", amount);
     json_array_append_new(actions, function_call("ft_transfer", args, "1"));
+    return actions;
+}
 
-    rc = mm_near_pay(redis, rpc, signer, secret_key, token, actions, lock_wait_ms, hash,
-                     outcome, reason, reasonlen);
+mm_send_rc mm_near_ft_transfer(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                               const char *secret_key, const char *token, const char *receiver,
+                               const char *amount, const char *memo, long lock_wait_ms,
+                               char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
+    json_t *actions;
+    mm_send_rc rc;
+
+    *outcome = NULL;
+    hash[0] = '\0';
+    actions = mm_near_ft_actions(rpc, token, receiver, amount, memo, reason, reasonlen);
+    if (actions == NULL)
+        return MM_SEND_REJECTED;
+    rc = mm_near_pay(redis, rpc, signer, secret_key, token, actions, lock_wait_ms, NULL, NULL,
+                     hash, outcome, reason, reasonlen);
     json_decref(actions);
     return rc;
 }

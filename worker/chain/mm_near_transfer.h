@@ -23,12 +23,22 @@ void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *
 
 #define MM_NEAR_FT_GAS  "30000000000000"     /* 30 Tgas */
 
+/* Told each signed transaction before it is sent; non-zero stops the send. */
+typedef int (*mm_near_signed_pt)(const char *hash, const char *signed_b64, uint64_t nonce,
+                                 void *data);
+
 /* Signs and sends actions to receiver as signer, waiting at most
  * lock_wait_ms for the key; *hash gets the transaction hash once signed. */
 mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer,
                        const char *secret_key, const char *receiver, json_t *actions,
-                       long lock_wait_ms, char hash[48], json_t **outcome,
-                       char *reason, size_t reasonlen);
+                       long lock_wait_ms, mm_near_signed_pt on_signed, void *data,
+                       char hash[48], json_t **outcome, char *reason, size_t reasonlen);
+
+/* The actions of a NEP-141 payment: ft_transfer (1 yocto, 30 Tgas), after
+ * a storage_deposit of storage_balance_bounds.min when the receiver is not
+ * registered; NULL with reason when the token cannot be read. */
+json_t *mm_near_ft_actions(mm_near_rpc *rpc, const char *token, const char *receiver,
+                           const char *amount, const char *memo, char *reason, size_t reasonlen);
 
 /* NEP-141 ft_transfer of amount (the token's smallest units) with exactly
  * 1 yoctoNEAR; when the receiver is not registered (NEP-145), a

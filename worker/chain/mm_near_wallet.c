@@ -77,8 +77,8 @@ mm_send_rc mm_near_create_wallet(redisContext *redis, mm_near_rpc *rpc, const ch
                                                                : MM_NEAR_INITIAL_BALANCE,
                         "AddKey", "public_key", w->public_key, "access_key", "nonce", 0,
                         "permission", "FullAccess");
-    rc = mm_near_pay(redis, rpc, master, master_key, w->account_id, actions, 30000, w->hash,
-                     &outcome, reason, reasonlen);
+    rc = mm_near_pay(redis, rpc, master, master_key, w->account_id, actions, 30000, NULL, NULL,
+                     w->hash, &outcome, reason, reasonlen);
     json_decref(actions);
     json_decref(outcome);
 

@@ -1,0 +1,37 @@
+/*
+ * The payout ledger: rewards are paid from PostgreSQL rows, never twice.
+ *
+ *   pending --sign, store hash+bytes, commit--> signed --send--> paid | failed
+ *      ^                                          |
+ *      +------ the transaction is proven dead ----+   (rejected: never on chain)
+ *
+ * One row per (purpose, recipient, token) makes recording idempotent; a
+ * signed transaction is committed before it can leave, so a crash resumes
+ * by re-sending the same bytes; a per-row advisory lock (released with the
+ * connection if a worker dies) keeps two workers off one row.
+ */
+
+#ifndef MM_LEDGER_H
+#define MM_LEDGER_H
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+
+#include "mm_near_rpc.h"
+
+#define MM_LEDGER_MAX_ATTEMPTS  3
+
+typedef struct mm_ledger_stats {
+    int paid, failed, pending, skipped;
+} mm_ledger_stats;
+
+/* Records a payout once; *id is the row's, new or existing.  0, or -1. */
+int mm_ledger_add(PGconn *pg, const char *purpose, const char *recipient, const char *token,
+                  const char *amount, long long *id, char *err, size_t errlen);
+
+/* One pass over unfinished payouts, paying from signer; 0, or -1 when the
+ * database failed (what the chain said is in the rows). */
+int mm_ledger_run(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                  const char *secret_key, mm_ledger_stats *stats, char *err, size_t errlen);
+
+#endif /* MM_LEDGER_H */

@@ -1,0 +1,105 @@
+/*
+ * mm-worker payouts add PURPOSE RECIPIENT TOKEN AMOUNT  record a reward once
+ * mm-worker payouts run                               one pass of the payer
+ * From DATABASE_URL, REDIS_HOST/REDIS_PORT, NEAR_RPC_* and the operator's
+ * NEAR_WALLET_ADDRESS / NEAR_WALLET_PRIVATE_KEY.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "mm_ledger.h"
+#include "mm_ledger_cli.h"
+
+static PGconn *connect_db(void) {
+    const char *url = getenv("DATABASE_URL");
+    PGconn *pg;
+
+    if (url == NULL || *url == '\0') {
+        fprintf(stderr, "payouts: DATABASE_URL is not set\n");
+        return NULL;
+    }
+    pg = PQconnectdb(url);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "payouts: database connect failed: %.*s\n",
+                (int) strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static int add(char **argv) {
+    PGconn *pg = connect_db();
+    long long id;
+    char err[256];
+    int rc;
+
+    if (pg == NULL)
+        return 2;
+    rc = mm_ledger_add(pg, argv[0], argv[1], argv[2], argv[3], &id, err, sizeof(err));
+    if (rc == 0)
+        printf("{\"id\":%lld}\n", id);
+    else
+        fprintf(stderr, "payouts add: %s\n", err);
+    PQfinish(pg);
+    return rc == 0 ? 0 : 1;
+}
+
+static int run_once(void) {
+    const char *signer = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
+    redisContext *redis = NULL;
+    mm_ledger_stats st;
+    mm_near_rpc rpc;
+    PGconn *pg;
+    char err[512];
+    int rc = 1;
+
+    if (signer == NULL || key == NULL) {
+        fprintf(stderr, "payouts run: NEAR_WALLET_ADDRESS and NEAR_WALLET_PRIVATE_KEY must be set\n");
+        return 2;
+    }
+    if ((pg = connect_db()) == NULL)
+        return 2;
+    if (mm_near_rpc_init(&rpc, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
+                         getenv("FASTNEAR_API_KEY"), err, sizeof(err))) {
+        fprintf(stderr, "payouts run: %s\n", err);
+        PQfinish(pg);
+        return 2;
+    }
+    if (backoff && atol(backoff) > 0)
+        rpc.backoff_ms = atol(backoff);
+    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (redis == NULL || redis->err) {
+        fprintf(stderr, "payouts run: redis: %s\n", redis ? redis->errstr : "out of memory");
+    } else if (mm_ledger_run(pg, redis, &rpc, signer, key, &st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "payouts run: database: %s\n", err);
+    } else {
+        printf("{\"paid\":%d,\"failed\":%d,\"pending\":%d,\"skipped\":%d}\n",
+               st.paid, st.failed, st.pending, st.skipped);
+        rc = 0;
+    }
+    redisFree(redis);
+    mm_near_rpc_free(&rpc);
+    PQfinish(pg);
+    return rc;
+}
+
+int mm_ledger_cli(int argc, char **argv) {
+    if (sodium_init() < 0)
+        return 1;
+    if (argc == 5 && strcmp(argv[0], "add") == 0)
+        return add(argv + 1);
+    if (argc == 1 && strcmp(argv[0], "run") == 0)
+        return run_once();
+    fprintf(stderr, "usage: mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT\n"
+                    "       mm-worker payouts run\n");
+    return 2;
+}
