@@ -90,6 +90,8 @@ static void mm_usage(FILE *out) {
         "       mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a "
         "reward once\n"
         "       mm-worker payouts run  pay what is unpaid, never twice\n"
+        "       mm-worker deposits verify USER TX_HASH SIGNER NEAR|TOKEN MIN  credit a "
+        "deposit once\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
         "  DATABASE_URL        PostgreSQL connection URI (migrate)\n"
@@ -103,6 +105,7 @@ static void mm_usage(FILE *out) {
         "  NEAR_WALLET_PRIVATE_KEY its ed25519 secret key\n"
         "  WALLET_ENCRYPTION_KEY  seals wallet keys at rest (near create-wallet)\n"
         "  NEAR_INITIAL_BALANCE   a new wallet's yoctoNEAR (default 0.00182 NEAR)\n"
+        "  DEPOSIT_MAX_AGE_S   oldest deposit accepted, seconds (default 86400)\n"
         "  NEAR_MEMO           memo of an ft_transfer (near transfer with a token)\n"
         "  NEAR_SIGNER_WAIT_MS how long to wait for another signer of the key "
         "(default 30000)\n",
@@ -203,6 +206,8 @@ int main(int argc, char **argv) {
     }
     if (argc == 2 && !strcmp(argv[1], "migrate"))
         return mm_migrate_main();
+    if (argc > 1 && !strcmp(argv[1], "deposits"))
+        return mm_deposit_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "payouts"))
         return mm_ledger_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "near"))

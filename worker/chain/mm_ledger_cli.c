@@ -1,6 +1,7 @@
 /*
  * mm-worker payouts add PURPOSE RECIPIENT TOKEN AMOUNT  record a reward once
  * mm-worker payouts run                               one pass of the payer
+ * mm-worker deposits verify USER TX_HASH SIGNER TOKEN MIN  credit a deposit once
  * From DATABASE_URL, REDIS_HOST/REDIS_PORT, NEAR_RPC_* and the operator's
  * NEAR_WALLET_ADDRESS / NEAR_WALLET_PRIVATE_KEY.
  */
@@ -10,9 +11,11 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "mm_deposit.h"
 #include "mm_ledger.h"
 #include "mm_ledger_cli.h"
 
@@ -102,4 +105,54 @@ int mm_ledger_cli(int argc, char **argv) {
     fprintf(stderr, "usage: mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT\n"
                     "       mm-worker payouts run\n");
     return 2;
+}
+
+int mm_deposit_cli(int argc, char **argv) {
+    const char *bot = getenv("NEAR_WALLET_ADDRESS"), *age = getenv("DEPOSIT_MAX_AGE_S");
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    mm_deposit d;
+    mm_deposit_rc rc = MM_DEPOSIT_PENDING;
+    redisContext *redis;
+    mm_near_rpc rpc;
+    PGconn *pg;
+    char amount[48] = "", reason[512] = "", *end;
+
+    if (argc != 6 || strcmp(argv[0], "verify") != 0) {
+        fprintf(stderr, "usage: mm-worker deposits verify TELEGRAM_USER_ID TX_HASH SIGNER "
+                        "NEAR|TOKEN MIN_AMOUNT\n");
+        return 2;
+    }
+    d.telegram_user_id = strtoll(argv[1], &end, 10);
+    d.tx_hash = argv[2];
+    d.signer = argv[3];
+    d.token = argv[4];
+    d.min_amount = argv[5];
+    d.bot = bot;
+    d.max_age_s = age && atol(age) > 0 ? atol(age) : 86400;
+    if (*end != '\0' || d.telegram_user_id <= 0 || bot == NULL) {
+        fprintf(stderr, "deposits verify: a positive user id and NEAR_WALLET_ADDRESS are needed\n");
+        return 2;
+    }
+    if ((pg = connect_db()) == NULL)
+        return 2;
+    if (mm_near_rpc_init(&rpc, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
+                         getenv("FASTNEAR_API_KEY"), reason, sizeof(reason))) {
+        fprintf(stderr, "deposits verify: %s\n", reason);
+        PQfinish(pg);
+        return 2;
+    }
+    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (redis == NULL || redis->err)
+        snprintf(reason, sizeof(reason), "redis: %s", redis ? redis->errstr : "out of memory");
+    else
+        rc = mm_deposit_verify(pg, redis, &rpc, &d, amount, reason, sizeof(reason));
+    printf("{\"result\":\"%s\",\"amount\":\"%s\",\"reason\":", mm_deposit_name(rc), amount);
+    json_t *why = json_string(reason);
+    json_dumpf(why, stdout, JSON_ENCODE_ANY);
+    json_decref(why);
+    printf("}\n");
+    redisFree(redis);
+    mm_near_rpc_free(&rpc);
+    PQfinish(pg);
+    return rc == MM_DEPOSIT_OK ? 0 : rc == MM_DEPOSIT_PENDING ? 4 : 1;
 }

@@ -7,7 +7,7 @@
 /* An outcome is terminal only once executed in final blocks; then it
  * succeeded iff the transaction's status and every receipt's are not
  * failures (a token contract's panic shows in its receipt). */
-static mm_send_rc classify(json_t *outcome, char *reason, size_t reasonlen) {
+mm_send_rc mm_near_outcome(json_t *outcome, char *reason, size_t reasonlen) {
     const char *level = json_string_value(json_object_get(outcome, "final_execution_status"));
     json_t *status = json_object_get(outcome, "status"), *receipts, *r;
     size_t i;
@@ -90,7 +90,7 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
     for (int sends = 0; sends < 2; sends++) {
         rc = submit(rpc, signed_b64, wait_until, outcome, &err);
         if (rc == MM_RPC_OK)
-            return classify(*outcome, reason, reasonlen);
+            return mm_near_outcome(*outcome, reason, reasonlen);
 
         if (rc == MM_RPC_ERROR && is_cause(&err, "INVALID_TRANSACTION")) {
             invalid_tx_reason(&err, why, sizeof(why));
@@ -98,7 +98,7 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
             /* a resent tx that already landed may read as InvalidNonce: ask first */
             if (strstr(why, "InvalidNonce")
                 && lookup(rpc, hash_b58, signer_id, outcome, &err) == MM_RPC_OK)
-                return classify(*outcome, reason, reasonlen);
+                return mm_near_outcome(*outcome, reason, reasonlen);
             snprintf(reason, reasonlen, "rejected: %s", why);
             return MM_SEND_REJECTED;
         }
@@ -107,7 +107,7 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
         /* timed out, routed, or no endpoint answered: the tx may still land */
         rc = lookup(rpc, hash_b58, signer_id, outcome, &err);
         if (rc == MM_RPC_OK)
-            return classify(*outcome, reason, reasonlen);
+            return mm_near_outcome(*outcome, reason, reasonlen);
         snprintf(reason, reasonlen, "outcome unknown: %s%s%s", err.name,
                  err.cause[0] ? "/" : "", err.cause);
         json_decref(err.error);

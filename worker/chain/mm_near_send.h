@@ -31,4 +31,8 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
 
 const char *mm_near_send_name(mm_send_rc rc);
 
+/* What an execution outcome says: success once final with every receipt
+ * succeeded, failed once final with a failure, pending before. */
+mm_send_rc mm_near_outcome(json_t *outcome, char *reason, size_t reasonlen);
+
 #endif /* MM_NEAR_SEND_H */

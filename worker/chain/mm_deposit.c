@@ -1,0 +1,262 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "mm_borsh.h"
+#include "mm_deposit.h"
+#include "mm_near_send.h"
+#include "mm_near_view.h"
+
+#define EVENT_PREFIX  "EVENT_JSON:"
+
+/* a member's string, or "" */
+static const char *text_of(json_t *obj, const char *key) {
+    const char *s = json_string_value(json_object_get(obj, key));
+
+    return s ? s : "";
+}
+
+/* a fixed window per user in Redis; 1 when under the limit */
+static int within_rate(redisContext *redis, long long user) {
+    char key[96];
+    redisReply *r;
+    long long n = 0;
+
+    snprintf(key, sizeof(key), "mm:deposit:verify:%lld:%ld", user,
+             (long) (time(NULL) / MM_DEPOSIT_WINDOW_S));
+    r = redisCommand(redis, "INCR %s", key);
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        n = r->integer;
+    freeReplyObject(r);
+    freeReplyObject(redisCommand(redis, "EXPIRE %s %d", key, MM_DEPOSIT_WINDOW_S));
+    return n > 0 && n <= MM_DEPOSIT_RATE;
+}
+
+/* the base64 args of an ft_transfer, as JSON */
+static json_t *call_args(json_t *fc) {
+    const char *b64 = json_string_value(json_object_get(fc, "args"));
+    size_t len = b64 ? strlen(b64) : 0, pad;
+    unsigned char *raw;
+    json_t *args = NULL;
+    int n;
+
+    if (len == 0 || len % 4 || (raw = malloc(len / 4 * 3 + 1)) == NULL)
+        return NULL;
+    pad = b64[len - 1] == '=' ? (b64[len - 2] == '=' ? 2 : 1) : 0;
+    n = EVP_DecodeBlock(raw, (const unsigned char *) b64, (int) len);
+    if (n >= 0)
+        args = json_loadb((char *) raw, (size_t) n - pad, 0, NULL);
+    free(raw);
+    return args;
+}
+
+/* adds a decimal u128 string to *sum; -1 for anything else */
+static int add(unsigned __int128 *sum, const char *text) {
+    unsigned __int128 v;
+
+    if (mm_borsh_parse_u128(text, &v) || *sum + v < *sum)
+        return -1;
+    *sum += v;
+    return 0;
+}
+
+/* NEAR: the Transfer actions of a transaction to the bot */
+static int near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
+                       char *reason, size_t len) {
+    json_t *action;
+    size_t i;
+
+    if (strcmp(text_of(tx, "receiver_id"), d->bot)) {
+        snprintf(reason, len, "the transaction does not pay %s", d->bot);
+        return -1;
+    }
+    json_array_foreach(json_object_get(tx, "actions"), i, action) {
+        json_t *t = json_object_get(action, "Transfer");
+        if (t && add(sum, json_string_value(json_object_get(t, "deposit")))) {
+            snprintf(reason, len, "a Transfer without a decimal deposit");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* NEP-141: ft_transfer calls to the bot on the token contract, and the
+ * token's own ft_transfer events to the bot in successful receipts; the
+ * smaller of the two sums counts */
+static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
+                     char *reason, size_t len) {
+    unsigned __int128 called = 0, evented = 0;
+    json_t *action, *receipt, *log;
+    size_t i, j;
+
+    if (strcmp(text_of(tx, "receiver_id"), d->token)) {
+        snprintf(reason, len, "the transaction is not a call to %s", d->token);
+        return -1;
+    }
+    json_array_foreach(json_object_get(tx, "actions"), i, action) {
+        json_t *fc = json_object_get(action, "FunctionCall"), *args;
+        const char *method = json_string_value(json_object_get(fc, "method_name"));
+
+        if (method == NULL || strcmp(method, "ft_transfer") || (args = call_args(fc)) == NULL)
+            continue;
+        if (strcmp(text_of(args, "receiver_id"), d->bot) == 0
+            && add(&called, json_string_value(json_object_get(args, "amount"))))
+            called = 0;
+        json_decref(args);
+    }
+    json_array_foreach(json_object_get(outcome, "receipts_outcome"), i, receipt) {
+        json_t *o = json_object_get(receipt, "outcome");
+
+        if (strcmp(text_of(o, "executor_id"), d->token)
+            || json_object_get(json_object_get(o, "status"), "Failure"))
+            continue;
+        json_array_foreach(json_object_get(o, "logs"), j, log) {
+            const char *text = json_string_value(log);
+            json_t *ev, *data, *item;
+            size_t k;
+
+            if (text == NULL || strncmp(text, EVENT_PREFIX, sizeof(EVENT_PREFIX) - 1))
+                continue;
+            ev = json_loads(text + sizeof(EVENT_PREFIX) - 1, 0, NULL);
+            data = json_object_get(ev, "data");
+            if (strcmp(text_of(ev, "standard"), "nep141") == 0
+                && strcmp(text_of(ev, "event"), "ft_transfer") == 0)
+                json_array_foreach(data, k, item)
+                    if (strcmp(text_of(item, "new_owner_id"),
+                               d->bot) == 0)
+                        (void) add(&evented, json_string_value(json_object_get(item, "amount")));
+            json_decref(ev);
+        }
+    }
+    *sum = called < evented ? called : evented;
+    if (*sum == 0) {
+        snprintf(reason, len, "no ft_transfer of %s to %s", d->token, d->bot);
+        return -1;
+    }
+    return 0;
+}
+
+/* the block's time, seconds */
+static int block_time(mm_near_rpc *rpc, const char *block_hash, long *seconds) {
+    json_t *params = json_pack("{s:s}", "block_id", block_hash), *block;
+    mm_rpc_error err;
+    json_t *ts;
+    int rc = -1;
+
+    if (mm_near_rpc_call(rpc, "block", params, &block, &err) == MM_RPC_OK) {
+        ts = json_object_get(json_object_get(block, "header"), "timestamp");
+        if (json_is_integer(ts)) {
+            *seconds = (long) (json_integer_value(ts) / 1000000000LL);
+            rc = 0;
+        }
+        json_decref(block);
+    }
+    json_decref(err.error);
+    json_decref(params);
+    return rc;
+}
+
+mm_deposit_rc mm_deposit_verify(PGconn *pg, redisContext *redis, mm_near_rpc *rpc,
+                                const mm_deposit *d, char amount[48],
+                                char *reason, size_t reasonlen) {
+    json_t *params, *outcome = NULL, *tx;
+    mm_rpc_error err;
+    mm_rpc_rc rpc_rc;
+    unsigned __int128 sum = 0, min;
+    mm_deposit_rc rc = MM_DEPOSIT_REJECTED;
+    long when = 0;
+
+    amount[0] = '\0';
+    if (mm_borsh_parse_u128(d->min_amount, &min)) {
+        snprintf(reason, reasonlen, "the minimum is not a decimal amount");
+        return MM_DEPOSIT_REJECTED;
+    }
+    if (!within_rate(redis, d->telegram_user_id)) {
+        snprintf(reason, reasonlen, "at most %d verifications in %d minutes", MM_DEPOSIT_RATE,
+                 MM_DEPOSIT_WINDOW_S / 60);
+        return MM_DEPOSIT_LIMITED;
+    }
+
+    params = json_pack("{s:s, s:s, s:s}", "tx_hash", d->tx_hash, "sender_account_id", d->signer,
+                       "wait_until", "NONE");
+    rpc_rc = mm_near_rpc_call(rpc, "tx", params, &outcome, &err);
+    json_decref(params);
+    if (rpc_rc != MM_RPC_OK) {
+        snprintf(reason, reasonlen, "%s", strcmp(err.cause, "UNKNOWN_TRANSACTION") == 0
+                 ? "the chain does not know that transaction (yet)" : err.message);
+        json_decref(err.error);
+        return MM_DEPOSIT_PENDING;
+    }
+
+    tx = json_object_get(outcome, "transaction");
+    switch (mm_near_outcome(outcome, reason, reasonlen)) {
+    case MM_SEND_SUCCESS:
+        break;
+    case MM_SEND_PENDING:
+        rc = MM_DEPOSIT_PENDING;
+        goto done;
+    default:
+        goto done;                            /* failed on chain */
+    }
+    if (strcmp(text_of(tx, "signer_id"), d->signer)) {
+        snprintf(reason, reasonlen, "the transaction was not signed by %s", d->signer);
+        goto done;
+    }
+    if ((strcmp(d->token, "NEAR") == 0 ? near_amount(tx, d, &sum, reason, reasonlen)
+                                       : ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
+        goto done;
+    if (sum < min) {
+        mm_near_u128_text(sum, amount);
+        snprintf(reason, reasonlen, "it pays %s, less than %s", amount, d->min_amount);
+        amount[0] = '\0';
+        goto done;
+    }
+    if (block_time(rpc, text_of(json_object_get(outcome, "transaction_outcome"), "block_hash"),
+                   &when) != 0) {
+        snprintf(reason, reasonlen, "cannot read the block the transaction is in");
+        rc = MM_DEPOSIT_PENDING;
+        goto done;
+    }
+    if (time(NULL) - when > d->max_age_s) {
+        snprintf(reason, reasonlen, "the transaction is older than %ld seconds", d->max_age_s);
+        goto done;
+    }
+
+    /* credited once: the hash is the key */
+    mm_near_u128_text(sum, amount);
+    {
+        char user[24];
+        const char *p[5] = { d->tx_hash, user, d->signer, d->token, amount };
+        PGresult *res;
+
+        snprintf(user, sizeof(user), "%lld", d->telegram_user_id);
+        res = PQexecParams(pg, "INSERT INTO deposits (tx_hash, telegram_user_id, signer_id, token,"
+                               " amount) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                           5, NULL, p, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            snprintf(reason, reasonlen, "database: %.*s",
+                     (int) strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+            rc = MM_DEPOSIT_PENDING;
+        } else if (strcmp(PQcmdTuples(res), "1") != 0) {
+            snprintf(reason, reasonlen, "that transaction was credited before");
+        } else {
+            reason[0] = '\0';
+            rc = MM_DEPOSIT_OK;
+        }
+        PQclear(res);
+        if (rc != MM_DEPOSIT_OK)
+            amount[0] = '\0';
+    }
+done:
+    json_decref(outcome);
+    return rc;
+}
+
+const char *mm_deposit_name(mm_deposit_rc rc) {
+    static const char *const names[] = { "credited", "rejected", "pending", "limited" };
+
+    return rc <= MM_DEPOSIT_LIMITED ? names[rc] : "?";
+}
