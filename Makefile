@@ -1,6 +1,7 @@
 # make            build/ngx_mm_module.so and build/mm-worker
 # make asan       the same module with AddressSanitizer and UBSan, build/asan/
 # make unit       C unit tests (TAP) under build/tests/
+# make fuzz       the update check under libFuzzer (clang)
 # make test       every test: scripts/test.sh
 
 BUILD      ?= build
@@ -16,7 +17,7 @@ WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c worker/store/*.c)
 WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq
 MIGRATIONS  := $(wildcard migrations/*.sql)
 
-.PHONY: all asan unit test clean
+.PHONY: all asan unit fuzz test clean
 
 all: $(BUILD)/ngx_mm_module.so $(BUILD)/mm-worker
 
@@ -66,6 +67,14 @@ $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c99 -g -O1 $(SANITIZE) $(WARN) -Ishared $< $(SHARED_SRCS) \
 	    -ljansson -o $@
+
+# a libFuzzer run of the update check (clang and libclang-rt-14-dev):
+#   make fuzz && build/tests/fuzz_mm_json -max_total_time=60 /tmp/corpus
+fuzz: shared/tests/fuzz_mm_json.c shared/mm_json.c shared/mm_json.h
+	@mkdir -p $(BUILD)/tests
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined $(WARN) -Ishared shared/mm_json.c $< \
+	    -o $(BUILD)/tests/fuzz_mm_json
 
 test:
 	scripts/test.sh

@@ -1,324 +1,352 @@
 /*
- * A strict one-pass JSON validator that also finds the top-level
- * "update_id".  Iterative, with the open containers kept in a fixed stack,
- * so hostile nesting costs neither stack depth nor memory.
+ * One strict pass over a Telegram update body (see mm_json.h).
+ *
+ * The scanner is a small goto state machine: "value" expects a value, "key"
+ * a member name, "next" whatever may follow a value (',' or a closer).  The
+ * kind of each open container sits in a fixed stack of MM_JSON_MAX_DEPTH
+ * bytes, so hostile nesting costs neither memory nor C stack.  Strings, the
+ * bulk of an update, go through a table-driven loop taking four plain bytes
+ * a step; the helpers are static and inlined, nothing is called per byte.
  */
 
 #include <string.h>
 
 #include "mm_json.h"
 
-typedef const unsigned char *cursor;
+#define MM_DIGIT(c)  ((unsigned) (c) - '0' < 10u)
+#define MM_WS(c)     ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+#define MM_SKIP_WS(p, end)  while ((p) < (end) && MM_WS(*(p))) (p)++
 
-enum { IN_ARRAY = 0, IN_OBJECT = 1 };
-enum { WANT_VALUE, WANT_KEY, AFTER_VALUE };
-
-/* bytes a string may hold as they are: not '"', '\\', controls, non-ASCII */
-static const unsigned char plain[256] = {
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    R16(0), R16(0),
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x20: '"' */
-    R16(1), R16(1),
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x50: '\\' */
-    R16(1), R16(1),
-    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)
-#undef R16
+/* 1 for the bytes a string holds as they are: 0x20-0x7f except '"' and
+ * '\\'.  Controls must be escaped; bytes >= 0x80 start UTF-8 sequences. */
+static const unsigned char mm_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x20 '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,     /* 0x50 '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1      /* 0x70 */
+    /* 0x80-0xff: 0 */
 };
 
-static cursor skip_ws(cursor p, cursor end) {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    return p;
-}
-
-static int hex4(cursor p, cursor end, unsigned *cp) {
-    unsigned v = 0;
+/* The value of the four hex digits at p, or -1: \u escapes. */
+static long mm_hex4(const unsigned char *p) {
+    long v = 0;
+    unsigned c;
     int i;
 
-    if (end - p < 4)
-        return -1;
     for (i = 0; i < 4; i++) {
-        unsigned c = p[i];
-        if (c >= '0' && c <= '9') c -= '0';
-        else if (c >= 'a' && c <= 'f') c -= 'a' - 10;
-        else if (c >= 'A' && c <= 'F') c -= 'A' - 10;
-        else return -1;
-        v = v << 4 | c;
+        c = p[i];
+        if (MM_DIGIT(c))
+            c -= '0';
+        else if ((c | 0x20) - 'a' < 6u)
+            c = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        v = v << 4 | (long) c;
     }
-    *cp = v;
-    return 0;
+    return v;
 }
 
-/* One UTF-8 sequence starting at a byte >= 0x80 (RFC 3629 table);
- * returns the byte after it, or NULL. */
-static cursor utf8_seq(cursor p, cursor end) {
-    unsigned c = *p, lo = 0x80, hi = 0xBF;
-    int n;
+/* One UTF-8 sequence whose lead byte (>= 0x80) is at p, checked against
+ * the well-formed table of RFC 3629: no overlong forms, no encoded
+ * surrogates, nothing past U+10FFFF, no truncation.  Returns the byte after
+ * it, or NULL. */
+static const unsigned char *mm_utf8(const unsigned char *p,
+                                    const unsigned char *end) {
+    unsigned c = p[0], lo = 0x80, hi = 0xbf;
+    size_t n;
 
-    if (c >= 0xC2 && c <= 0xDF) n = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
+    if (c < 0xc2) {
+        return NULL;                    /* continuation, or overlong C0/C1 */
+    } else if (c < 0xe0) {
         n = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;            /* no UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
+    } else if (c < 0xf0) {
         n = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;            /* nothing past U+10FFFF */
-    } else return NULL;
-
-    if (end - p <= n || p[1] < lo || p[1] > hi)
+        if (c == 0xe0) lo = 0xa0;       /* overlong */
+        if (c == 0xed) hi = 0x9f;       /* U+D800-U+DFFF */
+    } else if (c < 0xf5) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;       /* overlong */
+        if (c == 0xf4) hi = 0x8f;       /* past U+10FFFF */
+    } else {
         return NULL;
-    for (int i = 2; i <= n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return NULL;
-    return p + n + 1;
+    }
+    if ((size_t) (end - p) < n || p[1] < lo || p[1] > hi)
+        return NULL;
+    if (n > 2 && (p[2] & 0xc0) != 0x80)
+        return NULL;
+    if (n > 3 && (p[3] & 0xc0) != 0x80)
+        return NULL;
+    return p + n;
 }
 
-/* A string whose opening quote is at p; returns the byte after the closing
- * quote, or NULL.  When key is not NULL, the decoded ASCII text is copied
- * there (up to keycap bytes) and its length, or keycap + 1 when it does not
- * fit or is not ASCII, stored in *keylen. */
-static cursor scan_string(cursor p, cursor end, char *key, size_t keycap,
-                          size_t *keylen) {
-    size_t n = 0;
-    unsigned cp, lo;
+/* The rest of a string, p just past its opening quote: only the JSON
+ * escapes, \u surrogates only as high-low pairs (jansson, which the worker
+ * parses with, refuses lone ones), valid UTF-8, no raw controls.  Returns
+ * the byte past the closing quote, or NULL; sets *esc when the string had
+ * an escape, so a key needs decoding before it is compared. */
+static const unsigned char *mm_string(const unsigned char *p,
+                                      const unsigned char *end, int *esc) {
+    long u;
 
-    for (p++; ; ) {
-        cursor run = p;
-
-        while (p < end && plain[*p])
+    for (;;) {
+        while (end - p >= 4
+               && (mm_plain[p[0]] & mm_plain[p[1]] & mm_plain[p[2]]
+                   & mm_plain[p[3]]))
+            p += 4;
+        while (p < end && mm_plain[*p])
             p++;
-        if (key) {
-            size_t len = (size_t) (p - run);
-            if (n + len <= keycap) memcpy(key + n, run, len);
-            n += len;
-        }
-        if (p >= end)
+        if (p == end)
             return NULL;
 
-        switch (*p) {
-        case '"':
-            if (key) *keylen = n <= keycap ? n : keycap + 1;
+        if (*p == '"')
             return p + 1;
 
-        case '\\':
-            if (end - p < 2)
-                return NULL;
-            switch (p[1]) {
-            case '"': case '\\': case '/': cp = p[1]; p += 2; break;
-            case 'b': cp = '\b'; p += 2; break;
-            case 'f': cp = '\f'; p += 2; break;
-            case 'n': cp = '\n'; p += 2; break;
-            case 'r': cp = '\r'; p += 2; break;
-            case 't': cp = '\t'; p += 2; break;
-            case 'u':
-                if (hex4(p + 2, end, &cp))
-                    return NULL;
-                p += 6;
-                if (cp >= 0xDC00 && cp <= 0xDFFF)
-                    return NULL;                  /* a lone low surrogate */
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    if (end - p < 6 || p[0] != '\\' || p[1] != 'u'
-                        || hex4(p + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                        return NULL;              /* an unpaired high one */
-                    p += 6;
-                    cp = 0x10000;
-                }
-                break;
-            default:
-                return NULL;
-            }
-            if (key) {
-                if (n < keycap && cp < 0x80) key[n] = (char) cp;
-                else n = keycap;                  /* cannot match: too long */
-                n++;
-            }
-            break;
+        if (*p != '\\') {
+            if (*p < 0x80 || (p = mm_utf8(p, end)) == NULL)
+                return NULL;            /* a raw control, or bad UTF-8 */
+            continue;
+        }
 
+        *esc = 1;
+        if (end - p < 2)
+            return NULL;
+        switch (p[1]) {
+        case '"': case '\\': case '/':
+        case 'b': case 'f': case 'n': case 'r': case 't':
+            p += 2;
+            continue;
+        case 'u':
+            break;
         default:
-            if (*p < 0x80)
-                return NULL;                      /* a raw control byte */
-            if ((p = utf8_seq(p, end)) == NULL)
+            return NULL;
+        }
+        if (end - p < 6 || (u = mm_hex4(p + 2)) < 0)
+            return NULL;
+        p += 6;
+        if (u >= 0xd800 && u <= 0xdfff) {
+            if (u >= 0xdc00 || end - p < 6 || p[0] != '\\' || p[1] != 'u')
                 return NULL;
-            if (key) n = keycap + 1;
+            u = mm_hex4(p + 2);
+            if (u < 0xdc00 || u > 0xdfff)
+                return NULL;
+            p += 6;
         }
     }
 }
 
-/* A number per the JSON grammar; *integer says whether it had neither
- * fraction nor exponent. */
-static cursor scan_number(cursor p, cursor end, int *integer) {
+/* A number per the RFC 8259 grammar, p at its first byte.  Returns the byte
+ * after it, or NULL; *integer tells whether it had neither a fraction nor
+ * an exponent.  "01" scans as "0": the caller then refuses the "1". */
+static const unsigned char *mm_number(const unsigned char *p,
+                                      const unsigned char *end,
+                                      int *integer) {
     *integer = 1;
-    if (p < end && *p == '-')
-        p++;
-    if (p >= end)
+    if (*p == '-' && ++p == end)
         return NULL;
-    if (*p == '0')
+    if (*p == '0') {
         p++;
-    else if (*p >= '1' && *p <= '9')
-        while (p < end && *p >= '0' && *p <= '9') p++;
-    else
+    } else if (*p >= '1' && *p <= '9') {
+        do p++; while (p < end && MM_DIGIT(*p));
+    } else {
         return NULL;
-
+    }
     if (p < end && *p == '.') {
         *integer = 0;
-        if (++p >= end || *p < '0' || *p > '9')
+        if (++p == end || !MM_DIGIT(*p))
             return NULL;
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        do p++; while (p < end && MM_DIGIT(*p));
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         *integer = 0;
         if (++p < end && (*p == '+' || *p == '-'))
             p++;
-        if (p >= end || *p < '0' || *p > '9')
+        if (p == end || !MM_DIGIT(*p))
             return NULL;
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        do p++; while (p < end && MM_DIGIT(*p));
     }
     return p;
 }
 
-/* A non-negative integer literal that fits int64_t, or -1. */
-static int64_t parse_id(cursor p, cursor end) {
+/* The unsigned JSON integer s[0..e) into *id when it fits int64_t. */
+static int mm_parse_id(const unsigned char *s, const unsigned char *e,
+                       int64_t *id) {
     uint64_t v = 0;
 
-    if (*p == '-')
-        return -1;
-    for (; p < end; p++) {
-        if (v > (uint64_t) (INT64_MAX - (*p - '0')) / 10)
-            return -1;
-        v = v * 10 + (uint64_t) (*p - '0');
+    if (e - s > 19)                     /* 19 digits cannot wrap uint64_t */
+        return 0;
+    for (; s < e; s++)
+        v = v * 10 + (uint64_t) (*s - '0');
+    if (v > (uint64_t) INT64_MAX)
+        return 0;
+    *id = (int64_t) v;
+    return 1;
+}
+
+/* Whether the raw key s[0..e) (already validated) is "update_id".  Without
+ * escapes a plain compare; with them the key is decoded, so that
+ * "update\u005fid" is the same member jansson will see. */
+static int mm_key_is_id(const unsigned char *s, const unsigned char *e,
+                        int esc) {
+    static const char want[] = "update_id";
+    size_t i = 0;
+    long c;
+
+    if (!esc)
+        return e - s == 9 && memcmp(s, want, 9) == 0;
+
+    while (s < e) {
+        c = *s++;
+        if (c == '\\') {
+            switch (c = *s++) {
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'u': c = mm_hex4(s); s += 4; break;
+            default: break;             /* '"', '\\', '/' stand for themselves */
+            }
+        }
+        if (i == 9 || c != want[i])
+            return 0;
+        i++;
     }
-    return (int64_t) v;
+    return i == 9;
 }
 
-static cursor scan_literal(cursor p, cursor end) {
-    static const char *const words[] = { "true", "false", "null" };
-    const char *w = *p == 't' ? words[0] : *p == 'f' ? words[1] : words[2];
-    size_t n = strlen(w);
-
-    if ((size_t) (end - p) < n || memcmp(p, w, n))
-        return NULL;
-    return p + n;
-}
-
+/* The body in one pass.  Grammar errors and excess depth return on the
+ * spot; what the text says about "update_id" is only counted on the way
+ * and judged once the whole text has proved valid (order: mm_json.h). */
 mm_update_rc_t mm_update_check(const unsigned char *p, size_t len,
                                int64_t *update_id) {
-    cursor end = p + len, start;
-    unsigned char stack[MM_JSON_MAX_DEPTH];
-    int depth = 0, state = WANT_VALUE, top_object = 0;
-    int id_next = 0, id_seen = 0, integer;
-    int64_t id = -1;
-    char key[sizeof("update_id")];
-    size_t keylen;
+    const unsigned char *end, *s;
+    unsigned char stack[MM_JSON_MAX_DEPTH];     /* '{' or '[' per level */
+    size_t depth = 0;
+    int top_object, ids = 0, id_ok = 0, is_id, esc = 0, integer;
+    int64_t id = 0;
 
-    p = skip_ws(p, end);
+    if (len == 0)
+        return MM_UPDATE_EMPTY;
+    end = p + len;
+    MM_SKIP_WS(p, end);
     if (p == end)
         return MM_UPDATE_EMPTY;
     top_object = *p == '{';
 
-    for (;;) {
-        p = skip_ws(p, end);
-        if (p == end) {
-            if (depth == 0 && state == AFTER_VALUE)
-                break;
-            return MM_UPDATE_BAD_JSON;
-        }
-        switch (state) {
-
-        case WANT_VALUE:
-            start = p;
-            if (id_next)
-                id = -1;                      /* unless an integer follows */
-            switch (*p) {
-            case '{':
-            case '[':
-                if (depth == MM_JSON_MAX_DEPTH)
-                    return MM_UPDATE_TOO_DEEP;
-                stack[depth++] = *p == '{' ? IN_OBJECT : IN_ARRAY;
-                p = skip_ws(p + 1, end);
-                if (p < end && *p == (stack[depth - 1] ? '}' : ']')) {
-                    p++;
-                    depth--;
-                    state = AFTER_VALUE;
-                } else {
-                    state = stack[depth - 1] ? WANT_KEY : WANT_VALUE;
-                }
-                break;
-            case '"':
-                p = scan_string(p, end, NULL, 0, NULL);
-                state = AFTER_VALUE;
-                break;
-            case 't': case 'f': case 'n':
-                p = scan_literal(p, end);
-                state = AFTER_VALUE;
-                break;
-            default:
-                p = scan_number(p, end, &integer);
-                if (p && id_next)
-                    id = integer ? parse_id(start, p) : -1;
-                state = AFTER_VALUE;
-            }
-            if (p == NULL)
-                return MM_UPDATE_BAD_JSON;
-            id_next = 0;
-            break;
-
-        case WANT_KEY:
-            if (*p != '"')
-                return MM_UPDATE_BAD_JSON;
-            p = scan_string(p, end, depth == 1 ? key : NULL,
-                            sizeof(key) - 1, &keylen);
-            if (p == NULL)
-                return MM_UPDATE_BAD_JSON;
-            p = skip_ws(p, end);
-            if (p == end || *p != ':')
-                return MM_UPDATE_BAD_JSON;
+value:
+    MM_SKIP_WS(p, end);
+    if (p == end)
+        return MM_UPDATE_BAD_JSON;
+    switch (*p) {
+    case '{':
+    case '[':
+        if (depth == MM_JSON_MAX_DEPTH)
+            return MM_UPDATE_TOO_DEEP;
+        stack[depth++] = *p++;
+        MM_SKIP_WS(p, end);
+        if (p < end && *p == (stack[depth - 1] == '{' ? '}' : ']')) {
             p++;
-            if (depth == 1 && keylen == sizeof(key) - 1
-                && memcmp(key, "update_id", sizeof(key) - 1) == 0) {
-                id_next = 1;
-                id_seen++;
-            }
-            state = WANT_VALUE;
-            break;
-
-        default: /* AFTER_VALUE */
-            if (depth == 0)
-                return MM_UPDATE_BAD_JSON;        /* bytes after the text */
-            if (*p == ',') {
-                p++;
-                state = stack[depth - 1] ? WANT_KEY : WANT_VALUE;
-            } else if (*p == (stack[depth - 1] ? '}' : ']')) {
-                p++;
-                depth--;
-            } else {
-                return MM_UPDATE_BAD_JSON;
-            }
+            depth--;
+            goto next;
         }
+        if (stack[depth - 1] == '{')
+            goto key;
+        goto value;
+    case '"':
+        p = mm_string(p + 1, end, &esc);
+        break;
+    case 't':
+        p = end - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+        break;
+    case 'f':
+        p = end - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+        break;
+    case 'n':
+        p = end - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+        break;
+    default:
+        p = mm_number(p, end, &integer);
     }
+    if (p == NULL)
+        return MM_UPDATE_BAD_JSON;
 
+next:
+    MM_SKIP_WS(p, end);
+    if (depth == 0)
+        goto done;
+    if (p == end)
+        return MM_UPDATE_BAD_JSON;
+    if (*p == ',') {
+        p++;
+        if (stack[depth - 1] == '{')
+            goto key;
+        goto value;
+    }
+    if (*p != (stack[depth - 1] == '{' ? '}' : ']'))
+        return MM_UPDATE_BAD_JSON;
+    p++;
+    depth--;
+    goto next;
+
+key:
+    MM_SKIP_WS(p, end);
+    if (p == end || *p != '"')
+        return MM_UPDATE_BAD_JSON;
+    s = ++p;
+    esc = 0;
+    if ((p = mm_string(p, end, &esc)) == NULL)
+        return MM_UPDATE_BAD_JSON;
+    is_id = depth == 1 && mm_key_is_id(s, p - 1, esc);
+    MM_SKIP_WS(p, end);
+    if (p == end || *p != ':')
+        return MM_UPDATE_BAD_JSON;
+    p++;
+    if (!is_id)
+        goto value;
+
+    /* the value of a top-level "update_id": anything but an unsigned
+     * integer is scanned as any value and makes the id bad */
+    ids++;
+    id_ok = 0;
+    MM_SKIP_WS(p, end);
+    if (p == end || !MM_DIGIT(*p))
+        goto value;
+    s = p;
+    if ((p = mm_number(p, end, &integer)) == NULL)
+        return MM_UPDATE_BAD_JSON;
+    id_ok = integer && mm_parse_id(s, p, &id);
+    goto next;
+
+done:
+    if (p != end)
+        return MM_UPDATE_BAD_JSON;      /* bytes after the text */
     if (!top_object)
         return MM_UPDATE_NOT_OBJECT;
-    if (id_seen > 1)
+    if (ids > 1)
         return MM_UPDATE_DUP_ID;
-    if (id_seen == 0)
+    if (ids == 0)
         return MM_UPDATE_NO_ID;
-    if (id < 0)
+    if (!id_ok)
         return MM_UPDATE_BAD_ID;
-    *update_id = id;
+    if (update_id != NULL)
+        *update_id = id;
     return MM_UPDATE_OK;
 }
 
 const char *mm_update_strerror(mm_update_rc_t rc) {
     switch (rc) {
-    case MM_UPDATE_OK: return "ok";
-    case MM_UPDATE_EMPTY: return "empty body";
-    case MM_UPDATE_BAD_JSON: return "body is not valid JSON";
-    case MM_UPDATE_TOO_DEEP: return "JSON nested too deeply";
+    case MM_UPDATE_OK:         return "ok";
+    case MM_UPDATE_EMPTY:      return "empty body";
+    case MM_UPDATE_BAD_JSON:   return "body is not valid JSON";
+    case MM_UPDATE_TOO_DEEP:   return "body is nested too deeply";
     case MM_UPDATE_NOT_OBJECT: return "body is not a JSON object";
-    case MM_UPDATE_DUP_ID: return "\"update_id\" appears more than once";
-    case MM_UPDATE_BAD_ID: return "\"update_id\" is not a non-negative integer";
-    case MM_UPDATE_NO_ID: return "\"update_id\" is missing";
+    case MM_UPDATE_NO_ID:      return "\"update_id\" is missing";
+    case MM_UPDATE_BAD_ID:     return "\"update_id\" is not a non-negative integer";
+    case MM_UPDATE_DUP_ID:     return "\"update_id\" appears more than once";
     }
     return "unknown error";
 }
