@@ -17,7 +17,7 @@ WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c worker/store/*.c)
 WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq
 MIGRATIONS  := $(wildcard migrations/*.sql)
 
-.PHONY: all asan unit fuzz test clean
+.PHONY: all asan unit fuzz bench-sign test clean
 
 all: $(BUILD)/ngx_mm_module.so $(BUILD)/mm-worker
 
@@ -75,6 +75,14 @@ fuzz: shared/tests/fuzz_mm_json.c shared/mm_json.c shared/mm_json.h
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined $(WARN) -Ishared shared/mm_json.c $< \
 	    -o $(BUILD)/tests/fuzz_mm_json
+
+# signing throughput of the chain layer (bench/near_sign_bench.c)
+bench-sign: $(BUILD)/bench/near_sign_bench
+
+$(BUILD)/bench/near_sign_bench: bench/near_sign_bench.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Iworker $< $(CHAIN_SRCS) \
+	    -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
 
 test:
 	scripts/test.sh
