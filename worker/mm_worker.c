@@ -84,6 +84,8 @@ static void mm_usage(FILE *out) {
         "       mm-worker near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
         "       mm-worker near block | near nonce ACCOUNT KEY  what a signer reads\n"
         "       mm-worker near create-wallet TELEGRAM_USER_ID  a user's sub-account\n"
+        "       mm-worker near metadata TOKEN | shown-balance ACCOUNT [TOKEN]  cached "
+        "for players (1 h, 300 s)\n"
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
         "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"

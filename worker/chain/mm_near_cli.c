@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "mm_base58.h"
+#include "mm_near_cache.h"
 #include "mm_near_cli.h"
 #include "mm_near_rpc.h"
 #include "mm_near_send.h"
@@ -366,6 +367,47 @@ static int create_wallet(const char *user) {
     return rc == MM_SEND_SUCCESS ? 0 : rc == MM_SEND_PENDING ? 4 : 1;
 }
 
+/* A player's view: a balance, or a token's metadata, through the Redis
+ * cache (REDIS_HOST/REDIS_PORT); exit 1 when missing, 3 on failure. */
+static int shown(const char *what, const char *a, const char *b) {
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    redisContext *redis;
+    mm_near_rpc client;
+    mm_rpc_error err;
+    mm_view_rc rc = MM_VIEW_ERROR;
+    json_t *meta = NULL;
+    char amount[48];
+
+    memset(&err, 0, sizeof(err));
+    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (redis == NULL || redis->err || client_from_env(&client, "near")) {
+        fprintf(stderr, "near: redis: %s\n", redis ? redis->errstr : "out of memory");
+        redisFree(redis);
+        return 3;
+    }
+    if (strcmp(what, "metadata") == 0) {
+        rc = mm_near_cached_metadata(redis, &client, a, &meta, &err);
+        if (rc == MM_VIEW_OK) {
+            json_dumpf(meta, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+        }
+    } else {
+        rc = mm_near_cached_balance(redis, &client, a, b, amount, &err);
+        if (rc == MM_VIEW_OK)
+            printf("{\"account\":\"%s\",\"token\":\"%s\",\"balance\":\"%s\"}\n", a,
+                   b ? b : "NEAR", amount);
+    }
+    if (rc == MM_VIEW_MISSING)
+        fprintf(stderr, "near: %s does not exist\n", a);
+    else if (rc == MM_VIEW_ERROR)
+        fprintf(stderr, "near: %s/%s: %s\n", err.name, err.cause, err.message);
+    json_decref(meta);
+    json_decref(err.error);
+    mm_near_rpc_free(&client);
+    redisFree(redis);
+    return rc == MM_VIEW_OK ? 0 : rc == MM_VIEW_MISSING ? 1 : 3;
+}
+
 int mm_near_cli(int argc, char **argv) {
     if (sodium_init() < 0) {
         fprintf(stderr, "near: libsodium failed to initialise\n");
@@ -379,6 +421,10 @@ int mm_near_cli(int argc, char **argv) {
         return transfer(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
     if (argc == 2 && strcmp(argv[0], "create-wallet") == 0)
         return create_wallet(argv[1]);
+    if (argc == 2 && strcmp(argv[0], "metadata") == 0)
+        return shown("metadata", argv[1], NULL);
+    if ((argc == 2 || argc == 3) && strcmp(argv[0], "shown-balance") == 0)
+        return shown("balance", argv[1], argc == 3 ? argv[2] : NULL);
     if (argc == 1 && strcmp(argv[0], "block") == 0)
         return head(NULL, NULL);
     if (argc == 3 && strcmp(argv[0], "nonce") == 0)
@@ -393,6 +439,7 @@ int mm_near_cli(int argc, char **argv) {
                     "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
                     "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
                     "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n"
-                    "       mm-worker near create-wallet TELEGRAM_USER_ID\n");
+                    "       mm-worker near create-wallet TELEGRAM_USER_ID\n"
+                    "       mm-worker near metadata TOKEN | near shown-balance ACCOUNT [TOKEN]\n");
     return 2;
 }
