@@ -1,24 +1,38 @@
-/* A few lines of TAP for the C unit tests, so prove runs them. */
+/* A few lines of TAP for the C unit tests, so prove runs them.  A test
+ * prints its plan first ("1..N") or calls tap_done() at the end. */
 
 #ifndef MM_TAP_H
 #define MM_TAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 static int tap_n, tap_failed;
 
+/* one check; returns cond */
+static inline int tap_ok(int cond, const char *fmt, ...) {
+    va_list ap;
+
+    printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    tap_failed += !cond;
+    return cond;
+}
+
+static inline void tap_skip(const char *why) {
+    printf("ok %d # SKIP %s\n", ++tap_n, why);
+}
+
+/* tap_ok() that also says where a failed check is */
 #define ok(cond, ...) do {                                           \
-    int ok_ = (cond);                                                \
-    printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                 \
-    printf(__VA_ARGS__);                                             \
-    printf("\n");                                                    \
-    if (!ok_) {                                                      \
-        tap_failed++;                                                \
+    if (!tap_ok((cond), __VA_ARGS__))                                \
         printf("#   failed at %s line %d\n", __FILE__, __LINE__);    \
-    }                                                                \
 } while (0)
 
-static int tap_done(void) {
+static inline int tap_done(void) {
     printf("1..%d\n", tap_n);
     return tap_failed != 0;
 }

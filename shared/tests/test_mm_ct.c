@@ -12,18 +12,7 @@
 
 #include "mm_ct.h"
 
-static int tap_n, tap_failed;
-
-static void tap_ok(int cond, const char *fmt, ...) {
-    va_list ap;
-
-    printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    tap_failed += !cond;
-}
+#include "tap.h"
 
 #define B(lit) lit, sizeof(lit) - 1
 

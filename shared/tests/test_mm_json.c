@@ -19,22 +19,7 @@
 
 #include "mm_json.h"
 
-static int tap_n, tap_failed;
-
-static void tap_ok(int cond, const char *fmt, ...) {
-    va_list ap;
-
-    printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    tap_failed += !cond;
-}
-
-static void tap_skip(const char *why) {
-    printf("ok %d # SKIP %s\n", ++tap_n, why);
-}
+#include "tap.h"
 
 /* a body as bytes, embedded NULs included */
 #define S(lit) lit, sizeof(lit) - 1

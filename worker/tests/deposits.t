@@ -7,24 +7,16 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use MIME::Base64 qw(encode_base64);
-use Cwd ();
 use MM::FakeHttp;
 use MM::NearAnswers;
 use MM::Pg;
-use MM::Redis;
+use MM::Stores;
 
 plan skip_all => 'PostgreSQL is not installed' unless MM::Pg::available();
 my $json = JSON::PP->new->canonical;
-my $dir = Cwd::abs_path('.') . '/t/servroot-deposits';
-my $pg = MM::Pg->new(dir => "$dir/pg");
-$pg->start;
-my $redis = MM::Redis->new(dir => "$dir/redis");
-$redis->start;
-$ENV{DATABASE_URL} = $pg->url;
-$ENV{REDIS_PORT} = $redis->port;
+my ($pg, $redis) = MM::Stores::start('deposits');
 $ENV{NEAR_WALLET_ADDRESS} = 'quizbot.testnet';
 $ENV{NEAR_RPC_BACKOFF_MS} = 10;
-system('build/mm-worker migrate >/dev/null 2>&1') == 0 or BAIL_OUT('migrate failed');
 
 my $now_ns = time * 1_000_000_000;
 sub block_at { result({ header => { height => 5, hash => 'B', timestamp => $_[0] } }) }

@@ -8,11 +8,10 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
-use Cwd ();
 use MM::FakeHttp;
 use MM::NearAnswers;
 use MM::Pg;
-use MM::Redis;
+use MM::Stores;
 
 plan skip_all => 'PostgreSQL is not installed' unless MM::Pg::available();
 my $json = JSON::PP->new->canonical;
@@ -21,17 +20,10 @@ plan skip_all => "$file not found" unless -f $file;
 my $master = do { open my $f, '<', $file or die; local $/; $json->decode(<$f>)->{keys}{master} };
 my $block = '2fGYErCeD3qzAAmzCBCUEi1UJwme1SdmnhqCGcQ645Bs';
 
-my $dir = Cwd::abs_path('.') . '/t/servroot-payouts';
-my $pg = MM::Pg->new(dir => "$dir/pg");
-$pg->start;
-my $redis = MM::Redis->new(dir => "$dir/redis");
-$redis->start;
-$ENV{DATABASE_URL} = $pg->url;
-$ENV{REDIS_PORT} = $redis->port;
+my ($pg, $redis) = MM::Stores::start('payouts');
 $ENV{NEAR_WALLET_ADDRESS} = 'quizbot.testnet';
 $ENV{NEAR_WALLET_PRIVATE_KEY} = $master->{secret_key};
 $ENV{NEAR_RPC_BACKOFF_MS} = 10;
-system('build/mm-worker migrate >/dev/null 2>&1') == 0 or BAIL_OUT('migrate failed');
 
 sub payouts {
     my ($server, @args) = @_;
