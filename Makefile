@@ -13,9 +13,12 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_SRCS := $(wildcard worker/*.c worker/chain/*.c worker/store/*.c)
-WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq
+WORKER_DIRS := worker worker/bot worker/chain worker/ingest worker/log worker/quiz \
+               worker/sched worker/store worker/telegram
+WORKER_SRCS := $(foreach d,$(WORKER_DIRS),$(wildcard $(d)/*.c))
+WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread
 MIGRATIONS  := $(wildcard migrations/*.sql)
+BANK        := $(wildcard worker/quiz/bank/*.jsonl)
 
 .PHONY: all asan unit fuzz bench-sign test clean
 
@@ -30,7 +33,7 @@ $(BUILD)/ngx_mm_module.so: $(BUILD)/ngx/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(BUILD)/ngx -f objs/Makefile modules
 	cp $(BUILD)/ngx/objs/ngx_mm_module.so $@
 
-asan: $(BUILD)/asan/ngx_mm_module.so
+asan: $(BUILD)/asan/ngx_mm_module.so $(BUILD)/asan/mm-worker
 
 $(BUILD)/asan/ngx/objs/Makefile: config scripts/configure-module.sh
 	scripts/configure-module.sh $(BUILD)/asan/ngx \
@@ -44,15 +47,28 @@ $(BUILD)/gen/mm_migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(BUILD)/gen
 	scripts/embed-migrations.sh $@
 
-$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(BUILD)/gen/mm_migrations.c \
+$(BUILD)/gen/mm_bank.c: $(BANK) scripts/embed-bank.sh
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-bank.sh $@
+
+PG_INCLUDE  := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+WORKER_GEN  := $(BUILD)/gen/mm_migrations.c $(BUILD)/gen/mm_bank.c
+
+$(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
                     $(wildcard worker/*.h worker/*/*.h shared/*.h)
 	@mkdir -p $(BUILD)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker \
-	    -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
-	    $(WORKER_SRCS) $(SHARED_SRCS) $(BUILD)/gen/mm_migrations.c $(WORKER_LIBS) -o $@
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker $(PG_INCLUDE) \
+	    $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) $(WORKER_LIBS) -o $@
+
+# the same worker with AddressSanitizer and UBSan, for the end-to-end tests
+$(BUILD)/asan/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
+                         $(wildcard worker/*.h worker/*/*.h shared/*.h)
+	@mkdir -p $(BUILD)/asan
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Ishared -Iworker \
+	    $(PG_INCLUDE) $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) $(WORKER_LIBS) -o $@
 
 UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
-              $(BUILD)/tests/test_chain
+              $(BUILD)/tests/test_chain $(BUILD)/tests/test_bot
 
 unit: $(UNIT_TESTS)
 
@@ -62,6 +78,18 @@ $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard wo
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< \
 	    $(CHAIN_SRCS) -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
+
+# the worker's pure parts, with cmocka
+BOT_UNIT_SRCS := worker/ingest/mm_update.c worker/quiz/mm_score.c worker/quiz/mm_maze.c \
+                 worker/telegram/mm_html.c worker/telegram/mm_flood.c worker/mm_buf.c \
+                 worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
+                 worker/quiz/mm_question.c
+
+$(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
+                         $(wildcard worker/*.h worker/*/*.h)
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
+	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -1,9 +1,11 @@
 /*
  * mm-worker: the daemon that drains the update stream the nginx module
- * fills.  This first cut connects, makes sure the consumer group exists and
- * reports the backlog until SIGTERM; the bot itself consumes the group.
+ * (or, without a public URL, its own poller) fills, runs the bot, and the
+ * command-line tools for operators.  See ingest/mm_ingest.h for the path
+ * of an update.
  */
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,33 +13,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
+#include <sodium.h>
 
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
-#include "store/mm_migrate.h"
+#include "ingest/mm_ingest.h"
 #include "mm_config.h"
+#include "mm_ctx.h"
+#include "quiz/mm_source.h"
+#include "sched/mm_timers.h"
+#include "store/mm_db.h"
+#include "store/mm_migrate.h"
+#include "store/mm_redis.h"
+#include "telegram/mm_sender.h"
+#include "telegram/mm_tg.h"
 
-typedef struct mm_worker {
-    mm_config cfg;
-    redisContext *redis;
-} mm_worker;
+/* One JSON log line before (or without) a configured logger. */
+static void mm_say(const char *level, const char *fmt, const char *arg) {
+    mm_log log = { MM_LOG_DEBUG, { NULL }, 0 };
 
-static volatile sig_atomic_t mm_stop;
-
-static void mm_on_signal(int sig) {
-    (void) sig;
-    mm_stop = 1;
-}
-
-static void mm_log(const char *level, const char *fmt, const char *arg) {
-    char ts[32];
-    time_t now = time(NULL);
-
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    fprintf(stderr, "%s [%s] mm-worker: ", ts, level);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
+    mm_logf(&log, (mm_log_level) mm_log_parse_level(level), "main", NULL, fmt, arg);
 }
 
 /* mm-worker migrate: brings DATABASE_URL's schema up to date */
@@ -48,7 +45,7 @@ static int mm_migrate_main(void) {
     int version, n;
 
     if (url == NULL || *url == '\0') {
-        mm_log("error", "%s", "DATABASE_URL is not set");
+        mm_say("error", "%s", "DATABASE_URL is not set");
         return 2;
     }
     conn = PQconnectdb(url);
@@ -56,25 +53,30 @@ static int mm_migrate_main(void) {
         /* libpq's message names host and port, never the password */
         snprintf(err, sizeof(err), "%.*s", (int) strcspn(PQerrorMessage(conn), "\n"),
                  PQerrorMessage(conn));
-        mm_log("error", "database connect failed: %s", err);
+        mm_say("error", "database connect failed: %s", err);
         PQfinish(conn);
         return 1;
     }
     n = mm_migrate(conn, &version, err, sizeof(err));
     PQfinish(conn);
     if (n < 0) {
-        mm_log("error", "%s", err);
+        mm_say("error", "%s", err);
         return 1;
     }
     snprintf(line, sizeof(line), "applied %d, schema at version %d", n, version);
-    mm_log("info", "migrate: %s", line);
+    mm_say("info", "migrate: %s", line);
     return 0;
 }
 
 static void mm_usage(FILE *out) {
     fprintf(out,
-        "usage: mm-worker [run]      connect to Redis, create the consumer "
-        "group, report the backlog\n"
+        "usage: mm-worker [run]      run the bot: migrate, seed the question bank, "
+        "consume the stream\n"
+        "       mm-worker set-webhook   register WEBHOOK_URL (with WEBHOOK_SECRET) with "
+        "Telegram\n"
+        "       mm-worker delete-webhook [--drop-pending]  remove it (polling works "
+        "again)\n"
+        "       mm-worker webhook-info  what Telegram reports about the webhook\n"
         "       mm-worker near sign  sign one transaction described as JSON on "
         "standard input (offline)\n"
         "       mm-worker near rpc METHOD ['PARAMS']  one NEAR JSON-RPC call with "
@@ -96,7 +98,9 @@ static void mm_usage(FILE *out) {
         "deposit once\n"
         "       mm-worker --help\n\n"
         "environment:\n%s"
-        "  DATABASE_URL        PostgreSQL connection URI (migrate)\n"
+        "  MM_OUTBOX_LEASE_MS  how long a reply stays with its worker before another "
+        "may send it (default 30000)\n"
+        "  MM_WEBHOOK_MAX_CONNECTIONS  set-webhook's max_connections (default 40)\n"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
         "  NEAR_RPC_FALLBACKS  comma-separated fallback endpoints\n"
         "  FASTNEAR_API_KEY    bearer token for NEAR_RPC_ENDPOINT\n"
@@ -114,94 +118,239 @@ static void mm_usage(FILE *out) {
         mm_config_help);
 }
 
-/* Connects and authenticates; 0 on success, the reason logged otherwise. */
-static int mm_connect(mm_worker *w) {
-    struct timeval tv = { 2, 0 };
+
+/* The one line a failed start-up prints before exiting. */
+static int mm_fatal(mm_ctx *ctx, const char *what, const char *why) {
+    mm_log_error(&ctx->log, "main", "%s: %s", what, why);
+    return 1;
+}
+
+static int mm_setup(mm_ctx *ctx, int need_bot) {
+    char err[512], host[64] = "host";
+    unsigned char rnd[4];
+
+    if (mm_config_load(&ctx->cfg, need_bot, err, sizeof(err))) {
+        mm_say("error", "%s", err);
+        return 2;
+    }
+    ctx->log.level = (mm_log_level) ctx->cfg.log_level;
+    mm_log_secret(&ctx->log, ctx->cfg.telegram_token);
+    mm_log_secret(&ctx->log, ctx->cfg.redis_password);
+    mm_log_secret(&ctx->log, ctx->cfg.webhook_secret);
+    mm_log_secret(&ctx->log, getenv("WALLET_ENCRYPTION_KEY"));
+    mm_log_secret(&ctx->log, getenv("NEAR_WALLET_PRIVATE_KEY"));
+    ctx->outbox_lease_ms = 30000;
+    if (getenv("MM_OUTBOX_LEASE_MS"))
+        ctx->outbox_lease_ms = atoi(getenv("MM_OUTBOX_LEASE_MS"));
+    if (ctx->outbox_lease_ms < 1000) {
+        mm_say("error", "%s", "MM_OUTBOX_LEASE_MS must be at least 1000");
+        return 2;
+    }
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT)) {
+        mm_say("error", "%s", "libsodium or libcurl failed to initialise");
+        return 1;
+    }
+    gethostname(host, sizeof(host) - 1);
+    randombytes_buf(rnd, sizeof(rnd));
+    snprintf(ctx->instance, sizeof(ctx->instance), "%s:%d:%02x%02x%02x%02x", host,
+             (int) getpid(), rnd[0], rnd[1], rnd[2], rnd[3]);
+    return 0;
+}
+
+/* Schema, question bank and the bot's username: what run needs first. */
+static int mm_prepare(mm_ctx *ctx) {
+    mm_db db;
+    mm_tg tg;
+    mm_tg_result res;
+    json_t *none;
+    char err[512];
+    int version, applied, stored, rejected;
+
+    if (mm_db_open(&db, ctx->cfg.database_url))
+        return mm_fatal(ctx, "database", db.err);
+    applied = mm_migrate(db.conn, &version, err, sizeof(err));
+    if (applied < 0) {
+        mm_db_close(&db);
+        return mm_fatal(ctx, "migrate", err);
+    }
+    stored = mm_bank_seed(&db, &rejected);
+    mm_db_close(&db);
+    if (stored < 0)
+        return mm_fatal(ctx, "question bank", db.err);
+    mm_log_info(&ctx->log, "main", "schema at version %d (%d applied); question bank: %d "
+                "questions, %d rejected", version, applied, stored, rejected);
+
+    if (ctx->cfg.bot_username) {
+        snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s", ctx->cfg.bot_username);
+        return 0;
+    }
+    if (mm_tg_init(&tg, ctx))
+        return mm_fatal(ctx, "telegram", "curl_easy_init failed");
+    none = json_object();
+    if (mm_tg_call_retry(&tg, "getMe", none, 15000, 5, &res)) {
+        json_decref(none);
+        mm_tg_free(&tg);
+        snprintf(err, sizeof(err), "getMe failed: %s%s", res.description,
+                 res.error_code == 401 ? " (check TELEGRAM_TOKEN)" : "");
+        mm_tg_result_free(&res);
+        return mm_fatal(ctx, "telegram", err);
+    }
+    snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s",
+             json_string_value(json_object_get(res.result, "username"))
+                 ? json_string_value(json_object_get(res.result, "username")) : "");
+    json_decref(none);
+    mm_tg_result_free(&res);
+    mm_tg_free(&tg);
+    return 0;
+}
+
+static void mm_report(mm_ctx *ctx, redisContext *r) {
+    long long edge = 0, parts = 0;
+    char stream[160];
     redisReply *reply;
 
-    w->redis = redisConnectWithTimeout(w->cfg.redis_host, w->cfg.redis_port, tv);
-    if (w->redis == NULL || w->redis->err) {
-        mm_log("error", "redis connect failed: %s",
-               w->redis ? w->redis->errstr : "out of memory");
-        return -1;
-    }
-    if (w->cfg.redis_password) {
-        reply = redisCommand(w->redis, "AUTH %s", w->cfg.redis_password);
-        if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-            mm_log("error", "redis AUTH failed: %s",
-                   reply ? reply->str : w->redis->errstr);
-            freeReplyObject(reply);
-            return -1;
-        }
+    reply = redisCommand(r, "XLEN %s", ctx->cfg.stream);
+    if (reply && reply->type == REDIS_REPLY_INTEGER)
+        edge = reply->integer;
+    freeReplyObject(reply);
+    for (int k = 0; k < ctx->cfg.partitions; k++) {
+        mm_partition_stream(ctx, k, stream, sizeof(stream));
+        reply = redisCommand(r, "XLEN %s", stream);
+        if (reply && reply->type == REDIS_REPLY_INTEGER)
+            parts += reply->integer;
         freeReplyObject(reply);
     }
-    return 0;
+    if (r->err)
+        mm_log_warn(&ctx->log, "main", "backlog report failed: %s", r->errstr);
+    else
+        mm_log_info(&ctx->log, "main", "stream backlog: %lld to route, %lld in partitions",
+                    edge, parts);
 }
 
-/* Creates the group at the stream's start; an existing group is kept. */
-static int mm_ensure_group(mm_worker *w) {
-    redisReply *reply;
-    int rc = 0;
+static int mm_run(mm_ctx *ctx) {
+    pthread_t router, timers, poller, *consumers;
+    mm_consumer_arg *args;
+    redisContext *r;
+    sigset_t sigs;
+    int rc, polling = ctx->cfg.webhook_url == NULL, waited = 0;
 
-    reply = redisCommand(w->redis, "XGROUP CREATE %s %s 0 MKSTREAM",
-                         w->cfg.stream, w->cfg.group);
-    if (reply == NULL) {
-        mm_log("error", "XGROUP CREATE failed: %s", w->redis->errstr);
-        return -1;
-    }
-    if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9)) {
-        mm_log("error", "XGROUP CREATE failed: %s", reply->str);
-        rc = -1;
-    }
-    freeReplyObject(reply);
-    return rc;
-}
+    /* signals are taken by this thread only (sigtimedwait below) */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
 
-static void mm_report(mm_worker *w) {
-    redisReply *len, *pending;
-    char line[160];
-
-    len = redisCommand(w->redis, "XLEN %s", w->cfg.stream);
-    pending = redisCommand(w->redis, "XPENDING %s %s", w->cfg.stream, w->cfg.group);
-    if (len && len->type == REDIS_REPLY_INTEGER && pending
-        && pending->type == REDIS_REPLY_ARRAY && pending->elements > 0) {
-        snprintf(line, sizeof(line), "%lld entries, %lld pending",
-                 len->integer, pending->element[0]->integer);
-        mm_log("info", "stream backlog: %s", line);
-    } else {
-        mm_log("warn", "backlog report failed: %s",
-               w->redis->err ? w->redis->errstr : "unexpected reply");
-    }
-    freeReplyObject(len);
-    freeReplyObject(pending);
-}
-
-static int mm_run(mm_worker *w) {
-    int waited = 0;
-
-    if (mm_connect(w) || mm_ensure_group(w))
+    if ((rc = mm_prepare(ctx)) != 0)
+        return rc;
+    if ((r = mm_redis_open(ctx, "main")) == NULL)
         return 1;
-    mm_log("info", "started, stream \"%s\"", w->cfg.stream);
-    mm_report(w);
+    ctx->sender = mm_sender_start(ctx);
+    if (ctx->sender == NULL) {
+        redisFree(r);
+        return 1;
+    }
+    consumers = calloc((size_t) ctx->cfg.threads, sizeof(pthread_t));
+    args = calloc((size_t) ctx->cfg.threads, sizeof(mm_consumer_arg));
+    if (consumers == NULL || args == NULL) {
+        mm_sender_stop(ctx->sender, 0);
+        redisFree(r);
+        return mm_fatal(ctx, "start", "out of memory");
+    }
+    pthread_create(&router, NULL, mm_router_main, ctx);
+    pthread_create(&timers, NULL, mm_timers_main, ctx);
+    for (int i = 0; i < ctx->cfg.threads; i++) {
+        args[i].ctx = ctx;
+        args[i].index = i;
+        pthread_create(&consumers[i], NULL, mm_consumer_main, &args[i]);
+    }
+    if (polling)
+        pthread_create(&poller, NULL, mm_poller_main, ctx);
+    mm_log_info(&ctx->log, "main", "started as @%s: stream \"%s\", %d partitions, %d "
+                "threads, %s", ctx->bot_username, ctx->cfg.stream, ctx->cfg.partitions,
+                ctx->cfg.threads, polling ? "long polling getUpdates" : "webhook ingress");
+    mm_report(ctx, r);
 
-    while (!mm_stop) {
-        sleep(1);
-        if (++waited >= w->cfg.report_interval && !mm_stop) {
+    for (;;) {
+        struct timespec second = { 1, 0 };
+        int sig = sigtimedwait(&sigs, NULL, &second);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (++waited >= ctx->cfg.report_interval) {
             waited = 0;
-            mm_report(w);
+            mm_report(ctx, r);
         }
     }
-    mm_log("info", "%s", "stopping");
+
+    /* handlers finish the update in hand; replies get 5 s to leave */
+    mm_log_info(&ctx->log, "main", "stopping");
+    atomic_store(&ctx->stop, 1);
+    for (int i = 0; i < ctx->cfg.threads; i++)
+        pthread_join(consumers[i], NULL);
+    pthread_join(router, NULL);
+    pthread_join(timers, NULL);
+    if (polling)
+        pthread_join(poller, NULL);
+    mm_sender_stop(ctx->sender, 5000);
+    free(consumers);
+    free(args);
+    redisFree(r);
+    mm_log_info(&ctx->log, "main", "stopped");
     return 0;
 }
 
-int main(int argc, char **argv) {
-    mm_worker w;
-    struct sigaction sa;
-    char err[256];
+/* set-webhook, delete-webhook, webhook-info */
+static int mm_webhook_cli(mm_ctx *ctx, const char *cmd, int drop) {
+    mm_tg tg;
+    mm_tg_result res;
+    json_t *params;
+    char *out;
     int rc;
 
-    memset(&w, 0, sizeof(w));
+    if (!strcmp(cmd, "set-webhook")) {
+        const char *maxc = getenv("MM_WEBHOOK_MAX_CONNECTIONS");
+        if (ctx->cfg.webhook_url == NULL) {
+            mm_say("error", "%s", "WEBHOOK_URL is not set (the public HTTPS URL of nginx's "
+                   "mm_webhook location)");
+            return 2;
+        }
+        if (ctx->cfg.webhook_secret == NULL)
+            mm_say("warn", "%s", "WEBHOOK_SECRET is not set: anyone who learns the URL can "
+                   "post updates");
+        params = json_pack("{s:s, s:[s,s,s,s], s:i}", "url", ctx->cfg.webhook_url,
+                           "allowed_updates", "message", "callback_query", "poll_answer",
+                           "my_chat_member", "max_connections", maxc ? atoi(maxc) : 40);
+        if (ctx->cfg.webhook_secret)
+            json_object_set_new(params, "secret_token", json_string(ctx->cfg.webhook_secret));
+        cmd = "setWebhook";
+    } else if (!strcmp(cmd, "delete-webhook")) {
+        params = json_pack("{s:b}", "drop_pending_updates", drop);
+        cmd = "deleteWebhook";
+    } else {
+        params = json_object();
+        cmd = "getWebhookInfo";
+    }
+    if (mm_tg_init(&tg, ctx)) {
+        json_decref(params);
+        return 1;
+    }
+    rc = mm_tg_call_retry(&tg, cmd, params, 15000, 4, &res);
+    json_decref(params);
+    if (rc) {
+        mm_log_error(&ctx->log, "telegram", "%s failed: %s", cmd, res.description);
+    } else {
+        out = json_dumps(res.result, JSON_COMPACT | JSON_ENCODE_ANY);
+        printf("%s\n", out ? out : "true");
+        free(out);
+    }
+    mm_tg_result_free(&res);
+    mm_tg_free(&tg);
+    return rc ? 1 : 0;
+}
+int main(int argc, char **argv) {
+    mm_ctx *ctx;
+    int rc;
+
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         mm_usage(stdout);
         return 0;
@@ -214,22 +363,25 @@ int main(int argc, char **argv) {
         return mm_ledger_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "near"))
         return mm_near_cli(argc - 2, argv + 2);
-    if (argc > 2 || (argc == 2 && strcmp(argv[1], "run"))) {
+
+    ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return 1;
+    if (argc == 1 || (argc == 2 && !strcmp(argv[1], "run"))) {
+        rc = mm_setup(ctx, 1);
+        if (rc == 0)
+            rc = mm_run(ctx);
+    } else if ((argc == 2 && (!strcmp(argv[1], "set-webhook") || !strcmp(argv[1], "webhook-info")))
+               || (!strcmp(argv[1], "delete-webhook")
+                   && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--drop-pending"))))) {
+        setenv("DATABASE_URL", getenv("DATABASE_URL") ? getenv("DATABASE_URL") : "unused", 0);
+        rc = mm_setup(ctx, 1);
+        if (rc == 0)
+            rc = mm_webhook_cli(ctx, argv[1], argc == 3);
+    } else {
         mm_usage(stderr);
-        return 2;
+        rc = 2;
     }
-    if (mm_config_load(&w.cfg, err, sizeof(err))) {
-        mm_log("error", "%s", err);
-        return 2;
-    }
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = mm_on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-
-    rc = mm_run(&w);
-    if (w.redis)
-        redisFree(w.redis);
+    free(ctx);
     return rc;
 }

@@ -1,0 +1,188 @@
+/*
+ * Leaderboards and stats.  Boards are Redis sorted sets rebuilt from
+ * PostgreSQL (the points ledger is the truth) when missing, kept 180 s,
+ * and nudged after each committed answer while they exist.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/mm_bot.h"
+#include "mm_buf.h"
+#include "telegram/mm_html.h"
+
+#define MM_BOARD_TTL 180
+#define MM_BOARD_TOP 10
+
+/* mm:board:all and mm:board:week:<monday, UTC> */
+static void mm_board_keys(char *all, char *week, size_t len) {
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    now -= (time_t) (((tm.tm_wday + 6) % 7) * 86400);
+    gmtime_r(&now, &tm);
+    snprintf(all, len, "mm:board:all");
+    snprintf(week, len, "mm:board:week:%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday);
+}
+
+/* Rebuilds a missing board from PostgreSQL; 0 or -1 (board left missing). */
+static int mm_board_build(mm_turn *t, mm_db *db, const char *key, mm_sql query) {
+    redisReply *reply = redisCommand(t->redis, "EXISTS %s", key);
+    int exists = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    PGresult *res;
+    int n;
+
+    freeReplyObject(reply);
+    if (exists)
+        return 0;
+    if ((res = mm_db_run(db, query, 0, NULL)) == NULL)
+        return -1;
+    n = PQntuples(res);
+    /* the board is written whole, so readers never see half of it */
+    redisAppendCommand(t->redis, "MULTI");
+    redisAppendCommand(t->redis, "DEL %s", key);
+    for (int i = 0; i < n; i++)
+        redisAppendCommand(t->redis, "ZADD %s %s %s", key, PQgetvalue(res, i, 1),
+                           PQgetvalue(res, i, 0));
+    /* an empty board is remembered too, as a placeholder member */
+    redisAppendCommand(t->redis, "ZADD %s 0 -", key);
+    redisAppendCommand(t->redis, "EXPIRE %s %d", key, MM_BOARD_TTL);
+    redisAppendCommand(t->redis, "EXEC");
+    PQclear(res);
+    for (int i = 0; i < n + 5; i++) {
+        reply = NULL;
+        if (redisGetReply(t->redis, (void **) &reply) != REDIS_OK)
+            return -1;
+        freeReplyObject(reply);
+    }
+    return 0;
+}
+
+static void mm_board_section(mm_turn *t, mm_db *db, mm_buf *b, const char *key,
+                             const char *title) {
+    redisReply *top = redisCommand(t->redis, "ZREVRANGE %s 0 %d WITHSCORES", key, MM_BOARD_TOP);
+    redisReply *rank = redisCommand(t->redis, "ZREVRANK %s %lld", key, (long long) t->u->user_id);
+    redisReply *score = redisCommand(t->redis, "ZSCORE %s %lld", key, (long long) t->u->user_id);
+    mm_buf ids;
+    PGresult *names = NULL;
+    int shown = 0;
+
+    mm_buf_printf(b, "\n<b>%s</b>\n", title);
+    mm_buf_init(&ids);
+    mm_buf_adds(&ids, "{");
+    for (size_t i = 0; top && top->type == REDIS_REPLY_ARRAY && i + 1 < top->elements; i += 2)
+        if (strcmp(top->element[i]->str, "-"))
+            mm_buf_printf(&ids, "%s%s", ids.len > 1 ? "," : "", top->element[i]->str);
+    mm_buf_adds(&ids, "}");
+    if (ids.len > 2) {
+        const char *p[1] = { ids.data };
+        names = mm_db_run(db, MM_SQL_USER_NAMES, 1, p);
+    }
+    for (size_t i = 0; top && top->type == REDIS_REPLY_ARRAY && i + 1 < top->elements; i += 2) {
+        const char *id = top->element[i]->str, *name = "player";
+        static const char *medals[] = { "🥇", "🥈", "🥉" };
+        if (!strcmp(id, "-") || shown == MM_BOARD_TOP)
+            continue;
+        for (int r = 0; names && r < PQntuples(names); r++)
+            if (!strcmp(PQgetvalue(names, r, 0), id) && PQgetvalue(names, r, 1)[0])
+                name = PQgetvalue(names, r, 1);
+        if (shown < 3)
+            mm_buf_printf(b, "%s ", medals[shown]);
+        else
+            mm_buf_printf(b, "%d. ", shown + 1);
+        mm_html_add(b, name);
+        mm_buf_printf(b, " — %s\n", top->element[i + 1]->str);
+        shown++;
+    }
+    if (shown == 0)
+        mm_buf_adds(b, "No points yet — be the first with /play.\n");
+    if (rank && rank->type == REDIS_REPLY_INTEGER && score && score->type == REDIS_REPLY_STRING)
+        mm_buf_printf(b, "You: #%lld with %s points\n", rank->integer + 1, score->str);
+    else
+        mm_buf_adds(b, "You: not ranked yet\n");
+    PQclear(names);
+    mm_buf_free(&ids);
+    freeReplyObject(top);
+    freeReplyObject(rank);
+    freeReplyObject(score);
+}
+
+int mm_board_show(mm_turn *t) {
+    char all[64], week[64];
+    mm_db *db = t->read_db;
+    mm_buf b;
+    long long rc;
+
+    /* reads that may lag go to the replica when there is one */
+    if (db != t->db && mm_db_ensure(db))
+        db = t->db;
+    mm_board_keys(all, week, sizeof(all));
+    if (mm_board_build(t, db, all, MM_SQL_BOARD_ALL)
+        || mm_board_build(t, db, week, MM_SQL_BOARD_WEEK)) {
+        snprintf(t->err, sizeof(t->err), "leaderboard: %.400s",
+                 t->redis->err ? t->redis->errstr : db->err);
+        return -1;
+    }
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "🏆 <b>Leaderboards</b>\n");
+    mm_board_section(t, db, &b, all, "All time");
+    mm_board_section(t, db, &b, week, "This week");
+    rc = b.oom ? -1 : mm_reply_html(t, b.data, NULL);
+    mm_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
+int mm_board_stats(mm_turn *t) {
+    char user[24];
+    const char *p[1] = { user };
+    PGresult *res;
+    mm_buf b;
+    long long rc;
+    int answers, correct;
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    if ((res = mm_db_run(t->db, MM_SQL_USER_GET, 1, p)) == NULL)
+        return mm_fail(t, "stats");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return mm_reply_html(t, "No stats yet — send /play to start your first run.", NULL)
+               < 0 ? -1 : 0;
+    }
+    answers = atoi(PQgetvalue(res, 0, 2));
+    correct = atoi(PQgetvalue(res, 0, 3));
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "📊 <b>Stats for ");
+    mm_html_add(&b, PQgetvalue(res, 0, 6));
+    mm_buf_printf(&b, "</b>\nPoints: %s\nAnswers: %d (%d%% correct)\nRuns finished: %s\n"
+                  "Best streak: %s\nDifficulty: SDI %s/10",
+                  PQgetvalue(res, 0, 1), answers, answers ? 100 * correct / answers : 0,
+                  PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 0));
+    PQclear(res);
+    rc = mm_reply_html(t, b.data, NULL);
+    mm_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
+/* after COMMIT: what the turn scored joins the boards that are cached */
+static const char *mm_board_add_lua =
+    "for i = 1, #KEYS do "
+    "  if redis.call('EXISTS', KEYS[i]) == 1 then "
+    "    redis.call('ZINCRBY', KEYS[i], ARGV[1], ARGV[2]) end end return 1";
+
+void mm_turn_commit(mm_turn *t) {
+    char all[64], week[64];
+
+    if (t->replies)
+        mm_sender_push(t->ctx->sender, t->replies);
+    t->replies = NULL;
+    t->tail = &t->replies;
+    if (t->board_points > 0) {
+        mm_board_keys(all, week, sizeof(all));
+        freeReplyObject(redisCommand(t->redis, "EVAL %s 2 %s %s %lld %lld", mm_board_add_lua,
+                                     all, week, t->board_points, (long long) t->board_user));
+    }
+}

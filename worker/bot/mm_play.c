@@ -1,0 +1,512 @@
+/*
+ * Practice runs in private chat: a few questions near the player's SDI,
+ * inline answer buttons bound to the very message that asked (session,
+ * seq and a per-delivery nonce in the button, the message id checked once
+ * known), a durable timer per question, feedback after each answer, points
+ * with speed and streak bonuses, and the SDI adapted at the end.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bot/mm_bot.h"
+#include "mm_buf.h"
+#include "quiz/mm_maze.h"
+#include "quiz/mm_score.h"
+#include "quiz/mm_source.h"
+#include "telegram/mm_html.h"
+
+typedef struct mm_session {
+    long long id;
+    char topic[MM_Q_TOPIC_MAX];
+    int target_sdi, count, seq, streak, best_streak, points, correct;
+    int64_t user_id;
+    int active;
+} mm_session;
+
+typedef struct mm_asked {
+    char text[MM_Q_TEXT_MAX];
+    char options[4][MM_Q_OPTION_MAX];
+    int correct;                /* bank index */
+    char explanation[MM_Q_EXPLANATION_MAX];
+    int sdi;
+    int perm[4];                /* shown position -> bank index */
+    uint32_t nonce;
+    long long message_id;       /* 0 until the sender recorded it */
+    long long asked_ms;         /* 0 if unknown */
+    long long question_id;
+} mm_asked;
+
+static void mm_session_row(PGresult *res, mm_session *s) {
+    memset(s, 0, sizeof(*s));
+    s->id = atoll(PQgetvalue(res, 0, 0));
+    snprintf(s->topic, sizeof(s->topic), "%s", PQgetvalue(res, 0, 1));
+    s->target_sdi = atoi(PQgetvalue(res, 0, 2));
+    s->count = atoi(PQgetvalue(res, 0, 3));
+    s->seq = atoi(PQgetvalue(res, 0, 4));
+    s->streak = atoi(PQgetvalue(res, 0, 5));
+    s->best_streak = atoi(PQgetvalue(res, 0, 6));
+    s->points = atoi(PQgetvalue(res, 0, 7));
+    s->correct = atoi(PQgetvalue(res, 0, 8));
+    s->active = 1;
+    if (PQnfields(res) > 10) {
+        s->user_id = atoll(PQgetvalue(res, 0, 9));
+        s->active = !strcmp(PQgetvalue(res, 0, 10), "active");
+    }
+}
+
+/* 1 found, 0 none, -1 error */
+static int mm_session_load(mm_turn *t, long long id, mm_session *s) {
+    char id_s[24];
+    const char *p[1] = { id_s };
+    PGresult *res;
+    int found;
+
+    snprintf(id_s, sizeof(id_s), "%lld", id);
+    if ((res = mm_db_run(t->db, MM_SQL_SESSION_GET, 1, p)) == NULL)
+        return mm_fail(t, "session");
+    found = PQntuples(res) == 1;
+    if (found)
+        mm_session_row(res, s);
+    PQclear(res);
+    return found;
+}
+
+static int mm_session_active(mm_turn *t, mm_session *s) {
+    char user[24];
+    const char *p[1] = { user };
+    PGresult *res;
+    int found;
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    if ((res = mm_db_run(t->db, MM_SQL_SESSION_ACTIVE, 1, p)) == NULL)
+        return mm_fail(t, "active session");
+    found = PQntuples(res) == 1;
+    if (found)
+        mm_session_row(res, s);
+    PQclear(res);
+    return found;
+}
+
+/* Reads a Postgres array literal {a,"b c",...} of up to n strings. */
+static int mm_pg_array(const char *lit, char out[][MM_Q_OPTION_MAX], int n) {
+    int i = 0;
+
+    if (*lit++ != '{')
+        return -1;
+    while (*lit && *lit != '}' && i < n) {
+        size_t len = 0;
+        if (*lit == '"') {
+            for (lit++; *lit && *lit != '"'; lit++) {
+                if (*lit == '\\' && lit[1])
+                    lit++;
+                if (len + 1 < MM_Q_OPTION_MAX)
+                    out[i][len++] = *lit;
+            }
+            if (*lit == '"')
+                lit++;
+        } else {
+            for (; *lit && *lit != ',' && *lit != '}'; lit++)
+                if (len + 1 < MM_Q_OPTION_MAX)
+                    out[i][len++] = *lit;
+        }
+        out[i++][len] = '\0';
+        if (*lit == ',')
+            lit++;
+    }
+    return i;
+}
+
+/* 1 found, 0 none, -1 error */
+static int mm_asked_load(mm_turn *t, long long session, int seq, mm_asked *a) {
+    char sid[24], seq_s[24], perm[4][MM_Q_OPTION_MAX];
+    const char *p[2] = { sid, seq_s };
+    PGresult *res;
+
+    snprintf(sid, sizeof(sid), "%lld", session);
+    snprintf(seq_s, sizeof(seq_s), "%d", seq);
+    if ((res = mm_db_run(t->db, MM_SQL_SQ_GET, 2, p)) == NULL)
+        return mm_fail(t, "session question");
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return 0;
+    }
+    memset(a, 0, sizeof(*a));
+    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, 0));
+    mm_pg_array(PQgetvalue(res, 0, 1), a->options, 4);
+    a->correct = atoi(PQgetvalue(res, 0, 2));
+    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, 3));
+    a->sdi = atoi(PQgetvalue(res, 0, 4));
+    mm_pg_array(PQgetvalue(res, 0, 5), perm, 4);
+    for (int i = 0; i < 4; i++)
+        a->perm[i] = atoi(perm[i]);
+    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, 6), NULL, 10);
+    a->message_id = PQgetisnull(res, 0, 7) ? 0 : atoll(PQgetvalue(res, 0, 7));
+    a->asked_ms = PQgetisnull(res, 0, 8) ? 0 : atoll(PQgetvalue(res, 0, 8));
+    a->question_id = atoll(PQgetvalue(res, 0, 9));
+    PQclear(res);
+    return 1;
+}
+
+static int mm_timer(mm_turn *t, mm_sql op, long long session, int seq) {
+    char chat[24], payload[96], due[24];
+    const char *set[4] = { chat, "q_timeout", payload, due };
+    const char *cancel[2] = { "q_timeout", payload };
+
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(payload, sizeof(payload), "{\"session\":%lld,\"seq\":%d,\"user_id\":%lld}",
+             session, seq, (long long) t->u->user_id);
+    snprintf(due, sizeof(due), "%d", t->ctx->cfg.question_seconds * 1000);
+    if (op == MM_SQL_TIMER_SET)
+        return mm_db_do(t->db, op, 4, set) ? mm_fail(t, "timer") : 0;
+    return mm_db_do(t->db, op, 2, cancel) ? mm_fail(t, "timer") : 0;
+}
+
+static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_asked *a) {
+    mm_buf_printf(b, "<b>Question %d/%d</b> · SDI %d\n\n", seq, s->count, a->sdi);
+    mm_html_add(b, a->text);
+}
+
+/* Sends question seq of s and arms its timer. */
+static int mm_ask(mm_turn *t, const mm_session *s, int seq) {
+    char sid[24], seq_s[24], oid[24], data[96];
+    const char *p[3] = { sid, seq_s, oid };
+    json_t *kb = mm_keyboard();
+    mm_asked a;
+    mm_buf b;
+    long long id;
+    int rc;
+
+    if ((rc = mm_asked_load(t, s->id, seq, &a)) <= 0) {
+        json_decref(kb);
+        if (rc == 0)
+            snprintf(t->err, sizeof(t->err), "session %lld has no question %d", s->id, seq);
+        return -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            mm_keyboard_row(kb);
+        snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", s->id, seq, a.nonce, i);
+        mm_keyboard_button(kb, a.options[a.perm[i]], data);
+    }
+    mm_buf_init(&b);
+    mm_question_html(&b, s, seq, &a);
+    mm_buf_printf(&b, "\n\n⏱ %d seconds", t->ctx->cfg.question_seconds);
+    id = mm_reply_html(t, b.data, kb);
+    mm_buf_free(&b);
+    if (id < 0)
+        return -1;
+    snprintf(sid, sizeof(sid), "%lld", s->id);
+    snprintf(seq_s, sizeof(seq_s), "%d", seq);
+    snprintf(oid, sizeof(oid), "%lld", id);
+    if (mm_db_do(t->db, MM_SQL_SQ_ASKED, 3, p))
+        return mm_fail(t, "asked");
+    return mm_timer(t, MM_SQL_TIMER_SET, s->id, seq);
+}
+
+static int mm_topic_picker(mm_turn *t, const char *intro) {
+    char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], data[MM_Q_TOPIC_MAX + 16];
+    json_t *kb = mm_keyboard();
+    int n = mm_source_topics(t->db, topics, MM_MAX_TOPICS);
+
+    if (n < 0) {
+        json_decref(kb);
+        return mm_fail(t, "topics");
+    }
+    for (int i = 0; i < n; i++) {
+        if (i && i % 3 == 0)
+            mm_keyboard_row(kb);
+        snprintf(data, sizeof(data), "p:%.*s", MM_Q_TOPIC_MAX - 1, topics[i]);
+        mm_keyboard_button(kb, topics[i], data);
+    }
+    mm_keyboard_row(kb);
+    mm_keyboard_button(kb, "🎲 Mixed", "p:" MM_TOPIC_MIX);
+    return mm_reply_html(t, intro, kb) < 0 ? -1 : 0;
+}
+
+int mm_play_start(mm_turn *t, const char *topic_arg) {
+    char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], topic[MM_Q_TOPIC_MAX];
+    char user[24], chat[24], sdi_s[24], count_s[24], sid[24], seq_s[24], perm[24], nonce[24];
+    long long ids[20];
+    mm_session s;
+    PGresult *res;
+    mm_buf b;
+    int n, known = 0, sdi, rc;
+
+    if (!t->u->is_private)
+        return 0;
+    if ((rc = mm_session_active(t, &s)) != 0) {
+        if (rc < 0)
+            return -1;
+        return mm_reply_html(t, "You're in the middle of a run: answer the question above, "
+                                "or send /cancel to stop it.", NULL) < 0 ? -1 : 0;
+    }
+    if (topic_arg == NULL)
+        return mm_topic_picker(t, "🧩 Pick a topic for your practice run:");
+
+    /* topics are lowercase slugs; anything else is not one of ours */
+    snprintf(topic, sizeof(topic), "%s", topic_arg);
+    for (char *c = topic; *c; c++)
+        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    if ((n = mm_source_topics(t->db, topics, MM_MAX_TOPICS)) < 0)
+        return mm_fail(t, "topics");
+    known = !strcmp(topic, MM_TOPIC_MIX);
+    for (int i = 0; i < n; i++)
+        known |= !strcmp(topic, topics[i]);
+    if (!known) {
+        mm_buf_init(&b);
+        mm_buf_adds(&b, "I don't have questions on “");
+        mm_html_add(&b, topic_arg);
+        mm_buf_adds(&b, "” yet. Pick one of these:");
+        rc = mm_topic_picker(t, b.data);
+        mm_buf_free(&b);
+        return rc;
+    }
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    {
+        const char *p[1] = { user };
+        if ((res = mm_db_run(t->db, MM_SQL_USER_GET, 1, p)) == NULL)
+            return mm_fail(t, "user");
+        sdi = PQntuples(res) ? atoi(PQgetvalue(res, 0, 0)) : 3;
+        PQclear(res);
+    }
+    n = mm_source_pick(t->db, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
+    if (n < 0)
+        return mm_fail(t, "questions");
+    if (n == 0)
+        return mm_reply_html(t, "No questions are available on that topic right now. "
+                                "Try another one with /play.", NULL) < 0 ? -1 : 0;
+
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
+    snprintf(count_s, sizeof(count_s), "%d", n);
+    {
+        const char *p[5] = { user, chat, topic, sdi_s, count_s };
+        if ((res = mm_db_run(t->db, MM_SQL_SESSION_NEW, 5, p)) == NULL)
+            return mm_fail(t, "new session");
+        memset(&s, 0, sizeof(s));
+        s.id = atoll(PQgetvalue(res, 0, 0));
+        PQclear(res);
+    }
+    snprintf(s.topic, sizeof(s.topic), "%s", topic);
+    s.target_sdi = sdi;
+    s.count = n;
+    s.seq = 1;
+    snprintf(sid, sizeof(sid), "%lld", s.id);
+    for (int i = 0; i < n; i++) {
+        int order[4];
+        char qid[24];
+        const char *p[5] = { sid, seq_s, qid, perm, nonce };
+        mm_shuffle4(randombytes_uniform(24), order);
+        snprintf(seq_s, sizeof(seq_s), "%d", i + 1);
+        snprintf(qid, sizeof(qid), "%lld", ids[i]);
+        snprintf(perm, sizeof(perm), "{%d,%d,%d,%d}", order[0], order[1], order[2], order[3]);
+        snprintf(nonce, sizeof(nonce), "%u", randombytes_uniform(1000000000));
+        if (mm_db_do(t->db, MM_SQL_SQ_ADD, 5, p))
+            return mm_fail(t, "session question");
+    }
+
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "🧩 <b>Practice run</b> · ");
+    mm_html_add(&b, topic);
+    mm_buf_printf(&b, " · %d question%s · %d s each · SDI %d", n, n == 1 ? "" : "s",
+                  t->ctx->cfg.question_seconds, sdi);
+    rc = mm_reply_html(t, b.data, NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc ? rc : mm_ask(t, &s, 1);
+}
+
+static int mm_finish(mm_turn *t, mm_session *s) {
+    char sid[24], user[24], sdi_s[24], data[MM_Q_TOPIC_MAX + 16];
+    const char *end[2] = { sid, "finished" };
+    const char *done[2] = { user, sdi_s };
+    int next = mm_sdi_adapt(s->target_sdi, s->correct, s->count);
+    json_t *kb = mm_keyboard();
+    mm_buf b;
+    long long rc;
+
+    snprintf(sid, sizeof(sid), "%lld", s->id);
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    snprintf(sdi_s, sizeof(sdi_s), "%d", next);
+    if (mm_db_do(t->db, MM_SQL_SESSION_END, 2, end) || mm_db_do(t->db, MM_SQL_USER_RUN_DONE, 2, done)) {
+        json_decref(kb);
+        return mm_fail(t, "finish");
+    }
+    mm_buf_init(&b);
+    mm_buf_printf(&b, "🏁 <b>Run complete</b>: %d/%d correct, %d points, best streak %d.\n",
+                  s->correct, s->count, s->points, s->best_streak);
+    if (next > s->target_sdi)
+        mm_buf_printf(&b, "Strong run — difficulty up: SDI %d → %d.", s->target_sdi, next);
+    else if (next < s->target_sdi)
+        mm_buf_printf(&b, "Difficulty eased: SDI %d → %d.", s->target_sdi, next);
+    else
+        mm_buf_printf(&b, "Difficulty stays at SDI %d.", next);
+    snprintf(data, sizeof(data), "p:%s", s->topic);
+    mm_keyboard_button(kb, "🔁 Play again", data);
+    mm_keyboard_button(kb, "🏆 Leaderboard", "m:board");
+    rc = mm_reply_html(t, b.data, kb);
+    mm_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Records the outcome of question s->seq and moves the run on.  chosen is
+ * the bank index, or -1 when time ran out. */
+static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
+                     long long message_id) {
+    long long limit = t->ctx->cfg.question_seconds * 1000LL;
+    long long elapsed = a->asked_ms ? t->received_at_ms - a->asked_ms : 0;
+    int correct = chosen == a->correct;
+    int points = mm_score_points(a->sdi, correct, elapsed, limit, s->streak);
+    char sid[24], seq_s[24], user[24], qid[24], chosen_s[24], elapsed_s[24], pts[16], recv[24];
+    char reason[64], streak_s[16], best_s[16], total_s[16], correct_s[16];
+    const char *ans[9] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
+                           correct ? "true" : "false", elapsed_s, pts, recv };
+    PGresult *res;
+    mm_buf b;
+    int inserted;
+
+    if (elapsed < 0)
+        elapsed = 0;
+    snprintf(sid, sizeof(sid), "%lld", s->id);
+    snprintf(seq_s, sizeof(seq_s), "%d", s->seq);
+    snprintf(user, sizeof(user), "%lld", (long long) s->user_id);
+    snprintf(qid, sizeof(qid), "%lld", a->question_id);
+    snprintf(chosen_s, sizeof(chosen_s), "%d", chosen);
+    snprintf(elapsed_s, sizeof(elapsed_s), "%lld", chosen >= 0 ? elapsed : limit);
+    snprintf(pts, sizeof(pts), "%d", points);
+    snprintf(recv, sizeof(recv), "%lld", t->received_at_ms);
+    if ((res = mm_db_run(t->db, MM_SQL_ANSWER_ADD, 9, ans)) == NULL)
+        return mm_fail(t, "answer");
+    inserted = PQntuples(res) == 1;
+    PQclear(res);
+    if (!inserted) {
+        mm_reply_callback(t, "You already answered this one.");
+        return 0;
+    }
+    if (points > 0) {
+        const char *p[3] = { user, pts, reason };
+        snprintf(reason, sizeof(reason), "answer:%lld:%d", s->id, s->seq);
+        if (mm_db_do(t->db, MM_SQL_POINTS_ADD, 3, p))
+            return mm_fail(t, "points");
+        t->board_user = s->user_id;
+        t->board_points = points;
+    }
+    s->streak = correct ? s->streak + 1 : 0;
+    if (s->streak > s->best_streak)
+        s->best_streak = s->streak;
+    s->points += points;
+    s->correct += correct;
+    {
+        const char *p[4] = { user, pts, correct ? "1" : "0", streak_s };
+        snprintf(streak_s, sizeof(streak_s), "%d", s->streak);
+        if (mm_db_do(t->db, MM_SQL_USER_SCORE, 4, p))
+            return mm_fail(t, "score");
+    }
+    if (mm_timer(t, MM_SQL_TIMER_CANCEL, s->id, s->seq))
+        return -1;
+
+    /* feedback in place of the buttons (practice shows it at once) */
+    if (chosen >= 0)
+        mm_reply_callback(t, correct ? "✅ Correct!" : "❌ Not quite");
+    if (message_id > 0) {
+        mm_buf_init(&b);
+        mm_question_html(&b, s, s->seq, a);
+        if (chosen < 0)
+            mm_buf_adds(&b, "\n\n⏰ <b>Time's up.</b> The answer was <b>");
+        else if (correct)
+            mm_buf_printf(&b, "\n\n✅ <b>Correct!</b> +%d points%s — ", points,
+                          s->streak > 1 ? " 🔥" : "");
+        else
+            mm_buf_adds(&b, "\n\n❌ The answer was <b>");
+        if (!correct) {
+            mm_html_add(&b, a->options[a->correct]);
+            mm_buf_adds(&b, "</b>. ");
+        }
+        mm_buf_adds(&b, "<i>");
+        mm_html_add(&b, a->explanation);
+        mm_buf_adds(&b, "</i>");
+        if (mm_reply_edit(t, message_id, b.data, NULL) < 0) {
+            mm_buf_free(&b);
+            return -1;
+        }
+        mm_buf_free(&b);
+    }
+
+    snprintf(total_s, sizeof(total_s), "%d", s->points);
+    snprintf(correct_s, sizeof(correct_s), "%d", s->correct);
+    snprintf(best_s, sizeof(best_s), "%d", s->best_streak);
+    snprintf(seq_s, sizeof(seq_s), "%d", s->seq + 1);
+    {
+        const char *p[6] = { sid, seq_s, streak_s, best_s, total_s, correct_s };
+        if (mm_db_do(t->db, MM_SQL_SESSION_ADVANCE, 6, p))
+            return mm_fail(t, "advance");
+    }
+    if (s->seq >= s->count)
+        return mm_finish(t, s);
+    s->seq++;
+    return mm_ask(t, s, s->seq);
+}
+
+int mm_play_answer(mm_turn *t) {
+    int64_t session;
+    int seq, shown, rc;
+    uint32_t nonce;
+    mm_session s;
+    mm_asked a;
+
+    if (mm_answer_data_parse(t->u->callback_data, &session, &seq, &nonce, &shown)) {
+        mm_reply_callback(t, "This button has expired.");
+        return 0;
+    }
+    if ((rc = mm_session_load(t, session, &s)) < 0)
+        return -1;
+    if (rc == 0 || s.user_id != t->u->user_id || !s.active || s.seq != seq
+        || (rc = mm_asked_load(t, session, seq, &a)) == 0 || a.nonce != nonce
+        || (a.message_id && a.message_id != t->u->message_id)) {
+        if (rc < 0)
+            return -1;
+        mm_reply_callback(t, "This question is no longer active.");
+        return 0;
+    }
+    if (rc < 0)
+        return -1;
+    return mm_settle(t, &s, &a, a.perm[shown], t->u->message_id);
+}
+
+int mm_play_timeout(mm_turn *t) {
+    json_t *tm = t->u->timer;
+    long long session = json_integer_value(json_object_get(tm, "session"));
+    int seq = (int) json_integer_value(json_object_get(tm, "seq")), rc;
+    mm_session s;
+    mm_asked a;
+
+    /* a timer that lost the race with an answer, a cancel or another firing */
+    if ((rc = mm_session_load(t, session, &s)) <= 0 || !s.active || s.seq != seq)
+        return rc < 0 ? -1 : 0;
+    if ((rc = mm_asked_load(t, session, seq, &a)) <= 0)
+        return rc;
+    return mm_settle(t, &s, &a, -1, a.message_id);
+}
+
+int mm_play_cancel(mm_turn *t) {
+    char sid[24];
+    const char *p[2] = { sid, "cancelled" };
+    mm_session s;
+    int rc = mm_session_active(t, &s);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return mm_reply_html(t, "Nothing to cancel. Send /play to start a run.", NULL) < 0 ? -1 : 0;
+    snprintf(sid, sizeof(sid), "%lld", s.id);
+    if (mm_db_do(t->db, MM_SQL_SESSION_END, 2, p))
+        return mm_fail(t, "cancel");
+    if (mm_timer(t, MM_SQL_TIMER_CANCEL, s.id, s.seq))
+        return -1;
+    return mm_reply_html(t, "Run cancelled. The points you earned stay yours — /play to "
+                            "start again.", NULL) < 0 ? -1 : 0;
+}

@@ -1,0 +1,126 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/mm_bot.h"
+#include "mm_buf.h"
+
+void mm_turn_init(mm_turn *t, mm_ctx *ctx, mm_db *db, mm_db *read_db, redisContext *redis,
+                  const mm_update *u, long long received_at_ms) {
+    memset(t, 0, sizeof(*t));
+    t->ctx = ctx;
+    t->db = db;
+    t->read_db = read_db;
+    t->redis = redis;
+    t->u = u;
+    t->received_at_ms = received_at_ms;
+    t->tail = &t->replies;
+}
+
+int mm_fail(mm_turn *t, const char *what) {
+    snprintf(t->err, sizeof(t->err), "%s: %.400s", what, t->db->err);
+    return -1;
+}
+
+void mm_turn_discard(mm_turn *t) {
+    for (mm_out *o = t->replies, *n; o; o = n) {
+        n = o->next;
+        mm_out_free(o);
+    }
+    t->replies = NULL;
+    t->tail = &t->replies;
+}
+
+static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, json_t *params,
+                              int durable) {
+    char *json = json_dumps(params, JSON_COMPACT);
+    char chat[24], lease[24];
+    const char *p[5] = { chat, method, json, t->ctx->instance, lease };
+    PGresult *res;
+    mm_out *o;
+    long long id = 0;
+
+    json_decref(params);
+    if (json == NULL) {
+        snprintf(t->err, sizeof(t->err), "out of memory building %s", method);
+        return -1;
+    }
+    if (durable) {
+        snprintf(chat, sizeof(chat), "%lld", (long long) chat_id);
+        snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
+        if ((res = mm_db_run(t->db, MM_SQL_OUTBOX_ADD, 5, p)) == NULL) {
+            free(json);
+            return mm_fail(t, "outbox");
+        }
+        id = atoll(PQgetvalue(res, 0, 0));
+        PQclear(res);
+    }
+    o = mm_out_new(chat_id, method, json);
+    free(json);
+    if (o == NULL) {
+        snprintf(t->err, sizeof(t->err), "out of memory queueing %s", method);
+        return -1;
+    }
+    o->outbox_id = id;
+    o->is_group = !t->u->is_private;
+    *t->tail = o;
+    t->tail = &o->next;
+    return id;
+}
+
+long long mm_reply(mm_turn *t, int64_t chat_id, const char *method, json_t *params) {
+    return mm_reply_add(t, chat_id, method, params, 1);
+}
+
+long long mm_reply_html(mm_turn *t, const char *html, json_t *markup) {
+    json_t *p = json_pack("{s:I, s:s, s:s, s:{s:b}}", "chat_id", (json_int_t) t->u->chat_id,
+                          "text", html, "parse_mode", "HTML", "link_preview_options",
+                          "is_disabled", 1);
+
+    if (p && markup)
+        json_object_set_new(p, "reply_markup", markup);
+    else
+        json_decref(markup);
+    return mm_reply(t, t->u->chat_id, "sendMessage", p);
+}
+
+long long mm_reply_edit(mm_turn *t, int64_t message_id, const char *html, json_t *markup) {
+    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "chat_id", (json_int_t) t->u->chat_id,
+                          "message_id", (json_int_t) message_id, "text", html,
+                          "parse_mode", "HTML");
+
+    if (p)
+        json_object_set_new(p, "reply_markup",
+                            markup ? markup : json_pack("{s:[]}", "inline_keyboard"));
+    return mm_reply(t, t->u->chat_id, "editMessageText", p);
+}
+
+void mm_reply_callback(mm_turn *t, const char *text) {
+    json_t *p;
+
+    if (t->u->callback_id == NULL)
+        return;
+    p = json_pack("{s:s}", "callback_query_id", t->u->callback_id);
+    if (p && text)
+        json_object_set_new(p, "text", json_string(text));
+    mm_reply_add(t, t->u->chat_id, "answerCallbackQuery", p, 0);
+}
+
+json_t *mm_keyboard(void) {
+    json_t *kb = json_pack("{s:[[]]}", "inline_keyboard");
+    return kb;
+}
+
+void mm_keyboard_row(json_t *kb) {
+    json_array_append_new(json_object_get(kb, "inline_keyboard"), json_array());
+}
+
+void mm_keyboard_button(json_t *kb, const char *text, const char *data) {
+    json_t *rows = json_object_get(kb, "inline_keyboard");
+    json_t *row = json_array_get(rows, json_array_size(rows) - 1);
+
+    if (!strncmp(data, "https://", 8))
+        json_array_append_new(row, json_pack("{s:s, s:s}", "text", text, "url", data));
+    else
+        json_array_append_new(row, json_pack("{s:s, s:s}", "text", text, "callback_data", data));
+}

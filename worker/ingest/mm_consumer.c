@@ -1,0 +1,459 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/mm_bot.h"
+#include "ingest/mm_ingest.h"
+#include "ingest/mm_update.h"
+#include "mm_stream.h"
+#include "store/mm_db.h"
+#include "store/mm_redis.h"
+
+#define MM_READ_BATCH 64
+
+typedef struct mm_part {
+    int owned;
+    long long epoch;
+    int has_pending;            /* entries delivered to us and not yet acked */
+    long long retry_at;         /* monotonic; after a failure */
+    char stream[128];
+    char lease[160];
+} mm_part;
+
+typedef struct mm_consumer {
+    mm_ctx *ctx;
+    int index;
+    char name[160];
+    redisContext *r;
+    mm_db db;
+    mm_db read_db;              /* DATABASE_READ_URL, or unused */
+    mm_part *parts;
+    int owned;
+    long long leases_at;
+} mm_consumer;
+
+static void mm_drop(mm_consumer *c, int k, const char *why) {
+    mm_part *p = &c->parts[k];
+
+    if (!p->owned)
+        return;
+    p->owned = 0;
+    c->owned--;
+    mm_logf(&c->ctx->log, why ? MM_LOG_WARN : MM_LOG_DEBUG, "ingest", NULL,
+            "partition %d released%s%s", k, why ? ": " : "", why ? why : "");
+}
+
+/* Takes partition k: Redis lease, PostgreSQL fencing epoch, the group, and
+ * whatever an earlier owner left pending (taken over in id order). */
+static int mm_take(mm_consumer *c, int k) {
+    mm_part *p = &c->parts[k];
+    mm_ctx *ctx = c->ctx;
+    char part[16], epoch[24];
+    const char *params[2] = { part, epoch };
+    long long e = mm_lease_acquire(c->r, p->lease, c->name, ctx->cfg.lease_ms), stored;
+    PGresult *res;
+
+    if (e <= 0)
+        return -1;
+    snprintf(part, sizeof(part), "%d", k);
+    snprintf(epoch, sizeof(epoch), "%lld", e);
+    if (mm_db_ensure(&c->db) || (res = mm_db_run(&c->db, MM_SQL_EPOCH_CLAIM, 2, params)) == NULL) {
+        mm_log_warn(&ctx->log, "ingest", "partition %d: %s", k, c->db.err);
+        mm_lease_release(c->r, p->lease, c->name, e);
+        return -1;
+    }
+    stored = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (stored > e) {
+        /* Redis forgot its epochs (restarted empty): catch up, retry later */
+        mm_lease_raise_epoch(c->r, p->lease, stored);
+        mm_lease_release(c->r, p->lease, c->name, e);
+        return -1;
+    }
+    freeReplyObject(redisCommand(c->r, "XGROUP CREATE %s %s 0 MKSTREAM", p->stream,
+                                 ctx->cfg.group));
+    for (char cursor[64] = "0-0";;) {
+        redisReply *reply = redisCommand(c->r, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
+                                         p->stream, ctx->cfg.group, c->name, cursor);
+        int more = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+                   && strcmp(reply->element[0]->str, "0-0");
+        if (more)
+            snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+        freeReplyObject(reply);
+        if (!more)
+            break;
+    }
+    p->owned = 1;
+    p->epoch = e;
+    p->has_pending = 1;
+    p->retry_at = 0;
+    c->owned++;
+    mm_log_debug(&ctx->log, "ingest", "partition %d taken (epoch %lld)", k, e);
+    return 0;
+}
+
+/* Keeps our fair share of partitions: heartbeats, renews, releases what
+ * is over the share, takes free ones up to it. */
+static void mm_balance(mm_consumer *c, long long now) {
+    mm_ctx *ctx = c->ctx;
+    int n = ctx->cfg.partitions, live = 1, share;
+    char key[160];
+    redisReply *reply;
+    long long wall = mm_now_ms();
+
+    c->leases_at = now + ctx->cfg.lease_ms / 3;
+    snprintf(key, sizeof(key), "%s:consumers", ctx->cfg.stream);
+    freeReplyObject(redisCommand(c->r, "ZADD %s %lld %s", key, wall + ctx->cfg.lease_ms, c->name));
+    freeReplyObject(redisCommand(c->r, "ZREMRANGEBYSCORE %s -inf %lld", key, wall));
+    reply = redisCommand(c->r, "ZCARD %s", key);
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        live = (int) reply->integer;
+    freeReplyObject(reply);
+    share = (n + live - 1) / live;
+
+    for (int k = 0; k < n; k++) {
+        mm_part *p = &c->parts[k];
+        if (!p->owned)
+            continue;
+        if (c->owned > share) {
+            mm_lease_release(c->r, p->lease, c->name, p->epoch);
+            mm_drop(c, k, NULL);
+        } else if (mm_lease_renew(c->r, p->lease, c->name, p->epoch, ctx->cfg.lease_ms) != 1) {
+            mm_drop(c, k, "lease lost");
+        }
+    }
+    /* start at a different place per thread so threads do not collide */
+    for (int i = 0; i < n && c->owned < share; i++) {
+        int k = (c->index * 7 + i) % n;
+        if (!c->parts[k].owned)
+            mm_take(c, k);
+    }
+}
+
+static const char *mm_field(redisReply *fields, const char *name, size_t *len) {
+    for (size_t i = 0; fields && fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements;
+         i += 2)
+        if (!strcmp(fields->element[i]->str, name)) {
+            *len = fields->element[i + 1]->len;
+            return fields->element[i + 1]->str;
+        }
+    *len = 0;
+    return NULL;
+}
+
+static void mm_ack(mm_consumer *c, mm_part *p, const char *id) {
+    redisAppendCommand(c->r, "XACK %s %s %s", p->stream, c->ctx->cfg.group, id);
+    redisAppendCommand(c->r, "XDEL %s %s", p->stream, id);
+    for (int i = 0; i < 2; i++) {
+        redisReply *reply = NULL;
+        redisGetReply(c->r, (void **) &reply);
+        freeReplyObject(reply);
+    }
+}
+
+typedef enum { MM_DONE, MM_FAILED, MM_FENCED, MM_POISON } mm_outcome;
+
+/* One entry: fenced, deduplicated, handled and committed, or rolled back. */
+static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *err,
+                             size_t errlen) {
+    mm_ctx *ctx = c->ctx;
+    mm_part *p = &c->parts[k];
+    size_t ulen, rlen;
+    const char *upd = mm_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+    const char *recv = mm_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
+    char part[16], epoch[24], uid[24];
+    mm_update u;
+    mm_turn turn;
+    PGresult *res;
+    int fresh;
+
+    if (upd == NULL || mm_update_parse(upd, ulen, &u, err, errlen))
+        return upd == NULL ? (snprintf(err, errlen, "entry has no update field"), MM_POISON)
+                           : MM_POISON;
+    if (mm_db_ensure(&c->db)) {
+        snprintf(err, errlen, "%s", c->db.err);
+        mm_update_free(&u);
+        return MM_FAILED;
+    }
+    snprintf(part, sizeof(part), "%d", k);
+    snprintf(epoch, sizeof(epoch), "%lld", p->epoch);
+    snprintf(uid, sizeof(uid), "%lld", (long long) u.update_id);
+    if (mm_db_exec(&c->db, "BEGIN"))
+        goto failed;
+    if (u.update_id >= 0) {
+        const char *params[3] = { uid, part, epoch };
+        if ((res = mm_db_run(&c->db, MM_SQL_FENCE_DEDUPE, 3, params)) == NULL)
+            goto failed;
+        fresh = PQntuples(res) == 1;
+        PQclear(res);
+        if (!fresh) {
+            const char *q[1] = { uid };
+            int dup;
+            if ((res = mm_db_run(&c->db, MM_SQL_IS_PROCESSED, 1, q)) == NULL)
+                goto failed;
+            dup = PQntuples(res) == 1;
+            PQclear(res);
+            mm_db_exec(&c->db, "ROLLBACK");
+            mm_update_free(&u);
+            if (dup) {
+                mm_log_ids ids = { u.chat_id, u.user_id, u.update_id };
+                mm_logf(&ctx->log, MM_LOG_INFO, "ingest", &ids, "duplicate update ignored");
+                return MM_DONE;
+            }
+            return MM_FENCED;
+        }
+    } else {
+        const char *params[2] = { part, epoch };
+        if ((res = mm_db_run(&c->db, MM_SQL_FENCE, 2, params)) == NULL)
+            goto failed;
+        fresh = PQntuples(res) == 1;
+        PQclear(res);
+        if (!fresh) {
+            mm_db_exec(&c->db, "ROLLBACK");
+            mm_update_free(&u);
+            return MM_FENCED;
+        }
+    }
+
+    mm_turn_init(&turn, ctx, &c->db, ctx->cfg.database_read_url ? &c->read_db : &c->db,
+                 c->r, &u, recv ? atoll(recv) : mm_now_ms());
+    if (mm_bot_handle(&turn)) {
+        snprintf(err, errlen, "%s", turn.err);
+        mm_db_exec(&c->db, "ROLLBACK");
+        mm_turn_discard(&turn);
+        mm_update_free(&u);
+        return MM_FAILED;
+    }
+    if (mm_db_exec(&c->db, "COMMIT")) {
+        snprintf(err, errlen, "%s", c->db.err);
+        mm_turn_discard(&turn);
+        mm_update_free(&u);
+        return MM_FAILED;
+    }
+    mm_turn_commit(&turn);
+    mm_update_free(&u);
+    return MM_DONE;
+
+failed:
+    snprintf(err, errlen, "%s", c->db.err);
+    mm_db_exec(&c->db, "ROLLBACK");
+    mm_update_free(&u);
+    return MM_FAILED;
+}
+
+/* An entry that failed: retried later, or dead-lettered after max_attempts. */
+static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
+                      const char *err, int poison) {
+    mm_ctx *ctx = c->ctx;
+    mm_part *p = &c->parts[k];
+    redisReply *reply;
+    long long attempts = ctx->cfg.max_attempts;
+    char akey[160], dead[160], field[200];
+    size_t ulen, ilen;
+    const char *upd = mm_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+    const char *uid = mm_field(fields, MM_STREAM_FIELD_UPDATE_ID, &ilen);
+
+    snprintf(akey, sizeof(akey), "%s:attempts", ctx->cfg.stream);
+    snprintf(field, sizeof(field), "%d/%s", k, id);
+    if (!poison) {
+        reply = redisCommand(c->r, "HINCRBY %s %s 1", akey, field);
+        attempts = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 1;
+        freeReplyObject(reply);
+    }
+    if (attempts < ctx->cfg.max_attempts) {
+        long long delay = 100LL << (attempts < 6 ? attempts : 6);
+        mm_log_warn(&ctx->log, "ingest", "partition %d entry %s failed (attempt %lld of %d, "
+                    "retry in %lld ms): %s", k, id, attempts, ctx->cfg.max_attempts, delay, err);
+        p->has_pending = 1;
+        p->retry_at = mm_mono_ms() + delay;
+        return;
+    }
+    snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
+    reply = redisCommand(c->r, "XADD %s * update %b update_id %b partition %d entry %s error %s",
+                         dead, upd ? upd : "", upd ? ulen : (size_t) 0, uid ? uid : "",
+                         uid ? ilen : (size_t) 0, k, id, err);
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        mm_log_error(&ctx->log, "ingest", "dead-lettering %s failed: %s", id,
+                     reply ? reply->str : c->r->errstr);
+        freeReplyObject(reply);
+        p->has_pending = 1;
+        p->retry_at = mm_mono_ms() + 1000;
+        return;
+    }
+    freeReplyObject(reply);
+    mm_log_error(&ctx->log, "ingest", "partition %d entry %s moved to %s after %lld "
+                 "attempt(s): %s", k, id, dead, attempts, err);
+    mm_ack(c, p, id);
+    freeReplyObject(redisCommand(c->r, "HDEL %s %s", akey, field));
+}
+
+/* Handles one stream's entries in order; stops at the first failure so
+ * later updates of the chat wait for it. */
+static void mm_handle_entries(mm_consumer *c, int k, redisReply *entries) {
+    for (size_t i = 0; i < entries->elements && !atomic_load(&c->ctx->stop); i++) {
+        redisReply *e = entries->element[i];
+        const char *id = e->element[0]->str;
+        char err[512] = "";
+        mm_outcome o;
+
+        if (e->element[1]->type != REDIS_REPLY_ARRAY) {
+            mm_ack(c, &c->parts[k], id);        /* deleted while pending */
+            continue;
+        }
+        o = mm_process(c, k, e->element[1], err, sizeof(err));
+        if (o == MM_DONE) {
+            mm_ack(c, &c->parts[k], id);
+            if (c->parts[k].has_pending) {
+                char akey[160];
+                snprintf(akey, sizeof(akey), "%s:attempts", c->ctx->cfg.stream);
+                freeReplyObject(redisCommand(c->r, "HDEL %s %d/%s", akey, k, id));
+            }
+            continue;
+        }
+        if (o == MM_FENCED) {
+            mm_drop(c, k, "a newer owner holds it");
+            return;
+        }
+        mm_failed(c, k, id, e->element[1], err, o == MM_POISON);
+        if (o == MM_FAILED)
+            return;
+    }
+}
+
+/* One read over the partitions we own: what is pending to us first. */
+static void mm_read(mm_consumer *c) {
+    mm_ctx *ctx = c->ctx;
+    int n = ctx->cfg.partitions, count = 0, pending = 0;
+    const char **argv = calloc((size_t) (2 * n + 10), sizeof(char *));
+    int *which = calloc((size_t) n, sizeof(int));
+    char count_s[16];
+    long long now = mm_mono_ms();
+    redisReply *reply;
+
+    if (argv == NULL || which == NULL)
+        goto done;
+    for (int k = 0; k < n; k++)
+        if (c->parts[k].owned && c->parts[k].has_pending && c->parts[k].retry_at <= now)
+            which[count++] = k;
+    pending = count > 0;
+    if (!pending)
+        for (int k = 0; k < n; k++)
+            if (c->parts[k].owned && !c->parts[k].has_pending)
+                which[count++] = k;
+    if (count == 0) {
+        mm_nap(ctx, 50);
+        goto done;
+    }
+    int argc = 0;
+    snprintf(count_s, sizeof(count_s), "%d", MM_READ_BATCH);
+    argv[argc++] = "XREADGROUP";
+    argv[argc++] = "GROUP";
+    argv[argc++] = ctx->cfg.group;
+    argv[argc++] = c->name;
+    argv[argc++] = "COUNT";
+    argv[argc++] = count_s;
+    if (!pending) {
+        argv[argc++] = "BLOCK";
+        argv[argc++] = "100";
+    }
+    argv[argc++] = "STREAMS";
+    for (int i = 0; i < count; i++)
+        argv[argc++] = c->parts[which[i]].stream;
+    for (int i = 0; i < count; i++)
+        argv[argc++] = pending ? "0" : ">";
+    reply = redisCommandArgv(c->r, argc, argv, NULL);
+    if (reply == NULL) {
+        mm_log_warn(&ctx->log, "ingest", "read failed: %s", c->r->errstr);
+        goto done;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        /* NOGROUP: the stream was deleted under us; taking it again remakes it */
+        mm_log_warn(&ctx->log, "ingest", "read failed: %s", reply->str);
+        for (int i = 0; i < count; i++)
+            mm_drop(c, which[i], NULL);
+    } else if (reply->type == REDIS_REPLY_ARRAY) {
+        for (size_t s = 0; s < reply->elements; s++) {
+            redisReply *st = reply->element[s];
+            int k = -1;
+            for (int i = 0; i < count; i++)
+                if (!strcmp(c->parts[which[i]].stream, st->element[0]->str))
+                    k = which[i];
+            if (k < 0 || !c->parts[k].owned)
+                continue;
+            if (pending && st->element[1]->elements == 0) {
+                c->parts[k].has_pending = 0;
+                continue;
+            }
+            mm_handle_entries(c, k, st->element[1]);
+        }
+        if (pending)        /* streams absent from the reply have nothing pending */
+            for (int i = 0; i < count; i++) {
+                int found = 0;
+                for (size_t s = 0; s < reply->elements; s++)
+                    found |= !strcmp(reply->element[s]->element[0]->str,
+                                     c->parts[which[i]].stream);
+                if (!found)
+                    c->parts[which[i]].has_pending = 0;
+            }
+    }
+    freeReplyObject(reply);
+
+done:
+    free(argv);
+    free(which);
+}
+
+void *mm_consumer_main(void *arg) {
+    mm_consumer_arg *a = arg;
+    mm_consumer c;
+    mm_ctx *ctx = a->ctx;
+
+    memset(&c, 0, sizeof(c));
+    c.ctx = ctx;
+    c.index = a->index;
+    snprintf(c.name, sizeof(c.name), "%s:t%d", ctx->instance, a->index);
+    c.parts = calloc((size_t) ctx->cfg.partitions, sizeof(mm_part));
+    if (c.parts == NULL)
+        return NULL;
+    for (int k = 0; k < ctx->cfg.partitions; k++) {
+        mm_partition_stream(ctx, k, c.parts[k].stream, sizeof(c.parts[k].stream));
+        snprintf(c.parts[k].lease, sizeof(c.parts[k].lease), "%s:lease", c.parts[k].stream);
+    }
+    c.db.url = ctx->cfg.database_url;
+    c.read_db.url = ctx->cfg.database_read_url;
+
+    while (!atomic_load(&ctx->stop)) {
+        long long now = mm_mono_ms();
+
+        if (c.r == NULL || c.r->err) {
+            if (c.r)
+                redisFree(c.r);
+            for (int k = 0; k < ctx->cfg.partitions; k++)
+                mm_drop(&c, k, NULL);
+            if ((c.r = mm_redis_open(ctx, "ingest")) == NULL) {
+                mm_nap(ctx, 1000);
+                continue;
+            }
+            c.leases_at = 0;
+        }
+        if (now >= c.leases_at)
+            mm_balance(&c, now);
+        mm_read(&c);
+    }
+
+    /* leave our partitions to the next owner at once */
+    for (int k = 0; c.r && !c.r->err && k < ctx->cfg.partitions; k++)
+        if (c.parts[k].owned)
+            mm_lease_release(c.r, c.parts[k].lease, c.name, c.parts[k].epoch);
+    if (c.r) {
+        char key[160];
+        snprintf(key, sizeof(key), "%s:consumers", ctx->cfg.stream);
+        freeReplyObject(redisCommand(c.r, "ZREM %s %s", key, c.name));
+        redisFree(c.r);
+    }
+    mm_db_close(&c.db);
+    mm_db_close(&c.read_db);
+    free(c.parts);
+    return NULL;
+}

@@ -1,0 +1,64 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "quiz/mm_question.h"
+
+size_t mm_utf8_len(const char *s) {
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char) *s & 0xc0) != 0x80;
+    return n;
+}
+
+/* lowercase ASCII, runs of space and punctuation folded to one space */
+void mm_question_normalise(const char *in, mm_buf *out) {
+    int space = 1;
+    for (; *in; in++) {
+        unsigned char c = (unsigned char) *in;
+        if (isspace(c) || (ispunct(c) && c != '%' && c != '-' && c != '.')) {
+            if (!space)
+                mm_buf_add(out, " ", 1);
+            space = 1;
+            continue;
+        }
+        char l = (char) tolower(c);
+        mm_buf_add(out, &l, 1);
+        space = 0;
+    }
+    if (out->len && out->data[out->len - 1] == ' ')
+        out->data[--out->len] = '\0';
+}
+
+int mm_question_check(const mm_question *q, char *why, size_t whylen) {
+    size_t n = mm_utf8_len(q->text);
+
+    if (n < 1 || n > 300)
+        return snprintf(why, whylen, "question has %zu characters (1-300)", n), -1;
+    if (q->correct < 0 || q->correct > 3)
+        return snprintf(why, whylen, "correct must be 0-3"), -1;
+    if (q->sdi < 1 || q->sdi > 10)
+        return snprintf(why, whylen, "sdi must be 1-10"), -1;
+    if (mm_utf8_len(q->explanation) > 200)
+        return snprintf(why, whylen, "explanation is over 200 characters"), -1;
+    for (int i = 0; i < 4; i++) {
+        size_t m = mm_utf8_len(q->options[i]);
+        if (m < 1 || m > 100)
+            return snprintf(why, whylen, "option %d has %zu characters (1-100)", i + 1, m), -1;
+        for (int j = 0; j < i; j++) {
+            mm_buf a, b;
+            int same;
+            mm_buf_init(&a);
+            mm_buf_init(&b);
+            mm_question_normalise(q->options[i], &a);
+            mm_question_normalise(q->options[j], &b);
+            same = a.data && b.data && !strcmp(a.data, b.data);
+            mm_buf_free(&a);
+            mm_buf_free(&b);
+            if (same)
+                return snprintf(why, whylen, "options %d and %d are the same", j + 1, i + 1), -1;
+        }
+    }
+    return 0;
+}
+

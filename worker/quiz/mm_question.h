@@ -1,0 +1,39 @@
+/*
+ * A multiple-choice question as the quiz engine hands it to the bot: four
+ * options, one correct.  Sizes are the Telegram/engine limits in characters
+ * times four bytes of UTF-8.
+ */
+
+#ifndef MM_QUESTION_H
+#define MM_QUESTION_H
+
+#include <stddef.h>
+
+#include "mm_buf.h"
+
+#define MM_Q_TOPIC_MAX       64
+#define MM_Q_TEXT_MAX        (300 * 4 + 1)
+#define MM_Q_OPTION_MAX      (100 * 4 + 1)
+#define MM_Q_EXPLANATION_MAX (200 * 4 + 1)
+
+typedef struct mm_question {
+    char topic[MM_Q_TOPIC_MAX];
+    char text[MM_Q_TEXT_MAX];
+    char options[4][MM_Q_OPTION_MAX];
+    int correct;                        /* 0..3 */
+    char explanation[MM_Q_EXPLANATION_MAX];
+    int sdi;                            /* 1..10 */
+} mm_question;
+
+/* 0 when q is well formed (lengths, four distinct options, one correct,
+ * SDI 1..10); otherwise -1 with the reason. */
+int mm_question_check(const mm_question *q, char *why, size_t whylen);
+
+/* Lowercase ASCII with runs of spaces and most punctuation folded to one
+ * space: the form options are compared and questions hashed in. */
+void mm_question_normalise(const char *in, mm_buf *out);
+
+/* Characters (code points) of UTF-8 text. */
+size_t mm_utf8_len(const char *s);
+
+#endif /* MM_QUESTION_H */

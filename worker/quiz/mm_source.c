@@ -1,0 +1,190 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+
+#include "mm_buf.h"
+#include "quiz/mm_maze.h"
+#include "quiz/mm_source.h"
+
+extern const char mm_bank_jsonl[];          /* build/gen/mm_bank.c */
+
+long long mm_question_store(mm_db *db, const mm_question *q, const char *source) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    char hash[2 * SHA256_DIGEST_LENGTH + 1], correct[16], sdi[16];
+    mm_buf norm, opts;
+    const char *p[8];
+    PGresult *res;
+    long long id = -1;
+
+    mm_buf_init(&norm);
+    mm_buf_init(&opts);
+    mm_buf_adds(&norm, q->topic);
+    mm_buf_add(&norm, "\n", 1);
+    mm_question_normalise(q->text, &norm);
+    mm_buf_adds(&opts, "{");
+    for (int i = 0; i < 4; i++) {
+        mm_buf_add(&norm, "\n", 1);
+        mm_question_normalise(q->options[i], &norm);
+        mm_buf_adds(&opts, i ? ",\"" : "\"");
+        for (const char *c = q->options[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                mm_buf_add(&opts, "\\", 1);
+            mm_buf_add(&opts, c, 1);
+        }
+        mm_buf_adds(&opts, "\"");
+    }
+    mm_buf_adds(&opts, "}");
+    if (norm.oom || opts.oom)
+        goto done;
+    SHA256((const unsigned char *) norm.data, norm.len, digest);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(hash + 2 * i, 3, "%02x", digest[i]);
+    snprintf(correct, sizeof(correct), "%d", q->correct);
+    snprintf(sdi, sizeof(sdi), "%d", q->sdi);
+    p[0] = q->topic;
+    p[1] = q->text;
+    p[2] = opts.data;
+    p[3] = correct;
+    p[4] = q->explanation;
+    p[5] = sdi;
+    p[6] = source;
+    p[7] = hash;
+    if ((res = mm_db_run(db, MM_SQL_QUESTION_ADD, 8, p)) == NULL)
+        goto done;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        if ((res = mm_db_run(db, MM_SQL_QUESTION_BY_HASH, 1, &p[7])) == NULL)
+            goto done;
+    }
+    if (PQntuples(res) == 1)
+        id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+
+done:
+    mm_buf_free(&norm);
+    mm_buf_free(&opts);
+    return id;
+}
+
+int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
+                   long long *ids) {
+    char sdi_s[16], user[24], count_s[16];
+    const char *p[4] = { NULL, sdi_s, user, count_s };
+    PGresult *res;
+    int n;
+
+    if (!strcmp(topic, MM_MAZE_TOPIC)) {
+        for (n = 0; n < count; n++) {
+            mm_question q;
+            uint64_t seed;
+            randombytes_buf(&seed, sizeof(seed));
+            mm_maze_generate(seed, sdi, &q);
+            if ((ids[n] = mm_question_store(db, &q, "maze")) < 0)
+                return -1;
+        }
+        return n;
+    }
+    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
+    snprintf(user, sizeof(user), "%lld", (long long) user_id);
+    snprintf(count_s, sizeof(count_s), "%d", count);
+    p[0] = strcmp(topic, MM_TOPIC_MIX) ? topic : NULL;
+    if ((res = mm_db_run(db, MM_SQL_PICK_QUESTIONS, 4, p)) == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (int i = 0; i < n; i++)
+        ids[i] = atoll(PQgetvalue(res, i, 0));
+    PQclear(res);
+    return n;
+}
+
+int mm_source_topics(mm_db *db, char topics[][MM_Q_TOPIC_MAX], int max) {
+    PGresult *res = mm_db_run(db, MM_SQL_TOPICS, 0, NULL);
+    int n = 0;
+
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res) && n < max - 1; i++)
+        snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", PQgetvalue(res, i, 0));
+    PQclear(res);
+    snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", MM_MAZE_TOPIC);
+    return n;
+}
+
+/* One bank line into q; -1 with why when a field is missing or mistyped. */
+static int mm_bank_line(const char *line, size_t len, mm_question *q, char *why,
+                        size_t whylen) {
+    json_error_t jerr;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *opts;
+    const char *topic, *text, *expl;
+    int rc = -1;
+
+    memset(q, 0, sizeof(*q));
+    if (!json_is_object(o)) {
+        snprintf(why, whylen, "not a JSON object: %.100s", jerr.text);
+        goto done;
+    }
+    topic = json_string_value(json_object_get(o, "topic"));
+    text = json_string_value(json_object_get(o, "question"));
+    expl = json_string_value(json_object_get(o, "explanation"));
+    opts = json_object_get(o, "options");
+    if (!topic || !text || !json_is_array(opts) || json_array_size(opts) != 4
+        || !json_is_integer(json_object_get(o, "correct"))
+        || !json_is_integer(json_object_get(o, "sdi"))) {
+        snprintf(why, whylen, "needs topic, question, 4 options, correct and sdi");
+        goto done;
+    }
+    snprintf(q->topic, sizeof(q->topic), "%s", topic);
+    snprintf(q->text, sizeof(q->text), "%s", text);
+    snprintf(q->explanation, sizeof(q->explanation), "%s", expl ? expl : "");
+    for (int i = 0; i < 4; i++) {
+        const char *s = json_string_value(json_array_get(opts, (size_t) i));
+        if (s == NULL) {
+            snprintf(why, whylen, "option %d is not a string", i + 1);
+            goto done;
+        }
+        snprintf(q->options[i], sizeof(q->options[i]), "%s", s);
+    }
+    q->correct = (int) json_integer_value(json_object_get(o, "correct"));
+    q->sdi = (int) json_integer_value(json_object_get(o, "sdi"));
+    rc = mm_question_check(q, why, whylen);
+
+done:
+    json_decref(o);
+    return rc;
+}
+
+int mm_bank_seed(mm_db *db, int *rejected) {
+    const char *line = mm_bank_jsonl;
+    int added = 0;
+
+    *rejected = 0;
+    if (mm_db_exec(db, "BEGIN"))
+        return -1;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t) (end - line) : strlen(line);
+        mm_question q;
+        char why[160];
+
+        if (len > 0) {
+            if (mm_bank_line(line, len, &q, why, sizeof(why)))
+                (*rejected)++;
+            else if (mm_question_store(db, &q, "bank") < 0)
+                goto failed;
+            else
+                added++;
+        }
+        line += len + (end != NULL);
+    }
+    if (mm_db_exec(db, "COMMIT"))
+        return -1;
+    return added;
+
+failed:
+    mm_db_exec(db, "ROLLBACK");
+    return -1;
+}

@@ -1,0 +1,33 @@
+/*
+ * Where a run's questions come from.  Today: the offline bank shipped with
+ * the worker (seeded into PostgreSQL at start-up) and the procedural maze
+ * generators.  The LLM engine plugs in behind mm_source_pick() later.
+ */
+
+#ifndef MM_SOURCE_H
+#define MM_SOURCE_H
+
+#include <stdint.h>
+
+#include "quiz/mm_question.h"
+#include "store/mm_db.h"
+
+#define MM_TOPIC_MIX "mix"
+#define MM_MAX_TOPICS 32
+
+/* Stores q once (by its normalised content hash); its id, or -1. */
+long long mm_question_store(mm_db *db, const mm_question *q, const char *source);
+
+/* Up to count question ids for a run on topic (a bank topic, "maze" or
+ * "mix") near sdi, unseen by the player first; how many, or -1. */
+int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
+                   long long *ids);
+
+/* Topics with questions, bank topics then "maze"; how many, or -1. */
+int mm_source_topics(mm_db *db, char topics[][MM_Q_TOPIC_MAX], int max);
+
+/* Seeds the shipped bank (idempotent); how many bank questions are in
+ * place, or -1; *rejected counts lines that failed the check. */
+int mm_bank_seed(mm_db *db, int *rejected);
+
+#endif /* MM_SOURCE_H */

@@ -1,0 +1,105 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ingest/mm_ingest.h"
+#include "ingest/mm_update.h"
+#include "mm_buf.h"
+#include "sched/mm_timers.h"
+#include "store/mm_db.h"
+#include "store/mm_redis.h"
+
+#define MM_TIMER_TICK_MS 200
+
+/* Fires what is due; how many, or -1. */
+static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
+    PGresult *res;
+    mm_buf ids;
+    int n, fired = 0;
+
+    if (mm_db_exec(db, "BEGIN"))
+        return -1;
+    if ((res = mm_db_run(db, MM_SQL_TIMERS_DUE, 0, NULL)) == NULL) {
+        mm_db_exec(db, "ROLLBACK");
+        return -1;
+    }
+    n = PQntuples(res);
+    mm_buf_init(&ids);
+    mm_buf_adds(&ids, "{");
+    for (int i = 0; i < n; i++) {
+        long long chat = atoll(PQgetvalue(res, i, 1));
+        json_t *payload = json_loads(PQgetvalue(res, i, 3), 0, NULL), *update;
+        char stream[160], *json, now[24];
+        redisReply *reply;
+
+        if (!json_is_object(payload))
+            payload = json_object();
+        json_object_set_new(payload, "kind", json_string(PQgetvalue(res, i, 2)));
+        json_object_set_new(payload, "chat_id", json_integer(chat));
+        update = json_pack("{s:o}", "mm_timer", payload);
+        json = json_dumps(update, JSON_COMPACT);
+        json_decref(update);
+        if (json == NULL)
+            continue;
+        mm_partition_stream(ctx, mm_partition_of(chat, ctx->cfg.partitions), stream,
+                            sizeof(stream));
+        snprintf(now, sizeof(now), "%lld", mm_now_ms());
+        reply = redisCommand(r, "XADD %s * update %s update_id -1 received_at %s", stream,
+                             json, now);
+        free(json);
+        if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+            /* the row stays and fires on the next tick */
+            mm_log_warn(&ctx->log, "sched", "firing a timer: %s",
+                        reply ? reply->str : r->errstr);
+            freeReplyObject(reply);
+            break;
+        }
+        freeReplyObject(reply);
+        mm_buf_printf(&ids, "%s%s", fired++ ? "," : "", PQgetvalue(res, i, 0));
+    }
+    PQclear(res);
+    mm_buf_adds(&ids, "}");
+    if (fired) {
+        const char *p[1] = { ids.data };
+        if (mm_db_do(db, MM_SQL_TIMERS_DROP, 1, p)) {
+            mm_buf_free(&ids);
+            mm_db_exec(db, "ROLLBACK");
+            return -1;
+        }
+    }
+    mm_buf_free(&ids);
+    return mm_db_exec(db, "COMMIT") ? -1 : fired;
+}
+
+void *mm_timers_main(void *arg) {
+    mm_ctx *ctx = arg;
+    redisContext *r = NULL;
+    mm_db db;
+
+    memset(&db, 0, sizeof(db));
+    db.url = ctx->cfg.database_url;
+    while (!atomic_load(&ctx->stop)) {
+        if (r == NULL || r->err) {
+            if (r)
+                redisFree(r);
+            if ((r = mm_redis_open(ctx, "sched")) == NULL) {
+                mm_nap(ctx, 1000);
+                continue;
+            }
+        }
+        if (mm_db_ensure(&db)) {
+            mm_log_warn(&ctx->log, "sched", "%s", db.err);
+            mm_nap(ctx, 1000);
+            continue;
+        }
+        if (mm_timers_fire(ctx, &db, r) < 0)
+            mm_log_warn(&ctx->log, "sched", "%s", db.err);
+        mm_nap(ctx, MM_TIMER_TICK_MS);
+    }
+    if (r)
+        redisFree(r);
+    mm_db_close(&db);
+    return NULL;
+}

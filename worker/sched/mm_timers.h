@@ -1,0 +1,15 @@
+/*
+ * Durable timers (question timeouts, later quiz ends): rows in PostgreSQL
+ * with a due time.  Whichever worker is alive fires what is due by
+ * appending a {"mm_timer":…} entry to the chat's partition stream — so a
+ * timer is handled in order with the chat's updates — and deleting the
+ * row in the same transaction.  A crash between the two fires it again;
+ * handlers check the state they act on, so it takes effect once.
+ */
+
+#ifndef MM_TIMERS_H
+#define MM_TIMERS_H
+
+void *mm_timers_main(void *ctx);
+
+#endif /* MM_TIMERS_H */

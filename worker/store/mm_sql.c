@@ -1,0 +1,119 @@
+#include "store/mm_sql.h"
+
+const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
+    [MM_SQL_FENCE_DEDUPE] = { "fence_dedupe",
+        /* FOR SHARE holds off a new owner's epoch bump until we commit */
+        "INSERT INTO processed_updates (update_id) SELECT $1 WHERE EXISTS "
+        "(SELECT 1 FROM partition_epochs WHERE partition = $2 AND epoch = $3 FOR SHARE) "
+        "ON CONFLICT DO NOTHING RETURNING 1" },
+    [MM_SQL_FENCE] = { "fence",
+        "SELECT 1 FROM partition_epochs WHERE partition = $1 AND epoch = $2 FOR SHARE" },
+    [MM_SQL_IS_PROCESSED] = { "is_processed",
+        "SELECT 1 FROM processed_updates WHERE update_id = $1" },
+    [MM_SQL_EPOCH_CLAIM] = { "epoch_claim",
+        "INSERT INTO partition_epochs (partition, epoch) VALUES ($1, $2) "
+        "ON CONFLICT (partition) DO UPDATE "
+        "SET epoch = GREATEST(partition_epochs.epoch, EXCLUDED.epoch) RETURNING epoch" },
+    [MM_SQL_USER_ENSURE] = { "user_ensure",
+        "INSERT INTO users (id, first_name, username, language_code) "
+        "VALUES ($1, coalesce($2, ''), $3, $4) ON CONFLICT (id) DO UPDATE "
+        "SET first_name = EXCLUDED.first_name, username = EXCLUDED.username, "
+        "language_code = EXCLUDED.language_code, updated_at = now() "
+        "WHERE (users.first_name, users.username, users.language_code) IS DISTINCT FROM "
+        "(EXCLUDED.first_name, EXCLUDED.username, EXCLUDED.language_code)" },
+    [MM_SQL_USER_GET] = { "user_get",
+        "SELECT sdi, points_total, answers_total, answers_correct, runs_finished, "
+        "best_streak, first_name FROM users WHERE id = $1" },
+    [MM_SQL_SESSION_ACTIVE] = { "session_active",
+        "SELECT id, topic, target_sdi, question_count, current_seq, streak, best_streak, "
+        "points, correct_count FROM play_sessions WHERE user_id = $1 AND state = 'active' "
+        "FOR UPDATE" },
+    [MM_SQL_SESSION_GET] = { "session_get",
+        "SELECT id, topic, target_sdi, question_count, current_seq, streak, best_streak, "
+        "points, correct_count, user_id, state FROM play_sessions WHERE id = $1 FOR UPDATE" },
+    [MM_SQL_SESSION_NEW] = { "session_new",
+        "INSERT INTO play_sessions (user_id, chat_id, topic, target_sdi, question_count) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id" },
+    [MM_SQL_PICK_QUESTIONS] = { "pick_questions",
+        /* unseen first, then closest to the target SDI, random among equals */
+        "SELECT q.id FROM questions q WHERE q.status = 'active' AND q.source = 'bank' "
+        "AND ($1::text IS NULL OR q.topic = $1) ORDER BY "
+        "EXISTS (SELECT 1 FROM answers a WHERE a.user_id = $3 AND a.question_id = q.id), "
+        "abs(q.sdi - $2::int) / 2, random() LIMIT $4" },
+    [MM_SQL_QUESTION_ADD] = { "question_add",
+        "INSERT INTO questions (topic, question, options, correct, explanation, sdi, "
+        "source, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (content_hash) DO NOTHING RETURNING id" },
+    [MM_SQL_QUESTION_BY_HASH] = { "question_by_hash",
+        "SELECT id FROM questions WHERE content_hash = $1" },
+    [MM_SQL_TOPICS] = { "topics",
+        "SELECT topic FROM questions WHERE status = 'active' AND source = 'bank' "
+        "GROUP BY topic ORDER BY topic" },
+    [MM_SQL_SQ_ADD] = { "sq_add",
+        "INSERT INTO session_questions (session_id, seq, question_id, perm, nonce) "
+        "VALUES ($1, $2, $3, $4, $5)" },
+    [MM_SQL_SQ_GET] = { "sq_get",
+        "SELECT q.question, q.options, q.correct, q.explanation, q.sdi, sq.perm, sq.nonce, "
+        "o.tg_message_id, (extract(epoch FROM coalesce(o.sent_at, sq.asked_at)) * 1000)::bigint, "
+        "q.id "
+        "FROM session_questions sq JOIN questions q ON q.id = sq.question_id "
+        "LEFT JOIN outbox o ON o.id = sq.outbox_id WHERE sq.session_id = $1 AND sq.seq = $2" },
+    [MM_SQL_SQ_ASKED] = { "sq_asked",
+        "UPDATE session_questions SET outbox_id = $3, asked_at = now() "
+        "WHERE session_id = $1 AND seq = $2" },
+    [MM_SQL_ANSWER_ADD] = { "answer_add",
+        "INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
+        "elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "to_timestamp($9::double precision / 1000)) ON CONFLICT DO NOTHING RETURNING 1" },
+    [MM_SQL_POINTS_ADD] = { "points_add",
+        "INSERT INTO points_ledger (user_id, points, reason) VALUES ($1, $2, $3) "
+        "ON CONFLICT (reason) DO NOTHING" },
+    [MM_SQL_USER_SCORE] = { "user_score",
+        "UPDATE users SET points_total = points_total + $2, answers_total = answers_total + 1, "
+        "answers_correct = answers_correct + $3, best_streak = greatest(best_streak, $4), "
+        "updated_at = now() WHERE id = $1" },
+    [MM_SQL_SESSION_ADVANCE] = { "session_advance",
+        "UPDATE play_sessions SET current_seq = $2, streak = $3, best_streak = $4, "
+        "points = $5, correct_count = $6 WHERE id = $1" },
+    [MM_SQL_SESSION_END] = { "session_end",
+        "UPDATE play_sessions SET state = $2, finished_at = now() WHERE id = $1" },
+    [MM_SQL_USER_RUN_DONE] = { "user_run_done",
+        "UPDATE users SET sdi = $2, runs_finished = runs_finished + 1, updated_at = now() "
+        "WHERE id = $1" },
+    [MM_SQL_OUTBOX_ADD] = { "outbox_add",
+        "INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
+        "VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') RETURNING id" },
+    [MM_SQL_OUTBOX_SENT] = { "outbox_sent",
+        "UPDATE outbox o SET sent_at = now(), tg_message_id = v.m "
+        "FROM unnest($1::bigint[], $2::bigint[]) AS v(id, m) WHERE o.id = v.id" },
+    [MM_SQL_OUTBOX_FAILED] = { "outbox_failed",
+        "UPDATE outbox o SET failed_at = now(), last_error = v.e "
+        "FROM unnest($1::bigint[], $2::text[]) AS v(id, e) WHERE o.id = v.id" },
+    [MM_SQL_OUTBOX_CLAIM] = { "outbox_claim",
+        "UPDATE outbox SET owner = $1, lease_until = now() + $2 * interval '1 millisecond' "
+        "WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "
+        "AND lease_until < now() ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, chat_id, method, params::text" },
+    [MM_SQL_OUTBOX_EXTEND] = { "outbox_extend",
+        "UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' "
+        "WHERE id = $1 AND owner = $2 AND sent_at IS NULL AND failed_at IS NULL" },
+    [MM_SQL_TIMER_SET] = { "timer_set",
+        "INSERT INTO timers (chat_id, kind, payload, due_at) "
+        "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') "
+        "ON CONFLICT (kind, payload) DO NOTHING" },
+    [MM_SQL_TIMER_CANCEL] = { "timer_cancel",
+        "DELETE FROM timers WHERE kind = $1 AND payload = $2::jsonb" },
+    [MM_SQL_TIMERS_DUE] = { "timers_due",
+        "SELECT id, chat_id, kind, payload::text FROM timers WHERE due_at <= now() "
+        "ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED" },
+    [MM_SQL_TIMERS_DROP] = { "timers_drop",
+        "DELETE FROM timers WHERE id = ANY($1::bigint[])" },
+    [MM_SQL_BOARD_ALL] = { "board_all",
+        "SELECT id, points_total FROM users WHERE points_total > 0" },
+    [MM_SQL_BOARD_WEEK] = { "board_week",
+        "SELECT user_id, sum(points) FROM points_ledger "
+        "WHERE created_at >= date_trunc('week', now()) GROUP BY user_id "
+        "HAVING sum(points) > 0" },
+    [MM_SQL_USER_NAMES] = { "user_names",
+        "SELECT id, first_name, username FROM users WHERE id = ANY($1::bigint[])" },
+};

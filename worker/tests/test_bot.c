@@ -1,0 +1,455 @@
+/*
+ * The worker's pure parts, with cmocka: update parsing and commands,
+ * partitions, scoring, SDI adaptation, shuffling, answer buttons, HTML
+ * escaping, flood buckets, Bot API answers, log redaction, and the maze
+ * generators' answers recomputed independently.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ingest/mm_update.h"
+#include "log/mm_log.h"
+#include "quiz/mm_maze.h"
+#include "quiz/mm_question.h"
+#include "quiz/mm_score.h"
+#include "telegram/mm_flood.h"
+#include "telegram/mm_html.h"
+#include "telegram/mm_tg.h"
+
+static void parse_ok(const char *json, mm_update *u) {
+    char err[160];
+    assert_int_equal(mm_update_parse(json, strlen(json), u, err, sizeof(err)), 0);
+}
+
+static void test_update_message(void **state) {
+    mm_update u;
+    (void) state;
+    parse_ok("{\"update_id\":101,\"message\":{\"message_id\":5,\"from\":{\"id\":42,"
+             "\"is_bot\":false,\"first_name\":\"Ann\",\"username\":\"ann\","
+             "\"language_code\":\"en\"},\"chat\":{\"id\":42,\"type\":\"private\"},"
+             "\"date\":1,\"text\":\"/play space\"}}", &u);
+    assert_int_equal(u.kind, MM_UPD_MESSAGE);
+    assert_int_equal(u.update_id, 101);
+    assert_int_equal(u.chat_id, 42);
+    assert_int_equal(u.user_id, 42);
+    assert_true(u.is_private);
+    assert_int_equal(u.message_id, 5);
+    assert_string_equal(u.text, "/play space");
+    assert_string_equal(u.first_name, "Ann");
+    mm_update_free(&u);
+}
+
+static void test_update_callback_and_group(void **state) {
+    mm_update u;
+    (void) state;
+    parse_ok("{\"update_id\":7,\"callback_query\":{\"id\":\"cb1\",\"from\":{\"id\":9,"
+             "\"first_name\":\"Bo\"},\"message\":{\"message_id\":77,\"chat\":{\"id\":9,"
+             "\"type\":\"private\"}},\"chat_instance\":\"x\",\"data\":\"a:1:2:3:0\"}}", &u);
+    assert_int_equal(u.kind, MM_UPD_CALLBACK);
+    assert_string_equal(u.callback_id, "cb1");
+    assert_string_equal(u.callback_data, "a:1:2:3:0");
+    assert_int_equal(u.message_id, 77);
+    assert_int_equal(mm_update_order_key(&u), 9);
+    mm_update_free(&u);
+
+    parse_ok("{\"update_id\":8,\"message\":{\"message_id\":1,\"from\":{\"id\":9},"
+             "\"chat\":{\"id\":-1001234,\"type\":\"supergroup\"},\"text\":\"hi\"}}", &u);
+    assert_false(u.is_private);
+    assert_int_equal(u.chat_id, -1001234);
+    mm_update_free(&u);
+
+    /* a poll answer has no chat: ordered by its user */
+    parse_ok("{\"update_id\":9,\"poll_answer\":{\"poll_id\":\"p\",\"user\":{\"id\":5},"
+             "\"option_ids\":[1]}}", &u);
+    assert_int_equal(u.kind, MM_UPD_POLL_ANSWER);
+    assert_int_equal(mm_update_order_key(&u), 5);
+    mm_update_free(&u);
+
+    parse_ok("{\"update_id\":10,\"my_chat_member\":{\"chat\":{\"id\":3,\"type\":\"private\"},"
+             "\"from\":{\"id\":3}}}", &u);
+    assert_int_equal(u.kind, MM_UPD_OTHER);
+    assert_int_equal(mm_update_order_key(&u), 3);
+    mm_update_free(&u);
+
+    parse_ok("{\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":11,\"user_id\":11,"
+             "\"session\":4,\"seq\":2}}", &u);
+    assert_int_equal(u.kind, MM_UPD_TIMER);
+    assert_int_equal(u.update_id, -1);
+    assert_int_equal(u.chat_id, 11);
+    mm_update_free(&u);
+}
+
+static void test_update_rejects(void **state) {
+    static const char *bad[] = {
+        "", "[]", "{\"message\":{}}", "{\"update_id\":-1}", "{\"update_id\":\"1\"}",
+        "{\"update_id\":1,\"update_id\":2}", "{\"mm_timer\":5}", "{\"update_id\":1",
+    };
+    mm_update u;
+    char err[160];
+    (void) state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(mm_update_parse(bad[i], strlen(bad[i]), &u, err, sizeof(err)), -1);
+        assert_true(err[0] != '\0');
+        assert_null(u.root);
+    }
+}
+
+static void test_commands(void **state) {
+    mm_command c;
+    (void) state;
+    assert_int_equal(mm_command_parse("/Play  space  ", "mm_bot", &c), 0);
+    assert_string_equal(c.name, "play");
+    assert_string_equal(c.args, "space  ");
+    assert_int_equal(c.addressed, 0);
+    assert_int_equal(mm_command_parse("/leaderboard@MM_Bot", "mm_bot", &c), 0);
+    assert_int_equal(c.addressed, 1);
+    assert_int_equal(mm_command_parse("/start@other_bot x", "mm_bot", &c), 0);
+    assert_int_equal(c.addressed, -1);
+    assert_int_equal(mm_command_parse("/start quiz_12", "mm_bot", &c), 0);
+    assert_string_equal(c.args, "quiz_12");
+    assert_int_equal(mm_command_parse("hello", "mm_bot", &c), -1);
+    assert_int_equal(mm_command_parse("/", "mm_bot", &c), -1);
+    assert_int_equal(mm_command_parse("/ play", "mm_bot", &c), -1);
+    assert_int_equal(mm_command_parse("/pl-ay", "mm_bot", &c), -1);
+    assert_int_equal(mm_command_parse(NULL, "mm_bot", &c), -1);
+    assert_int_equal(mm_command_parse("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "b", &c), -1);
+}
+
+static void test_partitions(void **state) {
+    int seen[16] = { 0 };
+    (void) state;
+    assert_int_equal(mm_partition_of(0, 16), 0);
+    assert_int_equal(mm_partition_of(17, 16), 1);
+    assert_int_equal(mm_partition_of(-1, 16), 15);
+    assert_int_equal(mm_partition_of(-1001234567890LL, 16),
+                     mm_partition_of(-1001234567890LL, 16));
+    for (int64_t k = -100; k < 100; k++) {
+        int p = mm_partition_of(k, 16);
+        assert_in_range(p, 0, 15);
+        seen[p]++;
+    }
+    for (int i = 0; i < 16; i++)
+        assert_true(seen[i] >= 12);
+}
+
+static void test_scoring(void **state) {
+    (void) state;
+    /* base 10 + 2 per SDI step, speed up to 10, streak 2 per answer up to 10 */
+    assert_int_equal(mm_score_points(1, 1, 0, 30000, 0), 20);
+    assert_int_equal(mm_score_points(1, 1, 30000, 30000, 0), 10);
+    assert_int_equal(mm_score_points(5, 1, 15000, 30000, 0), 18 + 5);
+    assert_int_equal(mm_score_points(10, 1, 29999, 30000, 3), 28 + 0 + 6);
+    assert_int_equal(mm_score_points(10, 1, 0, 30000, 9), 28 + 10 + 10);
+    assert_int_equal(mm_score_points(5, 0, 0, 30000, 4), 0);
+    assert_int_equal(mm_score_points(5, 1, 30001, 30000, 4), 0);       /* late */
+    assert_int_equal(mm_score_points(99, 1, -5, 30000, 0), 28 + 10);     /* clamped */
+    /* faster never scores less */
+    for (int64_t ms = 0; ms < 30000; ms += 1000)
+        assert_true(mm_score_points(4, 1, ms, 30000, 0) >= mm_score_points(4, 1, ms + 1000, 30000, 0));
+}
+
+static void test_sdi(void **state) {
+    (void) state;
+    assert_int_equal(mm_sdi_adapt(3, 4, 5), 4);     /* 80 % */
+    assert_int_equal(mm_sdi_adapt(3, 5, 5), 4);
+    assert_int_equal(mm_sdi_adapt(3, 3, 5), 3);     /* 60 % */
+    assert_int_equal(mm_sdi_adapt(3, 2, 5), 2);     /* 40 % */
+    assert_int_equal(mm_sdi_adapt(1, 0, 5), 1);
+    assert_int_equal(mm_sdi_adapt(10, 5, 5), 10);
+    assert_int_equal(mm_sdi_adapt(5, 0, 0), 5);
+    assert_int_equal(mm_sdi_adapt(0, 3, 5), 1);
+}
+
+static void test_shuffle(void **state) {
+    int seen[24] = { 0 };
+    (void) state;
+    for (uint32_t r = 0; r < 24; r++) {
+        int perm[4], mask = 0, code = 0;
+        mm_shuffle4(r, perm);
+        for (int i = 0; i < 4; i++) {
+            assert_in_range(perm[i], 0, 3);
+            mask |= 1 << perm[i];
+            code = code * 4 + perm[i];
+        }
+        assert_int_equal(mask, 15);                 /* a permutation */
+        for (int c = 0; c < 4; c++)
+            assert_int_equal(perm[mm_shown_position(perm, c)], c);
+        /* every r mod 24 gives a different order */
+        for (uint32_t q = 0; q < r; q++) {
+            int other[4];
+            mm_shuffle4(q, other);
+            assert_memory_not_equal(perm, other, sizeof(perm));
+        }
+        seen[r]++;
+        (void) code;
+    }
+    {
+        int perm[4] = { 0, 1, 2, 3 };
+        assert_int_equal(mm_shown_position(perm, 7), -1);
+    }
+}
+
+static void test_answer_data(void **state) {
+    int64_t s;
+    int seq, shown;
+    uint32_t nonce;
+    char data[96];
+    (void) state;
+    assert_int_equal(mm_answer_data_parse("a:12:3:4000000000:2", &s, &seq, &nonce, &shown), 0);
+    assert_int_equal(s, 12);
+    assert_int_equal(seq, 3);
+    assert_int_equal(nonce, 4000000000u);
+    assert_int_equal(shown, 2);
+    static const char *bad[] = { "a:1:2:3", "a:1:2:3:4", "a:1:0:3:1", "a:-1:2:3:1",
+                                 "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(mm_answer_data_parse(bad[i], &s, &seq, &nonce, &shown), -1);
+    /* the longest button we make fits Telegram's 64 bytes */
+    snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", 9223372036854775807LL, 20, 999999999u, 3);
+    assert_true(strlen(data) <= 64);
+}
+
+static void test_html(void **state) {
+    mm_buf b;
+    (void) state;
+    mm_buf_init(&b);
+    mm_html_add(&b, "<b>Tom & \"Jerry\"</b> > 3");
+    assert_string_equal(b.data, "&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt; &gt; 3");
+    mm_buf_reset(&b);
+    mm_html_add(&b, "plain ✓ text");
+    assert_string_equal(b.data, "plain ✓ text");
+    mm_buf_free(&b);
+    assert_int_equal(mm_html_visible_len("<b>ab</b> &amp; c"), 6);
+    assert_int_equal(mm_html_visible_len("é"), 1);
+    assert_int_equal(mm_html_visible_len("🧩"), 2);          /* a surrogate pair */
+}
+
+static void test_flood(void **state) {
+    mm_bucket b;
+    int sent = 0;
+    (void) state;
+    mm_bucket_init(&b, 1, 3, 0);
+    /* a burst of three, then one per second */
+    for (int64_t t = 0; t <= 10000; t += 10)
+        if (mm_bucket_wait(&b, t) == 0) {
+            mm_bucket_take(&b, t);
+            sent++;
+        }
+    assert_in_range(sent, 12, 14);
+    mm_bucket_init(&b, 1, 3, 0);
+    mm_bucket_pause(&b, 0, 5000);                /* a 429 with retry_after 5 */
+    assert_int_equal(mm_bucket_wait(&b, 1000), 4000);
+    assert_int_equal(mm_bucket_wait(&b, 5000), 0);
+    mm_bucket_init(&b, 0, 1, 0);                 /* unlimited */
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(mm_bucket_wait(&b, 0), 0);
+        mm_bucket_take(&b, 0);
+    }
+    mm_bucket_init(&b, 20.0 / 60, 3, 0);         /* a group: 20 per minute */
+    sent = 0;
+    for (int64_t t = 0; t < 60000; t += 100)
+        if (mm_bucket_wait(&b, t) == 0) {
+            mm_bucket_take(&b, t);
+            sent++;
+        }
+    assert_in_range(sent, 20, 23);
+}
+
+static void test_tg_parse(void **state) {
+    mm_tg_result r;
+    const char *ok = "{\"ok\":true,\"result\":{\"message_id\":12}}";
+    const char *flood = "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: "
+                        "retry after 7\",\"parameters\":{\"retry_after\":7}}";
+    const char *bad = "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: "
+                      "message is not modified\"}";
+    (void) state;
+    assert_int_equal(mm_tg_parse(200, ok, strlen(ok), &r), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.result, "message_id")), 12);
+    mm_tg_result_free(&r);
+    assert_int_equal(mm_tg_parse(429, flood, strlen(flood), &r), -1);
+    assert_int_equal(r.error_code, 429);
+    assert_int_equal(r.retry_after, 7);
+    assert_true(mm_tg_retryable(&r));
+    mm_tg_result_free(&r);
+    assert_int_equal(mm_tg_parse(400, bad, strlen(bad), &r), -1);
+    assert_false(mm_tg_retryable(&r));
+    assert_non_null(strstr(r.description, "not modified"));
+    mm_tg_result_free(&r);
+    assert_int_equal(mm_tg_parse(502, "<html>bad gateway</html>", 24, &r), -1);
+    assert_true(mm_tg_retryable(&r));
+    assert_int_equal(r.error_code, 502);
+    mm_tg_result_free(&r);
+    assert_int_equal(mm_tg_parse(200, "{\"ok\":tr", 8, &r), -1);         /* truncated */
+    mm_tg_result_free(&r);
+    memset(&r, 0, sizeof(r));                                           /* transport */
+    assert_true(mm_tg_retryable(&r));
+}
+
+static void test_log_redaction(void **state) {
+    mm_log log = { MM_LOG_INFO, { NULL }, 0 };
+    char out[512];
+    (void) state;
+    mm_log_secret(&log, "123456:ABC-secret");
+    mm_log_secret(&log, "pw");                   /* too short to register */
+    mm_log_redact(&log, "GET /bot123456:ABC-secret/getMe failed; again 123456:ABC-secret",
+                  out, sizeof(out));
+    assert_string_equal(out, "GET /bot[redacted]/getMe failed; again [redacted]");
+    mm_log_redact(&log, "quote \" and\nnewline", out, sizeof(out));
+    assert_string_equal(out, "quote \\\" and\\nnewline");
+}
+
+/* --- the maze generators, checked by solving the text they print --- */
+
+static long long solve_chain(const char *text) {
+    long long v;
+    const char *p;
+    assert_int_equal(sscanf(text, "Start with %lld", &v), 1);
+    for (p = strchr(text, ','); p; p = strchr(p + 1, ',')) {
+        long long k;
+        if (sscanf(p, ", add %lld", &k) == 1)
+            v += k;
+        else if (sscanf(p, ", subtract %lld", &k) == 1)
+            v -= k;
+        else if (sscanf(p, ", multiply by %lld", &k) == 1)
+            v *= k;
+        else if (!strncmp(p, ", halve it", 10))
+            v /= 2;
+        else if (!strncmp(p, ", double it", 11))
+            v *= 2;
+        else
+            fail_msg("unknown step in: %s", text);
+    }
+    return v;
+}
+
+static long long solve_sequence(const char *text) {
+    long long t[5];
+    assert_int_equal(sscanf(text, "Which number comes next: %lld, %lld, %lld, %lld, %lld",
+                            &t[0], &t[1], &t[2], &t[3], &t[4]), 5);
+    if (t[1] - t[0] == t[2] - t[1] && t[2] - t[1] == t[3] - t[2] && t[4] - t[3] == t[3] - t[2])
+        return t[4] + (t[4] - t[3]);
+    if ((t[2] - t[1]) - (t[1] - t[0]) == 1 && (t[3] - t[2]) - (t[2] - t[1]) == 1
+        && (t[4] - t[3]) - (t[3] - t[2]) == 1)
+        return t[4] + (t[4] - t[3]) + 1;
+    if (t[0] != 0 && t[1] % t[0] == 0 && t[1] / t[0] == t[2] / t[1] && t[2] == t[1] * (t[1] / t[0])
+        && t[3] == t[2] * (t[1] / t[0]) && t[4] == t[3] * (t[1] / t[0]))
+        return t[4] * (t[1] / t[0]);
+    assert_int_equal(t[2], t[0] + t[1]);
+    assert_int_equal(t[3], t[1] + t[2]);
+    assert_int_equal(t[4], t[2] + t[3]);
+    return t[3] + t[4];
+}
+
+/* "X is taller than Y. ..." : the tallest is the one never on the right */
+static void solve_order(const char *text, char *answer, size_t len) {
+    char tall[8][16], shorter[8][16], want[16];
+    int n = 0;
+    const char *p = text;
+    while (n < 8 && sscanf(p, "%15s is taller than %15[^.].", tall[n], shorter[n]) == 2) {
+        n++;
+        p = strstr(p, ". ") + 2;
+    }
+    assert_true(n >= 2);
+    assert_int_equal(sscanf(p, "Who is the %15[a-z]?", want), 1);
+    for (int i = 0; i < n; i++) {
+        const char *cand = !strcmp(want, "tallest") ? tall[i] : shorter[i];
+        int beaten = 0;
+        for (int j = 0; j < n; j++)
+            beaten |= !strcmp(want, "tallest") ? !strcmp(shorter[j], cand) : !strcmp(tall[j], cand);
+        if (!beaten) {
+            snprintf(answer, len, "%s", cand);
+            return;
+        }
+    }
+    fail_msg("no answer for: %s", text);
+}
+
+static void test_maze(void **state) {
+    int kinds[3] = { 0 };
+    (void) state;
+    for (uint64_t seed = 1; seed <= 3000; seed++) {
+        mm_question q, again;
+        char why[160], expect[32];
+        int sdi = (int) (seed % 10) + 1;
+        mm_maze_generate(seed, sdi, &q);
+        if (mm_question_check(&q, why, sizeof(why)))
+            fail_msg("seed %llu: %s: %s", (unsigned long long) seed, why, q.text);
+        assert_int_equal(q.sdi, sdi);
+        assert_string_equal(q.topic, MM_MAZE_TOPIC);
+        if (!strncmp(q.text, "Start with", 10)) {
+            snprintf(expect, sizeof(expect), "%lld", solve_chain(q.text));
+            kinds[0]++;
+        } else if (!strncmp(q.text, "Which number", 12)) {
+            snprintf(expect, sizeof(expect), "%lld", solve_sequence(q.text));
+            kinds[1]++;
+        } else {
+            solve_order(q.text, expect, sizeof(expect));
+            kinds[2]++;
+        }
+        if (strcmp(q.options[q.correct], expect))
+            fail_msg("seed %llu: marked %s, solved %s: %s", (unsigned long long) seed,
+                     q.options[q.correct], expect, q.text);
+        mm_maze_generate(seed, sdi, &again);          /* deterministic */
+        assert_memory_equal(&q, &again, sizeof(q));
+    }
+    for (int i = 0; i < 3; i++)
+        assert_true(kinds[i] > 500);
+}
+
+static void test_question_check(void **state) {
+    mm_question q;
+    char why[160];
+    (void) state;
+    memset(&q, 0, sizeof(q));
+    snprintf(q.text, sizeof(q.text), "What is 2 + 2?");
+    snprintf(q.options[0], sizeof(q.options[0]), "4");
+    snprintf(q.options[1], sizeof(q.options[1]), "5");
+    snprintf(q.options[2], sizeof(q.options[2]), "22");
+    snprintf(q.options[3], sizeof(q.options[3]), "3");
+    q.sdi = 1;
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), 0);
+    snprintf(q.options[3], sizeof(q.options[3]), " 5! ");       /* same after normalising */
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "same"));
+    snprintf(q.options[3], sizeof(q.options[3]), "3");
+    q.correct = 4;
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    q.correct = 0;
+    q.sdi = 11;
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    q.sdi = 2;
+    memset(q.text, 'x', 301);
+    q.text[301] = '\0';
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_update_message),
+        cmocka_unit_test(test_update_callback_and_group),
+        cmocka_unit_test(test_update_rejects),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_partitions),
+        cmocka_unit_test(test_scoring),
+        cmocka_unit_test(test_sdi),
+        cmocka_unit_test(test_shuffle),
+        cmocka_unit_test(test_answer_data),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_flood),
+        cmocka_unit_test(test_tg_parse),
+        cmocka_unit_test(test_log_redaction),
+        cmocka_unit_test(test_maze),
+        cmocka_unit_test(test_question_check),
+    };
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
