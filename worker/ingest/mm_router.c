@@ -42,8 +42,8 @@ static const char *mm_field(redisReply *fields, const char *name, size_t *len) {
 /* Routes one batch of entries (XREADGROUP's reply for the stream). */
 static int mm_route_batch(mm_ctx *ctx, redisContext *r, redisReply *entries) {
     size_t n = entries->elements, argc = 0, nkeys = 0;
-    const char **argv = calloc(4 + 6 * n, sizeof(char *));
-    size_t *argl = calloc(4 + 6 * n, sizeof(size_t));
+    const char **argv = calloc(6 + 6 * n, sizeof(char *));
+    size_t *argl = calloc(6 + 6 * n, sizeof(size_t));
     char (*keys)[128] = calloc(n, sizeof(*keys));
     char (*idx)[16] = calloc(n, sizeof(*idx));
     int *part_key = calloc((size_t) ctx->cfg.partitions, sizeof(int));
