@@ -8,7 +8,7 @@ build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsod
        libpcre2-dev libssl-dev zlib1g-dev)
 run=("${build[@]}" redis-server redis-tools curl)
 test=("${run[@]}" perl openssl postgresql libtest-base-perl libtest-longstring-perl libtext-diff-perl
-      libipc-run-perl liblist-moreutils-perl valgrind)
+      libipc-run-perl liblist-moreutils-perl valgrind libcmocka-dev)
 bench=("${run[@]}" wrk python3)
 
 case "${1:-test}" in

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # test.sh: every test, on a fresh Debian bookworm machine or a developer's.
-#   1. C unit tests of shared/ (TAP; built with ASan and UBSan)
-#   2. the worker's tests (worker/tests/), near-api-js checking near sign
+#   1. C unit tests of shared/ and the worker's pure parts (TAP; built with
+#      ASan and UBSan; the worker's with cmocka)
+#   2. the worker's tests (worker/tests/): near-api-js checking near sign,
+#      the chain layer, and the bot end to end (nginx, Redis, PostgreSQL,
+#      the worker and a local Bot API emulator)
+#   2b. the stream and bot tests again with mm-worker built with ASan+UBSan
 #   3. the module's t/ suites against real nginx and Redis
 #   4. the same suites with the module built with ASan and UBSan
 #   5. the webhook suites with nginx under valgrind memcheck
@@ -17,13 +21,18 @@ make -s -j"$(nproc)" all unit asan
 export PERL5LIB=$root/t/lib${PERL5LIB:+:$PERL5LIB}
 jobs=${TEST_JOBS:-2}
 
-echo "== unit tests (shared/, worker/chain/)"
+echo "== unit tests (shared/, worker/chain/, the worker's pure parts)"
 prove --exec '' build/tests/test_*
 
 echo "== worker (worker/tests/)"
 # near-api-js, pinned by package-lock.json, checks what near sign produces
 npm ci --prefix worker/tests/near-peer --no-audit --no-fund --silent
-prove worker/tests/
+TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" worker/tests/
+
+echo "== the stream and the bot again, mm-worker built with AddressSanitizer and UBSan"
+MM_WORKER_BIN=$root/build/asan/mm-worker ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so \
+  prove -j"$jobs" worker/tests/ingest.t worker/tests/bot-*.t
 
 echo "== module suites and the harness's self-test (t/)"
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" t/
