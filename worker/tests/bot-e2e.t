@@ -4,11 +4,14 @@
 # records every call the bot makes.
 use strict;
 use warnings;
+use utf8;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
 use MM::Stack;
+
+binmode(Test::More->builder->$_, ":encoding(UTF-8)") for qw(output failure_output todo_output);
 
 my $s = MM::Stack->new(name => 'bot-e2e', webhook => 1,
                        env => { MM_QUESTION_SECONDS => 5 });
