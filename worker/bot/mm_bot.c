@@ -139,10 +139,10 @@ static int mm_on_callback(mm_turn *t) {
 
     if (t->u->user_id <= 0)
         return 0;
+    if (!strncmp(data, "a:", 2))
+        return mm_play_answer(t);       /* its run proves the player is registered */
     if (mm_user_ensure(t))
         return -1;
-    if (!strncmp(data, "a:", 2))
-        return mm_play_answer(t);
     if (!strncmp(data, "p:", 2)) {
         mm_reply_callback(t, NULL);
         return mm_play_start(t, data + 2);

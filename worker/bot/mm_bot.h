@@ -48,6 +48,10 @@ int mm_bot_handle(mm_turn *t);
  * or -1 with t->err. */
 long long mm_reply(mm_turn *t, int64_t chat_id, const char *method, json_t *params);
 
+/* Queues a reply whose outbox row the caller wrote (json is copied). */
+long long mm_reply_queue(mm_turn *t, int64_t chat_id, const char *method, const char *json,
+                         long long outbox_id);
+
 /* sendMessage with parse_mode HTML to the update's chat; markup stolen
  * (may be NULL).  html must already be escaped where needed. */
 long long mm_reply_html(mm_turn *t, const char *html, json_t *markup);

@@ -58,23 +58,6 @@ static void mm_session_row(PGresult *res, mm_session *s) {
     }
 }
 
-/* 1 found, 0 none, -1 error */
-static int mm_session_load(mm_turn *t, long long id, mm_session *s) {
-    char id_s[24];
-    const char *p[1] = { id_s };
-    PGresult *res;
-    int found;
-
-    snprintf(id_s, sizeof(id_s), "%lld", id);
-    if ((res = mm_db_run(t->db, MM_SQL_SESSION_GET, 1, p)) == NULL)
-        return mm_fail(t, "session");
-    found = PQntuples(res) == 1;
-    if (found)
-        mm_session_row(res, s);
-    PQclear(res);
-    return found;
-}
-
 static int mm_session_active(mm_turn *t, mm_session *s) {
     char user[24];
     const char *p[1] = { user };
@@ -151,18 +134,50 @@ static int mm_asked_load(mm_turn *t, long long session, int seq, mm_asked *a) {
     return 1;
 }
 
-static int mm_timer(mm_turn *t, mm_sql op, long long session, int seq) {
-    char chat[24], payload[96], due[24];
-    const char *set[4] = { chat, "q_timeout", payload, due };
-    const char *cancel[2] = { "q_timeout", payload };
+/* The run (locked) with its question seq: 1 found, 0 none, -1 error. */
+static int mm_turn_load(mm_turn *t, long long session, int seq, mm_session *s, mm_asked *a) {
+    char sid[24], seq_s[24], perm[4][MM_Q_OPTION_MAX];
+    const char *p[2] = { sid, seq_s };
+    PGresult *res;
 
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(payload, sizeof(payload), "{\"session\":%lld,\"seq\":%d,\"user_id\":%lld}",
-             session, seq, (long long) t->u->user_id);
-    snprintf(due, sizeof(due), "%d", t->ctx->cfg.question_seconds * 1000);
-    if (op == MM_SQL_TIMER_SET)
-        return mm_db_do(t->db, op, 4, set) ? mm_fail(t, "timer") : 0;
-    return mm_db_do(t->db, op, 2, cancel) ? mm_fail(t, "timer") : 0;
+    snprintf(sid, sizeof(sid), "%lld", session);
+    snprintf(seq_s, sizeof(seq_s), "%d", seq);
+    if ((res = mm_db_run(t->db, MM_SQL_TURN_GET, 2, p)) == NULL)
+        return mm_fail(t, "run");
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return 0;
+    }
+    mm_session_row(res, s);
+    memset(a, 0, sizeof(*a));
+    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, 11));
+    mm_pg_array(PQgetvalue(res, 0, 12), a->options, 4);
+    a->correct = atoi(PQgetvalue(res, 0, 13));
+    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, 14));
+    a->sdi = atoi(PQgetvalue(res, 0, 15));
+    mm_pg_array(PQgetvalue(res, 0, 16), perm, 4);
+    for (int i = 0; i < 4; i++)
+        a->perm[i] = atoi(perm[i]);
+    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, 17), NULL, 10);
+    a->message_id = PQgetisnull(res, 0, 18) ? 0 : atoll(PQgetvalue(res, 0, 18));
+    a->asked_ms = PQgetisnull(res, 0, 19) ? 0 : atoll(PQgetvalue(res, 0, 19));
+    a->question_id = atoll(PQgetvalue(res, 0, 20));
+    PQclear(res);
+    return 1;
+}
+
+static void mm_timer_payload(const mm_turn *t, long long session, int seq, char *out,
+                             size_t outlen) {
+    snprintf(out, outlen, "{\"session\":%lld,\"seq\":%d,\"user_id\":%lld}", session, seq,
+             (long long) t->u->user_id);
+}
+
+static int mm_timer_cancel(mm_turn *t, long long session, int seq) {
+    char payload[96];
+    const char *p[2] = { "q_timeout", payload };
+
+    mm_timer_payload(t, session, seq, payload, sizeof(payload));
+    return mm_db_do(t->db, MM_SQL_TIMER_CANCEL, 2, p) ? mm_fail(t, "timer") : 0;
 }
 
 static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_asked *a) {
@@ -170,13 +185,16 @@ static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_a
     mm_html_add(b, a->text);
 }
 
-/* Sends question seq of s and arms its timer. */
+/* Sends question seq of s, binds it to its message and arms its timer,
+ * in one statement. */
 static int mm_ask(mm_turn *t, const mm_session *s, int seq) {
-    char sid[24], seq_s[24], oid[24], data[96];
-    const char *p[3] = { sid, seq_s, oid };
-    json_t *kb = mm_keyboard();
+    char sid[24], seq_s[24], chat[24], lease[24], payload[96], due[24], data[96];
+    const char *p[8] = { sid, seq_s, chat, NULL, t->ctx->instance, lease, payload, due };
+    json_t *kb = mm_keyboard(), *params;
+    PGresult *res;
     mm_asked a;
     mm_buf b;
+    char *json;
     long long id;
     int rc;
 
@@ -195,16 +213,31 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq) {
     mm_buf_init(&b);
     mm_question_html(&b, s, seq, &a);
     mm_buf_printf(&b, "\n\n⏱ %d seconds", t->ctx->cfg.question_seconds);
-    id = mm_reply_html(t, b.data, kb);
+    params = json_pack("{s:I, s:s, s:s, s:o}", "chat_id", (json_int_t) t->u->chat_id,
+                       "text", b.data ? b.data : "", "parse_mode", "HTML", "reply_markup", kb);
+    json = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
     mm_buf_free(&b);
-    if (id < 0)
+    if (json == NULL) {
+        snprintf(t->err, sizeof(t->err), "out of memory asking a question");
         return -1;
+    }
     snprintf(sid, sizeof(sid), "%lld", s->id);
     snprintf(seq_s, sizeof(seq_s), "%d", seq);
-    snprintf(oid, sizeof(oid), "%lld", id);
-    if (mm_db_do(t->db, MM_SQL_SQ_ASKED, 3, p))
-        return mm_fail(t, "asked");
-    return mm_timer(t, MM_SQL_TIMER_SET, s->id, seq);
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
+    mm_timer_payload(t, s->id, seq, payload, sizeof(payload));
+    snprintf(due, sizeof(due), "%d", t->ctx->cfg.question_seconds * 1000);
+    p[3] = json;
+    if ((res = mm_db_run(t->db, MM_SQL_ASK, 8, p)) == NULL) {
+        free(json);
+        return mm_fail(t, "ask");
+    }
+    id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    id = mm_reply_queue(t, t->u->chat_id, "sendMessage", json, id);
+    free(json);
+    return id < 0 ? -1 : 0;
 }
 
 static int mm_topic_picker(mm_turn *t, const char *intro) {
@@ -361,10 +394,13 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     long long elapsed = a->asked_ms ? t->received_at_ms - a->asked_ms : 0;
     int correct = chosen == a->correct;
     int points = mm_score_points(a->sdi, correct, elapsed, limit, s->streak);
-    char sid[24], seq_s[24], user[24], qid[24], chosen_s[24], elapsed_s[24], pts[16], recv[24];
-    char reason[64], streak_s[16], best_s[16], total_s[16], correct_s[16];
-    const char *ans[9] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
-                           correct ? "true" : "false", elapsed_s, pts, recv };
+    int streak = correct ? s->streak + 1 : 0;
+    int best = streak > s->best_streak ? streak : s->best_streak;
+    char sid[24], seq_s[24], user[24], qid[24], chosen_s[24], elapsed_s[24], pts[24], recv[24];
+    char reason[64], streak_s[24], best_s[24], total_s[24], correct_s[24], payload[96];
+    const char *p[16] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
+                          correct ? "true" : "false", elapsed_s, pts, recv, reason, streak_s,
+                          best_s, total_s, correct_s, payload, correct ? "1" : "0" };
     PGresult *res;
     mm_buf b;
     int inserted;
@@ -379,7 +415,13 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     snprintf(elapsed_s, sizeof(elapsed_s), "%lld", chosen >= 0 ? elapsed : limit);
     snprintf(pts, sizeof(pts), "%d", points);
     snprintf(recv, sizeof(recv), "%lld", t->received_at_ms);
-    if ((res = mm_db_run(t->db, MM_SQL_ANSWER_ADD, 9, ans)) == NULL)
+    snprintf(reason, sizeof(reason), "answer:%lld:%d", s->id, s->seq);
+    snprintf(streak_s, sizeof(streak_s), "%d", streak);
+    snprintf(best_s, sizeof(best_s), "%d", best);
+    snprintf(total_s, sizeof(total_s), "%d", s->points + points);
+    snprintf(correct_s, sizeof(correct_s), "%d", s->correct + correct);
+    mm_timer_payload(t, s->id, s->seq, payload, sizeof(payload));
+    if ((res = mm_db_run(t->db, MM_SQL_SETTLE, 16, p)) == NULL)
         return mm_fail(t, "answer");
     inserted = PQntuples(res) == 1;
     PQclear(res);
@@ -388,26 +430,13 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         return 0;
     }
     if (points > 0) {
-        const char *p[3] = { user, pts, reason };
-        snprintf(reason, sizeof(reason), "answer:%lld:%d", s->id, s->seq);
-        if (mm_db_do(t->db, MM_SQL_POINTS_ADD, 3, p))
-            return mm_fail(t, "points");
         t->board_user = s->user_id;
         t->board_points = points;
     }
-    s->streak = correct ? s->streak + 1 : 0;
-    if (s->streak > s->best_streak)
-        s->best_streak = s->streak;
+    s->streak = streak;
+    s->best_streak = best;
     s->points += points;
     s->correct += correct;
-    {
-        const char *p[4] = { user, pts, correct ? "1" : "0", streak_s };
-        snprintf(streak_s, sizeof(streak_s), "%d", s->streak);
-        if (mm_db_do(t->db, MM_SQL_USER_SCORE, 4, p))
-            return mm_fail(t, "score");
-    }
-    if (mm_timer(t, MM_SQL_TIMER_CANCEL, s->id, s->seq))
-        return -1;
 
     /* feedback in place of the buttons (practice shows it at once) */
     if (chosen >= 0)
@@ -435,16 +464,6 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         }
         mm_buf_free(&b);
     }
-
-    snprintf(total_s, sizeof(total_s), "%d", s->points);
-    snprintf(correct_s, sizeof(correct_s), "%d", s->correct);
-    snprintf(best_s, sizeof(best_s), "%d", s->best_streak);
-    snprintf(seq_s, sizeof(seq_s), "%d", s->seq + 1);
-    {
-        const char *p[6] = { sid, seq_s, streak_s, best_s, total_s, correct_s };
-        if (mm_db_do(t->db, MM_SQL_SESSION_ADVANCE, 6, p))
-            return mm_fail(t, "advance");
-    }
     if (s->seq >= s->count)
         return mm_finish(t, s);
     s->seq++;
@@ -462,18 +481,15 @@ int mm_play_answer(mm_turn *t) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
-    if ((rc = mm_session_load(t, session, &s)) < 0)
+    if ((rc = mm_turn_load(t, session, seq, &s, &a)) < 0)
         return -1;
-    if (rc == 0 || s.user_id != t->u->user_id || !s.active || s.seq != seq
-        || (rc = mm_asked_load(t, session, seq, &a)) == 0 || a.nonce != nonce
+    /* the press must come from the player, for the question on screen, on
+     * the very message that asked it */
+    if (rc == 0 || s.user_id != t->u->user_id || !s.active || s.seq != seq || a.nonce != nonce
         || (a.message_id && a.message_id != t->u->message_id)) {
-        if (rc < 0)
-            return -1;
         mm_reply_callback(t, "This question is no longer active.");
         return 0;
     }
-    if (rc < 0)
-        return -1;
     return mm_settle(t, &s, &a, a.perm[shown], t->u->message_id);
 }
 
@@ -485,10 +501,8 @@ int mm_play_timeout(mm_turn *t) {
     mm_asked a;
 
     /* a timer that lost the race with an answer, a cancel or another firing */
-    if ((rc = mm_session_load(t, session, &s)) <= 0 || !s.active || s.seq != seq)
+    if ((rc = mm_turn_load(t, session, seq, &s, &a)) <= 0 || !s.active || s.seq != seq)
         return rc < 0 ? -1 : 0;
-    if ((rc = mm_asked_load(t, session, seq, &a)) <= 0)
-        return rc;
     return mm_settle(t, &s, &a, -1, a.message_id);
 }
 
@@ -505,7 +519,7 @@ int mm_play_cancel(mm_turn *t) {
     snprintf(sid, sizeof(sid), "%lld", s.id);
     if (mm_db_do(t->db, MM_SQL_SESSION_END, 2, p))
         return mm_fail(t, "cancel");
-    if (mm_timer(t, MM_SQL_TIMER_CANCEL, s.id, s.seq))
+    if (mm_timer_cancel(t, s.id, s.seq))
         return -1;
     return mm_reply_html(t, "Run cancelled. The points you earned stay yours — /play to "
                             "start again.", NULL) < 0 ? -1 : 0;

@@ -37,7 +37,6 @@ static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, j
     char chat[24], lease[24];
     const char *p[5] = { chat, method, json, t->ctx->instance, lease };
     PGresult *res;
-    mm_out *o;
     long long id = 0;
 
     json_decref(params);
@@ -55,17 +54,24 @@ static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, j
         id = atoll(PQgetvalue(res, 0, 0));
         PQclear(res);
     }
-    o = mm_out_new(chat_id, method, json);
+    id = mm_reply_queue(t, chat_id, method, json, id);
     free(json);
+    return id;
+}
+
+long long mm_reply_queue(mm_turn *t, int64_t chat_id, const char *method, const char *json,
+                         long long outbox_id) {
+    mm_out *o = mm_out_new(chat_id, method, json);
+
     if (o == NULL) {
         snprintf(t->err, sizeof(t->err), "out of memory queueing %s", method);
         return -1;
     }
-    o->outbox_id = id;
+    o->outbox_id = outbox_id;
     o->is_group = !t->u->is_private;
     *t->tail = o;
     t->tail = &o->next;
-    return id;
+    return outbox_id;
 }
 
 long long mm_reply(mm_turn *t, int64_t chat_id, const char *method, json_t *params) {

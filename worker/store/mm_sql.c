@@ -28,9 +28,6 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT id, topic, target_sdi, question_count, current_seq, streak, best_streak, "
         "points, correct_count FROM play_sessions WHERE user_id = $1 AND state = 'active' "
         "FOR UPDATE" },
-    [MM_SQL_SESSION_GET] = { "session_get",
-        "SELECT id, topic, target_sdi, question_count, current_seq, streak, best_streak, "
-        "points, correct_count, user_id, state FROM play_sessions WHERE id = $1 FOR UPDATE" },
     [MM_SQL_SESSION_NEW] = { "session_new",
         "INSERT INTO play_sessions (user_id, chat_id, topic, target_sdi, question_count) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id" },
@@ -58,23 +55,6 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "q.id "
         "FROM session_questions sq JOIN questions q ON q.id = sq.question_id "
         "LEFT JOIN outbox o ON o.id = sq.outbox_id WHERE sq.session_id = $1 AND sq.seq = $2" },
-    [MM_SQL_SQ_ASKED] = { "sq_asked",
-        "UPDATE session_questions SET outbox_id = $3, asked_at = now() "
-        "WHERE session_id = $1 AND seq = $2" },
-    [MM_SQL_ANSWER_ADD] = { "answer_add",
-        "INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
-        "elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-        "to_timestamp($9::double precision / 1000)) ON CONFLICT DO NOTHING RETURNING 1" },
-    [MM_SQL_POINTS_ADD] = { "points_add",
-        "INSERT INTO points_ledger (user_id, points, reason) VALUES ($1, $2, $3) "
-        "ON CONFLICT (reason) DO NOTHING" },
-    [MM_SQL_USER_SCORE] = { "user_score",
-        "UPDATE users SET points_total = points_total + $2, answers_total = answers_total + 1, "
-        "answers_correct = answers_correct + $3, best_streak = greatest(best_streak, $4), "
-        "updated_at = now() WHERE id = $1" },
-    [MM_SQL_SESSION_ADVANCE] = { "session_advance",
-        "UPDATE play_sessions SET current_seq = $2, streak = $3, best_streak = $4, "
-        "points = $5, correct_count = $6 WHERE id = $1" },
     [MM_SQL_SESSION_END] = { "session_end",
         "UPDATE play_sessions SET state = $2, finished_at = now() WHERE id = $1" },
     [MM_SQL_USER_RUN_DONE] = { "user_run_done",
@@ -97,10 +77,6 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_OUTBOX_EXTEND] = { "outbox_extend",
         "UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' "
         "WHERE id = $1 AND owner = $2 AND sent_at IS NULL AND failed_at IS NULL" },
-    [MM_SQL_TIMER_SET] = { "timer_set",
-        "INSERT INTO timers (chat_id, kind, payload, due_at) "
-        "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') "
-        "ON CONFLICT (kind, payload) DO NOTHING" },
     [MM_SQL_TIMER_CANCEL] = { "timer_cancel",
         "DELETE FROM timers WHERE kind = $1 AND payload = $2::jsonb" },
     [MM_SQL_TIMERS_DUE] = { "timers_due",
@@ -116,4 +92,42 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "HAVING sum(points) > 0" },
     [MM_SQL_USER_NAMES] = { "user_names",
         "SELECT id, first_name, username FROM users WHERE id = ANY($1::bigint[])" },
+    [MM_SQL_TURN_GET] = { "turn_get",
+        "SELECT s.id, s.topic, s.target_sdi, s.question_count, s.current_seq, s.streak, "
+        "s.best_streak, s.points, s.correct_count, s.user_id, s.state, "
+        "q.question, q.options, q.correct, q.explanation, q.sdi, sq.perm, sq.nonce, "
+        "o.tg_message_id, (extract(epoch FROM coalesce(o.sent_at, sq.asked_at)) * 1000)::bigint, "
+        "q.id FROM play_sessions s "
+        "JOIN session_questions sq ON sq.session_id = s.id AND sq.seq = $2 "
+        "JOIN questions q ON q.id = sq.question_id LEFT JOIN outbox o ON o.id = sq.outbox_id "
+        "WHERE s.id = $1 FOR UPDATE OF s" },
+    /* $1 session, $2 seq, $3 user, $4 question, $5 chosen, $6 correct, $7 elapsed ms,
+     * $8 points, $9 received ms, $10 reason, $11 streak, $12 best streak, $13 run points,
+     * $14 run correct, $15 timer payload, $16 correct as 0/1 -> 1 row if the answer is new.
+     * One statement: the answer, its points, the player's totals, the run, the timer. */
+    [MM_SQL_SETTLE] = { "settle",
+        "WITH a AS (INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
+        "  elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "  to_timestamp($9::double precision / 1000)) ON CONFLICT DO NOTHING RETURNING 1), "
+        "p AS (INSERT INTO points_ledger (user_id, points, reason) SELECT $3, $8, $10 FROM a "
+        "  WHERE $8::int > 0 ON CONFLICT (reason) DO NOTHING), "
+        "u AS (UPDATE users SET points_total = points_total + $8, "
+        "  answers_total = answers_total + 1, answers_correct = answers_correct + $16, "
+        "  best_streak = greatest(best_streak, $11), updated_at = now() "
+        "  WHERE id = $3 AND EXISTS (SELECT 1 FROM a)), "
+        "s AS (UPDATE play_sessions SET current_seq = $2 + 1, streak = $11, best_streak = $12, "
+        "  points = $13, correct_count = $14 WHERE id = $1 AND EXISTS (SELECT 1 FROM a)), "
+        "t AS (DELETE FROM timers WHERE kind = 'q_timeout' AND payload = $15::jsonb "
+        "  AND EXISTS (SELECT 1 FROM a)) "
+        "SELECT 1 FROM a" },
+    /* $1 session, $2 seq, $3 chat, $4 sendMessage params, $5 owner, $6 lease ms,
+     * $7 timer payload, $8 timer due in ms -> the outbox id */
+    [MM_SQL_ASK] = { "ask",
+        "WITH o AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
+        "  VALUES ($3, 'sendMessage', $4, $5, now() + $6 * interval '1 millisecond') RETURNING id), "
+        "q AS (UPDATE session_questions SET outbox_id = (SELECT id FROM o), asked_at = now() "
+        "  WHERE session_id = $1 AND seq = $2), "
+        "t AS (INSERT INTO timers (chat_id, kind, payload, due_at) VALUES ($3, 'q_timeout', $7, "
+        "  now() + $8 * interval '1 millisecond') ON CONFLICT (kind, payload) DO NOTHING) "
+        "SELECT id FROM o" },
 };

@@ -13,7 +13,6 @@ typedef enum mm_sql {
     MM_SQL_USER_ENSURE,         /* $1 id, $2 first_name, $3 username, $4 language */
     MM_SQL_USER_GET,            /* $1 id */
     MM_SQL_SESSION_ACTIVE,      /* $1 user_id */
-    MM_SQL_SESSION_GET,         /* $1 session id */
     MM_SQL_SESSION_NEW,         /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count */
     MM_SQL_PICK_QUESTIONS,      /* $1 topic or NULL, $2 sdi, $3 user, $4 count */
     MM_SQL_QUESTION_ADD,        /* $1 topic .. $7 source, $8 hash -> id */
@@ -21,11 +20,6 @@ typedef enum mm_sql {
     MM_SQL_TOPICS,              /* topics with active questions */
     MM_SQL_SQ_ADD,              /* $1 session, $2 seq, $3 question, $4 perm, $5 nonce */
     MM_SQL_SQ_GET,              /* $1 session, $2 seq */
-    MM_SQL_SQ_ASKED,            /* $1 session, $2 seq, $3 outbox id */
-    MM_SQL_ANSWER_ADD,          /* $1 session .. $9 received_at ms */
-    MM_SQL_POINTS_ADD,          /* $1 user, $2 points, $3 reason */
-    MM_SQL_USER_SCORE,          /* $1 user, $2 points, $3 correct(0/1), $4 streak */
-    MM_SQL_SESSION_ADVANCE,     /* $1 id, $2 seq, $3 streak, $4 best, $5 points, $6 correct */
     MM_SQL_SESSION_END,         /* $1 id, $2 state */
     MM_SQL_USER_RUN_DONE,       /* $1 user, $2 new sdi */
     MM_SQL_OUTBOX_ADD,          /* $1 chat, $2 method, $3 params, $4 owner, $5 lease ms */
@@ -33,13 +27,15 @@ typedef enum mm_sql {
     MM_SQL_OUTBOX_FAILED,       /* $1 ids[], $2 errors[] */
     MM_SQL_OUTBOX_CLAIM,        /* $1 owner, $2 lease ms -> expired unsent rows */
     MM_SQL_OUTBOX_EXTEND,       /* $1 id, $2 owner, $3 lease ms */
-    MM_SQL_TIMER_SET,           /* $1 chat, $2 kind, $3 payload, $4 due in ms */
     MM_SQL_TIMER_CANCEL,        /* $1 kind, $2 payload */
     MM_SQL_TIMERS_DUE,          /* -> id, chat, kind, payload */
     MM_SQL_TIMERS_DROP,         /* $1 ids[] */
     MM_SQL_BOARD_ALL,           /* all players with points (cache rebuild) */
     MM_SQL_BOARD_WEEK,          /* this week's points per player */
     MM_SQL_USER_NAMES,          /* $1 ids[] */
+    MM_SQL_TURN_GET,            /* $1 session, $2 seq: the run (locked) and its question */
+    MM_SQL_SETTLE,              /* an answer and everything it moves, see mm_sql.c */
+    MM_SQL_ASK,                 /* a question's message, its binding and its timer */
     MM_SQL_COUNT
 } mm_sql;
 
