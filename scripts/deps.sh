@@ -6,8 +6,8 @@ set -euo pipefail
 build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsodium-dev
        libcurl4-openssl-dev libpq-dev
        libpcre2-dev libssl-dev zlib1g-dev)
-run=("${build[@]}" redis-server redis-tools curl)
-test=("${run[@]}" perl openssl postgresql libtest-base-perl libtest-longstring-perl libtext-diff-perl
+run=("${build[@]}" redis-server redis-tools curl postgresql)
+test=("${run[@]}" perl openssl libtest-base-perl libtest-longstring-perl libtext-diff-perl
       libipc-run-perl liblist-moreutils-perl valgrind libcmocka-dev)
 bench=("${run[@]}" wrk python3)
 
@@ -18,8 +18,8 @@ case "${1:-test}" in
   *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
-# near-api-js checks our NEAR transactions in the tests; any Node.js >= 18
-if [ "${1:-test}" = test ] && ! command -v node >/dev/null; then
+# Node.js (any >= 18): the local Bot API emulator (run, tests) and near-api-js (tests)
+if [ "${1:-test}" != bench ] && ! command -v node >/dev/null; then
   want+=(nodejs npm)
 fi
 

@@ -24,6 +24,9 @@ jobs=${TEST_JOBS:-2}
 echo "== unit tests (shared/, worker/chain/, the worker's pure parts)"
 prove --exec '' build/tests/test_*
 
+echo "== the Bot API emulator's own tests (worker/tests/botapi/)"
+node --test worker/tests/botapi/selftest.mjs
+
 echo "== worker (worker/tests/)"
 # near-api-js, pinned by package-lock.json, checks what near sign produces
 npm ci --prefix worker/tests/near-peer --no-audit --no-fund --silent
