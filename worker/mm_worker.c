@@ -40,25 +40,20 @@ static void mm_say(const char *level, const char *fmt, const char *arg) {
 /* mm-worker migrate: brings DATABASE_URL's schema up to date */
 static int mm_migrate_main(void) {
     const char *url = getenv("DATABASE_URL");
-    PGconn *conn;
     char err[512], line[96];
     int version, n;
+    mm_db db;
 
     if (url == NULL || *url == '\0') {
         mm_say("error", "%s", "DATABASE_URL is not set");
         return 2;
     }
-    conn = PQconnectdb(url);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        /* libpq's message names host and port, never the password */
-        snprintf(err, sizeof(err), "%.*s", (int) strcspn(PQerrorMessage(conn), "\n"),
-                 PQerrorMessage(conn));
-        mm_say("error", "database connect failed: %s", err);
-        PQfinish(conn);
+    if (mm_db_open(&db, url)) {
+        mm_say("error", "%s", db.err);
         return 1;
     }
-    n = mm_migrate(conn, &version, err, sizeof(err));
-    PQfinish(conn);
+    n = mm_migrate(db.conn, &version, err, sizeof(err));
+    mm_db_close(&db);
     if (n < 0) {
         mm_say("error", "%s", err);
         return 1;

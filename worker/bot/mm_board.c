@@ -136,32 +136,79 @@ int mm_board_show(mm_turn *t) {
     return rc < 0 ? -1 : 0;
 }
 
-int mm_board_stats(mm_turn *t) {
-    char user[24];
-    const char *p[1] = { user };
-    PGresult *res;
-    mm_buf b;
-    long long rc;
-    int answers, correct;
+/* A player's profile as /stats shows it: a Redis hash kept 30 min, read
+ * through from PostgreSQL, dropped whenever a turn changes the player. */
+#define MM_PROFILE_TTL 1800
+static const char *mm_profile_fields[] = { "sdi", "points", "answers", "correct", "runs",
+                                            "best_streak", "name" };
 
+static void mm_profile_key(int64_t user, char *out, size_t len) {
+    snprintf(out, len, "mm:profile:%lld", (long long) user);
+}
+
+/* 1 with v[] filled from the cache or PostgreSQL, 0 no such player, -1 error */
+static int mm_profile_get(mm_turn *t, char v[7][256]) {
+    char key[48], user[24];
+    const char *p[1] = { user };
+    redisReply *r;
+    PGresult *res;
+
+    mm_profile_key(t->u->user_id, key, sizeof(key));
+    r = redisCommand(t->redis, "HMGET %s sdi points answers correct runs best_streak name", key);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 7
+        && r->element[0]->type == REDIS_REPLY_STRING) {
+        for (int i = 0; i < 7; i++)
+            snprintf(v[i], 256, "%s", r->element[i]->str ? r->element[i]->str : "");
+        freeReplyObject(r);
+        return 1;
+    }
+    freeReplyObject(r);
     snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
     if ((res = mm_db_run(t->db, MM_SQL_USER_GET, 1, p)) == NULL)
         return mm_fail(t, "stats");
     if (PQntuples(res) == 0) {
         PQclear(res);
+        return 0;
+    }
+    for (int i = 0; i < 7; i++)
+        snprintf(v[i], 256, "%s", PQgetvalue(res, 0, i));
+    PQclear(res);
+    freeReplyObject(redisCommand(t->redis, "HSET %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
+                                 key, mm_profile_fields[0], v[0], mm_profile_fields[1], v[1],
+                                 mm_profile_fields[2], v[2], mm_profile_fields[3], v[3],
+                                 mm_profile_fields[4], v[4], mm_profile_fields[5], v[5],
+                                 mm_profile_fields[6], v[6]));
+    freeReplyObject(redisCommand(t->redis, "EXPIRE %s %d", key, MM_PROFILE_TTL));
+    return 1;
+}
+
+void mm_profile_forget(mm_turn *t, int64_t user) {
+    char key[48];
+
+    mm_profile_key(user, key, sizeof(key));
+    freeReplyObject(redisCommand(t->redis, "DEL %s", key));
+    t->profile_user = user;
+}
+
+int mm_board_stats(mm_turn *t) {
+    char v[7][256];
+    mm_buf b;
+    long long rc;
+    int answers, correct, found = mm_profile_get(t, v);
+
+    if (found < 0)
+        return -1;
+    if (found == 0)
         return mm_reply_html(t, "No stats yet — send /play to start your first run.", NULL)
                < 0 ? -1 : 0;
-    }
-    answers = atoi(PQgetvalue(res, 0, 2));
-    correct = atoi(PQgetvalue(res, 0, 3));
+    answers = atoi(v[2]);
+    correct = atoi(v[3]);
     mm_buf_init(&b);
     mm_buf_adds(&b, "📊 <b>Stats for ");
-    mm_html_add(&b, PQgetvalue(res, 0, 6));
+    mm_html_add(&b, v[6]);
     mm_buf_printf(&b, "</b>\nPoints: %s\nAnswers: %d (%d%% correct)\nRuns finished: %s\n"
                   "Best streak: %s\nDifficulty: SDI %s/10",
-                  PQgetvalue(res, 0, 1), answers, answers ? 100 * correct / answers : 0,
-                  PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 0));
-    PQclear(res);
+                  v[1], answers, answers ? 100 * correct / answers : 0, v[4], v[5], v[0]);
     rc = mm_reply_html(t, b.data, NULL);
     mm_buf_free(&b);
     return rc < 0 ? -1 : 0;
@@ -176,6 +223,8 @@ static const char *mm_board_add_lua =
 void mm_turn_commit(mm_turn *t) {
     char all[64], week[64];
 
+    if (t->profile_user)
+        mm_profile_forget(t, t->profile_user);      /* again: a read may have refilled it */
     if (t->replies)
         mm_sender_push(t->ctx->sender, t->replies);
     t->replies = NULL;

@@ -32,10 +32,19 @@ static int mm_user_ensure(mm_turn *t) {
     char id[24];
     const char *p[4] = { id, u->first_name, u->username, u->language_code };
 
+    PGresult *res;
+    int changed;
+
     if (u->user_id <= 0)
         return 0;
     snprintf(id, sizeof(id), "%lld", (long long) u->user_id);
-    return mm_db_do(t->db, MM_SQL_USER_ENSURE, 4, p) ? mm_fail(t, "user") : 0;
+    if ((res = mm_db_run(t->db, MM_SQL_USER_ENSURE, 4, p)) == NULL)
+        return mm_fail(t, "user");
+    changed = atoi(PQcmdTuples(res)) > 0;
+    PQclear(res);
+    if (changed)
+        mm_profile_forget(t, u->user_id);       /* a new name */
+    return 0;
 }
 
 /* A link that opens a private chat with the bot, with a /start payload. */

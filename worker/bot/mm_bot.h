@@ -27,6 +27,7 @@ typedef struct mm_turn {
     mm_out *replies, **tail;
     int64_t board_user;         /* points to add to the cached boards */
     long long board_points;
+    int64_t profile_user;       /* whose cached profile the turn changed */
     char err[512];
 } mm_turn;
 
@@ -76,6 +77,9 @@ int mm_play_timeout(mm_turn *t);
 int mm_play_cancel(mm_turn *t);
 int mm_board_show(mm_turn *t);
 int mm_board_stats(mm_turn *t);
+
+/* Drops the player's cached profile now and again after COMMIT. */
+void mm_profile_forget(mm_turn *t, int64_t user);
 
 /* Records a failed statement in t->err; returns -1 for `return mm_fail(...)`. */
 int mm_fail(mm_turn *t, const char *what);

@@ -433,6 +433,7 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         t->board_user = s->user_id;
         t->board_points = points;
     }
+    mm_profile_forget(t, s->user_id);
     s->streak = streak;
     s->best_streak = best;
     s->points += points;

@@ -170,6 +170,8 @@ like($bob_board->{params}{text}, qr/You: not ranked yet/, 'a player without poin
 my ($stats) = say_and_wait($ann, '/stats');
 like($stats->{params}{text}, qr/Points: $points\nAnswers: 5 \(60% correct\)\nRuns finished: 1\n/,
      '/stats');
+my $ttl = $s->redis->cli('TTL', 'mm:profile:1001');
+ok($ttl > 0 && $ttl <= 1800, 'the profile is cached for at most 30 min');
 
 # unknown input gets a short, helpful reply
 my ($unk) = say_and_wait($ann, '/frobnicate');
@@ -186,6 +188,8 @@ like($deep->{params}{text}, qr/can't find quiz <code>42<\/code>/, 'a deep link t
 say_and_wait($ann, '/play science', 2);
 my ($cancel) = say_and_wait($ann, '/cancel');
 like($cancel->{params}{text}, qr/Run cancelled/, '/cancel stops the run');
+my ($stats2) = say_and_wait($ann, '/stats');
+like($stats2->{params}{text}, qr/Answers: 5 /, 'a cached profile matches PostgreSQL');
 is($s->psql("SELECT count(*) FROM play_sessions WHERE user_id = 1001 AND state = 'active'"), 0,
    'no run left active');
 is($s->psql("SELECT count(*) FROM timers"), 0, 'and no timer');
@@ -229,7 +233,28 @@ unlike($log, qr/\Q$MM::Stack::Token\E/, 'the bot token never reaches the log');
 my @lines = grep { length } split /\n/, $log;
 is(scalar(grep { !eval { decode_json($_); 1 } } @lines), 0, 'every log line is JSON');
 
+# the cache is a cache: boards lost from Redis are rebuilt from PostgreSQL
+$s->redis->cli('DEL', $_) for grep { /^mm:board:/ } $s->redis->cli('KEYS', 'mm:board:*');
+my ($board2) = say_and_wait($ann, '/leaderboard');
+like($board2->{params}{text}, qr/<b>All time<\/b>\n🥇 Ann — $points\n/, 'boards lost from Redis come back whole');
+
 is($s->stop_worker(0, 'TERM'), 0, 'SIGTERM stops the worker cleanly');
 like($s->worker_log(0), qr/"msg":"stopped"/, 'after finishing its work');
+
+# a timer outlives the worker that set it: killed with SIGKILL right after
+# asking, another worker process fires the timeout, once
+$s->start_worker(1);
+my $dee = { id => 1004, first_name => 'Dee' };
+my @dq = say_and_wait($dee, '/play maze', 2);
+like($dq[-1]{params}{text}, qr/Question 1\/5/, 'a run starts');
+$s->stop_worker(1, 'KILL');
+$s->start_worker(2);
+my @de = $s->wait_calls(chat_id => 1004, method => 'editMessageText', count => 1, timeout => 20);
+like($de[0]{params}{text}, qr/Time's up/, 'the timeout fires after the worker that set it died');
+my @dm = $s->wait_calls(chat_id => 1004, method => 'sendMessage', count => 3, timeout => 10);
+like($dm[-1]{params}{text}, qr/Question 2\/5/, 'and the run goes on');
+sleep 1;
+is(scalar($s->calls(chat_id => 1004, method => 'editMessageText')), 1, 'exactly once');
+is($s->stop_worker(2), 0, 'the other worker stops cleanly');
 
 done_testing;
