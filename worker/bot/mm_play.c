@@ -103,9 +103,28 @@ static int mm_pg_array(const char *lit, char out[][MM_Q_OPTION_MAX], int n) {
     return i;
 }
 
+/* The question columns of SQ_GET and TURN_GET, from column c on. */
+static void mm_asked_row(PGresult *res, int c, mm_asked *a) {
+    char perm[4][MM_Q_OPTION_MAX];
+
+    memset(a, 0, sizeof(*a));
+    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, c));
+    mm_pg_array(PQgetvalue(res, 0, c + 1), a->options, 4);
+    a->correct = atoi(PQgetvalue(res, 0, c + 2));
+    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, c + 3));
+    a->sdi = atoi(PQgetvalue(res, 0, c + 4));
+    mm_pg_array(PQgetvalue(res, 0, c + 5), perm, 4);
+    for (int i = 0; i < 4; i++)
+        a->perm[i] = atoi(perm[i]);
+    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, c + 6), NULL, 10);
+    a->message_id = PQgetisnull(res, 0, c + 7) ? 0 : atoll(PQgetvalue(res, 0, c + 7));
+    a->asked_ms = PQgetisnull(res, 0, c + 8) ? 0 : atoll(PQgetvalue(res, 0, c + 8));
+    a->question_id = atoll(PQgetvalue(res, 0, c + 9));
+}
+
 /* 1 found, 0 none, -1 error */
 static int mm_asked_load(mm_turn *t, long long session, int seq, mm_asked *a) {
-    char sid[24], seq_s[24], perm[4][MM_Q_OPTION_MAX];
+    char sid[24], seq_s[24];
     const char *p[2] = { sid, seq_s };
     PGresult *res;
 
@@ -117,26 +136,14 @@ static int mm_asked_load(mm_turn *t, long long session, int seq, mm_asked *a) {
         PQclear(res);
         return 0;
     }
-    memset(a, 0, sizeof(*a));
-    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, 0));
-    mm_pg_array(PQgetvalue(res, 0, 1), a->options, 4);
-    a->correct = atoi(PQgetvalue(res, 0, 2));
-    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, 3));
-    a->sdi = atoi(PQgetvalue(res, 0, 4));
-    mm_pg_array(PQgetvalue(res, 0, 5), perm, 4);
-    for (int i = 0; i < 4; i++)
-        a->perm[i] = atoi(perm[i]);
-    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, 6), NULL, 10);
-    a->message_id = PQgetisnull(res, 0, 7) ? 0 : atoll(PQgetvalue(res, 0, 7));
-    a->asked_ms = PQgetisnull(res, 0, 8) ? 0 : atoll(PQgetvalue(res, 0, 8));
-    a->question_id = atoll(PQgetvalue(res, 0, 9));
+    mm_asked_row(res, 0, a);
     PQclear(res);
     return 1;
 }
 
 /* The run (locked) with its question seq: 1 found, 0 none, -1 error. */
 static int mm_turn_load(mm_turn *t, long long session, int seq, mm_session *s, mm_asked *a) {
-    char sid[24], seq_s[24], perm[4][MM_Q_OPTION_MAX];
+    char sid[24], seq_s[24];
     const char *p[2] = { sid, seq_s };
     PGresult *res;
 
@@ -149,19 +156,7 @@ static int mm_turn_load(mm_turn *t, long long session, int seq, mm_session *s, m
         return 0;
     }
     mm_session_row(res, s);
-    memset(a, 0, sizeof(*a));
-    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, 11));
-    mm_pg_array(PQgetvalue(res, 0, 12), a->options, 4);
-    a->correct = atoi(PQgetvalue(res, 0, 13));
-    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, 14));
-    a->sdi = atoi(PQgetvalue(res, 0, 15));
-    mm_pg_array(PQgetvalue(res, 0, 16), perm, 4);
-    for (int i = 0; i < 4; i++)
-        a->perm[i] = atoi(perm[i]);
-    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, 17), NULL, 10);
-    a->message_id = PQgetisnull(res, 0, 18) ? 0 : atoll(PQgetvalue(res, 0, 18));
-    a->asked_ms = PQgetisnull(res, 0, 19) ? 0 : atoll(PQgetvalue(res, 0, 19));
-    a->question_id = atoll(PQgetvalue(res, 0, 20));
+    mm_asked_row(res, 11, a);
     PQclear(res);
     return 1;
 }

@@ -28,7 +28,7 @@ static int mm_poll_append(mm_ctx *ctx, redisContext *r, const char *offset_key,
                           const char *lease_key, const char *lease_value, json_t *updates,
                           long long *offset) {
     size_t n = json_array_size(updates), argc = 0;
-    const char **argv = calloc(7 + 3 * n, sizeof(char *));
+    const char **argv = calloc(8 + 3 * n, sizeof(char *));
     char **owned = calloc(2 * n + 1, sizeof(char *)), next[24], now[24];
     redisReply *reply;
     long long max = *offset - 1;

@@ -359,44 +359,32 @@ static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
     mm_free_transfer(s, t);
 }
 
+/* Runs one outbox statement over two collected lists as arrays, then
+ * empties them. */
+static void mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const char *what) {
+    mm_buf a, b;
+    const char *p[2];
+
+    if (x->len == 0)
+        return;
+    mm_buf_init(&a);
+    mm_buf_init(&b);
+    mm_buf_printf(&a, "{%s}", x->data);
+    mm_buf_printf(&b, "{%s}", y->data);
+    p[0] = a.data;
+    p[1] = b.data;
+    if (mm_db_ensure(&s->db) || mm_db_do(&s->db, sql, 2, p))
+        mm_log_error(&s->ctx->log, "sender", "marking replies %s: %s", what, s->db.err);
+    mm_buf_free(&a);
+    mm_buf_free(&b);
+    mm_buf_reset(x);
+    mm_buf_reset(y);
+}
+
 /* Records sent and failed replies in the outbox, one statement each. */
 static void mm_flush(mm_sender *s) {
-    const char *ids, *arr;
-
-    if (s->sent_ids.len) {
-        mm_buf a, b;
-        const char *p[2];
-        mm_buf_init(&a);
-        mm_buf_init(&b);
-        mm_buf_printf(&a, "{%s}", s->sent_ids.data);
-        mm_buf_printf(&b, "{%s}", s->sent_mids.data);
-        p[0] = a.data;
-        p[1] = b.data;
-        if (mm_db_ensure(&s->db) || mm_db_do(&s->db, MM_SQL_OUTBOX_SENT, 2, p))
-            mm_log_error(&s->ctx->log, "sender", "marking replies sent: %s", s->db.err);
-        mm_buf_free(&a);
-        mm_buf_free(&b);
-        mm_buf_reset(&s->sent_ids);
-        mm_buf_reset(&s->sent_mids);
-    }
-    if (s->failed_ids.len) {
-        mm_buf a, b;
-        const char *p[2];
-        mm_buf_init(&a);
-        mm_buf_init(&b);
-        ids = s->failed_ids.data;
-        arr = s->failed_errs.data;
-        mm_buf_printf(&a, "{%s}", ids);
-        mm_buf_printf(&b, "{%s}", arr);
-        p[0] = a.data;
-        p[1] = b.data;
-        if (mm_db_ensure(&s->db) || mm_db_do(&s->db, MM_SQL_OUTBOX_FAILED, 2, p))
-            mm_log_error(&s->ctx->log, "sender", "marking replies failed: %s", s->db.err);
-        mm_buf_free(&a);
-        mm_buf_free(&b);
-        mm_buf_reset(&s->failed_ids);
-        mm_buf_reset(&s->failed_errs);
-    }
+    mm_flush_one(s, MM_SQL_OUTBOX_SENT, &s->sent_ids, &s->sent_mids, "sent");
+    mm_flush_one(s, MM_SQL_OUTBOX_FAILED, &s->failed_ids, &s->failed_errs, "failed");
 }
 
 typedef struct mm_row_order {

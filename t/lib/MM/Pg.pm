@@ -54,7 +54,8 @@ sub start {
     $self->run($self->as_owner("$Bin/pg_ctl", '-D', $data, '-l', "$self->{dir}/server.log", '-w',
                                '-o', "-p $self->{port} -k $self->{dir} -c listen_addresses=127.0.0.1"
                                      . " -c fsync=off -c synchronous_commit=off"
-                                     . " -c full_page_writes=off", 'start'));
+                                     . " -c full_page_writes=off"
+                                     . ($ENV{MM_PG_OPTIONS} ? " $ENV{MM_PG_OPTIONS}" : ""), 'start'));
     $self->{running} = 1;
     $self->run("$Bin/createdb", '-h', '127.0.0.1', '-p', $self->{port}, '-U', 'postgres',
                $self->{db});
