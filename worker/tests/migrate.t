@@ -30,7 +30,7 @@ $out = `build/mm-worker migrate 2>&1`;
 like($out, qr/applied 0, schema at version $last/, 'a second run applies nothing');
 
 # four workers at once on a fresh database
-$pg->psql('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+$pg->psql('SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 my @kids = map { open my $fh, '-|', 'build/mm-worker migrate 2>&1' or die; $fh } 1 .. 4;
 my @outs = map { local $/; my $o = <$_>; close $_; $o } @kids;
 my $total = 0;
