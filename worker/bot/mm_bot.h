@@ -57,10 +57,6 @@ long long mm_reply_queue(mm_turn *t, int64_t chat_id, const char *method, const 
  * (may be NULL).  html must already be escaped where needed. */
 long long mm_reply_html(mm_turn *t, const char *html, json_t *markup);
 
-/* editMessageText of a message in the update's chat, buttons removed
- * unless markup is given. */
-long long mm_reply_edit(mm_turn *t, int64_t message_id, const char *html, json_t *markup);
-
 /* answerCallbackQuery for the update's button press (not durable: the
  * spinner is all it affects). */
 void mm_reply_callback(mm_turn *t, const char *text);

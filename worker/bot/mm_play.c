@@ -182,7 +182,7 @@ static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_a
 
 /* Sends question seq of s, binds it to its message and arms its timer,
  * in one statement. */
-static int mm_ask(mm_turn *t, const mm_session *s, int seq) {
+static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *preloaded) {
     char sid[24], seq_s[24], chat[24], lease[24], payload[96], due[24], data[96];
     const char *p[8] = { sid, seq_s, chat, NULL, t->ctx->instance, lease, payload, due };
     json_t *kb = mm_keyboard(), *params;
@@ -193,7 +193,9 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq) {
     long long id;
     int rc;
 
-    if ((rc = mm_asked_load(t, s->id, seq, &a)) <= 0) {
+    if (preloaded)
+        a = *preloaded;
+    else if ((rc = mm_asked_load(t, s->id, seq, &a)) <= 0) {
         json_decref(kb);
         if (rc == 0)
             snprintf(t->err, sizeof(t->err), "session %lld has no question %d", s->id, seq);
@@ -345,7 +347,7 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
                   t->ctx->cfg.question_seconds, sdi);
     rc = mm_reply_html(t, b.data, NULL) < 0 ? -1 : 0;
     mm_buf_free(&b);
-    return rc ? rc : mm_ask(t, &s, 1);
+    return rc ? rc : mm_ask(t, &s, 1, NULL);
 }
 
 static int mm_finish(mm_turn *t, mm_session *s) {
@@ -381,8 +383,44 @@ static int mm_finish(mm_turn *t, mm_session *s) {
     return rc < 0 ? -1 : 0;
 }
 
+/* The feedback that replaces a question's buttons, as editMessageText
+ * parameters (JSON text, freed by the caller). */
+static char *mm_feedback(mm_turn *t, const mm_session *s, const mm_asked *a, int chosen,
+                         int points, int streak, long long message_id) {
+    int correct = chosen == a->correct;
+    json_t *params;
+    char *json;
+    mm_buf b;
+
+    mm_buf_init(&b);
+    mm_question_html(&b, s, s->seq, a);
+    if (chosen < 0)
+        mm_buf_adds(&b, "\n\n⏰ <b>Time's up.</b> The answer was <b>");
+    else if (correct)
+        mm_buf_printf(&b, "\n\n✅ <b>Correct!</b> +%d points%s — ", points,
+                      streak > 1 ? " 🔥" : "");
+    else
+        mm_buf_adds(&b, "\n\n❌ The answer was <b>");
+    if (!correct) {
+        mm_html_add(&b, a->options[a->correct]);
+        mm_buf_adds(&b, "</b>. ");
+    }
+    mm_buf_adds(&b, "<i>");
+    mm_html_add(&b, a->explanation);
+    mm_buf_adds(&b, "</i>");
+    params = json_pack("{s:I, s:I, s:s, s:s, s:{s:[]}}", "chat_id", (json_int_t) t->u->chat_id,
+                       "message_id", (json_int_t) message_id, "text", b.data ? b.data : "",
+                       "parse_mode", "HTML", "reply_markup", "inline_keyboard");
+    json = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    mm_buf_free(&b);
+    return json;
+}
+
 /* Records the outcome of question s->seq and moves the run on.  chosen is
- * the bank index, or -1 when time ran out. */
+ * the bank index, or -1 when time ran out.  The answer with all it moves
+ * and its feedback is one statement, sent together with the read of the
+ * next question. */
 static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
                      long long message_id) {
     long long limit = t->ctx->cfg.question_seconds * 1000LL;
@@ -393,17 +431,24 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     int best = streak > s->best_streak ? streak : s->best_streak;
     char sid[24], seq_s[24], user[24], qid[24], chosen_s[24], elapsed_s[24], pts[24], recv[24];
     char reason[64], streak_s[24], best_s[24], total_s[24], correct_s[24], payload[96];
-    const char *p[16] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
+    char chat[24], lease[24], next_s[24];
+    char *edit = message_id > 0 ? mm_feedback(t, s, a, chosen, points, streak, message_id) : NULL;
+    const char *p[20] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
                           correct ? "true" : "false", elapsed_s, pts, recv, reason, streak_s,
-                          best_s, total_s, correct_s, payload, correct ? "1" : "0" };
-    PGresult *res;
-    mm_buf b;
-    int inserted;
+                          best_s, total_s, correct_s, payload, correct ? "1" : "0",
+                          chat, edit, t->ctx->instance, lease };
+    const char *q[2] = { sid, next_s };
+    mm_db_step steps[2] = { { MM_SQL_SETTLE, NULL, 20, p, NULL },
+                            { MM_SQL_SQ_GET, NULL, 2, q, NULL } };
+    int more = s->seq < s->count, inserted, rc = 0;
+    long long edit_id = 0;
+    mm_asked next;
 
     if (elapsed < 0)
         elapsed = 0;
     snprintf(sid, sizeof(sid), "%lld", s->id);
     snprintf(seq_s, sizeof(seq_s), "%d", s->seq);
+    snprintf(next_s, sizeof(next_s), "%d", s->seq + 1);
     snprintf(user, sizeof(user), "%lld", (long long) s->user_id);
     snprintf(qid, sizeof(qid), "%lld", a->question_id);
     snprintf(chosen_s, sizeof(chosen_s), "%d", chosen);
@@ -415,12 +460,30 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     snprintf(best_s, sizeof(best_s), "%d", best);
     snprintf(total_s, sizeof(total_s), "%d", s->points + points);
     snprintf(correct_s, sizeof(correct_s), "%d", s->correct + correct);
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
     mm_timer_payload(t, s->id, s->seq, payload, sizeof(payload));
-    if ((res = mm_db_run(t->db, MM_SQL_SETTLE, 16, p)) == NULL)
+    if (message_id > 0 && edit == NULL) {
+        snprintf(t->err, sizeof(t->err), "out of memory building feedback");
+        return -1;
+    }
+    if (mm_db_batch(t->db, steps, more ? 2 : 1)) {
+        free(edit);
         return mm_fail(t, "answer");
-    inserted = PQntuples(res) == 1;
-    PQclear(res);
+    }
+    inserted = PQntuples(steps[0].res) == 1;
+    if (inserted && !PQgetisnull(steps[0].res, 0, 0))
+        edit_id = atoll(PQgetvalue(steps[0].res, 0, 0));
+    PQclear(steps[0].res);
+    if (more) {
+        if (PQntuples(steps[1].res) == 1)
+            mm_asked_row(steps[1].res, 0, &next);
+        else
+            more = -1;
+        PQclear(steps[1].res);
+    }
     if (!inserted) {
+        free(edit);
         mm_reply_callback(t, "You already answered this one.");
         return 0;
     }
@@ -437,33 +500,19 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     /* feedback in place of the buttons (practice shows it at once) */
     if (chosen >= 0)
         mm_reply_callback(t, correct ? "✅ Correct!" : "❌ Not quite");
-    if (message_id > 0) {
-        mm_buf_init(&b);
-        mm_question_html(&b, s, s->seq, a);
-        if (chosen < 0)
-            mm_buf_adds(&b, "\n\n⏰ <b>Time's up.</b> The answer was <b>");
-        else if (correct)
-            mm_buf_printf(&b, "\n\n✅ <b>Correct!</b> +%d points%s — ", points,
-                          s->streak > 1 ? " 🔥" : "");
-        else
-            mm_buf_adds(&b, "\n\n❌ The answer was <b>");
-        if (!correct) {
-            mm_html_add(&b, a->options[a->correct]);
-            mm_buf_adds(&b, "</b>. ");
-        }
-        mm_buf_adds(&b, "<i>");
-        mm_html_add(&b, a->explanation);
-        mm_buf_adds(&b, "</i>");
-        if (mm_reply_edit(t, message_id, b.data, NULL) < 0) {
-            mm_buf_free(&b);
-            return -1;
-        }
-        mm_buf_free(&b);
+    if (edit)
+        rc = mm_reply_queue(t, t->u->chat_id, "editMessageText", edit, edit_id) < 0 ? -1 : 0;
+    free(edit);
+    if (rc)
+        return -1;
+    if (more < 0) {
+        snprintf(t->err, sizeof(t->err), "session %lld has no question %d", s->id, s->seq + 1);
+        return -1;
     }
-    if (s->seq >= s->count)
+    if (!more)
         return mm_finish(t, s);
     s->seq++;
-    return mm_ask(t, s, s->seq);
+    return mm_ask(t, s, s->seq, &next);
 }
 
 int mm_play_answer(mm_turn *t) {

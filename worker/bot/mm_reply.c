@@ -90,17 +90,6 @@ long long mm_reply_html(mm_turn *t, const char *html, json_t *markup) {
     return mm_reply(t, t->u->chat_id, "sendMessage", p);
 }
 
-long long mm_reply_edit(mm_turn *t, int64_t message_id, const char *html, json_t *markup) {
-    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "chat_id", (json_int_t) t->u->chat_id,
-                          "message_id", (json_int_t) message_id, "text", html,
-                          "parse_mode", "HTML");
-
-    if (p)
-        json_object_set_new(p, "reply_markup",
-                            markup ? markup : json_pack("{s:[]}", "inline_keyboard"));
-    return mm_reply(t, t->u->chat_id, "editMessageText", p);
-}
-
 void mm_reply_callback(mm_turn *t, const char *text) {
     json_t *p;
 

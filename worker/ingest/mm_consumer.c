@@ -179,21 +179,28 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
     snprintf(part, sizeof(part), "%d", k);
     snprintf(epoch, sizeof(epoch), "%lld", p->epoch);
     snprintf(uid, sizeof(uid), "%lld", (long long) u.update_id);
-    if (mm_db_exec(&c->db, "BEGIN"))
-        goto failed;
-    if (u.update_id >= 0) {
+    /* BEGIN and the fence (with the dedupe by update_id for Telegram's
+     * updates; timers have none) in one round trip */
+    {
         const char *params[3] = { uid, part, epoch };
-        if ((res = mm_db_run(&c->db, MM_SQL_FENCE_DEDUPE, 3, params)) == NULL)
+        mm_db_step steps[2] = { { 0, "BEGIN", 0, NULL, NULL },
+                                { MM_SQL_FENCE_DEDUPE, NULL, 3, params, NULL } };
+        int dup = 0;
+
+        if (u.update_id < 0)
+            steps[1] = (mm_db_step) { MM_SQL_FENCE, NULL, 2, params + 1, NULL };
+        if (mm_db_batch(&c->db, steps, 2))
             goto failed;
-        fresh = PQntuples(res) == 1;
-        PQclear(res);
-        if (!fresh) {
-            const char *q[1] = { uid };
-            int dup;
-            if ((res = mm_db_run(&c->db, MM_SQL_IS_PROCESSED, 1, q)) == NULL)
+        PQclear(steps[0].res);
+        fresh = PQntuples(steps[1].res) == 1;
+        PQclear(steps[1].res);
+        if (!fresh && u.update_id >= 0) {
+            if ((res = mm_db_run(&c->db, MM_SQL_IS_PROCESSED, 1, params)) == NULL)
                 goto failed;
             dup = PQntuples(res) == 1;
             PQclear(res);
+        }
+        if (!fresh) {
             mm_db_exec(&c->db, "ROLLBACK");
             mm_update_free(&u);
             if (dup) {
@@ -201,17 +208,6 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
                 mm_logf(&ctx->log, MM_LOG_INFO, "ingest", &ids, "duplicate update ignored");
                 return MM_DONE;
             }
-            return MM_FENCED;
-        }
-    } else {
-        const char *params[2] = { part, epoch };
-        if ((res = mm_db_run(&c->db, MM_SQL_FENCE, 2, params)) == NULL)
-            goto failed;
-        fresh = PQntuples(res) == 1;
-        PQclear(res);
-        if (!fresh) {
-            mm_db_exec(&c->db, "ROLLBACK");
-            mm_update_free(&u);
             return MM_FENCED;
         }
     }

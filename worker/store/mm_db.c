@@ -40,26 +40,36 @@ int mm_db_ensure(mm_db *db) {
     return mm_db_open(db, db->url);
 }
 
-PGresult *mm_db_run(mm_db *db, mm_sql id, int n, const char *const *params) {
+/* Prepares statement id on this connection once; 0 or -1 with db->err. */
+static int mm_db_prepare(mm_db *db, mm_sql id) {
     const mm_sql_stmt *st = &mm_sql_stmts[id];
     uint64_t bit = 1ULL << (id % 64);
     PGresult *res;
-    ExecStatusType s;
 
     if (db->conn == NULL) {
         snprintf(db->err, sizeof(db->err), "no database connection");
-        return NULL;
+        return -1;
     }
-    if (!(db->prepared[id / 64] & bit)) {
-        res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            mm_db_error(db, st->name, PQresultErrorMessage(res));
-            PQclear(res);
-            return NULL;
-        }
+    if (db->prepared[id / 64] & bit)
+        return 0;
+    res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        mm_db_error(db, st->name, PQresultErrorMessage(res));
         PQclear(res);
-        db->prepared[id / 64] |= bit;
+        return -1;
     }
+    PQclear(res);
+    db->prepared[id / 64] |= bit;
+    return 0;
+}
+
+PGresult *mm_db_run(mm_db *db, mm_sql id, int n, const char *const *params) {
+    const mm_sql_stmt *st = &mm_sql_stmts[id];
+    PGresult *res;
+    ExecStatusType s;
+
+    if (mm_db_prepare(db, id))
+        return NULL;
     res = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
     s = PQresultStatus(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
@@ -79,6 +89,67 @@ int mm_db_do(mm_db *db, mm_sql id, int n, const char *const *params) {
         return -1;
     PQclear(res);
     return 0;
+}
+
+int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
+    PGresult *res;
+    int rc = 0, sent = 0;
+
+    for (int i = 0; i < count; i++) {
+        steps[i].res = NULL;
+        if (steps[i].sql == NULL && mm_db_prepare(db, steps[i].id))
+            return -1;
+    }
+    if (!PQenterPipelineMode(db->conn)) {
+        mm_db_error(db, "pipeline", PQerrorMessage(db->conn));
+        return -1;
+    }
+    for (; sent < count; sent++) {
+        mm_db_step *st = &steps[sent];
+        int ok = st->sql
+            ? PQsendQueryParams(db->conn, st->sql, 0, NULL, NULL, NULL, NULL, 0)
+            : PQsendQueryPrepared(db->conn, mm_sql_stmts[st->id].name, st->n, st->params,
+                                  NULL, NULL, 0);
+        if (!ok)
+            break;
+    }
+    if (sent < count || !PQpipelineSync(db->conn)) {
+        mm_db_error(db, "pipeline", PQerrorMessage(db->conn));
+        rc = -1;
+    }
+    /* each step's results end with NULL; the sync point ends the batch */
+    for (int i = 0; i < sent; i++)
+        while ((res = PQgetResult(db->conn)) != NULL) {
+            ExecStatusType s = PQresultStatus(res);
+            if ((s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) && steps[i].res == NULL) {
+                steps[i].res = res;
+                continue;
+            }
+            if (rc == 0 && s != PGRES_PIPELINE_SYNC) {
+                mm_db_error(db, steps[i].sql ? steps[i].sql : mm_sql_stmts[steps[i].id].name,
+                            s == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(res));
+                rc = -1;
+            }
+            PQclear(res);
+        }
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        ExecStatusType s = PQresultStatus(res);
+        PQclear(res);
+        if (s == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    if (!PQexitPipelineMode(db->conn) && rc == 0) {
+        mm_db_error(db, "pipeline", PQerrorMessage(db->conn));
+        rc = -1;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        memset(db->prepared, 0, sizeof(db->prepared));
+    if (rc)
+        for (int i = 0; i < count; i++) {
+            PQclear(steps[i].res);
+            steps[i].res = NULL;
+        }
+    return rc;
 }
 
 int mm_db_exec(mm_db *db, const char *sql) {

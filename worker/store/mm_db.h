@@ -34,6 +34,21 @@ PGresult *mm_db_run(mm_db *db, mm_sql id, int n, const char *const *params);
 /* Like mm_db_run for statements whose rows are not needed. */
 int mm_db_do(mm_db *db, mm_sql id, int n, const char *const *params);
 
+/* One statement of a batch: a prepared one (sql NULL) or plain SQL
+ * without parameters; res is filled by mm_db_batch. */
+typedef struct mm_db_step {
+    mm_sql id;
+    const char *sql;
+    int n;
+    const char *const *params;
+    PGresult *res;
+} mm_db_step;
+
+/* Sends the steps in one round trip (libpq pipeline mode) and collects
+ * their results; 0 when every step succeeded, else -1 with db->err and
+ * the failed steps' res NULL.  The caller PQclear()s each res. */
+int mm_db_batch(mm_db *db, mm_db_step *steps, int count);
+
 /* BEGIN / COMMIT / ROLLBACK; 0 or -1 with db->err. */
 int mm_db_exec(mm_db *db, const char *sql);
 

@@ -103,8 +103,10 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "WHERE s.id = $1 FOR UPDATE OF s" },
     /* $1 session, $2 seq, $3 user, $4 question, $5 chosen, $6 correct, $7 elapsed ms,
      * $8 points, $9 received ms, $10 reason, $11 streak, $12 best streak, $13 run points,
-     * $14 run correct, $15 timer payload, $16 correct as 0/1 -> 1 row if the answer is new.
-     * One statement: the answer, its points, the player's totals, the run, the timer. */
+     * $14 run correct, $15 timer payload, $16 correct as 0/1, $17 chat, $18 feedback
+     * editMessageText params or NULL, $19 owner, $20 lease ms -> one row (the feedback's
+     * outbox id) if the answer is new.  One statement: the answer, its points, the
+     * player's totals, the run, the timer and the feedback. */
     [MM_SQL_SETTLE] = { "settle",
         "WITH a AS (INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
         "  elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
@@ -118,8 +120,12 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "s AS (UPDATE play_sessions SET current_seq = $2 + 1, streak = $11, best_streak = $12, "
         "  points = $13, correct_count = $14 WHERE id = $1 AND EXISTS (SELECT 1 FROM a)), "
         "t AS (DELETE FROM timers WHERE kind = 'q_timeout' AND payload = $15::jsonb "
-        "  AND EXISTS (SELECT 1 FROM a)) "
-        "SELECT 1 FROM a" },
+        "  AND EXISTS (SELECT 1 FROM a)), "
+        "e AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
+        "  SELECT $17, 'editMessageText', $18::jsonb, $19, "
+        "  now() + $20 * interval '1 millisecond' FROM a WHERE $18::text IS NOT NULL "
+        "  RETURNING id) "
+        "SELECT (SELECT id FROM e) FROM a" },
     /* $1 session, $2 seq, $3 chat, $4 sendMessage params, $5 owner, $6 lease ms,
      * $7 timer payload, $8 timer due in ms -> the outbox id */
     [MM_SQL_ASK] = { "ask",
