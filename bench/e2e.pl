@@ -16,9 +16,12 @@ use MM::Redis;
 use MM::Stack;
 
 chdir "$FindBin::Bin/..";
-my ($duration, $warmup, $levels, $workers_list, $threads) = (10, 3, '50:200,100:100,200:50,400:0', '1,2', 4);
+my ($duration, $warmup, $levels, $workers_list, $threads, $pg_stats) = (10, 3, '50:200,100:100,200:50,400:0', '1,2', 4, 0);
 GetOptions('duration=i' => \$duration, 'warmup=i' => \$warmup, 'levels=s' => \$levels,
-           'workers=s' => \$workers_list, 'threads=i' => \$threads) or die "bad options\n";
+           'workers=s' => \$workers_list, 'threads=i' => \$threads,
+           'pg-stats' => \$pg_stats) or die "bad options\n";
+# --pg-stats: where PostgreSQL's time goes, per statement (pg_stat_statements)
+$ENV{MM_PG_OPTIONS} = '-c shared_preload_libraries=pg_stat_statements' if $pg_stats;
 mkdir 'bench/out';
 my $out = sprintf 'bench/out/e2e-%s.jsonl', POSIX::strftime('%Y%m%d-%H%M%S', localtime);
 open my $res, '>', $out or die;
@@ -38,6 +41,7 @@ for my $nworkers (split /,/, $workers_list) {
             '--base', $base);
         $base += 1_000_000;
         for (1 .. 100) { last if $s->log_since($log, 0) =~ /listening/; sleep 0.1 }
+        $s->psql('CREATE EXTENSION pg_stat_statements') if $pg_stats;
         $s->start_worker($_) for 0 .. $nworkers - 1;
         kill 'USR1', $pid;
         waitpid $pid, 0;
@@ -50,6 +54,11 @@ for my $nworkers (split /,/, $workers_list) {
             $nworkers, $threads, $users, $think, $r->{answers_per_s}, $r->{p50_ms} // -1,
             $r->{p99_ms} // -1, $r->{refused_calls};
         print $res encode_json($r), "\n";
+        print $s->psql(q{SELECT lpad(calls::text, 8) || lpad(round(total_exec_time)::text, 8) || ' ms '
+                         || lpad(round(mean_exec_time * 1000)::text, 6) || ' us  '
+                         || left(regexp_replace(query, '\s+', ' ', 'g'), 90)
+                         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15}), "\n"
+            if $pg_stats;
         $s->stop_worker($_) for 0 .. $nworkers - 1;
         $s->stop;
     }

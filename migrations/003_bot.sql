@@ -33,7 +33,7 @@ CREATE TABLE questions (
     content_hash      text NOT NULL UNIQUE,           -- sha256 of the normalised text
     created_at        timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX questions_pick ON questions (topic, sdi) WHERE status = 'active';
+CREATE INDEX questions_pick ON questions (topic, sdi) WHERE status = 'active' AND source = 'bank';
 
 -- One practice run.  current_seq is the question on screen (1-based); the
 -- run is 'active' until every question is answered or timed out.

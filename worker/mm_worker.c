@@ -42,7 +42,7 @@ static int mm_migrate_main(void) {
     const char *url = getenv("DATABASE_URL");
     char err[512], line[96];
     int version, n;
-    mm_db db;
+    mm_db db = { NULL };
 
     if (url == NULL || *url == '\0') {
         mm_say("error", "%s", "DATABASE_URL is not set");
@@ -154,7 +154,7 @@ static int mm_setup(mm_ctx *ctx, int need_bot) {
 
 /* Schema, question bank and the bot's username: what run needs first. */
 static int mm_prepare(mm_ctx *ctx) {
-    mm_db db;
+    mm_db db = { NULL };
     mm_tg tg;
     mm_tg_result res;
     json_t *none;

@@ -240,7 +240,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
 static int mm_topic_picker(mm_turn *t, const char *intro) {
     char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], data[MM_Q_TOPIC_MAX + 16];
     json_t *kb = mm_keyboard();
-    int n = mm_source_topics(t->db, topics, MM_MAX_TOPICS);
+    int n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS);
 
     if (n < 0) {
         json_decref(kb);
@@ -281,7 +281,7 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
     snprintf(topic, sizeof(topic), "%s", topic_arg);
     for (char *c = topic; *c; c++)
         *c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-    if ((n = mm_source_topics(t->db, topics, MM_MAX_TOPICS)) < 0)
+    if ((n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS)) < 0)
         return mm_fail(t, "topics");
     known = !strcmp(topic, MM_TOPIC_MIX);
     for (int i = 0; i < n; i++)

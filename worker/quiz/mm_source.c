@@ -70,6 +70,10 @@ done:
     return id;
 }
 
+static int mm_topic_cmp(const void *a, const void *b) {
+    return strcmp(a, b);
+}
+
 int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
                    long long *ids) {
     char sdi_s[16], user[24], count_s[16];
@@ -101,15 +105,28 @@ int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int c
     return n;
 }
 
-int mm_source_topics(mm_db *db, char topics[][MM_Q_TOPIC_MAX], int max) {
-    PGresult *res = mm_db_run(db, MM_SQL_TOPICS, 0, NULL);
+int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max) {
+    redisReply *r = redisCommand(redis, "SMEMBERS mm:topics");
+    PGresult *res;
     int n = 0;
 
-    if (res == NULL)
-        return -1;
-    for (int i = 0; i < PQntuples(res) && n < max - 1; i++)
-        snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", PQgetvalue(res, i, 0));
-    PQclear(res);
+    /* asked on every /play: kept in Redis for 5 min (the bank changes rarely) */
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+        for (size_t i = 0; i < r->elements && n < max - 1; i++)
+            snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", r->element[i]->str);
+        freeReplyObject(r);
+        qsort(topics, (size_t) n, MM_Q_TOPIC_MAX, mm_topic_cmp);
+    } else {
+        freeReplyObject(r);
+        if ((res = mm_db_run(db, MM_SQL_TOPICS, 0, NULL)) == NULL)
+            return -1;
+        for (int i = 0; i < PQntuples(res) && n < max - 1; i++) {
+            snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", PQgetvalue(res, i, 0));
+            freeReplyObject(redisCommand(redis, "SADD mm:topics %s", topics[n - 1]));
+        }
+        PQclear(res);
+        freeReplyObject(redisCommand(redis, "EXPIRE mm:topics 300"));
+    }
     snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", MM_MAZE_TOPIC);
     return n;
 }

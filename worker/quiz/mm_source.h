@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <hiredis/hiredis.h>
+
 #include "quiz/mm_question.h"
 #include "store/mm_db.h"
 
@@ -23,8 +25,9 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source)
 int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
                    long long *ids);
 
-/* Topics with questions, bank topics then "maze"; how many, or -1. */
-int mm_source_topics(mm_db *db, char topics[][MM_Q_TOPIC_MAX], int max);
+/* Topics with questions, bank topics then "maze"; how many, or -1.  The
+ * bank's topics are cached in Redis (mm:topics, 5 min). */
+int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max);
 
 /* Seeds the shipped bank (idempotent); how many bank questions are in
  * place, or -1; *rejected counts lines that failed the check. */

@@ -13,8 +13,11 @@ static void mm_db_notice(void *arg, const char *message) {
 }
 
 int mm_db_open(mm_db *db, const char *url) {
+    const char *on_connect = db->on_connect;
+
     memset(db, 0, sizeof(*db));
     db->url = url;
+    db->on_connect = on_connect;
     db->conn = PQconnectdb(url);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         /* libpq's message names host and port, never the password */
@@ -24,6 +27,10 @@ int mm_db_open(mm_db *db, const char *url) {
         return -1;
     }
     PQsetNoticeProcessor(db->conn, mm_db_notice, NULL);
+    if (db->on_connect && mm_db_exec(db, db->on_connect)) {
+        mm_db_close(db);
+        return -1;
+    }
     return 0;
 }
 

@@ -16,11 +16,13 @@
 typedef struct mm_db {
     PGconn *conn;
     const char *url;
+    const char *on_connect;     /* SQL run after every (re)connect, or NULL */
     uint64_t prepared[(MM_SQL_COUNT + 63) / 64];
     char err[512];              /* the last failure, one line */
 } mm_db;
 
-/* Connects (url is kept, not copied); 0 or -1 with db->err. */
+/* Connects (url is kept, not copied; on_connect survives); 0 or -1 with
+ * db->err. */
 int mm_db_open(mm_db *db, const char *url);
 void mm_db_close(mm_db *db);
 

@@ -63,12 +63,16 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_OUTBOX_ADD] = { "outbox_add",
         "INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
         "VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') RETURNING id" },
+    /* = ANY() keeps these index lookups; a join with unnest() was planned as
+     * a scan of the whole outbox */
     [MM_SQL_OUTBOX_SENT] = { "outbox_sent",
-        "UPDATE outbox o SET sent_at = now(), tg_message_id = v.m "
-        "FROM unnest($1::bigint[], $2::bigint[]) AS v(id, m) WHERE o.id = v.id" },
+        "UPDATE outbox SET sent_at = now(), "
+        "tg_message_id = ($2::bigint[])[array_position($1::bigint[], id)] "
+        "WHERE id = ANY($1::bigint[])" },
     [MM_SQL_OUTBOX_FAILED] = { "outbox_failed",
-        "UPDATE outbox o SET failed_at = now(), last_error = v.e "
-        "FROM unnest($1::bigint[], $2::text[]) AS v(id, e) WHERE o.id = v.id" },
+        "UPDATE outbox SET failed_at = now(), "
+        "last_error = ($2::text[])[array_position($1::bigint[], id)] "
+        "WHERE id = ANY($1::bigint[])" },
     [MM_SQL_OUTBOX_CLAIM] = { "outbox_claim",
         "UPDATE outbox SET owner = $1, lease_until = now() + $2 * interval '1 millisecond' "
         "WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "

@@ -516,6 +516,10 @@ mm_sender *mm_sender_start(mm_ctx *ctx) {
     mm_bucket_init(&s->global, ctx->cfg.rate_global,
                    ctx->cfg.rate_global > 0 ? ctx->cfg.rate_global : 1, mm_mono_ms());
     s->multi = curl_multi_init();
+    /* The outbox grows and shrinks faster than its statistics: a plan made
+     * while it looked empty scanned it whole for every batch of ids.  The
+     * sender only ever needs its indexes. */
+    s->db.on_connect = "SET enable_seqscan = off";
     if (s->multi == NULL || mm_db_open(&s->db, ctx->cfg.database_url)) {
         mm_log_error(&ctx->log, "sender", "cannot start: %s",
                      s->multi ? s->db.err : "curl_multi_init failed");
