@@ -27,13 +27,13 @@ CREATE TABLE questions (
     correct           smallint NOT NULL CHECK (correct BETWEEN 0 AND 3),
     explanation       text NOT NULL DEFAULT '' CHECK (char_length(explanation) <= 200),
     sdi               smallint NOT NULL CHECK (sdi BETWEEN 1 AND 10),
-    source            text NOT NULL,                  -- bank | maze | provider name
+    source            text NOT NULL,                  -- bank | import | maze | provider
     status            text NOT NULL DEFAULT 'active'
                       CHECK (status IN ('active', 'hidden', 'rejected')),
     content_hash      text NOT NULL UNIQUE,           -- sha256 of the normalised text
     created_at        timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX questions_pick ON questions (topic, sdi) WHERE status = 'active' AND source = 'bank';
+CREATE INDEX questions_pick ON questions (topic, sdi) WHERE status = 'active' AND source <> 'maze';
 
 -- One practice run.  current_seq is the question on screen (1-based); the
 -- run is 'active' until every question is answered or timed out.

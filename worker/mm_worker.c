@@ -22,6 +22,7 @@
 #include "ingest/mm_ingest.h"
 #include "mm_config.h"
 #include "mm_ctx.h"
+#include "quiz/mm_questions_cli.h"
 #include "quiz/mm_source.h"
 #include "sched/mm_timers.h"
 #include "store/mm_db.h"
@@ -85,6 +86,8 @@ static void mm_usage(FILE *out) {
         "for players (1 h, 300 s)\n"
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
+        "       mm-worker questions import [SOURCE] | export [TOPIC]  the question bank "
+        "as JSON lines\n"
         "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"
         "       mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a "
         "reward once\n"
@@ -358,6 +361,8 @@ int main(int argc, char **argv) {
         return mm_ledger_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "near"))
         return mm_near_cli(argc - 2, argv + 2);
+    if (argc > 1 && !strcmp(argv[1], "questions"))
+        return mm_questions_cli(argc - 2, argv + 2);
 
     ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)

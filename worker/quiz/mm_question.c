@@ -31,8 +31,11 @@ void mm_question_normalise(const char *in, mm_buf *out) {
 }
 
 int mm_question_check(const mm_question *q, char *why, size_t whylen) {
-    size_t n = mm_utf8_len(q->text);
+    size_t n = mm_utf8_len(q->text), t = strlen(q->topic);
 
+    /* a topic is a slug: it goes into /play and into button data */
+    if (t < 1 || t > 32 || strspn(q->topic, "abcdefghijklmnopqrstuvwxyz0123456789_-") != t)
+        return snprintf(why, whylen, "topic must be 1-32 of a-z 0-9 _ -"), -1;
     if (n < 1 || n > 300)
         return snprintf(why, whylen, "question has %zu characters (1-300)", n), -1;
     if (q->correct < 0 || q->correct > 3)

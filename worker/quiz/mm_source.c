@@ -12,7 +12,7 @@
 
 extern const char mm_bank_jsonl[];          /* build/gen/mm_bank.c */
 
-long long mm_question_store(mm_db *db, const mm_question *q, const char *source) {
+long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     char hash[2 * SHA256_DIGEST_LENGTH + 1], correct[16], sdi[16];
     mm_buf norm, opts;
@@ -55,6 +55,8 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source)
     p[7] = hash;
     if ((res = mm_db_run(db, MM_SQL_QUESTION_ADD, 8, p)) == NULL)
         goto done;
+    if (fresh)
+        *fresh = PQntuples(res) == 1;
     if (PQntuples(res) == 0) {
         PQclear(res);
         if ((res = mm_db_run(db, MM_SQL_QUESTION_BY_HASH, 1, &p[7])) == NULL)
@@ -87,7 +89,7 @@ int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int c
             uint64_t seed;
             randombytes_buf(&seed, sizeof(seed));
             mm_maze_generate(seed, sdi, &q);
-            if ((ids[n] = mm_question_store(db, &q, "maze")) < 0)
+            if ((ids[n] = mm_question_store(db, &q, "maze", NULL)) < 0)
                 return -1;
         }
         return n;
@@ -131,8 +133,7 @@ int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MA
     return n;
 }
 
-/* One bank line into q; -1 with why when a field is missing or mistyped. */
-static int mm_bank_line(const char *line, size_t len, mm_question *q, char *why,
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
                         size_t whylen) {
     json_error_t jerr;
     json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *opts;
@@ -188,9 +189,9 @@ int mm_bank_seed(mm_db *db, int *rejected) {
         char why[160];
 
         if (len > 0) {
-            if (mm_bank_line(line, len, &q, why, sizeof(why)))
+            if (mm_question_from_json(line, len, &q, why, sizeof(why)))
                 (*rejected)++;
-            else if (mm_question_store(db, &q, "bank") < 0)
+            else if (mm_question_store(db, &q, "bank", NULL) < 0)
                 goto failed;
             else
                 added++;

@@ -17,8 +17,14 @@
 #define MM_TOPIC_MIX "mix"
 #define MM_MAX_TOPICS 32
 
-/* Stores q once (by its normalised content hash); its id, or -1. */
-long long mm_question_store(mm_db *db, const mm_question *q, const char *source);
+/* Stores q once (by its normalised content hash); its id, or -1.  *fresh
+ * (if not NULL) says whether it was new. */
+long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh);
+
+/* One line of the bank's JSON-lines format ({"topic","question","options"
+ * [4],"correct","explanation","sdi"}) into q, checked; -1 with why. */
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
+                          size_t whylen);
 
 /* Up to count question ids for a run on topic (a bank topic, "maze" or
  * "mix") near sdi, unseen by the player first; how many, or -1. */

@@ -33,7 +33,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "VALUES ($1, $2, $3, $4, $5) RETURNING id" },
     [MM_SQL_PICK_QUESTIONS] = { "pick_questions",
         /* unseen first, then closest to the target SDI, random among equals */
-        "SELECT q.id FROM questions q WHERE q.status = 'active' AND q.source = 'bank' "
+        "SELECT q.id FROM questions q WHERE q.status = 'active' AND q.source <> 'maze' "
         "AND ($1::text IS NULL OR q.topic = $1) ORDER BY "
         "EXISTS (SELECT 1 FROM answers a WHERE a.user_id = $3 AND a.question_id = q.id), "
         "abs(q.sdi - $2::int) / 2, random() LIMIT $4" },
@@ -44,7 +44,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_QUESTION_BY_HASH] = { "question_by_hash",
         "SELECT id FROM questions WHERE content_hash = $1" },
     [MM_SQL_TOPICS] = { "topics",
-        "SELECT topic FROM questions WHERE status = 'active' AND source = 'bank' "
+        "SELECT topic FROM questions WHERE status = 'active' AND source <> 'maze' "
         "GROUP BY topic ORDER BY topic" },
     [MM_SQL_SQ_ADD] = { "sq_add",
         "INSERT INTO session_questions (session_id, seq, question_id, perm, nonce) "
@@ -140,4 +140,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "t AS (INSERT INTO timers (chat_id, kind, payload, due_at) VALUES ($3, 'q_timeout', $7, "
         "  now() + $8 * interval '1 millisecond') ON CONFLICT (kind, payload) DO NOTHING) "
         "SELECT id FROM o" },
+    [MM_SQL_QUESTIONS_EXPORT] = { "questions_export",
+        "SELECT row_to_json(x)::text FROM (SELECT topic, question, options, correct, "
+        "explanation, sdi, source FROM questions WHERE status = 'active' "
+        "AND ($1::text IS NULL OR topic = $1) AND source <> 'maze' ORDER BY id) x" },
 };

@@ -36,6 +36,7 @@ typedef enum mm_sql {
     MM_SQL_TURN_GET,            /* $1 session, $2 seq: the run (locked) and its question */
     MM_SQL_SETTLE,              /* an answer and everything it moves, see mm_sql.c */
     MM_SQL_ASK,                 /* a question's message, its binding and its timer */
+    MM_SQL_QUESTIONS_EXPORT,    /* $1 topic or NULL -> one JSON line per question */
     MM_SQL_COUNT
 } mm_sql;
 

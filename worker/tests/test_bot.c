@@ -410,6 +410,7 @@ static void test_question_check(void **state) {
     char why[160];
     (void) state;
     memset(&q, 0, sizeof(q));
+    snprintf(q.topic, sizeof(q.topic), "mathematics");
     snprintf(q.text, sizeof(q.text), "What is 2 + 2?");
     snprintf(q.options[0], sizeof(q.options[0]), "4");
     snprintf(q.options[1], sizeof(q.options[1]), "5");
@@ -417,6 +418,10 @@ static void test_question_check(void **state) {
     snprintf(q.options[3], sizeof(q.options[3]), "3");
     q.sdi = 1;
     assert_int_equal(mm_question_check(&q, why, sizeof(why)), 0);
+    snprintf(q.topic, sizeof(q.topic), "Maths <b>");               /* not a slug */
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "topic"));
+    snprintf(q.topic, sizeof(q.topic), "mathematics");
     snprintf(q.options[3], sizeof(q.options[3]), " 5! ");       /* same after normalising */
     assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "same"));

@@ -1,0 +1,106 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/mm_log.h"
+#include "mm_buf.h"
+#include "quiz/mm_maze.h"
+#include "quiz/mm_questions_cli.h"
+#include "quiz/mm_source.h"
+#include "store/mm_db.h"
+
+static void mm_usage(void) {
+    fprintf(stderr, "usage: mm-worker questions import [SOURCE] < questions.jsonl\n"
+                    "       mm-worker questions export [TOPIC] > questions.jsonl\n");
+}
+
+/* Reads JSON lines from stdin: every line is checked, the good ones are
+ * stored in one transaction (one already in the bank counts as a
+ * duplicate), each rejected line is named on stderr with the reason, and
+ * a summary is printed as JSON; exit 1 if any line was rejected. */
+static int mm_import(mm_db *db, const char *source) {
+    char *line = NULL, why[200];
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0, added = 0, dups = 0, rejected = 0;
+
+    if (mm_db_exec(db, "BEGIN")) {
+        fprintf(stderr, "questions import: %s\n", db->err);
+        return 1;
+    }
+    while ((len = getline(&line, &cap, stdin)) != -1) {
+        mm_question q;
+        int fresh = 0;
+
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if (mm_question_from_json(line, (size_t) len, &q, why, sizeof(why)) == 0) {
+            if (!strcmp(q.topic, MM_MAZE_TOPIC) || !strcmp(q.topic, MM_TOPIC_MIX)) {
+                snprintf(why, sizeof(why), "topic \"%s\" is reserved", q.topic);
+            } else if (mm_question_store(db, &q, source, &fresh) < 0) {
+                fprintf(stderr, "questions import: line %ld: %s\n", lineno, db->err);
+                mm_db_exec(db, "ROLLBACK");
+                free(line);
+                return 1;
+            } else {
+                fresh ? added++ : dups++;
+                continue;
+            }
+        }
+        fprintf(stderr, "questions import: line %ld rejected: %s\n", lineno, why);
+        rejected++;
+    }
+    free(line);
+    if (mm_db_exec(db, "COMMIT")) {
+        fprintf(stderr, "questions import: %s\n", db->err);
+        return 1;
+    }
+    printf("{\"imported\":%ld,\"duplicates\":%ld,\"rejected\":%ld}\n", added, dups, rejected);
+    return rejected ? 1 : 0;
+}
+
+static int mm_export(mm_db *db, const char *topic) {
+    const char *p[1] = { topic };
+    PGresult *res = mm_db_run(db, MM_SQL_QUESTIONS_EXPORT, 1, p);
+
+    if (res == NULL) {
+        fprintf(stderr, "questions export: %s\n", db->err);
+        return 1;
+    }
+    for (int i = 0; i < PQntuples(res); i++)
+        printf("%s\n", PQgetvalue(res, i, 0));
+    PQclear(res);
+    return 0;
+}
+
+int mm_questions_cli(int argc, char **argv) {
+    const char *url = getenv("DATABASE_URL");
+    mm_db db = { NULL };
+    int rc;
+
+    if (argc < 1 || argc > 2 || (strcmp(argv[0], "import") && strcmp(argv[0], "export"))) {
+        mm_usage();
+        return 2;
+    }
+    if (!strcmp(argv[0], "import") && argc == 2
+        && (!strcmp(argv[1], "maze") || strlen(argv[1]) > 32
+            || strspn(argv[1], "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(argv[1]))) {
+        fprintf(stderr, "questions import: SOURCE must be 1-32 of a-z 0-9 _ - and not \"maze\"\n");
+        return 2;
+    }
+    if (url == NULL || *url == '\0') {
+        fprintf(stderr, "questions: DATABASE_URL is not set\n");
+        return 2;
+    }
+    if (mm_db_open(&db, url)) {
+        fprintf(stderr, "questions: %s\n", db.err);
+        return 1;
+    }
+    rc = !strcmp(argv[0], "import") ? mm_import(&db, argc == 2 ? argv[1] : "import")
+                                    : mm_export(&db, argc == 2 ? argv[1] : NULL);
+    mm_db_close(&db);
+    return rc;
+}

@@ -1,0 +1,11 @@
+/*
+ * mm-worker questions import|export: the bank's JSON-lines format in and
+ * out, so operators can bring their own questions.
+ */
+
+#ifndef MM_QUESTIONS_CLI_H
+#define MM_QUESTIONS_CLI_H
+
+int mm_questions_cli(int argc, char **argv);
+
+#endif /* MM_QUESTIONS_CLI_H */
