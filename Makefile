@@ -13,7 +13,7 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_DIRS := worker worker/bot worker/chain worker/ingest worker/log worker/quiz \
+WORKER_DIRS := worker worker/bot worker/chain worker/engine worker/ingest worker/log worker/quiz \
                worker/sched worker/store worker/telegram
 WORKER_SRCS := $(foreach d,$(WORKER_DIRS),$(wildcard $(d)/*.c))
 WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread
@@ -68,7 +68,7 @@ $(BUILD)/asan/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
 	    $(PG_INCLUDE) $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) $(WORKER_LIBS) -o $@
 
 UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
-              $(BUILD)/tests/test_chain $(BUILD)/tests/test_bot
+              $(BUILD)/tests/test_chain $(BUILD)/tests/test_bot $(BUILD)/tests/test_engine
 
 unit: $(UNIT_TESTS)
 
@@ -90,6 +90,13 @@ $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
 	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
+
+$(BUILD)/tests/test_engine: worker/tests/test_engine.c worker/engine/mm_llm_output.c \
+                            worker/quiz/mm_question.c worker/mm_buf.c $(wildcard worker/*/*.h)
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
+	    worker/engine/mm_llm_output.c worker/quiz/mm_question.c worker/mm_buf.c \
+	    -lcmocka -ljansson -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests
