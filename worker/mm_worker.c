@@ -19,6 +19,7 @@
 
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
+#include "engine/mm_generate_cli.h"
 #include "ingest/mm_ingest.h"
 #include "mm_config.h"
 #include "mm_ctx.h"
@@ -86,6 +87,9 @@ static void mm_usage(FILE *out) {
         "for players (1 h, 300 s)\n"
         "       mm-worker near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from "
         "NEAR_WALLET_ADDRESS\n"
+        "       mm-worker generate --topic T --count N --difficulty D [--provider P] "
+        "[--notes TEXT]\n"
+        "                            questions from the LLM providers, checked, as JSON lines\n"
         "       mm-worker questions import [SOURCE] | export [TOPIC]  the question bank "
         "as JSON lines\n"
         "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"
@@ -99,6 +103,12 @@ static void mm_usage(FILE *out) {
         "  MM_OUTBOX_LEASE_MS  how long a reply stays with its worker before another "
         "may send it (default 30000)\n"
         "  MM_WEBHOOK_MAX_CONNECTIONS  set-webhook's max_connections (default 40)\n"
+        "  GOOGLE_GEMINI_API_KEY, GEMINI_MODEL (default gemini-2.5-flash), GEMINI_BASE_URL\n"
+        "  OPENAI_API_KEY, OPENAI_MODEL (default gpt-4o-mini), OPENAI_BASE_URL (an\n"
+        "                      OpenAI-compatible server; no key needed)\n"
+        "  LLM_PROVIDERS       order, e.g. gemini,openai,offline (default: those with keys)\n"
+        "  LLM_BACKOFF_MS      first retry delay (default 1000; doubles)\n"
+        "  LLM_TOPIC_BLOCKLIST comma-separated words refused in topics\n"
         "  NEAR_RPC_ENDPOINT   NEAR JSON-RPC endpoint (near rpc)\n"
         "  NEAR_RPC_FALLBACKS  comma-separated fallback endpoints\n"
         "  FASTNEAR_API_KEY    bearer token for NEAR_RPC_ENDPOINT\n"
@@ -361,6 +371,8 @@ int main(int argc, char **argv) {
         return mm_ledger_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "near"))
         return mm_near_cli(argc - 2, argv + 2);
+    if (argc > 1 && !strcmp(argv[1], "generate"))
+        return mm_generate_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "questions"))
         return mm_questions_cli(argc - 2, argv + 2);
 
