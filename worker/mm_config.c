@@ -33,6 +33,7 @@ const char *mm_config_help =
     "  MM_POLL_TIMEOUT     getUpdates long-poll seconds (default 25)\n"
     "  MM_QUESTION_SECONDS time per question (default 30)\n"
     "  MM_RUN_LENGTH       questions in a practice run (default 5)\n"
+    "  MM_REPORT_HIDE      distinct players' reports that hide a question (default 3)\n"
     "  TELEGRAM_RATE_GLOBAL messages/s overall (default 30; 0 = unlimited)\n"
     "  TELEGRAM_RATE_CHAT  messages/s per private chat (default 1)\n"
     "  TELEGRAM_RATE_GROUP messages/min per group (default 20)\n"
@@ -99,6 +100,7 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
         || env_int("MM_POLL_TIMEOUT", 25, 1, 50, &cfg->poll_timeout, err, errlen)
         || env_int("MM_QUESTION_SECONDS", 30, 5, 600, &cfg->question_seconds, err, errlen)
         || env_int("MM_RUN_LENGTH", 5, 1, 20, &cfg->run_length, err, errlen)
+        || env_int("MM_REPORT_HIDE", 3, 1, 1000, &cfg->report_hide, err, errlen)
         || env_int("TELEGRAM_RATE_GLOBAL", 30, 0, 100000, &cfg->rate_global, err, errlen)
         || env_int("TELEGRAM_RATE_CHAT", 1, 0, 1000, &cfg->rate_chat, err, errlen)
         || env_int("TELEGRAM_RATE_GROUP", 20, 0, 100000, &cfg->rate_group_per_min,

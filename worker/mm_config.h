@@ -33,6 +33,7 @@ typedef struct mm_config {
     int poll_timeout;               /* getUpdates long-poll seconds */
     int question_seconds;
     int run_length;                 /* questions in a practice run */
+    int report_hide;                /* distinct reports that hide a question */
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;

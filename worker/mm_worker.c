@@ -92,6 +92,7 @@ static void mm_usage(FILE *out) {
         "                            questions from the LLM providers, checked, as JSON lines\n"
         "       mm-worker questions import [SOURCE] | export [TOPIC]  the question bank "
         "as JSON lines\n"
+        "       mm-worker review list | approve ID | reject ID  questions players reported\n"
         "       mm-worker migrate    apply the schema migrations to DATABASE_URL\n"
         "       mm-worker payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a "
         "reward once\n"
@@ -373,6 +374,8 @@ int main(int argc, char **argv) {
         return mm_near_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "generate"))
         return mm_generate_cli(argc - 2, argv + 2);
+    if (argc > 1 && !strcmp(argv[1], "review"))
+        return mm_review_cli(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "questions"))
         return mm_questions_cli(argc - 2, argv + 2);
 

@@ -150,6 +150,8 @@ static int mm_on_callback(mm_turn *t) {
         return 0;
     if (!strncmp(data, "a:", 2))
         return mm_play_answer(t);       /* its run proves the player is registered */
+    if (!strncmp(data, "r:", 2))
+        return mm_play_report(t);
     if (mm_user_ensure(t))
         return -1;
     if (!strncmp(data, "p:", 2)) {

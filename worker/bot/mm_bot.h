@@ -71,6 +71,7 @@ int mm_play_start(mm_turn *t, const char *topic);
 int mm_play_answer(mm_turn *t);
 int mm_play_timeout(mm_turn *t);
 int mm_play_cancel(mm_turn *t);
+int mm_play_report(mm_turn *t);
 int mm_board_show(mm_turn *t);
 int mm_board_stats(mm_turn *t);
 

@@ -207,6 +207,9 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
         snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", s->id, seq, a.nonce, i);
         mm_keyboard_button(kb, a.options[a.perm[i]], data);
     }
+    mm_keyboard_row(kb);
+    snprintf(data, sizeof(data), "r:%lld:%d", s->id, seq);
+    mm_keyboard_button(kb, "🚩 Report this question", data);
     mm_buf_init(&b);
     mm_question_html(&b, s, seq, &a);
     mm_buf_printf(&b, "\n\n⏱ %d seconds", t->ctx->cfg.question_seconds);
@@ -568,4 +571,40 @@ int mm_play_cancel(mm_turn *t) {
         return -1;
     return mm_reply_html(t, "Run cancelled. The points you earned stay yours — /play to "
                             "start again.", NULL) < 0 ? -1 : 0;
+}
+
+int mm_play_report(mm_turn *t) {
+    long long session;
+    int seq, reported, hidden;
+    char sid[24], seq_s[24], user[24], hide[24], end;
+    const char *p[4] = { sid, seq_s, user, hide };
+    PGresult *res;
+
+    if (sscanf(t->u->callback_data, "r:%lld:%d%c", &session, &seq, &end) != 2) {
+        mm_reply_callback(t, "This button has expired.");
+        return 0;
+    }
+    snprintf(sid, sizeof(sid), "%lld", session);
+    snprintf(seq_s, sizeof(seq_s), "%d", seq);
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    snprintf(hide, sizeof(hide), "%d", t->ctx->cfg.report_hide);
+    if ((res = mm_db_run(t->db, MM_SQL_REPORT, 4, p)) == NULL)
+        return mm_fail(t, "report");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        mm_reply_callback(t, "This button has expired.");
+        return 0;
+    }
+    reported = atoi(PQgetvalue(res, 0, 0));
+    hidden = atoi(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (hidden) {
+        mm_log_ids ids = { t->u->chat_id, t->u->user_id, t->u->update_id };
+        mm_logf(&t->ctx->log, MM_LOG_INFO, "bot", &ids,
+                "question of run %lld #%d hidden after %d reports", session, seq,
+                t->ctx->cfg.report_hide);
+    }
+    mm_reply_callback(t, reported ? "🚩 Thanks — the question goes to a moderator."
+                                  : "You already reported this question.");
+    return 0;
 }

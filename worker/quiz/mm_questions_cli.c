@@ -104,3 +104,47 @@ int mm_questions_cli(int argc, char **argv) {
     mm_db_close(&db);
     return rc;
 }
+
+/* mm-worker review list | approve ID | reject ID */
+int mm_review_cli(int argc, char **argv) {
+    const char *url = getenv("DATABASE_URL");
+    mm_db db = { NULL };
+    PGresult *res;
+    int rc = 0;
+
+    if (!(argc == 1 && !strcmp(argv[0], "list"))
+        && !(argc == 2 && (!strcmp(argv[0], "approve") || !strcmp(argv[0], "reject"))
+             && strspn(argv[1], "0123456789") == strlen(argv[1]) && argv[1][0])) {
+        fprintf(stderr, "usage: mm-worker review list | approve QUESTION_ID | reject QUESTION_ID\n");
+        return 2;
+    }
+    if (url == NULL || *url == '\0') {
+        fprintf(stderr, "review: DATABASE_URL is not set\n");
+        return 2;
+    }
+    if (mm_db_open(&db, url)) {
+        fprintf(stderr, "review: %s\n", db.err);
+        return 1;
+    }
+    if (argc == 1) {
+        res = mm_db_run(&db, MM_SQL_REVIEW_LIST, 0, NULL);
+        for (int i = 0; res && i < PQntuples(res); i++)
+            printf("%s\n", PQgetvalue(res, i, 0));
+    } else {
+        const char *p[2] = { argv[1], !strcmp(argv[0], "approve") ? "active" : "rejected" };
+        res = mm_db_run(&db, MM_SQL_REVIEW_SET, 2, p);
+        if (res && PQntuples(res) == 0) {
+            fprintf(stderr, "review: no question %s\n", argv[1]);
+            rc = 1;
+        } else if (res) {
+            printf("question %s %s\n", argv[1], !strcmp(argv[0], "approve") ? "approved" : "rejected");
+        }
+    }
+    if (res == NULL) {
+        fprintf(stderr, "review: %s\n", db.err);
+        rc = 1;
+    }
+    PQclear(res);
+    mm_db_close(&db);
+    return rc;
+}

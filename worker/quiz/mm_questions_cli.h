@@ -8,4 +8,7 @@
 
 int mm_questions_cli(int argc, char **argv);
 
+/* mm-worker review list|approve ID|reject ID: the reported questions. */
+int mm_review_cli(int argc, char **argv);
+
 #endif /* MM_QUESTIONS_CLI_H */

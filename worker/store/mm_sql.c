@@ -144,4 +144,25 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT row_to_json(x)::text FROM (SELECT topic, question, options, correct, "
         "explanation, sdi, source FROM questions WHERE status = 'active' "
         "AND ($1::text IS NULL OR topic = $1) AND source <> 'maze' ORDER BY id) x" },
+    /* one report per player and question; the question is hidden once
+     * $4 distinct players reported it (and no moderator approved it since) */
+    [MM_SQL_REPORT] = { "report",
+        "WITH q AS (SELECT question_id FROM session_questions WHERE session_id = $1 AND seq = $2), "
+        "r AS (INSERT INTO question_reports (question_id, user_id) SELECT question_id, $3 FROM q "
+        "  ON CONFLICT DO NOTHING RETURNING question_id), "
+        "n AS (SELECT count(*) + (SELECT count(*) FROM r) AS c FROM question_reports "
+        "  WHERE question_id = (SELECT question_id FROM q)), "
+        "h AS (UPDATE questions SET status = 'hidden' WHERE id = (SELECT question_id FROM q) "
+        "  AND status = 'active' AND (SELECT c FROM n) >= $4 RETURNING id) "
+        "SELECT (SELECT count(*) FROM r), (SELECT c FROM n), (SELECT count(*) FROM h) FROM q" },
+    [MM_SQL_REVIEW_LIST] = { "review_list",
+        "SELECT row_to_json(x)::text FROM (SELECT q.id, q.topic, q.question, q.options, "
+        "q.correct, q.explanation, q.sdi, q.source, q.status, count(r.user_id) AS reports "
+        "FROM questions q JOIN question_reports r ON r.question_id = q.id "
+        "WHERE q.status <> 'rejected' GROUP BY q.id ORDER BY count(r.user_id) DESC, q.id) x" },
+    /* approve: active again with its reports cleared; reject: never served */
+    [MM_SQL_REVIEW_SET] = { "review_set",
+        "WITH u AS (UPDATE questions SET status = $2 WHERE id = $1 RETURNING id), "
+        "d AS (DELETE FROM question_reports WHERE question_id = $1 AND $2 = 'active') "
+        "SELECT id FROM u" },
 };

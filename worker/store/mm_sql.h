@@ -37,6 +37,9 @@ typedef enum mm_sql {
     MM_SQL_SETTLE,              /* an answer and everything it moves, see mm_sql.c */
     MM_SQL_ASK,                 /* a question's message, its binding and its timer */
     MM_SQL_QUESTIONS_EXPORT,    /* $1 topic or NULL -> one JSON line per question */
+    MM_SQL_REPORT,              /* $1 session, $2 seq, $3 user, $4 hide at -> reports, hidden */
+    MM_SQL_REVIEW_LIST,         /* reported questions, most reported first */
+    MM_SQL_REVIEW_SET,          /* $1 question id, $2 status -> 1 row if it exists */
     MM_SQL_COUNT
 } mm_sql;
 

@@ -87,7 +87,7 @@ sub correct_button {
 sub wrong_button {
     my ($call) = @_;
     my $right = correct_button($call);
-    return (grep { $_ ne $right } map { $_->{callback_data} } buttons($call))[0];
+    return (grep { $_ ne $right && /^a:/ } map { $_->{callback_data} } buttons($call))[0];
 }
 
 sub answer {
@@ -101,7 +101,8 @@ sub answer {
     return ($e[-1], $m[-1]);
 }
 
-is(scalar(buttons($q)), 4, 'four answer buttons');
+is(scalar(grep { $_->{callback_data} =~ /^a:/ } buttons($q)), 4, 'four answer buttons');
+like((buttons($q))[4]{callback_data}, qr/^r:\d+:1$/, 'and one to report the question');
 ok(length($_->{callback_data}) <= 64, 'callback data within 64 bytes') for buttons($q);
 
 my ($fb1, $q2) = answer($ann, $q, correct_button($q), 1);
