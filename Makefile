@@ -52,7 +52,11 @@ $(BUILD)/gen/mm_bank.c: $(BANK) scripts/embed-bank.sh
 	scripts/embed-bank.sh $@
 
 PG_INCLUDE  := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-WORKER_GEN  := $(BUILD)/gen/mm_migrations.c $(BUILD)/gen/mm_bank.c
+WORKER_GEN  := $(BUILD)/gen/mm_migrations.c $(BUILD)/gen/mm_bank.c $(BUILD)/gen/mm_words.c
+
+$(BUILD)/gen/mm_words.c: $(wildcard worker/engine/words/*.txt) scripts/embed-words.sh
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-words.sh $@
 
 $(BUILD)/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
                     $(wildcard worker/*.h worker/*/*.h shared/*.h)
@@ -91,12 +95,13 @@ $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
 	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
 
-$(BUILD)/tests/test_engine: worker/tests/test_engine.c worker/engine/mm_llm_output.c \
-                            worker/quiz/mm_question.c worker/mm_buf.c $(wildcard worker/*/*.h)
+ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c \
+                    worker/quiz/mm_question.c worker/mm_buf.c $(BUILD)/gen/mm_words.c
+
+$(BUILD)/tests/test_engine: worker/tests/test_engine.c $(ENGINE_UNIT_SRCS) $(wildcard worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    worker/engine/mm_llm_output.c worker/quiz/mm_question.c worker/mm_buf.c \
-	    -lcmocka -ljansson -o $@
+	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -10,6 +10,7 @@
 
 #include "engine/mm_llm.h"
 #include "engine/mm_llm_output.h"
+#include "engine/mm_words.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_source.h"
@@ -293,7 +294,7 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
             free(prompt);
             if (a.verdict == MM_LLM_OK) {
                 char perr[200];
-                got = mm_llm_questions(a.text, req->topic, req->sdi, out + have,
+                got = mm_llm_questions(a.text, req->topic, req->sdi, mm_blocked_words, out + have,
                                        req->count - have, NULL, NULL, perr, sizeof(perr));
                 mm_llm_answer_free(&a);
                 if (got < 0) {

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "engine/mm_llm_output.h"
+#include "engine/mm_words.h"
 #include "mm_buf.h"
 
 static void mm_verdict(mm_llm_answer *a, mm_llm_verdict v, const char *fmt, const char *arg) {
@@ -240,8 +241,23 @@ static int mm_llm_item(json_t *it, const char *topic, int sdi_default, mm_questi
     return mm_question_check(q, why, whylen);
 }
 
-int mm_llm_questions(const char *text, const char *topic, int sdi_default, mm_question *out,
-                     int max, mm_llm_reject_fn reject, void *arg, char *why, size_t whylen) {
+/* 1 when any text of q holds a listed word; its name goes to why */
+static int mm_has_word(const char *words, const mm_question *q, char *why, size_t whylen) {
+    const char *fields[6] = { q->text, q->options[0], q->options[1], q->options[2],
+                              q->options[3], q->explanation };
+    char hit[128];
+
+    for (int i = 0; words && i < 6; i++)
+        if (mm_words_find(words, fields[i], hit, sizeof(hit))) {
+            snprintf(why, whylen, "contains the filtered word \"%s\"", hit);
+            return 1;
+        }
+    return 0;
+}
+
+int mm_llm_questions(const char *text, const char *topic, int sdi_default, const char *words,
+                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *why,
+                     size_t whylen) {
     const char *start;
     size_t jlen;
     json_error_t jerr;
@@ -262,7 +278,8 @@ int mm_llm_questions(const char *text, const char *topic, int sdi_default, mm_qu
         mm_question *q = &out[kept];
         int dup = 0;
 
-        if (mm_llm_item(json_array_get(items, i), topic, sdi_default, q, reason, sizeof(reason))) {
+        if (mm_llm_item(json_array_get(items, i), topic, sdi_default, q, reason, sizeof(reason))
+            || mm_has_word(words, q, reason, sizeof(reason))) {
             if (reject)
                 reject(arg, (int) i, reason);
             continue;

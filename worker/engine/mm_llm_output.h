@@ -50,10 +50,12 @@ typedef void (*mm_llm_reject_fn)(void *arg, int index, const char *why);
  * "explanation","sdi"?}]} into at most max questions of topic (sdi_default
  * when an item claims none).  Every item is checked (mm_question_check,
  * filler options such as "all of the above", explanation of at most two
- * line feeds, no duplicate within the answer); a failing item is reported
+ * line feeds, no duplicate within the answer, no word of the newline-
+ * separated list words, see mm_words.h); a failing item is reported
  * to reject() and dropped.  Returns how many were kept, or -1 with why
  * when the text is not quiz JSON at all. */
-int mm_llm_questions(const char *text, const char *topic, int sdi_default, mm_question *out,
-                     int max, mm_llm_reject_fn reject, void *arg, char *why, size_t whylen);
+int mm_llm_questions(const char *text, const char *topic, int sdi_default, const char *words,
+                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *why,
+                     size_t whylen);
 
 #endif /* MM_LLM_OUTPUT_H */

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "engine/mm_llm_output.h"
+#include "engine/mm_words.h"
 
 static void gemini(long status, const char *body, mm_llm_answer *a) {
     mm_llm_gemini_answer(status, body, strlen(body), a);
@@ -162,7 +163,7 @@ static void test_questions(void **state) {
         "]}\n```";
     (void) state;
     memset(&r, 0, sizeof(r));
-    assert_int_equal(mm_llm_questions(text, "space", 4, out, 8, on_reject, &r, why, sizeof(why)), 2);
+    assert_int_equal(mm_llm_questions(text, "space", 4, NULL, out, 8, on_reject, &r, why, sizeof(why)), 2);
     assert_string_equal(out[0].text, "Which planet is largest?");
     assert_string_equal(out[0].topic, "space");
     assert_int_equal(out[0].correct, 0);
@@ -180,17 +181,47 @@ static void test_questions(void **state) {
 
     /* at most max */
     memset(&r, 0, sizeof(r));
-    assert_int_equal(mm_llm_questions(text, "space", 4, out, 1, on_reject, &r, why, sizeof(why)), 1);
+    assert_int_equal(mm_llm_questions(text, "space", 4, NULL, out, 1, on_reject, &r, why, sizeof(why)), 1);
 
     static const char *bad[] = { "Sure! {\"questions\":[]}", "{\"items\":[]}", "{\"questions\":{}}",
                                  "{\"questions\":[", "{\"questions\":[],\"questions\":[]}" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
-        assert_int_equal(mm_llm_questions(bad[i], "space", 4, out, 8, NULL, NULL, why, sizeof(why)), -1);
+        assert_int_equal(mm_llm_questions(bad[i], "space", 4, NULL, out, 8, NULL, NULL, why, sizeof(why)), -1);
         assert_true(why[0] != '\0');
     }
-    assert_int_equal(mm_llm_questions("{\"questions\":[]}", "space", 4, out, 8, NULL, NULL, why,
+    assert_int_equal(mm_llm_questions("{\"questions\":[]}", "space", 4, NULL, out, 8, NULL, NULL, why,
                                       sizeof(why)), 0);
+}
+
+static void test_words(void **state) {
+    const char *list = "damn\nhell fire\nсука\nscheiße";
+    char hit[64];
+    mm_question out[2];
+    rejects r;
+    char why[200];
+    (void) state;
+    assert_int_equal(mm_words_find(list, "Well, DAMN it", hit, sizeof(hit)), 1);
+    assert_string_equal(hit, "damn");
+    assert_int_equal(mm_words_find(list, "Amsterdam names", hit, sizeof(hit)), 0);   /* inside words */
+    assert_int_equal(mm_words_find(list, "damnation", hit, sizeof(hit)), 0);
+    assert_int_equal(mm_words_find(list, "the Hell Fire club", hit, sizeof(hit)), 1);  /* phrases */
+    assert_int_equal(mm_words_find(list, "Ну СУКА!", hit, sizeof(hit)), 1);           /* Cyrillic case */
+    assert_int_equal(mm_words_find(list, "Сукабля", hit, sizeof(hit)), 0);
+    assert_int_equal(mm_words_find(list, "SCHEIßE", hit, sizeof(hit)), 1);            /* capitals around ß fold */
+    assert_int_equal(mm_words_find(list, "Scheiße!", hit, sizeof(hit)), 1);
+    assert_int_equal(mm_words_find(list, "", hit, sizeof(hit)), 0);
+    /* the shipped lists are embedded and catch an English and a Spanish word */
+    assert_int_equal(mm_words_find(mm_blocked_words, "What the fuck?", hit, sizeof(hit)), 1);
+    assert_int_equal(mm_words_find(mm_blocked_words, "Es una mierda", hit, sizeof(hit)), 1);
+    assert_int_equal(mm_words_find(mm_blocked_words, "Which planet is the largest?", hit, sizeof(hit)), 0);
+    /* and the engine drops an item that holds one */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(mm_llm_questions("{\"questions\":["
+        ITEM("Which planet is largest?", "[\"Jupiter\",\"Mars\",\"Venus\",\"Earth\"]", "0", "Damn big.") ","
+        ITEM("Which planet is smallest?", "[\"Mercury\",\"Mars\",\"Venus\",\"Earth\"]", "0", "Mercury.")
+        "]}", "space", 4, list, out, 2, on_reject, &r, why, sizeof(why)), 1);
+    assert_non_null(strstr(r.why[0], "filtered word \"damn\""));
 }
 
 int main(void) {
@@ -199,6 +230,7 @@ int main(void) {
         cmocka_unit_test(test_openai),
         cmocka_unit_test(test_json_span),
         cmocka_unit_test(test_questions),
+        cmocka_unit_test(test_words),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
