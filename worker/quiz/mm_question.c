@@ -65,3 +65,43 @@ int mm_question_check(const mm_question *q, char *why, size_t whylen) {
     return 0;
 }
 
+#define MM_SIM_WORDS 64
+
+/* the distinct content words of s, at most MM_SIM_WORDS of them */
+static int mm_words_of(const char *s, char words[][32]) {
+    static const char *skip[] = { "the", "which", "what", "who", "whom", "whose", "how", "many",
+                                  "much", "is", "are", "was", "were", "does", "did", "and",
+                                  "for", "from", "with", "this", "that", NULL };
+    mm_buf n;
+    int count = 0;
+
+    mm_buf_init(&n);
+    mm_question_normalise(s, &n);
+    for (char *save, *w = n.data ? strtok_r(n.data, " ", &save) : NULL; w && count < MM_SIM_WORDS;
+         w = strtok_r(NULL, " ", &save)) {
+        int dup = strlen(w) < 3 || strlen(w) >= 32;
+        for (int i = 0; skip[i] && !dup; i++)
+            dup = !strcmp(w, skip[i]);
+        for (int i = 0; i < count && !dup; i++)
+            dup = !strcmp(words[i], w);
+        if (!dup)
+            snprintf(words[count++], 32, "%s", w);
+    }
+    mm_buf_free(&n);
+    return count;
+}
+
+double mm_question_similarity(const char *a, const char *b) {
+    char wa[MM_SIM_WORDS][32], wb[MM_SIM_WORDS][32];
+    int na = mm_words_of(a, wa), nb = mm_words_of(b, wb), common = 0;
+
+    if (na == 0 || nb == 0)
+        return 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (!strcmp(wa[i], wb[j])) {
+                common++;
+                break;
+            }
+    return (double) common / (na + nb - common);
+}

@@ -33,6 +33,11 @@ int mm_question_check(const mm_question *q, char *why, size_t whylen);
  * space: the form options are compared and questions hashed in. */
 void mm_question_normalise(const char *in, mm_buf *out);
 
+/* Token similarity of two questions' texts, 0..1: the Jaccard index of
+ * their sets of normalised words (words of one or two letters and a few
+ * question words are left out, they say nothing about the content). */
+double mm_question_similarity(const char *a, const char *b);
+
 /* Characters (code points) of UTF-8 text. */
 size_t mm_utf8_len(const char *s);
 

@@ -12,23 +12,39 @@
 
 extern const char mm_bank_jsonl[];          /* build/gen/mm_bank.c */
 
-long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh) {
+int mm_question_hash(const mm_question *q, char out[65]) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    char hash[2 * SHA256_DIGEST_LENGTH + 1], correct[16], sdi[16];
-    mm_buf norm, opts;
+    mm_buf norm;
+
+    mm_buf_init(&norm);
+    mm_buf_adds(&norm, q->topic);
+    mm_buf_add(&norm, "\n", 1);
+    mm_question_normalise(q->text, &norm);
+    for (int i = 0; i < 4; i++) {
+        mm_buf_add(&norm, "\n", 1);
+        mm_question_normalise(q->options[i], &norm);
+    }
+    if (norm.oom) {
+        mm_buf_free(&norm);
+        return -1;
+    }
+    SHA256((const unsigned char *) norm.data, norm.len, digest);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    mm_buf_free(&norm);
+    return 0;
+}
+
+long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh) {
+    char hash[65], correct[16], sdi[16];
+    mm_buf opts;
     const char *p[8];
     PGresult *res;
     long long id = -1;
 
-    mm_buf_init(&norm);
     mm_buf_init(&opts);
-    mm_buf_adds(&norm, q->topic);
-    mm_buf_add(&norm, "\n", 1);
-    mm_question_normalise(q->text, &norm);
     mm_buf_adds(&opts, "{");
     for (int i = 0; i < 4; i++) {
-        mm_buf_add(&norm, "\n", 1);
-        mm_question_normalise(q->options[i], &norm);
         mm_buf_adds(&opts, i ? ",\"" : "\"");
         for (const char *c = q->options[i]; *c; c++) {
             if (*c == '"' || *c == '\\')
@@ -38,11 +54,8 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source,
         mm_buf_adds(&opts, "\"");
     }
     mm_buf_adds(&opts, "}");
-    if (norm.oom || opts.oom)
+    if (opts.oom || mm_question_hash(q, hash))
         goto done;
-    SHA256((const unsigned char *) norm.data, norm.len, digest);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(hash + 2 * i, 3, "%02x", digest[i]);
     snprintf(correct, sizeof(correct), "%d", q->correct);
     snprintf(sdi, sizeof(sdi), "%d", q->sdi);
     p[0] = q->topic;
@@ -67,7 +80,6 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source,
     PQclear(res);
 
 done:
-    mm_buf_free(&norm);
     mm_buf_free(&opts);
     return id;
 }

@@ -17,6 +17,10 @@
 #define MM_TOPIC_MIX "mix"
 #define MM_MAX_TOPICS 32
 
+/* The hex SHA-256 of q's normalised topic, text and options: what makes
+ * two questions the same one.  0, or -1 out of memory. */
+int mm_question_hash(const mm_question *q, char out[65]);
+
 /* Stores q once (by its normalised content hash); its id, or -1.  *fresh
  * (if not NULL) says whether it was new. */
 long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh);

@@ -165,4 +165,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "WITH u AS (UPDATE questions SET status = $2 WHERE id = $1 RETURNING id), "
         "d AS (DELETE FROM question_reports WHERE question_id = $1 AND $2 = 'active') "
         "SELECT id FROM u" },
+    [MM_SQL_TOPIC_TEXTS] = { "topic_texts",
+        "SELECT id, question, content_hash FROM questions WHERE topic = $1 AND source <> 'maze' "
+        "AND status <> 'rejected'" },
 };

@@ -40,6 +40,7 @@ typedef enum mm_sql {
     MM_SQL_REPORT,              /* $1 session, $2 seq, $3 user, $4 hide at -> reports, hidden */
     MM_SQL_REVIEW_LIST,         /* reported questions, most reported first */
     MM_SQL_REVIEW_SET,          /* $1 question id, $2 status -> 1 row if it exists */
+    MM_SQL_TOPIC_TEXTS,         /* $1 topic -> id, question of the playable ones */
     MM_SQL_COUNT
 } mm_sql;
 

@@ -63,16 +63,26 @@ for my $i (0 .. $#bad) {
 }
 is($pg->psql("SELECT source FROM questions WHERE topic = 'cheese'"), 'import', 'recorded as imported');
 
+# near-duplicates on the same topic: the same question reworded a little,
+# or the same text with other options, is refused; another topic is not
+my $near = encode_json({ topic => 'cheese', question => 'Which cheese is traditionally used on Margherita pizza?',
+    options => ['Mozzarella', 'Parmesan', 'Feta', 'Brie'], correct => 0, explanation => 'Mozzarella.', sdi => 2 });
+my $other = encode_json({ topic => 'food', question => 'Which cheese is traditionally used on a Margherita pizza?',
+    options => ['Mozzarella', 'Cheddar', 'Gouda', 'Brie'], correct => 0, explanation => 'Mozzarella.', sdi => 2 });
+($st, $out, $err) = run_with("$near\n$other\n", 'import');
+is_deeply(decode_json($out), { imported => 1, duplicates => 0, rejected => 1 }, 'a near-duplicate is refused');
+like($err, qr/line 1 rejected: nearly the same as question \d+ \(similarity [01]\.\d\d\)/, 'naming the question it repeats');
+
 # export: every line in the import format; importing it elsewhere changes nothing
 my $exported = `$bin questions export`;
 my @lines = split /\n/, $exported;
-is(scalar(@lines), @bank + 1, 'export prints every question');
+is(scalar(@lines), @bank + 2, 'export prints every question');
 my $first = decode_json($lines[0]);
 is_deeply([sort keys %$first], [sort qw(topic question options correct explanation sdi source)],
           'in the import format');
 is(scalar(split /\n/, `$bin questions export cheese`), 1, 'export TOPIC filters');
 ($st, $out) = run_with($exported, 'import');
-is_deeply(decode_json($out), { imported => 0, duplicates => @bank + 1, rejected => 0 },
+is_deeply(decode_json($out), { imported => 0, duplicates => @bank + 2, rejected => 0 },
           'what is exported imports again as the same questions');
 
 is(system("$bin questions import Maze < /dev/null 2>/dev/null") >> 8, 2, 'a bad SOURCE is refused');

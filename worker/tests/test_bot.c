@@ -437,6 +437,17 @@ static void test_question_check(void **state) {
     assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
 }
 
+static void test_similarity(void **state) {
+    (void) state;
+    assert_true(mm_question_similarity("Which planet is the largest in the Solar System?",
+                                       "Which is the largest planet in the solar system?") > 0.99);
+    assert_true(mm_question_similarity("Which cheese is traditionally used on a Margherita pizza?",
+                                       "Which cheese is traditionally used on Margherita pizza?") >= 0.8);
+    assert_true(mm_question_similarity("Which planet is the largest?",
+                                       "Which gas do plants absorb?") < 0.2);
+    assert_true(mm_question_similarity("", "Which gas?") == 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_message),
@@ -454,6 +465,7 @@ int main(void) {
         cmocka_unit_test(test_log_redaction),
         cmocka_unit_test(test_maze),
         cmocka_unit_test(test_question_check),
+        cmocka_unit_test(test_similarity),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
