@@ -68,3 +68,14 @@ void mm_buf_printf(mm_buf *b, const char *fmt, ...) {
     va_end(ap);
     b->len += (size_t) n;
 }
+
+#define MM_BUF_BODY_MAX (8u << 20)
+
+size_t mm_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *buf) {
+    mm_buf *b = buf;
+
+    if (b->len + size * nmemb > MM_BUF_BODY_MAX)
+        return 0;
+    mm_buf_add(b, ptr, size * nmemb);
+    return b->oom ? 0 : size * nmemb;
+}

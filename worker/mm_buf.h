@@ -23,4 +23,9 @@ void mm_buf_add(mm_buf *b, const char *s, size_t n);
 void mm_buf_adds(mm_buf *b, const char *s);
 void mm_buf_printf(mm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A libcurl CURLOPT_WRITEFUNCTION appending to the mm_buf in WRITEDATA;
+ * a body over 8 MiB (no Bot API or model answer is that big) or out of
+ * memory ends the transfer. */
+size_t mm_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *buf);
+
 #endif /* MM_BUF_H */

@@ -145,12 +145,6 @@ static json_t *mm_schema(int gemini) {
     return root;
 }
 
-static size_t mm_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
-    mm_buf *b = userdata;
-    mm_buf_add(b, ptr, size * nmemb);
-    return b->oom ? 0 : size * nmemb;
-}
-
 /* One HTTP attempt at provider p; fills a (verdict, text). */
 static void mm_ask_provider(mm_provider *p, const char *prompt, mm_llm_answer *a) {
     CURL *easy = curl_easy_init();
@@ -195,7 +189,7 @@ static void mm_ask_provider(mm_provider *p, const char *prompt, mm_llm_answer *a
     curl_easy_setopt(easy, CURLOPT_URL, url);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, json ? json : "{}");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, mm_write);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, mm_buf_curl_write);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, p->timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
@@ -264,7 +258,7 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
     snprintf(why, whylen, "no provider is configured");
     for (int i = 0; i < llm->n; i++) {
         mm_provider *p = &llm->providers[i];
-        int have = 0, backoff = llm->backoff_ms, attempts = 0;
+        int have = 0, backoff = llm->backoff_ms;
         char line[300];
 
         if (req->only && strcmp(req->only, p->name))
@@ -283,53 +277,48 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
             snprintf(why, whylen, "offline: no questions on \"%s\" in the shipped bank", req->topic);
             continue;
         }
-        for (int round = 0; round < MM_LLM_ROUNDS && have < req->count
-             && attempts < MM_LLM_ATTEMPTS + MM_LLM_ROUNDS; round++) {
-            char *prompt = mm_prompt(req, req->count - have);
+        /* answers that fail (errors, unusable text) count against
+         * MM_LLM_ATTEMPTS; answers with items dropped by the checks are
+         * asked again for the rest, at most MM_LLM_ROUNDS times */
+        for (int failed = 0, rounds = 0;
+             have < req->count && failed < MM_LLM_ATTEMPTS && rounds < MM_LLM_ROUNDS;) {
+            char *prompt = mm_prompt(req, req->count - have), perr[200];
             mm_llm_answer a;
-            int got, stop = 0;
+            int got;
 
-            attempts++;
             mm_ask_provider(p, prompt ? prompt : "", &a);
             free(prompt);
             if (a.verdict == MM_LLM_OK) {
-                char perr[200];
-                got = mm_llm_questions(a.text, req->topic, req->sdi, mm_blocked_words, out + have,
-                                       req->count - have, NULL, NULL, perr, sizeof(perr));
+                got = mm_llm_questions(a.text, req->topic, req->sdi, mm_blocked_words,
+                                       out + have, req->count - have, NULL, NULL, perr,
+                                       sizeof(perr));
                 mm_llm_answer_free(&a);
                 if (got < 0) {
                     snprintf(line, sizeof(line), "unusable output: %s", perr);
                     log(arg, p->name, line);
-                    round--;                    /* counts as a failed attempt, not a round */
-                    if (attempts >= MM_LLM_ATTEMPTS)
-                        stop = 1;
-                } else {
-                    if (got < req->count - have) {
-                        snprintf(line, sizeof(line), "%d of %d items failed the checks; asking again",
-                                 req->count - have - got, req->count - have);
-                        log(arg, p->name, line);
-                    }
-                    have += got;
-                    p->failures = 0;
+                    failed++;
+                    continue;
                 }
-            } else {
-                snprintf(line, sizeof(line), "%s", a.why);
-                log(arg, p->name, line);
-                snprintf(why, whylen, "%s: %s", p->name, a.why);
-                if (a.verdict == MM_LLM_FAILOVER || attempts >= MM_LLM_ATTEMPTS) {
-                    stop = 1;
-                } else {
-                    int wait = a.retry_after_ms ? a.retry_after_ms : mm_jitter(backoff);
-                    struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
-                    nanosleep(&ts, NULL);
-                    backoff *= 2;
-                    round--;
+                if (got < req->count - have) {
+                    snprintf(line, sizeof(line), "%d of %d items failed the checks; asking again",
+                             req->count - have - got, req->count - have);
+                    log(arg, p->name, line);
                 }
-                if (++p->failures >= MM_BREAKER_FAILURES)
-                    p->open_until_ms = mm_llm_now_ms() + MM_BREAKER_OPEN_MS;
+                have += got;
+                rounds++;
+                p->failures = 0;
+                continue;
             }
-            if (stop)
+            log(arg, p->name, a.why);
+            snprintf(why, whylen, "%s: %s", p->name, a.why);
+            if (++p->failures >= MM_BREAKER_FAILURES)
+                p->open_until_ms = mm_llm_now_ms() + MM_BREAKER_OPEN_MS;
+            if (a.verdict == MM_LLM_FAILOVER || ++failed >= MM_LLM_ATTEMPTS)
                 break;
+            int wait = a.retry_after_ms ? a.retry_after_ms : mm_jitter(backoff);
+            struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
+            nanosleep(&ts, NULL);
+            backoff *= 2;
         }
         if (have > 0) {
             *provider = p->name;

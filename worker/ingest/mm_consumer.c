@@ -131,17 +131,6 @@ static void mm_balance(mm_consumer *c, long long now) {
     }
 }
 
-static const char *mm_field(redisReply *fields, const char *name, size_t *len) {
-    for (size_t i = 0; fields && fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements;
-         i += 2)
-        if (!strcmp(fields->element[i]->str, name)) {
-            *len = fields->element[i + 1]->len;
-            return fields->element[i + 1]->str;
-        }
-    *len = 0;
-    return NULL;
-}
-
 static void mm_ack(mm_consumer *c, mm_part *p, const char *id) {
     redisAppendCommand(c->r, "XACK %s %s %s", p->stream, c->ctx->cfg.group, id);
     redisAppendCommand(c->r, "XDEL %s %s", p->stream, id);
@@ -160,8 +149,8 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
     mm_ctx *ctx = c->ctx;
     mm_part *p = &c->parts[k];
     size_t ulen, rlen;
-    const char *upd = mm_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
-    const char *recv = mm_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
+    const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+    const char *recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
     char part[16], epoch[24], uid[24];
     mm_update u;
     mm_turn turn;
@@ -247,8 +236,8 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
     long long attempts = ctx->cfg.max_attempts;
     char akey[160], dead[160], field[200];
     size_t ulen, ilen;
-    const char *upd = mm_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
-    const char *uid = mm_field(fields, MM_STREAM_FIELD_UPDATE_ID, &ilen);
+    const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+    const char *uid = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE_ID, &ilen);
 
     snprintf(akey, sizeof(akey), "%s:attempts", ctx->cfg.stream);
     snprintf(field, sizeof(field), "%d/%s", k, id);
@@ -422,15 +411,13 @@ void *mm_consumer_main(void *arg) {
     while (!atomic_load(&ctx->stop)) {
         long long now = mm_mono_ms();
 
-        if (c.r == NULL || c.r->err) {
-            if (c.r)
-                redisFree(c.r);
+        if (c.r && c.r->err)     /* leases went with the broken connection */
             for (int k = 0; k < ctx->cfg.partitions; k++)
                 mm_drop(&c, k, NULL);
-            if ((c.r = mm_redis_open(ctx, "ingest")) == NULL) {
-                mm_nap(ctx, 1000);
-                continue;
-            }
+        switch (mm_redis_ensure(ctx, &c.r, "ingest")) {
+        case -1:
+            continue;
+        case 1:
             c.leases_at = 0;
         }
         if (now >= c.leases_at)

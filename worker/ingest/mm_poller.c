@@ -98,14 +98,11 @@ void *mm_poller_main(void *arg) {
         long long e;
         redisReply *reply;
 
-        if (r == NULL || r->err) {
-            if (r)
-                redisFree(r);
-            epoch = 0;
-            if ((r = mm_redis_open(ctx, "poller")) == NULL) {
-                mm_nap(ctx, 1000);
-                continue;
-            }
+        switch (mm_redis_ensure(ctx, &r, "poller")) {
+        case -1:
+            continue;
+        case 1:
+            epoch = 0;      /* a new connection: take the lease again */
         }
         /* the lease outlives one long poll */
         e = mm_lease_acquire(r, lease_key, me, (ctx->cfg.poll_timeout + 30) * 1000);

@@ -29,16 +29,6 @@ void mm_partition_stream(const mm_ctx *ctx, int k, char *out, size_t outlen) {
     snprintf(out, outlen, "%s:p:%d", ctx->cfg.stream, k);
 }
 
-static const char *mm_field(redisReply *fields, const char *name, size_t *len) {
-    for (size_t i = 0; fields && i + 1 < fields->elements; i += 2)
-        if (!strcmp(fields->element[i]->str, name)) {
-            *len = fields->element[i + 1]->len;
-            return fields->element[i + 1]->str;
-        }
-    *len = 0;
-    return NULL;
-}
-
 /* Routes one batch of entries (XREADGROUP's reply for the stream). */
 static int mm_route_batch(mm_ctx *ctx, redisContext *r, redisReply *entries) {
     size_t n = entries->elements, argc = 0, nkeys = 0;
@@ -61,7 +51,7 @@ static int mm_route_batch(mm_ctx *ctx, redisContext *r, redisReply *entries) {
     for (size_t i = 0; i < n; i++) {
         redisReply *e = entries->element[i], *fields = e->element[1];
         size_t ulen;
-        const char *upd = mm_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+        const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
         mm_update u;
         char err[160];
         int k = 0;
@@ -87,13 +77,13 @@ static int mm_route_batch(mm_ctx *ctx, redisContext *r, redisReply *entries) {
 
         argv[argc++] = e->element[0]->str;
         argv[argc++] = idx[i];
-        v = mm_field(fields, MM_STREAM_FIELD_UPDATE, &len);
+        v = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &len);
         argv[argc] = v ? v : "";
         argl[argc++] = len;
-        v = mm_field(fields, MM_STREAM_FIELD_UPDATE_ID, &len);
+        v = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE_ID, &len);
         argv[argc] = v ? v : "-1";
         argl[argc++] = v ? len : 2;
-        v = mm_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &len);
+        v = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &len);
         argv[argc] = v ? v : "0";
         argl[argc++] = v ? len : 1;
     }
@@ -131,14 +121,11 @@ void *mm_router_main(void *arg) {
         redisReply *reply;
         long long now = mm_mono_ms();
 
-        if (r == NULL || r->err) {
-            if (r)
-                redisFree(r);
-            epoch = 0;
-            if ((r = mm_redis_open(ctx, "router")) == NULL) {
-                mm_nap(ctx, 1000);
-                continue;
-            }
+        switch (mm_redis_ensure(ctx, &r, "router")) {
+        case -1:
+            continue;
+        case 1:
+            epoch = 0;      /* a new connection: take the lease again */
         }
         if (epoch == 0 || now >= renew_at) {
             long long e = mm_lease_acquire(r, key, me, ctx->cfg.lease_ms);

@@ -110,8 +110,23 @@ static int mm_export(mm_db *db, const char *topic) {
     return 0;
 }
 
-int mm_questions_cli(int argc, char **argv) {
+/* DATABASE_URL opened for a command: 0, or the exit code with the reason
+ * printed. */
+static int mm_cli_db(const char *cmd, mm_db *db) {
     const char *url = getenv("DATABASE_URL");
+
+    if (url == NULL || *url == '\0') {
+        fprintf(stderr, "%s: DATABASE_URL is not set\n", cmd);
+        return 2;
+    }
+    if (mm_db_open(db, url)) {
+        fprintf(stderr, "%s: %s\n", cmd, db->err);
+        return 1;
+    }
+    return 0;
+}
+
+int mm_questions_cli(int argc, char **argv) {
     mm_db db = { NULL };
     int rc;
 
@@ -125,14 +140,8 @@ int mm_questions_cli(int argc, char **argv) {
         fprintf(stderr, "questions import: SOURCE must be 1-32 of a-z 0-9 _ - and not \"maze\"\n");
         return 2;
     }
-    if (url == NULL || *url == '\0') {
-        fprintf(stderr, "questions: DATABASE_URL is not set\n");
-        return 2;
-    }
-    if (mm_db_open(&db, url)) {
-        fprintf(stderr, "questions: %s\n", db.err);
-        return 1;
-    }
+    if ((rc = mm_cli_db("questions", &db)) != 0)
+        return rc;
     rc = !strcmp(argv[0], "import") ? mm_import(&db, argc == 2 ? argv[1] : "import")
                                     : mm_export(&db, argc == 2 ? argv[1] : NULL);
     mm_db_close(&db);
@@ -141,7 +150,6 @@ int mm_questions_cli(int argc, char **argv) {
 
 /* mm-worker review list | approve ID | reject ID */
 int mm_review_cli(int argc, char **argv) {
-    const char *url = getenv("DATABASE_URL");
     mm_db db = { NULL };
     PGresult *res;
     int rc = 0;
@@ -152,14 +160,8 @@ int mm_review_cli(int argc, char **argv) {
         fprintf(stderr, "usage: mm-worker review list | approve QUESTION_ID | reject QUESTION_ID\n");
         return 2;
     }
-    if (url == NULL || *url == '\0') {
-        fprintf(stderr, "review: DATABASE_URL is not set\n");
-        return 2;
-    }
-    if (mm_db_open(&db, url)) {
-        fprintf(stderr, "review: %s\n", db.err);
-        return 1;
-    }
+    if ((rc = mm_cli_db("review", &db)) != 0)
+        return rc;
     if (argc == 1) {
         res = mm_db_run(&db, MM_SQL_REVIEW_LIST, 0, NULL);
         for (int i = 0; res && i < PQntuples(res); i++)

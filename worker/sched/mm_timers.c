@@ -81,14 +81,8 @@ void *mm_timers_main(void *arg) {
     memset(&db, 0, sizeof(db));
     db.url = ctx->cfg.database_url;
     while (!atomic_load(&ctx->stop)) {
-        if (r == NULL || r->err) {
-            if (r)
-                redisFree(r);
-            if ((r = mm_redis_open(ctx, "sched")) == NULL) {
-                mm_nap(ctx, 1000);
-                continue;
-            }
-        }
+        if (mm_redis_ensure(ctx, &r, "sched") < 0)
+            continue;
         if (mm_db_ensure(&db)) {
             mm_log_warn(&ctx->log, "sched", "%s", db.err);
             mm_nap(ctx, 1000);

@@ -32,6 +32,29 @@ redisContext *mm_redis_open(mm_ctx *ctx, const char *component) {
     return r;
 }
 
+int mm_redis_ensure(mm_ctx *ctx, redisContext **r, const char *component) {
+    if (*r && !(*r)->err)
+        return 0;
+    if (*r)
+        redisFree(*r);
+    if ((*r = mm_redis_open(ctx, component)) == NULL) {
+        mm_nap(ctx, 1000);
+        return -1;
+    }
+    return 1;
+}
+
+const char *mm_redis_field(const redisReply *fields, const char *name, size_t *len) {
+    for (size_t i = 0; fields && fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements;
+         i += 2)
+        if (!strcmp(fields->element[i]->str, name)) {
+            *len = fields->element[i + 1]->len;
+            return fields->element[i + 1]->str;
+        }
+    *len = 0;
+    return NULL;
+}
+
 int mm_redis_is_error(const redisReply *reply, const char *prefix) {
     return reply && reply->type == REDIS_REPLY_ERROR
            && !strncmp(reply->str, prefix, strlen(prefix));

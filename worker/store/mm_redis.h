@@ -26,6 +26,14 @@ void mm_lease_release(redisContext *r, const char *key, const char *owner, long 
 /* Raises the epoch counter behind key to at least epoch (after Redis lost it). */
 void mm_lease_raise_epoch(redisContext *r, const char *key, long long epoch);
 
+/* Reconnects when r is missing or broken: 1 when *r is a new connection
+ * (state tied to the old one is gone), 0 when it was fine, -1 when
+ * Redis is unreachable (logged; the caller has napped a second). */
+int mm_redis_ensure(mm_ctx *ctx, redisContext **r, const char *component);
+
+/* The value of field name in a stream entry's field list; NULL if absent. */
+const char *mm_redis_field(const redisReply *fields, const char *name, size_t *len);
+
 /* 1 if reply is an error reply starting with prefix */
 int mm_redis_is_error(const redisReply *reply, const char *prefix);
 

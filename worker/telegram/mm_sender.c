@@ -163,13 +163,6 @@ void mm_sender_push(mm_sender *s, mm_out *list) {
     curl_multi_wakeup(s->multi);
 }
 
-static size_t mm_sender_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
-    mm_buf *b = userdata;
-
-    mm_buf_add(b, ptr, size * nmemb);
-    return b->oom ? 0 : size * nmemb;
-}
-
 static void mm_start_transfer(mm_sender *s, mm_out *o, mm_chat_q *c) {
     mm_transfer *t = calloc(1, sizeof(*t));
 
@@ -190,7 +183,7 @@ static void mm_start_transfer(mm_sender *s, mm_out *o, mm_chat_q *c) {
     curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, o->params);
-    curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, mm_sender_write);
+    curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, mm_buf_curl_write);
     curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, &t->body);
     curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, MM_SENDER_TIMEOUT_MS);
     curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);

@@ -4,13 +4,6 @@
 
 #include "telegram/mm_tg.h"
 
-static size_t mm_tg_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
-    mm_buf *b = userdata;
-
-    mm_buf_add(b, ptr, size * nmemb);
-    return b->oom ? 0 : size * nmemb;
-}
-
 /* aborts a transfer (a long poll, say) once SIGTERM arrived */
 static int mm_tg_progress(void *ctx, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
                           curl_off_t uln) {
@@ -106,7 +99,7 @@ int mm_tg_call(mm_tg *tg, const char *method, json_t *params, long timeout_ms,
     curl_easy_setopt(tg->easy, CURLOPT_URL, url);
     curl_easy_setopt(tg->easy, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(tg->easy, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(tg->easy, CURLOPT_WRITEFUNCTION, mm_tg_write);
+    curl_easy_setopt(tg->easy, CURLOPT_WRITEFUNCTION, mm_buf_curl_write);
     curl_easy_setopt(tg->easy, CURLOPT_WRITEDATA, &tg->body);
     curl_easy_setopt(tg->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(tg->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
