@@ -16,7 +16,7 @@ SHARED_SRCS := $(wildcard shared/*.c)
 WORKER_DIRS := worker worker/bot worker/chain worker/engine worker/ingest worker/log worker/quiz \
                worker/sched worker/store worker/telegram
 WORKER_SRCS := $(foreach d,$(WORKER_DIRS),$(wildcard $(d)/*.c))
-WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread
+WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread -lm
 MIGRATIONS  := $(wildcard migrations/*.sql)
 BANK        := $(wildcard worker/quiz/bank/*.jsonl)
 
@@ -95,13 +95,13 @@ $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
 	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
 
-ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c \
+ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c worker/engine/mm_difficulty.c \
                     worker/quiz/mm_question.c worker/mm_buf.c $(BUILD)/gen/mm_words.c
 
 $(BUILD)/tests/test_engine: worker/tests/test_engine.c $(ENGINE_UNIT_SRCS) $(wildcard worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -o $@
+	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -lm -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -307,7 +307,7 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
         sdi = PQntuples(res) ? atoi(PQgetvalue(res, 0, 0)) : 3;
         PQclear(res);
     }
-    n = mm_source_pick(t->db, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
+    n = mm_source_pick(t->db, t->redis, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
     if (n < 0)
         return mm_fail(t, "questions");
     if (n == 0)

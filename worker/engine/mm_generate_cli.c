@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,16 +6,14 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "engine/mm_engine.h"
 #include "engine/mm_generate_cli.h"
-#include "engine/mm_llm.h"
-#include "mm_buf.h"
-
-#define MM_GENERATE_MAX 20
+#include "quiz/mm_questions_cli.h"
 
 static int mm_usage(void) {
     fprintf(stderr, "usage: mm-worker generate --topic T --count N (1-%d) --difficulty D (1-10) "
-                    "[--provider gemini|openai|offline] [--notes TEXT] [--language L]\n",
-            MM_GENERATE_MAX);
+                    "[--provider gemini|openai|offline] [--notes TEXT] [--language L] [--store]\n",
+            MM_ENGINE_MAX);
     return 2;
 }
 
@@ -25,45 +22,51 @@ static void mm_log_attempt(void *arg, const char *provider, const char *what) {
     fprintf(stderr, "generate: %s: %s\n", provider, what);
 }
 
-/* LLM_TOPIC_BLOCKLIST: comma-separated words; a topic containing one is
- * refused before any provider is asked.  Returns the word, or NULL. */
-static const char *mm_blocked(const char *topic, char *word, size_t wordlen) {
-    const char *list = getenv("LLM_TOPIC_BLOCKLIST");
-    char lower[256], *save, copy[1024];
+/* For --store: the bank in DATABASE_URL and the cache in REDIS_HOST/PORT. */
+static int mm_generate_stores(mm_engine *e, mm_db *db) {
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    const char *pass = getenv("REDIS_PASSWORD");
+    int rc;
 
-    if (list == NULL || *list == '\0')
-        return NULL;
-    snprintf(lower, sizeof(lower), "%s", topic);
-    for (char *c = lower; *c; c++)
-        *c = (char) tolower((unsigned char) *c);
-    snprintf(copy, sizeof(copy), "%s", list);
-    for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char) *w))
-            w++;
-        for (char *c = w; *c; c++)
-            *c = (char) tolower((unsigned char) *c);
-        if (*w && strstr(lower, w)) {
-            snprintf(word, wordlen, "%s", w);
-            return word;
+    if ((rc = mm_cli_db("generate", db)) != 0)
+        return rc;
+    e->db = db;
+    e->redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
+    if (e->redis == NULL || e->redis->err) {
+        fprintf(stderr, "generate: redis: %s\n", e->redis ? e->redis->errstr : "out of memory");
+        return 1;
+    }
+    if (pass && *pass) {
+        redisReply *r = redisCommand(e->redis, "AUTH %s", pass);
+        int ok = r && r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (!ok) {
+            fprintf(stderr, "generate: redis: AUTH refused\n");
+            return 1;
         }
     }
-    return NULL;
+    return 0;
 }
 
 int mm_generate_cli(int argc, char **argv) {
-    mm_llm_request req = { NULL, NULL, 0, 0, "English", NULL };
-    mm_question out[MM_GENERATE_MAX];
-    const char *provider = NULL, *model = NULL;
-    char err[300], word[128];
-    mm_llm llm;
-    int n;
+    mm_llm_request req = { .language = "English" };
+    mm_question out[MM_ENGINE_MAX];
+    mm_engine_result res;
+    mm_engine e;
+    mm_db db = { NULL };
+    char err[300], topic[MM_Q_TOPIC_MAX];
+    int n, store = 0, rc = 0;
 
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--store")) {
+            store = 1;
+            continue;
+        }
         if (v == NULL)
             return mm_usage();
         if (!strcmp(argv[i], "--topic"))
-            req.topic = v;
+            req.topic = mm_topic_slug(v, topic, sizeof(topic)) ? topic : NULL;
         else if (!strcmp(argv[i], "--count"))
             req.count = atoi(v);
         else if (!strcmp(argv[i], "--difficulty"))
@@ -78,38 +81,45 @@ int mm_generate_cli(int argc, char **argv) {
             return mm_usage();
         i++;
     }
-    if (req.topic == NULL || req.count < 1 || req.count > MM_GENERATE_MAX || req.sdi < 1
+    if (req.topic == NULL || req.count < 1 || req.count > MM_ENGINE_MAX || req.sdi < 1
         || req.sdi > 10)
         return mm_usage();
-    if (mm_blocked(req.topic, word, sizeof(word))) {
-        fprintf(stderr, "generate: the topic \"%s\" is not allowed (blocked word \"%s\")\n",
-                req.topic, word);
-        return 1;
-    }
-    if (mm_llm_config(&llm, err, sizeof(err))) {
+    if (mm_engine_config(&e, err, sizeof(err))) {
         fprintf(stderr, "generate: %s\n", err);
         return 2;
     }
+    e.log = mm_log_attempt;
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
         return 1;
-    n = mm_llm_generate(&llm, &req, out, &provider, &model, mm_log_attempt, NULL, err, sizeof(err));
+    if (store && (rc = mm_generate_stores(&e, &db)) != 0)
+        goto done;
+    n = mm_engine_make(&e, &req, out, &res);
     if (n == 0) {
-        fprintf(stderr, "generate: no provider produced questions (%s)\n", err);
-        return 1;
+        fprintf(stderr, "generate: no questions made (%s)\n", res.why);
+        rc = 1;
+        goto done;
     }
     for (int i = 0; i < n; i++) {
         json_t *o = json_pack("{s:s, s:s, s:[s,s,s,s], s:i, s:s, s:i, s:s, s:s}", "topic",
                               out[i].topic, "question", out[i].text, "options", out[i].options[0],
                               out[i].options[1], out[i].options[2], out[i].options[3], "correct",
                               out[i].correct, "explanation", out[i].explanation, "sdi",
-                              out[i].sdi, "provider", provider, "model", model);
+                              out[i].sdi, "provider", res.provider, "model", res.model);
+        if (o && store)
+            json_object_set_new(o, "id", json_integer(res.ids[i]));
         char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         if (line)
             printf("%s\n", line);
         free(line);
         json_decref(o);
     }
-    if (n < req.count)
-        fprintf(stderr, "generate: %d of %d questions (%s)\n", n, req.count, provider);
-    return 0;
+    fprintf(stderr, "generate: %d of %d questions from %s (%s); dropped: %d duplicates, %d near "
+            "duplicates of the bank%s%s\n", n, req.count, res.provider, res.model, res.duplicates,
+            res.near_duplicates, res.wiki_title[0] ? "; context: Wikipedia " : "", res.wiki_title);
+
+done:
+    if (e.redis)
+        redisFree(e.redis);
+    mm_db_close(&db);
+    return rc;
 }

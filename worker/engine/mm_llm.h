@@ -45,15 +45,31 @@ typedef struct mm_llm_request {
     int count;
     const char *language;       /* e.g. "English" */
     const char *only;           /* a provider name to use alone, or NULL */
+    const char *examples;       /* few-shot items, one JSON object a line, or NULL */
+    const char *const *avoid;   /* recent questions on the topic, not to repeat */
+    int navoid;
+    const char *context_title;  /* a reference text (Wikipedia summary), or NULL */
+    const char *context;
 } mm_llm_request;
 
-/* Logs one line per failed attempt (on stderr, key-free). */
-typedef void (*mm_llm_log_fn)(void *arg, const char *provider, const char *what);
+/* What a generation reports as it goes: failed attempts as key-free lines,
+ * each provider call with its outcome and latency, each dropped item with
+ * the check it failed.  Any member may be NULL. */
+typedef struct mm_llm_hooks {
+    void (*log)(void *arg, const char *provider, const char *what);
+    void (*call)(void *arg, const char *provider, const char *outcome, long ms);
+    void (*reject)(void *arg, const char *provider, const char *why);
+    void *arg;
+} mm_llm_hooks;
+
+/* The prompt for req asking for count questions (malloc'd), or NULL. */
+char *mm_llm_prompt(const mm_llm_request *req, int count);
 
 /* Fills out[] with up to req->count checked questions; how many, with the
- * provider and model that made them.  0 with why when none could. */
+ * provider and model that made them and the hex SHA-256 of the first
+ * prompt sent.  0 with why when none could. */
 int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
-                    const char **provider, const char **model, mm_llm_log_fn log, void *arg,
-                    char *why, size_t whylen);
+                    const char **provider, const char **model, char prompt_hash[65],
+                    const mm_llm_hooks *hooks, char *why, size_t whylen);
 
 #endif /* MM_LLM_H */

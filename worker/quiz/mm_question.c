@@ -30,12 +30,34 @@ void mm_question_normalise(const char *in, mm_buf *out) {
         out->data[--out->len] = '\0';
 }
 
+size_t mm_topic_slug(const char *in, char *out, size_t outlen) {
+    size_t n = 0, max = outlen - 1 < MM_TOPIC_LEN ? outlen - 1 : MM_TOPIC_LEN, word = 0;
+
+    for (; *in && n < max; in++) {
+        char c = (char) tolower((unsigned char) *in);
+        if (isspace((unsigned char) c)) {
+            if (n && out[n - 1] != ' ')
+                word = n, out[n++] = ' ';
+        } else if (strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", c) && c) {
+            out[n++] = c;
+        }
+    }
+    /* cut at a word boundary rather than inside a word */
+    if (*in && word)
+        n = word;
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
+}
+
 int mm_question_check(const mm_question *q, char *why, size_t whylen) {
     size_t n = mm_utf8_len(q->text), t = strlen(q->topic);
 
-    /* a topic is a slug: it goes into /play and into button data */
-    if (t < 1 || t > 32 || strspn(q->topic, "abcdefghijklmnopqrstuvwxyz0123456789_-") != t)
-        return snprintf(why, whylen, "topic must be 1-32 of a-z 0-9 _ -"), -1;
+    /* a topic goes into /play and into button data: see mm_topic_slug() */
+    if (t < 1 || t > MM_TOPIC_LEN || strspn(q->topic, "abcdefghijklmnopqrstuvwxyz0123456789_- ") != t
+        || q->topic[0] == ' ' || q->topic[t - 1] == ' ' || strstr(q->topic, "  "))
+        return snprintf(why, whylen, "topic must be 1-32 of a-z 0-9 _ - and single spaces"), -1;
     if (n < 1 || n > 300)
         return snprintf(why, whylen, "question has %zu characters (1-300)", n), -1;
     if (q->correct < 0 || q->correct > 3)

@@ -12,6 +12,7 @@
 #include "mm_buf.h"
 
 #define MM_Q_TOPIC_MAX       64
+#define MM_TOPIC_LEN         32         /* bytes of a topic: a-z 0-9 _ - and single spaces */
 #define MM_Q_TEXT_MAX        (300 * 4 + 1)
 #define MM_Q_OPTION_MAX      (100 * 4 + 1)
 #define MM_Q_EXPLANATION_MAX (200 * 4 + 1)
@@ -24,6 +25,11 @@ typedef struct mm_question {
     char explanation[MM_Q_EXPLANATION_MAX];
     int sdi;                            /* 1..10 */
 } mm_question;
+
+/* What a player typed as a topic, as a topic: lowercase ASCII letters,
+ * digits, _ and -, single spaces, at most MM_TOPIC_LEN bytes cut at a word
+ * boundary.  Its length; 0 when nothing usable was left. */
+size_t mm_topic_slug(const char *in, char *out, size_t outlen);
 
 /* 0 when q is well formed (lengths, four distinct options, one correct,
  * SDI 1..10); otherwise -1 with the reason. */

@@ -9,30 +9,6 @@
 #include "quiz/mm_source.h"
 #include "store/mm_db.h"
 
-#define MM_NEAR_DUPLICATE 0.8     /* token similarity from which two are one */
-
-/* The question of the same topic q is nearly the same as (its id), or 0;
- * -1 on a database error.  The very same question (its content hash) is
- * not a near one: storing it is a no-op counted as a duplicate. */
-static long long mm_near_duplicate(mm_db *db, const mm_question *q, double *sim) {
-    const char *p[1] = { q->topic };
-    PGresult *res;
-    char hash[65];
-    long long id = 0;
-
-    if (mm_question_hash(q, hash) || (res = mm_db_run(db, MM_SQL_TOPIC_TEXTS, 1, p)) == NULL)
-        return -1;
-    for (int i = 0; i < PQntuples(res) && id == 0; i++) {
-        double s = mm_question_similarity(q->text, PQgetvalue(res, i, 1));
-        if (s >= MM_NEAR_DUPLICATE && strcmp(hash, PQgetvalue(res, i, 2))) {
-            id = atoll(PQgetvalue(res, i, 0));
-            *sim = s;
-        }
-    }
-    PQclear(res);
-    return id;
-}
-
 static void mm_usage(void) {
     fprintf(stderr, "usage: mm-worker questions import [SOURCE] < questions.jsonl\n"
                     "       mm-worker questions export [TOPIC] > questions.jsonl\n");
@@ -66,7 +42,7 @@ static int mm_import(mm_db *db, const char *source) {
             double sim = 0;
             if (!strcmp(q.topic, MM_MAZE_TOPIC) || !strcmp(q.topic, MM_TOPIC_MIX)) {
                 snprintf(why, sizeof(why), "topic \"%s\" is reserved", q.topic);
-            } else if ((near = mm_near_duplicate(db, &q, &sim)) > 0) {
+            } else if ((near = mm_question_near(db, &q, &sim)) > 0) {
                 snprintf(why, sizeof(why), "nearly the same as question %lld (similarity %.2f)",
                          near, sim);
             } else if (near < 0) {
@@ -112,7 +88,7 @@ static int mm_export(mm_db *db, const char *topic) {
 
 /* DATABASE_URL opened for a command: 0, or the exit code with the reason
  * printed. */
-static int mm_cli_db(const char *cmd, mm_db *db) {
+int mm_cli_db(const char *cmd, mm_db *db) {
     const char *url = getenv("DATABASE_URL");
 
     if (url == NULL || *url == '\0') {

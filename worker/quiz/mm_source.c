@@ -36,9 +36,16 @@ int mm_question_hash(const mm_question *q, char out[65]) {
 }
 
 long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh) {
-    char hash[65], correct[16], sdi[16];
+    mm_provenance from = { source, NULL, NULL, 0 };
+
+    return mm_question_store_from(db, q, &from, fresh);
+}
+
+long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_provenance *from,
+                                 int *fresh) {
+    char hash[65], correct[16], sdi[16], claimed[16];
     mm_buf opts;
-    const char *p[8];
+    const char *p[11];
     PGresult *res;
     long long id = -1;
 
@@ -64,9 +71,13 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source,
     p[3] = correct;
     p[4] = q->explanation;
     p[5] = sdi;
-    p[6] = source;
+    snprintf(claimed, sizeof(claimed), "%d", from->sdi_claimed);
+    p[6] = from->source;
     p[7] = hash;
-    if ((res = mm_db_run(db, MM_SQL_QUESTION_ADD, 8, p)) == NULL)
+    p[8] = from->model;
+    p[9] = from->prompt_hash;
+    p[10] = from->sdi_claimed ? claimed : NULL;
+    if ((res = mm_db_run(db, MM_SQL_QUESTION_ADD, 11, p)) == NULL)
         goto done;
     if (fresh)
         *fresh = PQntuples(res) == 1;
@@ -88,12 +99,71 @@ static int mm_topic_cmp(const void *a, const void *b) {
     return strcmp(a, b);
 }
 
-int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
-                   long long *ids) {
+long long mm_question_near(mm_db *db, const mm_question *q, double *sim) {
+    const char *p[1] = { q->topic };
+    PGresult *res;
+    char hash[65];
+    long long id = 0;
+
+    if (mm_question_hash(q, hash) || (res = mm_db_run(db, MM_SQL_TOPIC_TEXTS, 1, p)) == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res) && id == 0; i++) {
+        double s = mm_question_similarity(q->text, PQgetvalue(res, i, 1));
+        if (s >= MM_NEAR_DUPLICATE && strcmp(hash, PQgetvalue(res, i, 2))) {
+            id = atoll(PQgetvalue(res, i, 0));
+            *sim = s;
+        }
+    }
+    PQclear(res);
+    return id;
+}
+
+#define MM_READY_TTL 86400
+
+int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id) {
+    redisReply *r;
+    char key[MM_Q_TOPIC_MAX + 24];
+    int ok;
+
+    snprintf(key, sizeof(key), "mm:ready:%d:%s", sdi, topic);
+    redisAppendCommand(redis, "RPUSH %s %lld", key, id);
+    redisAppendCommand(redis, "EXPIRE %s %d", key, MM_READY_TTL);
+    ok = redisGetReply(redis, (void **) &r) == REDIS_OK && r->type == REDIS_REPLY_INTEGER;
+    freeReplyObject(ok ? r : NULL);
+    if (redisGetReply(redis, (void **) &r) == REDIS_OK)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids) {
+    redisReply *r;
+    int n = 0;
+
+    if (redis == NULL || redis->err)
+        return 0;
+    r = redisCommand(redis, "LPOP mm:ready:%d:%s %d", sdi, topic, count);
+    if (r && r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements && n < count; i++)
+            if (r->element[i]->type == REDIS_REPLY_STRING)
+                ids[n++] = atoll(r->element[i]->str);
+    freeReplyObject(r);
+    return n;
+}
+
+long long mm_ready_count(redisContext *redis, const char *topic, int sdi) {
+    redisReply *r = redisCommand(redis, "LLEN mm:ready:%d:%s", sdi, topic);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+    freeReplyObject(r);
+    return n;
+}
+
+int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
+                   int count, long long *ids) {
     char sdi_s[16], user[24], count_s[16];
     const char *p[4] = { NULL, sdi_s, user, count_s };
     PGresult *res;
-    int n;
+    int n, ready = 0;
 
     if (!strcmp(topic, MM_MAZE_TOPIC)) {
         for (n = 0; n < count; n++) {
@@ -106,15 +176,26 @@ int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int c
         }
         return n;
     }
+    /* fresh questions nobody has seen; a player's run may hold them all */
+    if (strcmp(topic, MM_TOPIC_MIX))
+        ready = mm_ready_take(redis, topic, sdi, count, ids);
+    if (ready == count)
+        return ready;
     snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
     snprintf(user, sizeof(user), "%lld", (long long) user_id);
     snprintf(count_s, sizeof(count_s), "%d", count);
     p[0] = strcmp(topic, MM_TOPIC_MIX) ? topic : NULL;
     if ((res = mm_db_run(db, MM_SQL_PICK_QUESTIONS, 4, p)) == NULL)
         return -1;
-    n = PQntuples(res);
-    for (int i = 0; i < n; i++)
-        ids[i] = atoll(PQgetvalue(res, i, 0));
+    n = ready;
+    for (int i = 0; i < PQntuples(res) && n < count; i++) {
+        long long id = atoll(PQgetvalue(res, i, 0));
+        int seen = 0;
+        for (int j = 0; j < ready; j++)
+            seen |= ids[j] == id;
+        if (!seen)
+            ids[n++] = id;
+    }
     PQclear(res);
     return n;
 }

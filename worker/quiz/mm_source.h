@@ -21,19 +21,47 @@
  * two questions the same one.  0, or -1 out of memory. */
 int mm_question_hash(const mm_question *q, char out[65]);
 
+/* Where a stored question came from: source is bank | import | maze or the
+ * provider's name; model, prompt_hash (hex SHA-256) and the model's own
+ * SDI claim (0: none) for generated ones. */
+typedef struct mm_provenance {
+    const char *source;
+    const char *model;
+    const char *prompt_hash;
+    int sdi_claimed;
+} mm_provenance;
+
 /* Stores q once (by its normalised content hash); its id, or -1.  *fresh
- * (if not NULL) says whether it was new. */
+ * (if not NULL) says whether it was new.  q->sdi is its SDI before play. */
 long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh);
+long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_provenance *from,
+                                 int *fresh);
+
+#define MM_NEAR_DUPLICATE 0.8     /* token similarity from which two are one */
+
+/* The question of q's topic q is nearly the same as (its id), or 0; -1 on
+ * a database error.  The very same question (its content hash) is not a
+ * near one: storing it is a no-op counted as a duplicate. */
+long long mm_question_near(mm_db *db, const mm_question *q, double *sim);
+
+/* Ready questions: ids of validated questions nobody was served yet, per
+ * topic and SDI, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push
+ * adds one; take removes up to count into ids and returns how many
+ * (0 when Redis has none or is down: the bank in PostgreSQL serves). */
+int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id);
+int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids);
+long long mm_ready_count(redisContext *redis, const char *topic, int sdi);
 
 /* One line of the bank's JSON-lines format ({"topic","question","options"
  * [4],"correct","explanation","sdi"}) into q, checked; -1 with why. */
 int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
                           size_t whylen);
 
-/* Up to count question ids for a run on topic (a bank topic, "maze" or
- * "mix") near sdi, unseen by the player first; how many, or -1. */
-int mm_source_pick(mm_db *db, const char *topic, int sdi, int64_t user_id, int count,
-                   long long *ids);
+/* Up to count question ids for a run on topic (a bank topic, a generated
+ * one, "maze" or "mix") near sdi: ready ones from Redis first (redis may
+ * be NULL), then the bank's, unseen by the player first; how many, or -1. */
+int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
+                   int count, long long *ids);
 
 /* Topics with questions, bank topics then "maze"; how many, or -1.  The
  * bank's topics are cached in Redis (mm:topics, 5 min). */

@@ -38,8 +38,9 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "EXISTS (SELECT 1 FROM answers a WHERE a.user_id = $3 AND a.question_id = q.id), "
         "abs(q.sdi - $2::int) / 2, random() LIMIT $4" },
     [MM_SQL_QUESTION_ADD] = { "question_add",
-        "INSERT INTO questions (topic, question, options, correct, explanation, sdi, "
-        "source, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "INSERT INTO questions (topic, question, options, correct, explanation, sdi, sdi_prior, "
+        "source, content_hash, model, prompt_hash, sdi_claimed) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) "
         "ON CONFLICT (content_hash) DO NOTHING RETURNING id" },
     [MM_SQL_QUESTION_BY_HASH] = { "question_by_hash",
         "SELECT id FROM questions WHERE content_hash = $1" },
@@ -167,5 +168,54 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT id FROM u" },
     [MM_SQL_TOPIC_TEXTS] = { "topic_texts",
         "SELECT id, question, content_hash FROM questions WHERE topic = $1 AND source <> 'maze' "
-        "AND status <> 'rejected'" },
+        "AND status <> 'rejected' ORDER BY id DESC" },
+    /* few-shot items: the bank's own, of the topic first, nearest the SDI */
+    [MM_SQL_EXAMPLES] = { "examples",
+        "SELECT json_build_object('question', question, 'options', options, 'correct_index', "
+        "correct, 'explanation', explanation, 'sdi', sdi)::text FROM questions "
+        "WHERE status = 'active' AND source IN ('bank', 'import') "
+        "ORDER BY topic = $1 DESC, abs(sdi - $2::int), random() LIMIT 2" },
+    [MM_SQL_JOB_ADD] = { "job_add",
+        "INSERT INTO generation_jobs (user_id, chat_id, topic, sdi, count) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id" },
+    /* the oldest open job nobody holds (a dead worker's lease expires) */
+    [MM_SQL_JOB_CLAIM] = { "job_claim",
+        "UPDATE generation_jobs SET state = 'running', owner = $1, attempts = attempts + 1, "
+        "lease_until = now() + $2 * interval '1 millisecond' WHERE id = ("
+        "  SELECT id FROM generation_jobs WHERE state = 'queued' "
+        "  OR (state = 'running' AND lease_until < now()) ORDER BY user_id IS NULL, id "
+        "  FOR UPDATE SKIP LOCKED LIMIT 1) "
+        "RETURNING id, user_id, chat_id, topic, sdi, count, attempts" },
+    /* only the holder ends it; a player's job announces itself in the chat */
+    [MM_SQL_JOB_END] = { "job_end",
+        "WITH j AS (UPDATE generation_jobs SET state = $3, made = $4, provider = $5, error = $6, "
+        "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
+        "  RETURNING id, chat_id) "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, 'quiz_ready', "
+        "  jsonb_build_object('job', id), now() FROM j WHERE chat_id IS NOT NULL "
+        "ON CONFLICT DO NOTHING RETURNING id" },
+    [MM_SQL_JOB_GET] = { "job_get",
+        "SELECT state, topic, made, coalesce(error, ''), user_id FROM generation_jobs "
+        "WHERE id = $1" },
+    /* topics players asked the engine for, most played in the window first */
+    [MM_SQL_TOPUP_TOPICS] = { "topup_topics",
+        "SELECT s.topic, round(avg(s.target_sdi))::int FROM play_sessions s "
+        "WHERE s.started_at > now() - $1 * interval '1 second' AND EXISTS (SELECT 1 FROM "
+        "generation_jobs j WHERE j.topic = s.topic) GROUP BY s.topic ORDER BY count(*) DESC "
+        "LIMIT $2" },
+    [MM_SQL_TOPUP_ADD] = { "topup_add",
+        "INSERT INTO generation_jobs (topic, sdi, count) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING" },
+    [MM_SQL_TOPIC_STOCK] = { "topic_stock",
+        "SELECT count(*) FROM questions WHERE topic = $1 AND status = 'active'" },
+    [MM_SQL_CALIBRATE_READ] = { "calibrate_read",
+        "SELECT q.id, q.sdi_prior, q.sdi, count(*), avg(a.correct::int), "
+        "percentile_disc(0.5) WITHIN GROUP (ORDER BY a.elapsed_ms) "
+        "FROM answers a JOIN questions q ON q.id = a.question_id "
+        "WHERE a.question_id IN (SELECT DISTINCT question_id FROM answers "
+        "  WHERE received_at > now() - $1 * interval '1 second') AND q.source <> 'maze' "
+        "GROUP BY q.id HAVING count(*) >= $2" },
+    [MM_SQL_CALIBRATE_SET] = { "calibrate_set",
+        "UPDATE questions SET sdi = $2, plays = $3, correct_rate = $4, median_ms = $5 "
+        "WHERE id = $1" },
 };

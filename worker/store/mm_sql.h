@@ -41,6 +41,16 @@ typedef enum mm_sql {
     MM_SQL_REVIEW_LIST,         /* reported questions, most reported first */
     MM_SQL_REVIEW_SET,          /* $1 question id, $2 status -> 1 row if it exists */
     MM_SQL_TOPIC_TEXTS,         /* $1 topic -> id, question of the playable ones */
+    MM_SQL_EXAMPLES,            /* $1 topic, $2 sdi -> few-shot items as JSON */
+    MM_SQL_JOB_ADD,             /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count -> id */
+    MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms -> id, user, chat, topic, sdi, count */
+    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 made, $5 provider, $6 error */
+    MM_SQL_JOB_GET,             /* $1 id -> state, topic, made, error, user */
+    MM_SQL_TOPUP_TOPICS,        /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */
+    MM_SQL_TOPUP_ADD,           /* $1 topic, $2 sdi, $3 count */
+    MM_SQL_TOPIC_STOCK,         /* $1 topic -> active questions */
+    MM_SQL_CALIBRATE_READ,      /* $1 since seconds, $2 min plays -> id, prior, plays, rate, median */
+    MM_SQL_CALIBRATE_SET,       /* $1 id, $2 sdi, $3 plays, $4 rate, $5 median */
     MM_SQL_COUNT
 } mm_sql;
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "engine/mm_difficulty.h"
 #include "engine/mm_llm_output.h"
 #include "engine/mm_words.h"
 
@@ -224,6 +225,87 @@ static void test_words(void **state) {
     assert_non_null(strstr(r.why[0], "filtered word \"damn\""));
 }
 
+static mm_question make_q(const char *text, const char *a, const char *b, const char *c,
+                          const char *d, int correct) {
+    mm_question q;
+
+    memset(&q, 0, sizeof(q));
+    snprintf(q.topic, sizeof(q.topic), "space");
+    snprintf(q.text, sizeof(q.text), "%s", text);
+    snprintf(q.options[0], sizeof(q.options[0]), "%s", a);
+    snprintf(q.options[1], sizeof(q.options[1]), "%s", b);
+    snprintf(q.options[2], sizeof(q.options[2]), "%s", c);
+    snprintf(q.options[3], sizeof(q.options[3]), "%s", d);
+    q.correct = correct;
+    q.sdi = 5;
+    return q;
+}
+
+static void test_difficulty(void **state) {
+    char long_text[400];
+    mm_question q;
+
+    (void) state;
+    /* a plain question keeps the claim */
+    q = make_q("Which gas do plants take in to make their food in daylight?", "Carbon dioxide",
+               "Oxygen", "Nitrogen", "Helium", 0);
+    assert_int_equal(mm_sdi_prior(5, &q), 5);
+    /* short question, short options: easier */
+    q = make_q("Red planet?", "Mars", "Venus", "Pluto", "Moon", 0);
+    assert_int_equal(mm_sdi_prior(5, &q), 4);
+    /* four close numbers: recall, not elimination */
+    q = make_q("In which year did the first crewed Moon landing take place, as NASA counts it?",
+               "1969", "1968", "1971", "1972", 0);
+    assert_int_equal(mm_sdi_prior(5, &q), 6);
+    /* distractors that look like the answer, in a long question: at most +2 */
+    memset(long_text, 0, sizeof(long_text));
+    memset(long_text, 'x', 200);
+    memcpy(long_text, "Which ", 6);
+    long_text[199] = '?';
+    q = make_q(long_text, "Methylpropane", "Methylpropene", "Methylpentane", "Methylbutane", 0);
+    assert_int_equal(mm_sdi_prior(5, &q), 7);
+    assert_int_equal(mm_sdi_prior(10, &q), 10);     /* never past the scale */
+    assert_int_equal(mm_sdi_prior(0, &q), 3);        /* a bad claim is clamped first */
+
+    /* what players show: 95 % right is trivial, 30 % is as hard as it gets */
+    assert_int_equal(mm_sdi_observed(0.95, 10000, 30000), 1);
+    assert_int_equal(mm_sdi_observed(0.30, 10000, 30000), 10);
+    assert_int_equal(mm_sdi_observed(0.625, 10000, 30000), 6);
+    assert_int_equal(mm_sdi_observed(0.625, 25000, 30000), 7);    /* slow: harder */
+    assert_int_equal(mm_sdi_observed(0.625, 2000, 30000), 5);     /* at a glance: easier */
+    assert_int_equal(mm_sdi_observed(0.0, 29000, 30000), 10);
+
+    /* too few plays say nothing; many pull the SDI to what players show */
+    assert_int_equal(mm_sdi_calibrated(8, MM_SDI_MIN_PLAYS - 1, 0.95, 3000, 30000), 8);
+    assert_int_equal(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000), 5);       /* halfway */
+    assert_int_equal(mm_sdi_calibrated(8, 2000, 0.95, 10000, 30000), 1);
+    /* and it is a function: the same answers give the same SDI again */
+    assert_int_equal(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000),
+                     mm_sdi_calibrated(8, 20, 0.95, 10000, 30000));
+}
+
+static void test_topic_slug(void **state) {
+    char out[MM_Q_TOPIC_MAX];
+    mm_question q = make_q("Which?", "a", "b", "c", "d", 0);
+    char why[100];
+
+    (void) state;
+    assert_int_equal(mm_topic_slug("  Space   Exploration! ", out, sizeof(out)), 17);
+    assert_string_equal(out, "space exploration");
+    assert_int_equal(mm_topic_slug("Über-Physik", out, sizeof(out)), 10);
+    assert_string_equal(out, "ber-physik");
+    assert_int_equal(mm_topic_slug("¿¡ !?", out, sizeof(out)), 0);
+    /* long topics are cut at a word boundary */
+    mm_topic_slug("the history of the roman empire and its many emperors", out, sizeof(out));
+    assert_string_equal(out, "the history of the roman empire");
+    snprintf(q.topic, sizeof(q.topic), "%s", out);
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), 0);
+    snprintf(q.topic, sizeof(q.topic), "two  spaces");
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    snprintf(q.topic, sizeof(q.topic), "Upper");
+    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemini),
@@ -231,6 +313,8 @@ int main(void) {
         cmocka_unit_test(test_json_span),
         cmocka_unit_test(test_questions),
         cmocka_unit_test(test_words),
+        cmocka_unit_test(test_difficulty),
+        cmocka_unit_test(test_topic_slug),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
