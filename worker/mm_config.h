@@ -34,6 +34,7 @@ typedef struct mm_config {
     int question_seconds;
     int run_length;                 /* questions in a practice run */
     int report_hide;                /* distinct reports that hide a question */
+    int engine_period_s;            /* between top-ups and SDI calibrations */
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;

@@ -13,6 +13,7 @@
 #include "mm_config.h"
 
 struct mm_sender;
+struct mm_engine;
 
 typedef struct mm_ctx {
     mm_config cfg;
@@ -22,6 +23,7 @@ typedef struct mm_ctx {
     int outbox_lease_ms;
     atomic_int stop;                /* set by SIGTERM */
     struct mm_sender *sender;
+    struct mm_engine *engine;       /* the engine thread's; others read its providers */
 } mm_ctx;
 
 /* milliseconds: wall clock (scoring, Redis) and monotonic (timeouts) */

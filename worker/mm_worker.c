@@ -19,7 +19,9 @@
 
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
+#include "engine/mm_engine.h"
 #include "engine/mm_generate_cli.h"
+#include "engine/mm_jobs.h"
 #include "ingest/mm_ingest.h"
 #include "mm_config.h"
 #include "mm_ctx.h"
@@ -237,7 +239,9 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
 }
 
 static int mm_run(mm_ctx *ctx) {
-    pthread_t router, timers, poller, *consumers;
+    pthread_t router, timers, poller, jobs, *consumers;
+    mm_engine engine;
+    char err[300];
     mm_consumer_arg *args;
     redisContext *r;
     sigset_t sigs;
@@ -250,6 +254,9 @@ static int mm_run(mm_ctx *ctx) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (mm_engine_config(&engine, err, sizeof(err)))
+        return mm_fatal(ctx, "engine", err);
+    ctx->engine = &engine;
     if ((rc = mm_prepare(ctx)) != 0)
         return rc;
     if ((r = mm_redis_open(ctx, "main")) == NULL)
@@ -268,6 +275,7 @@ static int mm_run(mm_ctx *ctx) {
     }
     pthread_create(&router, NULL, mm_router_main, ctx);
     pthread_create(&timers, NULL, mm_timers_main, ctx);
+    pthread_create(&jobs, NULL, mm_jobs_main, ctx);
     for (int i = 0; i < ctx->cfg.threads; i++) {
         args[i].ctx = ctx;
         args[i].index = i;
@@ -275,9 +283,11 @@ static int mm_run(mm_ctx *ctx) {
     }
     if (polling)
         pthread_create(&poller, NULL, mm_poller_main, ctx);
+    mm_engine_describe(&engine, err, sizeof(err));
     mm_log_info(&ctx->log, "main", "started as @%s: stream \"%s\", %d partitions, %d "
-                "threads, %s", ctx->bot_username, ctx->cfg.stream, ctx->cfg.partitions,
-                ctx->cfg.threads, polling ? "long polling getUpdates" : "webhook ingress");
+                "threads, %s; questions: %s", ctx->bot_username, ctx->cfg.stream,
+                ctx->cfg.partitions, ctx->cfg.threads,
+                polling ? "long polling getUpdates" : "webhook ingress", err);
     mm_report(ctx, r);
 
     for (;;) {
@@ -298,6 +308,7 @@ static int mm_run(mm_ctx *ctx) {
         pthread_join(consumers[i], NULL);
     pthread_join(router, NULL);
     pthread_join(timers, NULL);
+    pthread_join(jobs, NULL);
     if (polling)
         pthread_join(poller, NULL);
     mm_sender_stop(ctx->sender, 5000);

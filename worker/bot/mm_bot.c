@@ -190,6 +190,8 @@ int mm_bot_handle(mm_turn *t) {
         kind = json_string_value(json_object_get(t->u->timer, "kind"));
         if (kind && !strcmp(kind, "q_timeout"))
             return mm_play_timeout(t);
+        if (kind && !strcmp(kind, "quiz_ready"))
+            return mm_play_ready(t);
         return 0;
     default:
         return 0;       /* polls, member changes, edits: nothing to do yet */

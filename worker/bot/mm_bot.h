@@ -68,6 +68,7 @@ void mm_keyboard_button(json_t *kb, const char *text, const char *data);
 
 /* --- flows --- */
 int mm_play_start(mm_turn *t, const char *topic);
+int mm_play_ready(mm_turn *t);
 int mm_play_answer(mm_turn *t);
 int mm_play_timeout(mm_turn *t);
 int mm_play_cancel(mm_turn *t);

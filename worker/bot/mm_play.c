@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "bot/mm_bot.h"
+#include "engine/mm_engine.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
@@ -260,7 +261,63 @@ static int mm_topic_picker(mm_turn *t, const char *intro) {
     return mm_reply_html(t, intro, kb) < 0 ? -1 : 0;
 }
 
-int mm_play_start(mm_turn *t, const char *topic_arg) {
+/* A topic the bank has no run of: enough generated questions from earlier
+ * (1: play them), or a generation job and a note that the quiz is coming;
+ * refused when no language model is configured or the topic is blocked. */
+static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, int sdi) {
+    char word[128], user[24], chat[24], sdi_s[16], count_s[16];
+    const char *p[5] = { topic, NULL, NULL, NULL, NULL };
+    PGresult *res;
+    mm_buf b;
+    int rc, queued, stock;
+
+    if ((res = mm_db_run(t->db, MM_SQL_TOPIC_STOCK, 1, p)) == NULL)
+        return mm_fail(t, "topic stock");
+    stock = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (stock >= t->ctx->cfg.run_length)
+        return 1;
+    mm_buf_init(&b);
+    if (!mm_engine_can_generate(t->ctx->engine)) {
+        mm_buf_adds(&b, "I don't have questions on “");
+        mm_html_add(&b, typed);
+        mm_buf_adds(&b, "” yet. Pick one of these:");
+    } else if (mm_engine_blocked(topic, word, sizeof(word))) {
+        mm_buf_adds(&b, "I can't make a quiz on “");
+        mm_html_add(&b, typed);
+        mm_buf_adds(&b, "”. Pick one of these:");
+    }
+    if (b.len) {
+        rc = mm_topic_picker(t, b.data);
+        mm_buf_free(&b);
+        return rc;
+    }
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
+    snprintf(count_s, sizeof(count_s), "%d", t->ctx->cfg.run_length);
+    p[0] = user, p[1] = chat, p[2] = topic, p[3] = sdi_s, p[4] = count_s;
+    if ((res = mm_db_run(t->db, MM_SQL_JOB_ADD, 5, p)) == NULL) {
+        mm_buf_free(&b);
+        return mm_fail(t, "generation job");
+    }
+    queued = PQntuples(res) == 1;
+    PQclear(res);
+    if (queued) {
+        mm_buf_adds(&b, "🧠 Writing a quiz on “");
+        mm_html_add(&b, topic);
+        mm_buf_adds(&b, "” for you — it will start here in a few seconds.");
+    } else {
+        mm_buf_adds(&b, "⏳ I'm still writing your previous quiz; it will start here as soon "
+                        "as it's ready.");
+    }
+    rc = mm_reply_html(t, b.data ? b.data : "", NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], topic[MM_Q_TOPIC_MAX];
     char user[24], chat[24], sdi_s[24], count_s[24], sid[24], seq_s[24], perm[24], nonce[24];
     long long ids[20];
@@ -280,24 +337,14 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
     if (topic_arg == NULL)
         return mm_topic_picker(t, "🧩 Pick a topic for your practice run:");
 
-    /* topics are lowercase slugs; anything else is not one of ours */
-    snprintf(topic, sizeof(topic), "%s", topic_arg);
-    for (char *c = topic; *c; c++)
-        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    if (mm_topic_slug(topic_arg, topic, sizeof(topic)) == 0)
+        return mm_topic_picker(t, "Name a topic with letters or digits — e.g. "
+                                  "<code>/play volcanoes</code> — or pick one of these:");
     if ((n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS)) < 0)
         return mm_fail(t, "topics");
     known = !strcmp(topic, MM_TOPIC_MIX);
     for (int i = 0; i < n; i++)
         known |= !strcmp(topic, topics[i]);
-    if (!known) {
-        mm_buf_init(&b);
-        mm_buf_adds(&b, "I don't have questions on “");
-        mm_html_add(&b, topic_arg);
-        mm_buf_adds(&b, "” yet. Pick one of these:");
-        rc = mm_topic_picker(t, b.data);
-        mm_buf_free(&b);
-        return rc;
-    }
 
     snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
     {
@@ -307,6 +354,8 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
         sdi = PQntuples(res) ? atoi(PQgetvalue(res, 0, 0)) : 3;
         PQclear(res);
     }
+    if (!known && !from_job && (rc = mm_play_new_topic(t, topic_arg, topic, sdi)) != 1)
+        return rc;
     n = mm_source_pick(t->db, t->redis, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
     if (n < 0)
         return mm_fail(t, "questions");
@@ -344,13 +393,57 @@ int mm_play_start(mm_turn *t, const char *topic_arg) {
     }
 
     mm_buf_init(&b);
-    mm_buf_adds(&b, "🧩 <b>Practice run</b> · ");
+    mm_buf_adds(&b, from_job ? "✨ <b>Your quiz is ready</b> · " : "🧩 <b>Practice run</b> · ");
     mm_html_add(&b, topic);
     mm_buf_printf(&b, " · %d question%s · %d s each · SDI %d", n, n == 1 ? "" : "s",
                   t->ctx->cfg.question_seconds, sdi);
     rc = mm_reply_html(t, b.data, NULL) < 0 ? -1 : 0;
     mm_buf_free(&b);
     return rc ? rc : mm_ask(t, &s, 1, NULL);
+}
+
+int mm_play_start(mm_turn *t, const char *topic) {
+    return mm_play_begin(t, topic, 0);
+}
+
+/* The engine finished a player's job (a quiz_ready timer in the chat). */
+int mm_play_ready(mm_turn *t) {
+    json_int_t job = json_integer_value(json_object_get(t->u->timer, "job"));
+    char id[24], topic[MM_Q_TOPIC_MAX];
+    const char *p[1] = { id };
+    mm_update as_player;
+    const mm_update *timer = t->u;
+    PGresult *res;
+    int rc, done;
+
+    snprintf(id, sizeof(id), "%lld", (long long) job);
+    if ((res = mm_db_run(t->db, MM_SQL_JOB_GET, 1, p)) == NULL)
+        return mm_fail(t, "generation job");
+    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 4)) {
+        PQclear(res);
+        return 0;
+    }
+    done = !strcmp(PQgetvalue(res, 0, 0), "done");
+    snprintf(topic, sizeof(topic), "%s", PQgetvalue(res, 0, 1));
+    /* the run is the player's, in their private chat with the bot */
+    as_player = *timer;
+    as_player.user_id = atoll(PQgetvalue(res, 0, 4));
+    as_player.is_private = 1;
+    PQclear(res);
+    t->u = &as_player;
+    if (done) {
+        rc = mm_play_begin(t, topic, 1);
+    } else {
+        mm_buf b;
+        mm_buf_init(&b);
+        mm_buf_adds(&b, "😕 I couldn't write a quiz on “");
+        mm_html_add(&b, topic);
+        mm_buf_adds(&b, "” just now. Try again in a while, or pick one of these:");
+        rc = mm_topic_picker(t, b.data ? b.data : "");
+        mm_buf_free(&b);
+    }
+    t->u = timer;
+    return rc;
 }
 
 static int mm_finish(mm_turn *t, mm_session *s) {

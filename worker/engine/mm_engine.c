@@ -26,6 +26,17 @@ int mm_engine_can_generate(const mm_engine *e) {
     return 0;
 }
 
+void mm_engine_describe(const mm_engine *e, char *out, size_t outlen) {
+    size_t n = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < e->llm.n && n < outlen; i++)
+        n += (size_t) snprintf(out + n, outlen - n, "%s%s (%s)", i ? ", " : "",
+                               e->llm.providers[i].name, e->llm.providers[i].model);
+    if (e->wiki.enabled && n < outlen)
+        snprintf(out + n, outlen - n, "; Wikipedia context");
+}
+
 const char *mm_engine_blocked(const char *topic, char *word, size_t wordlen) {
     const char *list = getenv("LLM_TOPIC_BLOCKLIST");
     char lower[256], *save, copy[1024];
@@ -180,7 +191,7 @@ static char *mm_examples(mm_engine *e, const mm_llm_request *req) {
 
 /* Keeps what is new among got[] questions: SDI scored, stored, offered. */
 static void mm_engine_keep(mm_engine *e, mm_known *known, mm_question *got, int n,
-                           mm_question *out, mm_engine_result *r, int want) {
+                           mm_question *out, mm_engine_result *r, int want, int target_sdi) {
     mm_provenance from = { r->provider, r->model, r->prompt_hash, 0 };
     char labels[64];
 
@@ -209,7 +220,7 @@ static void mm_engine_keep(mm_engine *e, mm_known *known, mm_question *got, int 
             continue;
         }
         if (e->redis && id > 0)
-            mm_ready_push(e->redis, q->topic, q->sdi, id);
+            mm_ready_push(e->redis, q->topic, target_sdi, id);  /* what it was made for */
         mm_known_add(known, q->text, hash);
         r->ids[r->made] = id;
         out[r->made++] = *q;
@@ -275,7 +286,7 @@ int mm_engine_make(mm_engine *e, const mm_llm_request *req_in, mm_question *out,
             r->made = n;
             break;
         }
-        mm_engine_keep(e, &known, got, n, out, r, want);
+        mm_engine_keep(e, &known, got, n, out, r, want, req.sdi);
     }
     free(examples);
     if (r->made == 0 && r->why[0] == '\0')

@@ -36,6 +36,9 @@ int mm_engine_config(mm_engine *e, char *err, size_t errlen);
  * write questions on a new topic). */
 int mm_engine_can_generate(const mm_engine *e);
 
+/* "gemini (model), offline; Wikipedia context" for the start-up line. */
+void mm_engine_describe(const mm_engine *e, char *out, size_t outlen);
+
 /* LLM_TOPIC_BLOCKLIST: comma-separated words; the word topic contains, or
  * NULL when the topic may be asked for. */
 const char *mm_engine_blocked(const char *topic, char *word, size_t wordlen);

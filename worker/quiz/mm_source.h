@@ -45,7 +45,7 @@ long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_prove
 long long mm_question_near(mm_db *db, const mm_question *q, double *sim);
 
 /* Ready questions: ids of validated questions nobody was served yet, per
- * topic and SDI, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push
+ * topic and the SDI they were made for, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push
  * adds one; take removes up to count into ids and returns how many
  * (0 when Redis has none or is down: the bank in PostgreSQL serves). */
 int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id);

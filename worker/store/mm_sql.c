@@ -45,7 +45,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_QUESTION_BY_HASH] = { "question_by_hash",
         "SELECT id FROM questions WHERE content_hash = $1" },
     [MM_SQL_TOPICS] = { "topics",
-        "SELECT topic FROM questions WHERE status = 'active' AND source <> 'maze' "
+        "SELECT topic FROM questions WHERE status = 'active' AND source IN ('bank', 'import') "
         "GROUP BY topic ORDER BY topic" },
     [MM_SQL_SQ_ADD] = { "sq_add",
         "INSERT INTO session_questions (session_id, seq, question_id, perm, nonce) "
