@@ -52,6 +52,25 @@ typedef struct {
 
 
 typedef struct {
+    ngx_mm_ctx_t              call;          /* first: ngx_mm_call() reads it */
+    u_char                   *body;          /* the edge's own series */
+    size_t                    len;
+} ngx_mm_metrics_ctx_t;
+
+
+#define NGX_MM_WORKER_METRICS  "mm:metrics"
+
+
+static ngx_int_t ngx_mm_metrics_done(ngx_http_request_t *r,
+    redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
+static ngx_int_t ngx_mm_metrics_send(ngx_http_request_t *r,
+    ngx_mm_metrics_ctx_t *ctx, redisReply *hash);
+static ngx_int_t ngx_mm_metrics_cmp(const void *a, const void *b);
+static ngx_uint_t ngx_mm_metrics_valid(redisReply *name, redisReply *value);
+static void ngx_mm_metrics_family(redisReply *sample, ngx_str_t *family);
+
+
+typedef struct {
     const char               *name;
     const char               *help;
     const char               *type;
@@ -258,8 +277,10 @@ ngx_mm_metrics_log_handler(ngx_http_request_t *r)
 }
 
 
-ngx_int_t
-ngx_mm_metrics_handler(ngx_http_request_t *r)
+/* the edge's own series, from shared memory; NULL when out of memory */
+
+static u_char *
+ngx_mm_metrics_render(ngx_http_request_t *r, size_t *len)
 {
     u_char                  *body, *p;
     size_t                   size;
@@ -269,25 +290,12 @@ ngx_mm_metrics_handler(ngx_http_request_t *r)
     ngx_mm_stripe_t         *s;
     const ngx_mm_family_t   *family;
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_mm_set_allow(r, "GET, HEAD") != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_mm_send_text(r, NGX_HTTP_NOT_ALLOWED,
-                                "only GET and HEAD are allowed");
-    }
-
     /* every line is shorter than 160 bytes */
     size = (NGX_MM_STAT_N + NGX_MM_GAUGE_N + NGX_MM_BUCKETS + 16) * 160;
 
     body = ngx_pnalloc(r->pool, size);
     if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     p = body;
@@ -343,7 +351,230 @@ ngx_mm_metrics_handler(ngx_http_request_t *r)
                     "mm_webhook_ack_seconds_count %A\n",
                     usec / 1000000, usec % 1000000, total);
 
+    *len = p - body;
+
+    return body;
+}
+
+
+ngx_int_t
+ngx_mm_metrics_handler(ngx_http_request_t *r)
+{
+    ngx_int_t               rc;
+    ngx_mm_metrics_ctx_t   *ctx;
+    static const char      *argv[2] = { "HGETALL", NGX_MM_WORKER_METRICS };
+    static const size_t     argvlen[2] = {
+        sizeof("HGETALL") - 1, sizeof(NGX_MM_WORKER_METRICS) - 1
+    };
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        if (ngx_mm_set_allow(r, "GET, HEAD") != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_mm_send_text(r, NGX_HTTP_NOT_ALLOWED,
+                                "only GET and HEAD are allowed");
+    }
+
+    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_metrics_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the snapshot is taken before the Redis round trip it may count */
+    ctx->body = ngx_mm_metrics_render(r, &ctx->len);
+    if (ctx->body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->call.start_usec = ngx_mm_usec();
+    ctx->call.update_len = 0;
+    ngx_http_set_ctx(r, ctx, ngx_mm_module);
+
+    rc = ngx_mm_call(r, ngx_mm_metrics_done, 2, argv, argvlen);
+
+    if (rc == NGX_OK) {
+        /* ngx_mm_call() finalizes it; this hold is the handler's own */
+        r->main->count++;
+        return NGX_DONE;
+    }
+
+    return ngx_mm_metrics_send(r, ctx, NULL);
+}
+
+
+/*
+ * The worker's series (engine calls, rejects, caches, jobs) are counters
+ * the mm-worker processes keep in one Redis hash; they follow the edge's
+ * own, or "mm_worker_metrics_up 0" says they could not be read.
+ */
+
+static ngx_int_t
+ngx_mm_metrics_done(ngx_http_request_t *r, redisReply *reply,
+    ngx_mm_call_status_e status, uint64_t usec)
+{
+    ngx_mm_metrics_ctx_t  *ctx;
+
+    (void) usec;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_mm_module);
+
+    if (status != NGX_MM_CALL_REPLY || reply->type != REDIS_REPLY_ARRAY) {
+        return ngx_mm_metrics_send(r, ctx, NULL);
+    }
+
+    return ngx_mm_metrics_send(r, ctx, reply);
+}
+
+
+static ngx_int_t
+ngx_mm_metrics_send(ngx_http_request_t *r, ngx_mm_metrics_ctx_t *ctx,
+    redisReply *hash)
+{
+    u_char            *body, *p;
+    size_t             size, i, n;
+    ngx_str_t          family, last;
+    redisReply       **pairs;
+
+    size = ctx->len + 128;
+    n = hash ? hash->elements / 2 : 0;
+
+    for (i = 0; i < n * 2; i++) {
+        if (hash->element[i]->type != REDIS_REPLY_STRING) {
+            n = 0;
+            break;
+        }
+
+        size += hash->element[i]->len * 2 + 64;
+    }
+
+    body = ngx_pnalloc(r->pool, size);
+    pairs = ngx_palloc(r->pool, (n + 1) * sizeof(redisReply *) * 2);
+
+    if (body == NULL || pairs == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(body, ctx->body, ctx->len);
+
+    /* a family's samples must be one group: sort them by name */
+    for (i = 0; i < n; i++) {
+        pairs[2 * i] = hash->element[2 * i];
+        pairs[2 * i + 1] = hash->element[2 * i + 1];
+    }
+
+    ngx_sort(pairs, n, 2 * sizeof(redisReply *), ngx_mm_metrics_cmp);
+
+    ngx_str_null(&last);
+
+    for (i = 0; i < n; i++) {
+        if (!ngx_mm_metrics_valid(pairs[2 * i], pairs[2 * i + 1])) {
+            continue;
+        }
+
+        ngx_mm_metrics_family(pairs[2 * i], &family);
+
+        if (family.len != last.len
+            || ngx_strncmp(family.data, last.data, family.len) != 0)
+        {
+            p = ngx_sprintf(p, "# TYPE %V %s\n", &family,
+                            family.len > 6
+                            && ngx_strncmp(family.data + family.len - 6,
+                                           "_total", 6) == 0
+                            ? "counter" : "histogram");
+            last = family;
+        }
+
+        p = ngx_sprintf(p, "%*s %*s\n",
+                        pairs[2 * i]->len, pairs[2 * i]->str,
+                        pairs[2 * i + 1]->len, pairs[2 * i + 1]->str);
+    }
+
+    p = ngx_sprintf(p, "# TYPE mm_worker_metrics_up gauge\n"
+                    "mm_worker_metrics_up %d\n", hash ? 1 : 0);
+
     return ngx_mm_send(r, NGX_HTTP_OK, &ngx_mm_metrics_type, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_mm_metrics_cmp(const void *a, const void *b)
+{
+    redisReply  *x = *(redisReply **) a, *y = *(redisReply **) b;
+    ngx_int_t    rc;
+
+    rc = ngx_memcmp(x->str, y->str, ngx_min(x->len, y->len));
+
+    return rc ? rc : (ngx_int_t) x->len - (ngx_int_t) y->len;
+}
+
+
+/*
+ * What the worker wrote must stay Prometheus text whatever it is:
+ * name{label="value",...} and a decimal number, nothing else.
+ */
+
+static ngx_uint_t
+ngx_mm_metrics_valid(redisReply *name, redisReply *value)
+{
+    size_t   i;
+    u_char   c;
+
+    if (name->len == 0 || name->len > 200 || value->len == 0 || value->len > 32) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = name->str[i];
+
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')
+            && !(c >= '0' && c <= '9') && c != '_'
+            && (c == '\0' || ngx_strchr("{}=\",.+-", c) == NULL))
+        {
+            return 0;
+        }
+    }
+
+    for (i = 0; i < value->len; i++) {
+        c = value->str[i];
+
+        if (!(c >= '0' && c <= '9') && c != '.' && c != '-' && c != 'e') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* the family of a sample: its name without labels and histogram suffixes */
+
+static void
+ngx_mm_metrics_family(redisReply *sample, ngx_str_t *family)
+{
+    size_t       len;
+    ngx_uint_t   i;
+    static const char  *suffix[] = { "_bucket", "_sum", "_count" };
+
+    for (len = 0; len < sample->len && sample->str[len] != '{'; len++) {
+        /* void */
+    }
+
+    for (i = 0; i < 3; i++) {
+        size_t  n = ngx_strlen(suffix[i]);
+
+        if (len > n && ngx_strncmp(sample->str + len - n, suffix[i], n) == 0) {
+            len -= n;
+            break;
+        }
+    }
+
+    family->data = (u_char *) sample->str;
+    family->len = len;
 }
 
 

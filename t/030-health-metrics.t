@@ -149,3 +149,49 @@ open my $log, '<', servroot() . '/logs/pids.log' or die "pids.log: $!";
 my %pids = map { chomp; ($_ => 1) } <$log>;
 is(scalar keys %pids, 2, 'both workers served updates');
 --- error_code: 200
+
+=== TEST 7: metrics: the worker's series from Redis follow, grouped and typed, garbage dropped
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /metrics { mm_metrics; }
+--- init
+redis_cli('HSET', 'mm:metrics',
+          'mm_engine_calls_total{provider="openai",outcome="ok"}', 7,
+          'mm_engine_call_seconds_bucket{provider="openai",le="+Inf"}', 7,
+          'mm_engine_rejects_total{reason="filler_option"}', 2,
+          'mm_engine_call_seconds_sum{provider="openai"}', '3.25',
+          'mm_engine_calls_total{provider="openai",outcome="timeout"}', 1,
+          "mm_evil\n# TYPE injected counter", 1,
+          'mm_engine_call_seconds_count{provider="openai"}', 7,
+          'mm_engine_jobs_total{state="done"}', 'NaN; rm');
+--- request
+GET /metrics
+--- error_code: 200
+--- check
+my $m = $main::responses[-1]{body};
+like($m, qr/^mm_webhook_responses_total\{code="200"\} 0$/m, "the edge's own series first");
+like($m, qr/^# TYPE mm_engine_call_seconds histogram\n(mm_engine_call_seconds_\w+\{[^}]*\} [\d.]+\n){3}# TYPE mm_engine_calls_total counter\nmm_engine_calls_total\{provider="openai",outcome="ok"\} 7\nmm_engine_calls_total\{provider="openai",outcome="timeout"\} 1\n/m,
+     'each family one group under its type');
+like($m, qr/^mm_engine_rejects_total\{reason="filler_option"\} 2$/m, 'rejects by reason');
+unlike($m, qr/evil|injected|NaN/, 'fields that are not Prometheus text are dropped');
+like($m, qr/^mm_worker_metrics_up 1$/m, 'and says they were read');
+my @types = $m =~ /^# TYPE (\S+)/mg;
+my %seen;
+is(scalar(grep { $seen{$_}++ } @types), 0, 'no family typed twice');
+
+=== TEST 8: metrics: Redis down, the edge's series alone and mm_worker_metrics_up 0
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /metrics { mm_metrics; }
+--- init
+redis_stop();
+--- request
+GET /metrics
+--- error_code: 200
+--- check
+my $m = $main::responses[-1]{body};
+like($m, qr/^mm_redis_connected 0$/m, 'the edge knows Redis is away');
+like($m, qr/^mm_worker_metrics_up 0$/m, 'no worker series');
+redis_start();

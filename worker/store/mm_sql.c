@@ -45,8 +45,9 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_QUESTION_BY_HASH] = { "question_by_hash",
         "SELECT id FROM questions WHERE content_hash = $1" },
     [MM_SQL_TOPICS] = { "topics",
-        "SELECT topic FROM questions WHERE status = 'active' AND source IN ('bank', 'import') "
-        "GROUP BY topic ORDER BY topic" },
+        /* the bank's and operators' topics; generated ones are asked for by name */
+        "SELECT topic FROM questions WHERE status = 'active' AND source <> 'maze' "
+        "AND model IS NULL GROUP BY topic ORDER BY topic" },
     [MM_SQL_SQ_ADD] = { "sq_add",
         "INSERT INTO session_questions (session_id, seq, question_id, perm, nonce) "
         "VALUES ($1, $2, $3, $4, $5)" },
@@ -173,7 +174,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_EXAMPLES] = { "examples",
         "SELECT json_build_object('question', question, 'options', options, 'correct_index', "
         "correct, 'explanation', explanation, 'sdi', sdi)::text FROM questions "
-        "WHERE status = 'active' AND source IN ('bank', 'import') "
+        "WHERE status = 'active' AND source <> 'maze' AND model IS NULL "
         "ORDER BY topic = $1 DESC, abs(sdi - $2::int), random() LIMIT 2" },
     [MM_SQL_JOB_ADD] = { "job_add",
         "INSERT INTO generation_jobs (user_id, chat_id, topic, sdi, count) "

@@ -11,6 +11,7 @@ use warnings;
 use utf8;
 use lib 't/lib';
 use Test::More;
+use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
 use MM::FakeHttp;
@@ -109,6 +110,9 @@ is($m{'mm_engine_questions_total{provider="openai"}'}, 5, 'questions made');
 is($m{'mm_engine_jobs_total{state="failed"}'}, 1, 'jobs by outcome');
 ok($m{'mm_engine_call_seconds_bucket{provider="openai",le="+Inf"}'} >= 4, 'latency histogram');
 is($m{'mm_engine_rejects_total{reason="blocked_topic"}'}, undef, 'the bot refuses before the engine');
+my $scrape = HTTP::Tiny->new->get("http://127.0.0.1:$s->{edge_port}/metrics")->{content};
+like($scrape, qr/^# TYPE mm_engine_calls_total counter\nmm_engine_calls_total\{provider="openai",outcome="ok"\} 1$/m,
+     "nginx's /metrics serves the engine's counters");
 
 # calibration: twenty quick right answers make a question easier
 my $qid = $s->psql("SELECT id FROM questions WHERE topic = 'deep sea creatures' ORDER BY id LIMIT 1");

@@ -111,6 +111,7 @@ http {
             mm_webhook_secret "$Secret";
         }
         location = /healthz { mm_health; }
+        location = /metrics { mm_metrics; }
     }
 }
 EOT
