@@ -220,7 +220,7 @@ static void mm_engine_keep(mm_engine *e, mm_known *known, mm_question *got, int 
             continue;
         }
         if (e->redis && id > 0)
-            mm_ready_push(e->redis, q->topic, target_sdi, id);  /* what it was made for */
+            mm_ready_push(e->redis, q, target_sdi, id);     /* under the SDI it was made for */
         mm_known_add(known, q->text, hash);
         r->ids[r->made] = id;
         out[r->made++] = *q;

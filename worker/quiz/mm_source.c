@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 #include <sodium.h>
 
+#include "log/mm_metrics.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_source.h"
@@ -120,14 +121,22 @@ long long mm_question_near(mm_db *db, const mm_question *q, double *sim) {
 
 #define MM_READY_TTL 86400
 
-int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id) {
+int mm_ready_push(redisContext *redis, const mm_question *q, int sdi, long long id) {
+    json_t *o = json_pack("{s:I, s:s, s:s, s:[s,s,s,s], s:i, s:s, s:i}", "id", (json_int_t) id,
+                          "topic", q->topic, "question", q->text, "options", q->options[0],
+                          q->options[1], q->options[2], q->options[3], "correct", q->correct,
+                          "explanation", q->explanation, "sdi", q->sdi);
+    char key[MM_Q_TOPIC_MAX + 24], *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
     redisReply *r;
-    char key[MM_Q_TOPIC_MAX + 24];
     int ok;
 
-    snprintf(key, sizeof(key), "mm:ready:%d:%s", sdi, topic);
-    redisAppendCommand(redis, "RPUSH %s %lld", key, id);
+    json_decref(o);
+    if (json == NULL)
+        return -1;
+    snprintf(key, sizeof(key), "mm:ready:%d:%s", sdi, q->topic);
+    redisAppendCommand(redis, "RPUSH %s %s", key, json);
     redisAppendCommand(redis, "EXPIRE %s %d", key, MM_READY_TTL);
+    free(json);
     ok = redisGetReply(redis, (void **) &r) == REDIS_OK && r->type == REDIS_REPLY_INTEGER;
     freeReplyObject(ok ? r : NULL);
     if (redisGetReply(redis, (void **) &r) == REDIS_OK)
@@ -135,17 +144,25 @@ int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id)
     return ok ? 0 : -1;
 }
 
-int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids) {
+int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids,
+                  mm_question *qs) {
     redisReply *r;
     int n = 0;
 
     if (redis == NULL || redis->err)
         return 0;
     r = redisCommand(redis, "LPOP mm:ready:%d:%s %d", sdi, topic, count);
-    if (r && r->type == REDIS_REPLY_ARRAY)
-        for (size_t i = 0; i < r->elements && n < count; i++)
-            if (r->element[i]->type == REDIS_REPLY_STRING)
-                ids[n++] = atoll(r->element[i]->str);
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && n < count; i++) {
+        redisReply *e = r->element[i];
+        json_t *o = e->type == REDIS_REPLY_STRING ? json_loadb(e->str, e->len, 0, NULL) : NULL;
+        json_int_t id = json_integer_value(json_object_get(o, "id"));
+        char why[160];
+
+        if (id > 0 && (qs == NULL || mm_question_from_json(e->str, e->len, &qs[n], why,
+                                                           sizeof(why)) == 0))
+            ids[n++] = id;
+        json_decref(o);
+    }
     freeReplyObject(r);
     return n;
 }
@@ -178,9 +195,11 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
     }
     /* fresh questions nobody has seen; a player's run may hold them all */
     if (strcmp(topic, MM_TOPIC_MIX))
-        ready = mm_ready_take(redis, topic, sdi, count, ids);
-    if (ready == count)
+        ready = mm_ready_take(redis, topic, sdi, count, ids, NULL);
+    if (ready == count) {
+        mm_metric_add(redis, "mm_questions_served_total", "from=\"ready\"", ready);
         return ready;
+    }
     snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
     snprintf(user, sizeof(user), "%lld", (long long) user_id);
     snprintf(count_s, sizeof(count_s), "%d", count);
@@ -188,6 +207,7 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
     if ((res = mm_db_run(db, MM_SQL_PICK_QUESTIONS, 4, p)) == NULL)
         return -1;
     n = ready;
+    mm_metric_add(redis, "mm_questions_served_total", "from=\"ready\"", ready);
     for (int i = 0; i < PQntuples(res) && n < count; i++) {
         long long id = atoll(PQgetvalue(res, i, 0));
         int seen = 0;
@@ -197,6 +217,7 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
             ids[n++] = id;
     }
     PQclear(res);
+    mm_metric_add(redis, "mm_questions_served_total", "from=\"bank\"", n - ready);
     return n;
 }
 

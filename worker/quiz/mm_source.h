@@ -44,12 +44,15 @@ long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_prove
  * near one: storing it is a no-op counted as a duplicate. */
 long long mm_question_near(mm_db *db, const mm_question *q, double *sim);
 
-/* Ready questions: ids of validated questions nobody was served yet, per
- * topic and the SDI they were made for, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push
- * adds one; take removes up to count into ids and returns how many
- * (0 when Redis has none or is down: the bank in PostgreSQL serves). */
-int mm_ready_push(redisContext *redis, const char *topic, int sdi, long long id);
-int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids);
+/* Ready questions: validated questions nobody was served yet, whole (the
+ * bank's JSON-lines form with their id), per topic and the SDI they were
+ * made for, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push adds q
+ * stored as id; take removes up to count into ids (and qs, if not NULL)
+ * and returns how many: 0 when Redis has none or is down, and the bank in
+ * PostgreSQL serves. */
+int mm_ready_push(redisContext *redis, const mm_question *q, int sdi, long long id);
+int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids,
+                  mm_question *qs);
 long long mm_ready_count(redisContext *redis, const char *topic, int sdi);
 
 /* One line of the bank's JSON-lines format ({"topic","question","options"

@@ -108,6 +108,8 @@ is($m{'mm_engine_calls_total{provider="openai",outcome="ok"}'}, 1, 'metrics: suc
 is($m{'mm_engine_calls_total{provider="openai",outcome="server_error"}'}, 3, 'failures by kind');
 is($m{'mm_engine_questions_total{provider="openai"}'}, 5, 'questions made');
 is($m{'mm_engine_jobs_total{state="failed"}'}, 1, 'jobs by outcome');
+is($m{'mm_questions_served_total{from="ready"}'}, 5, 'served from the ready cache');
+is($m{'mm_questions_served_total{from="bank"}'}, 5, 'and from the bank');
 ok($m{'mm_engine_call_seconds_bucket{provider="openai",le="+Inf"}'} >= 4, 'latency histogram');
 is($m{'mm_engine_rejects_total{reason="blocked_topic"}'}, undef, 'the bot refuses before the engine');
 my $scrape = HTTP::Tiny->new->get("http://127.0.0.1:$s->{edge_port}/metrics")->{content};
@@ -166,8 +168,10 @@ like($w[1]{head}, qr{^GET /api/rest_v1/page/summary/Deep_sea }, 'then the summar
 like($w[0]{head}, qr{^User-Agent: MentalMazeBot/1\.0 \(ops\@example\.org\) libcurl/}mi, 'with a policy User-Agent');
 generate_store();
 is(scalar($wiki->requests), 2, 'the summary comes from the cache the second time');
-is($s->redis->cli('LLEN', "mm:ready:4:deep sea creatures"), 2,
-   'new questions wait in the ready cache');
+my @ready = $s->redis->cli('LRANGE', "mm:ready:4:deep sea creatures", 0, -1);
+is(scalar(@ready), 2, 'new questions wait in the ready cache');
+is_deeply([sort keys %{ decode_json($ready[0]) }], [sort qw(id topic question options correct explanation sdi)],
+          'whole, with their id');
 
 $llm->stop;
 $llm2->stop;
