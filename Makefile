@@ -20,7 +20,7 @@ WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread -lm
 MIGRATIONS  := $(wildcard migrations/*.sql)
 BANK        := $(wildcard worker/quiz/bank/*.jsonl)
 
-.PHONY: all asan unit fuzz bench-sign test clean
+.PHONY: all asan unit fuzz bench-sign bench-engine test clean
 
 all: $(BUILD)/ngx_mm_module.so $(BUILD)/mm-worker
 
@@ -123,6 +123,16 @@ $(BUILD)/bench/near_sign_bench: bench/near_sign_bench.c $(CHAIN_SRCS) $(wildcard
 	@mkdir -p $(BUILD)/bench
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Iworker $< $(CHAIN_SRCS) \
 	    -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
+
+# the quiz engine's overhead and serving latency (bench/engine.pl runs it)
+bench-engine: $(BUILD)/bench/engine_bench
+
+$(BUILD)/bench/engine_bench: bench/engine_bench.c $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
+                             $(wildcard worker/*.h worker/*/*.h)
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker $(PG_INCLUDE) $< \
+	    $(filter-out worker/mm_worker.c,$(WORKER_SRCS)) $(SHARED_SRCS) $(WORKER_GEN) \
+	    $(WORKER_LIBS) -o $@
 
 test:
 	scripts/test.sh

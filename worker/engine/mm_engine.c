@@ -112,6 +112,7 @@ static void mm_engine_on_reject(void *arg, const char *provider, const char *why
 typedef struct mm_known {
     char **text;
     char (*hash)[65];
+    mm_qwords *words;           /* each text's words, taken once */
     int n, cap;
 } mm_known;
 
@@ -126,10 +127,15 @@ static int mm_known_add(mm_known *k, const char *text, const char *hash) {
         if (h == NULL)
             return -1;
         k->hash = h;
+        mm_qwords *w = realloc(k->words, (size_t) cap * sizeof(*w));
+        if (w == NULL)
+            return -1;
+        k->words = w;
         k->cap = cap;
     }
     if ((k->text[k->n] = strdup(text)) == NULL)
         return -1;
+    mm_question_words(text, &k->words[k->n]);
     snprintf(k->hash[k->n++], 65, "%s", hash);
     return 0;
 }
@@ -139,6 +145,7 @@ static void mm_known_free(mm_known *k) {
         free(k->text[i]);
     free(k->text);
     free(k->hash);
+    free(k->words);
 }
 
 static int mm_known_load(mm_engine *e, const char *topic, mm_known *k) {
@@ -161,11 +168,14 @@ static int mm_known_load(mm_engine *e, const char *topic, mm_known *k) {
 
 /* 0 new, 1 the same as a known question, 2 nearly the same. */
 static int mm_known_match(const mm_known *k, const mm_question *q, const char *hash) {
+    mm_qwords words;
+
     for (int i = 0; i < k->n; i++)
         if (!strcmp(k->hash[i], hash))
             return 1;
+    mm_question_words(q->text, &words);
     for (int i = 0; i < k->n; i++)
-        if (mm_question_similarity(q->text, k->text[i]) >= MM_NEAR_DUPLICATE)
+        if (mm_question_words_similarity(&words, &k->words[i]) >= MM_NEAR_DUPLICATE)
             return 2;
     return 0;
 }
@@ -189,12 +199,18 @@ static char *mm_examples(mm_engine *e, const mm_llm_request *req) {
     return b.oom ? (mm_buf_free(&b), NULL) : b.data;
 }
 
-/* Keeps what is new among got[] questions: SDI scored, stored, offered. */
+/* Keeps what is new among got[] questions: SDI scored, stored in one
+ * transaction (one commit, not one per question), then offered. */
 static void mm_engine_keep(mm_engine *e, mm_known *known, mm_question *got, int n,
                            mm_question *out, mm_engine_result *r, int want, int target_sdi) {
     mm_provenance from = { r->provider, r->model, r->prompt_hash, 0 };
+    int first = r->made;
     char labels[64];
 
+    if (e->db && mm_db_exec(e->db, "BEGIN")) {
+        snprintf(r->why, sizeof(r->why), "storing questions: %.200s", e->db->err);
+        return;
+    }
     for (int i = 0; i < n && r->made < want; i++) {
         mm_question *q = &got[i];
         char hash[65];
@@ -212,21 +228,30 @@ static void mm_engine_keep(mm_engine *e, mm_known *known, mm_question *got, int 
         }
         if (e->db && (id = mm_question_store_from(e->db, q, &from, &fresh)) < 0) {
             snprintf(r->why, sizeof(r->why), "storing a question: %.200s", e->db->err);
-            continue;
+            mm_db_exec(e->db, "ROLLBACK");
+            r->made = first;
+            return;
         }
         if (!fresh) {           /* another worker stored it meanwhile */
             r->duplicates++;
             mm_engine_reject(e, "duplicate");
             continue;
         }
-        if (e->redis && id > 0)
-            mm_ready_push(e->redis, q, target_sdi, id);     /* under the SDI it was made for */
         mm_known_add(known, q->text, hash);
         r->ids[r->made] = id;
         out[r->made++] = *q;
     }
+    if (e->db && mm_db_exec(e->db, "COMMIT")) {
+        snprintf(r->why, sizeof(r->why), "storing questions: %.200s", e->db->err);
+        r->made = first;
+        return;
+    }
+    /* offered only once stored, under the SDI they were made for */
+    for (int i = first; i < r->made; i++)
+        if (e->redis && r->ids[i] > 0)
+            mm_ready_push(e->redis, &out[i], target_sdi, r->ids[i]);
     snprintf(labels, sizeof(labels), "provider=\"%s\"", r->provider);
-    mm_metric_add(e->redis, "mm_engine_questions_total", labels, r->made);
+    mm_metric_add(e->redis, "mm_engine_questions_total", labels, r->made - first);
 }
 
 int mm_engine_make(mm_engine *e, const mm_llm_request *req_in, mm_question *out,

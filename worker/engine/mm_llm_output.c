@@ -176,23 +176,19 @@ int mm_llm_json_span(const char *text, const char **start, size_t *jlen) {
     return 0;
 }
 
-/* "All of the above" and its kind: options that are not answers */
+/* "All of the above" and its kind: options that are not answers (in the
+ * normalised form options are compared in) */
 static int mm_filler(const char *option) {
     static const char *fillers[] = { "all of the above", "none of the above", "all of these",
                                      "none of these", "both a and b", "neither a nor b",
-                                     "all of them", "none of them", "i don't know", NULL };
+                                     "all of them", "none of them", "i don t know", NULL };
     mm_buf n;
     int hit = 0;
 
     mm_buf_init(&n);
     mm_question_normalise(option, &n);
-    for (int i = 0; fillers[i] && n.data; i++) {
-        mm_buf f;
-        mm_buf_init(&f);
-        mm_question_normalise(fillers[i], &f);
-        hit |= f.data && !strcmp(n.data, f.data);
-        mm_buf_free(&f);
-    }
+    for (int i = 0; fillers[i] && n.data; i++)
+        hit |= !strcmp(n.data, fillers[i]);
     mm_buf_free(&n);
     return hit;
 }
@@ -262,6 +258,7 @@ int mm_llm_questions(const char *text, const char *topic, int sdi_default, const
     size_t jlen;
     json_error_t jerr;
     json_t *root, *items;
+    char **seen;                /* the kept questions' normalised texts */
     int kept = 0;
 
     if (mm_llm_json_span(text, &start, &jlen))
@@ -273,7 +270,12 @@ int mm_llm_questions(const char *text, const char *topic, int sdi_default, const
         json_decref(root);
         return -1;
     }
+    if ((seen = calloc((size_t) max + 1, sizeof(char *))) == NULL) {
+        json_decref(root);
+        return snprintf(why, whylen, "out of memory"), -1;
+    }
     for (size_t i = 0; i < json_array_size(items) && kept < max; i++) {
+        mm_buf norm;
         char reason[200];
         mm_question *q = &out[kept];
         int dup = 0;
@@ -284,23 +286,21 @@ int mm_llm_questions(const char *text, const char *topic, int sdi_default, const
                 reject(arg, (int) i, reason);
             continue;
         }
-        for (int k = 0; k < kept; k++) {
-            mm_buf a, b;
-            mm_buf_init(&a);
-            mm_buf_init(&b);
-            mm_question_normalise(out[k].text, &a);
-            mm_question_normalise(q->text, &b);
-            dup |= a.data && b.data && !strcmp(a.data, b.data);
-            mm_buf_free(&a);
-            mm_buf_free(&b);
-        }
+        mm_buf_init(&norm);
+        mm_question_normalise(q->text, &norm);
+        for (int k = 0; k < kept; k++)
+            dup |= norm.data && seen[k] && !strcmp(seen[k], norm.data);
         if (dup) {
+            mm_buf_free(&norm);
             if (reject)
                 reject(arg, (int) i, "repeats an earlier question of the answer");
             continue;
         }
-        kept++;
+        seen[kept++] = norm.data;       /* owned now */
     }
+    for (int k = 0; k < kept; k++)
+        free(seen[k]);
+    free(seen);
     json_decref(root);
     return kept;
 }

@@ -1,4 +1,6 @@
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,21 +15,31 @@ size_t mm_utf8_len(const char *s) {
 
 /* lowercase ASCII, runs of space and punctuation folded to one space */
 void mm_question_normalise(const char *in, mm_buf *out) {
+    size_t len = strlen(in), start;
+    char *p;
     int space = 1;
+
+    /* the result is never longer than the input: room once, bytes written in place */
+    mm_buf_add(out, in, len);
+    if (out->oom)
+        return;
+    start = out->len - len;
+    p = out->data + start;
     for (; *in; in++) {
         unsigned char c = (unsigned char) *in;
         if (isspace(c) || (ispunct(c) && c != '%' && c != '-' && c != '.')) {
             if (!space)
-                mm_buf_add(out, " ", 1);
+                *p++ = ' ';
             space = 1;
             continue;
         }
-        char l = (char) tolower(c);
-        mm_buf_add(out, &l, 1);
+        *p++ = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
         space = 0;
     }
-    if (out->len && out->data[out->len - 1] == ' ')
-        out->data[--out->len] = '\0';
+    if (p > out->data + start && p[-1] == ' ')
+        p--;
+    *p = '\0';
+    out->len = (size_t) (p - out->data);
 }
 
 size_t mm_topic_slug(const char *in, char *out, size_t outlen) {
@@ -87,10 +99,12 @@ int mm_question_check(const mm_question *q, char *why, size_t whylen) {
     return 0;
 }
 
-#define MM_SIM_WORDS 64
+static int mm_hash_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
 
-/* the distinct content words of s, at most MM_SIM_WORDS of them */
-static int mm_words_of(const char *s, char words[][32]) {
+void mm_question_words(const char *s, mm_qwords *w) {
     static const char *skip[] = { "the", "which", "what", "who", "whom", "whose", "how", "many",
                                   "much", "is", "are", "was", "were", "does", "did", "and",
                                   "for", "from", "with", "this", "that", NULL };
@@ -99,31 +113,47 @@ static int mm_words_of(const char *s, char words[][32]) {
 
     mm_buf_init(&n);
     mm_question_normalise(s, &n);
-    for (char *save, *w = n.data ? strtok_r(n.data, " ", &save) : NULL; w && count < MM_SIM_WORDS;
-         w = strtok_r(NULL, " ", &save)) {
-        int dup = strlen(w) < 3 || strlen(w) >= 32;
-        for (int i = 0; skip[i] && !dup; i++)
-            dup = !strcmp(w, skip[i]);
-        for (int i = 0; i < count && !dup; i++)
-            dup = !strcmp(words[i], w);
-        if (!dup)
-            snprintf(words[count++], 32, "%s", w);
+    for (char *save, *t = n.data ? strtok_r(n.data, " ", &save) : NULL; t && count < MM_SIM_WORDS;
+         t = strtok_r(NULL, " ", &save)) {
+        uint64_t h = 14695981039346656037ULL;       /* FNV-1a */
+        int drop = strlen(t) < 3;
+        for (int i = 0; skip[i] && !drop; i++)
+            drop = !strcmp(t, skip[i]);
+        if (drop)
+            continue;
+        for (const char *c = t; *c; c++)
+            h = (h ^ (unsigned char) *c) * 1099511628211ULL;
+        w->h[count++] = h;
     }
     mm_buf_free(&n);
-    return count;
+    /* a sorted set: similarity is then one merge */
+    qsort(w->h, (size_t) count, sizeof(uint64_t), mm_hash_cmp);
+    w->n = 0;
+    for (int i = 0; i < count; i++)
+        if (w->n == 0 || w->h[w->n - 1] != w->h[i])
+            w->h[w->n++] = w->h[i];
+}
+
+double mm_question_words_similarity(const mm_qwords *a, const mm_qwords *b) {
+    int i = 0, j = 0, common = 0;
+
+    if (a->n == 0 || b->n == 0)
+        return 0;
+    while (i < a->n && j < b->n) {
+        if (a->h[i] == b->h[j])
+            common++, i++, j++;
+        else if (a->h[i] < b->h[j])
+            i++;
+        else
+            j++;
+    }
+    return (double) common / (a->n + b->n - common);
 }
 
 double mm_question_similarity(const char *a, const char *b) {
-    char wa[MM_SIM_WORDS][32], wb[MM_SIM_WORDS][32];
-    int na = mm_words_of(a, wa), nb = mm_words_of(b, wb), common = 0;
+    mm_qwords wa, wb;
 
-    if (na == 0 || nb == 0)
-        return 0;
-    for (int i = 0; i < na; i++)
-        for (int j = 0; j < nb; j++)
-            if (!strcmp(wa[i], wb[j])) {
-                common++;
-                break;
-            }
-    return (double) common / (na + nb - common);
+    mm_question_words(a, &wa);
+    mm_question_words(b, &wb);
+    return mm_question_words_similarity(&wa, &wb);
 }

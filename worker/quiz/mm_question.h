@@ -8,6 +8,7 @@
 #define MM_QUESTION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mm_buf.h"
 
@@ -43,6 +44,17 @@ void mm_question_normalise(const char *in, mm_buf *out);
  * their sets of normalised words (words of one or two letters and a few
  * question words are left out, they say nothing about the content). */
 double mm_question_similarity(const char *a, const char *b);
+
+/* The same measure with a text's words taken once: a sorted set of their
+ * hashes, to compare one question with many. */
+#define MM_SIM_WORDS 64
+typedef struct mm_qwords {
+    int n;
+    uint64_t h[MM_SIM_WORDS];
+} mm_qwords;
+
+void mm_question_words(const char *text, mm_qwords *w);
+double mm_question_words_similarity(const mm_qwords *a, const mm_qwords *b);
 
 /* Characters (code points) of UTF-8 text. */
 size_t mm_utf8_len(const char *s);
