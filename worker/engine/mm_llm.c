@@ -35,6 +35,7 @@ static const char *mm_env(const char *name) {
 
 static void mm_add_provider(mm_llm *llm, mm_provider_kind kind, const char *name,
                             const char *key, const char *model, const char *base) {
+    long first = mm_env("LLM_TIMEOUT_MS") ? atol(mm_env("LLM_TIMEOUT_MS")) : 30000;
     mm_provider *p = &llm->providers[llm->n++];
 
     memset(p, 0, sizeof(*p));
@@ -43,7 +44,10 @@ static void mm_add_provider(mm_llm *llm, mm_provider_kind kind, const char *name
     p->key = key;
     p->model = model;
     p->base_url = base;
-    p->timeout_ms = 30000;
+    /* LLM_TIMEOUT_MS: the first call's timeout; later ones adapt within
+     * 15-60 s (or from it, when an operator set it lower) */
+    p->timeout_ms = first < 100 ? 100 : first > 60000 ? 60000 : first;
+    p->timeout_floor_ms = p->timeout_ms < 15000 ? p->timeout_ms : 15000;
 }
 
 int mm_llm_config(mm_llm *llm, char *err, size_t errlen) {
@@ -228,7 +232,8 @@ static void mm_ask_provider(mm_provider *p, const char *prompt, mm_llm_answer *a
             a->retry_after_ms = (int) retry_after * 1000;
         /* the next timeout: three times what this took, within 15-60 s */
         long took = (long) (mm_llm_now_ms() - t0) * 3;
-        p->timeout_ms = took < 15000 ? 15000 : took > 60000 ? 60000 : took;
+        p->timeout_ms = took < p->timeout_floor_ms ? p->timeout_floor_ms
+                        : took > 60000 ? 60000 : took;
         *outcome = a->verdict == MM_LLM_OK ? "ok" : a->verdict == MM_LLM_BAD_OUTPUT ? "bad_output"
                    : a->verdict == MM_LLM_FAILOVER ? "refused" : status == 429 ? "rate_limited"
                    : "server_error";

@@ -26,6 +26,7 @@ typedef struct mm_provider {
     int failures;               /* consecutive, for the breaker */
     long long open_until_ms;    /* breaker open until then */
     long timeout_ms;            /* adapts to observed latency within 15-60 s */
+    long timeout_floor_ms;
 } mm_provider;
 
 typedef struct mm_llm {

@@ -1,7 +1,11 @@
 # mm-worker generate against local servers speaking Gemini's and OpenAI's
 # wire protocol: request shapes, checked output, regeneration of dropped
 # items, retries that honour retryDelay, failover on errors that cannot
-# succeed, the offline source as last resort, and a blocked topic.
+# succeed, the offline source as last resort, and a blocked topic; then
+# every failure the issue lists, one scripted case each (blocked prompt,
+# SAFETY, truncation, 503, garbage, a hang past the timeout, refusal,
+# content filter, 429 with Retry-After, spent quota) and every kind of bad
+# item (option count, duplicates, two correct, lengths, profanity).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -152,6 +156,84 @@ my @std = ('--topic', 'space', '--count', 3, '--difficulty', 5);
     like($err, qr/unusable output: the text is not one JSON object/, 'prose is not accepted');
     like($err, qr/no questions made \(openai: HTTP 500/, 'the reason is named');
     is(scalar($o->requests), 3, 'three attempts at most');
+}
+
+# Each way a provider can fail, scripted on the first provider with a good
+# second one behind it: what cannot succeed fails over after one request,
+# what may succeed later is retried on the same provider.
+{
+    sub gemini_json { my ($st, $body, %h) = @_; return { status => $st, body => encode_json($body), %h } }
+    sub openai_text { my ($finish, $content, %m) = @_;
+        return { status => 200, body => encode_json({ object => 'chat.completion', choices => [{ index => 0,
+            message => { role => 'assistant', content => $content, %m }, finish_reason => $finish }] }) } }
+    my $good3 = encode_json({ questions => [item(1), item(2), item(3)] });
+    my @cases = (
+        # [name, first provider, its bad answer, expected requests to it, who makes the questions]
+        ['a blocked prompt (promptFeedback.blockReason)', 'gemini',
+         gemini_json(200, { promptFeedback => { blockReason => 'SAFETY' } }), 1, 'openai'],
+        ['a SAFETY finish', 'gemini',
+         gemini_json(200, { candidates => [{ finishReason => 'SAFETY', index => 0 }] }), 1, 'openai'],
+        ['truncation (MAX_TOKENS)', 'gemini',
+         gemini_json(200, { candidates => [{ content => { parts => [{ text => '{"questions":[{"quest' }] },
+                                             finishReason => 'MAX_TOKENS' }] }), 2, 'gemini'],
+        ['503 overloaded', 'gemini',
+         gemini_json(503, { error => { code => 503, message => 'The model is overloaded.', status => 'UNAVAILABLE' } }),
+         2, 'gemini'],
+        ['garbage bytes', 'gemini', { status => 200, body => "\x00\xff\xfe garbage \x1b[0m" }, 2, 'gemini'],
+        ['a hang past the timeout', 'gemini', { %{ gemini_ok(item(1), item(2), item(3)) }, delay => 1.2 }, 2, 'gemini'],
+        ['an OpenAI refusal', 'openai', openai_text('stop', undef, refusal => "I can't help with that."), 1, 'gemini'],
+        ['truncation (length)', 'openai', openai_text('length', '{"questions":[{"question":"Wh'), 2, 'openai'],
+        ['content_filter', 'openai', openai_text('content_filter', ''), 1, 'gemini'],
+        ['429 with Retry-After', 'openai', { status => 429, headers => { 'Retry-After' => 1 },
+            body => encode_json({ error => { message => 'Rate limit reached', type => 'requests',
+                                             code => 'rate_limit_exceeded' } }) }, 2, 'openai'],
+        ['429 insufficient_quota', 'openai', { status => 429, body => encode_json({ error => {
+            message => 'You exceeded your current quota', type => 'insufficient_quota', code => 'insufficient_quota' } }) },
+         1, 'gemini'],
+    );
+    for my $c (@cases) {
+        my ($name, $first, $bad, $n, $maker) = @$c;
+        my $g = MM::FakeHttp->new($first eq 'gemini' ? [$bad, gemini_ok(item(1), item(2), item(3))]
+                                                     : [gemini_ok(item(1), item(2), item(3))]);
+        my $o = MM::FakeHttp->new($first eq 'openai' ? [$bad, openai_ok($good3)] : [openai_ok($good3)]);
+        my ($st, $qs, $err, $took) = generate({
+            GOOGLE_GEMINI_API_KEY => $gkey, GEMINI_BASE_URL => substr($g->url, 0, -1),
+            OPENAI_API_KEY => $okey, OPENAI_BASE_URL => $o->url . 'v1',
+            LLM_PROVIDERS => $first eq 'gemini' ? 'gemini,openai' : 'openai,gemini', LLM_TIMEOUT_MS => 800 }, @std);
+        is($st, 0, "$name: exit 0") or diag $err;
+        is(scalar(($first eq 'gemini' ? $g : $o)->requests), $n, "$name: " . ($n == 1 ? 'not retried' : 'retried once'));
+        is(join(',', map { $_->{provider} } @$qs), join(',', ($maker) x 3), "$name: three questions from $maker");
+        ok($took >= 1, "$name: Retry-After honoured") if $name =~ /Retry-After/;
+        $g->stop;
+        $o->stop;
+    }
+}
+
+# items that fail the checks are dropped with their reason and asked for
+# again; the questions printed are the valid ones only
+{
+    my $long = 'Why ' . ('very ' x 60) . 'long?';
+    my @bad = (item(4, options => ['A', 'B', 'C']), item(5, options => ['Io', 'io', 'Europa', 'Titan']),
+               item(6, correct_index => [0, 1]), item(7, question => $long),
+               item(1, options => ['x' x 101, 'B', 'C', 'D']), item(2, explanation => 'y' x 201),
+               item(3, question => 'What the fuck is a moon?'));
+    my $o = MM::FakeHttp->new([openai_ok(encode_json({ questions => [item(0), @bad] })),
+                               openai_ok(encode_json({ questions => [item(6), item(7)] }))]);
+    my ($st, $qs, $err) = generate({ OPENAI_BASE_URL => $o->url . 'v1', LLM_PROVIDERS => 'openai' }, @std);
+    is($st, 0, 'bad items: exit 0') or diag $err;
+    is(scalar(@$qs), 3, 'three valid questions in the end');
+    is(scalar($o->requests), 2, 'the missing two asked for again');
+    like($err, qr/has 3 options, not 4/, 'wrong option count named');
+    like($err, qr/options 1 and 2 are the same/, 'duplicate options');
+    like($err, qr/correct_index \(integer\)/, 'two correct answers');
+    like($err, qr/question has 3\d\d characters|text too long/, 'an over-long question');
+    like($err, qr/option 1 has 101 characters \(1-100\)/, 'an over-long option');
+    like($err, qr/explanation is over 200 characters/, 'an over-long explanation');
+    like($err, qr/filtered word "fuck"/, 'profanity');
+    for my $q (@$qs) {
+        ok(length($q->{question}) <= 300 && @{ $q->{options} } == 4 && $q->{correct} =~ /^[0-3]$/,
+           "valid: $q->{question}");
+    }
 }
 
 my ($st, undef, $err) = generate({ LLM_TOPIC_BLOCKLIST => 'weapons, gore' }, '--topic', 'Medieval Weapons',
