@@ -39,6 +39,8 @@ const char *mm_config_help =
     "  TELEGRAM_RATE_GROUP messages/min per group (default 20)\n"
     "  MM_REPORT_INTERVAL  seconds between backlog reports (default 30)\n"
     "  MM_ENGINE_PERIOD    seconds between top-ups and SDI calibrations (default 300)\n"
+    "  MM_ENGINE_THREADS   generation jobs run at once per process (default 2)\n"
+    "  MM_JOB_LEASE_MS     a job of a dead worker is taken over after this (default 120000)\n"
     "  GOOGLE_GEMINI_API_KEY, GEMINI_MODEL, GEMINI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL,\n"
     "  OPENAI_BASE_URL, LLM_PROVIDERS, LLM_TOPIC_BLOCKLIST: the quiz engine (README)\n"
     "  WIKIPEDIA_ENABLED, WIKIPEDIA_CONTACT, WIKIPEDIA_BASE_URL: context for prompts\n";
@@ -106,6 +108,8 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
         || env_int("MM_RUN_LENGTH", 5, 1, 20, &cfg->run_length, err, errlen)
         || env_int("MM_REPORT_HIDE", 3, 1, 1000, &cfg->report_hide, err, errlen)
         || env_int("MM_ENGINE_PERIOD", 300, 1, 86400, &cfg->engine_period_s, err, errlen)
+        || env_int("MM_ENGINE_THREADS", 2, 1, 32, &cfg->engine_threads, err, errlen)
+        || env_int("MM_JOB_LEASE_MS", 120000, 1000, 3600000, &cfg->job_lease_ms, err, errlen)
         || env_int("TELEGRAM_RATE_GLOBAL", 30, 0, 100000, &cfg->rate_global, err, errlen)
         || env_int("TELEGRAM_RATE_CHAT", 1, 0, 1000, &cfg->rate_chat, err, errlen)
         || env_int("TELEGRAM_RATE_GROUP", 20, 0, 100000, &cfg->rate_group_per_min,

@@ -35,6 +35,8 @@ typedef struct mm_config {
     int run_length;                 /* questions in a practice run */
     int report_hide;                /* distinct reports that hide a question */
     int engine_period_s;            /* between top-ups and SDI calibrations */
+    int engine_threads;             /* generation jobs at once */
+    int job_lease_ms;               /* then a dead worker's job is taken over */
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;

@@ -239,7 +239,8 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
 }
 
 static int mm_run(mm_ctx *ctx) {
-    pthread_t router, timers, poller, jobs, *consumers;
+    pthread_t router, timers, poller, *consumers, *jobs;
+    mm_jobs_arg *jobs_args;
     mm_engine engine;
     char err[300];
     mm_consumer_arg *args;
@@ -268,14 +269,24 @@ static int mm_run(mm_ctx *ctx) {
     }
     consumers = calloc((size_t) ctx->cfg.threads, sizeof(pthread_t));
     args = calloc((size_t) ctx->cfg.threads, sizeof(mm_consumer_arg));
-    if (consumers == NULL || args == NULL) {
+    jobs = calloc((size_t) ctx->cfg.engine_threads, sizeof(pthread_t));
+    jobs_args = calloc((size_t) ctx->cfg.engine_threads, sizeof(mm_jobs_arg));
+    if (consumers == NULL || args == NULL || jobs == NULL || jobs_args == NULL) {
+        free(consumers);
+        free(args);
+        free(jobs);
+        free(jobs_args);
         mm_sender_stop(ctx->sender, 0);
         redisFree(r);
         return mm_fatal(ctx, "start", "out of memory");
     }
     pthread_create(&router, NULL, mm_router_main, ctx);
     pthread_create(&timers, NULL, mm_timers_main, ctx);
-    pthread_create(&jobs, NULL, mm_jobs_main, ctx);
+    for (int i = 0; i < ctx->cfg.engine_threads; i++) {
+        jobs_args[i].ctx = ctx;
+        jobs_args[i].index = i;
+        pthread_create(&jobs[i], NULL, mm_jobs_main, &jobs_args[i]);
+    }
     for (int i = 0; i < ctx->cfg.threads; i++) {
         args[i].ctx = ctx;
         args[i].index = i;
@@ -308,12 +319,15 @@ static int mm_run(mm_ctx *ctx) {
         pthread_join(consumers[i], NULL);
     pthread_join(router, NULL);
     pthread_join(timers, NULL);
-    pthread_join(jobs, NULL);
+    for (int i = 0; i < ctx->cfg.engine_threads; i++)
+        pthread_join(jobs[i], NULL);
     if (polling)
         pthread_join(poller, NULL);
     mm_sender_stop(ctx->sender, 5000);
     free(consumers);
     free(args);
+    free(jobs);
+    free(jobs_args);
     redisFree(r);
     mm_log_info(&ctx->log, "main", "stopped");
     return 0;

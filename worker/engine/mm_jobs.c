@@ -10,7 +10,6 @@
 #include "quiz/mm_source.h"
 #include "store/mm_redis.h"
 
-#define MM_JOB_LEASE_MS    120000   /* a generation takes seconds; retries a minute */
 #define MM_JOB_ATTEMPTS    3
 #define MM_TOPUP_TOPICS    5
 #define MM_TOPUP_LOW       5        /* ready questions below which a topic is topped up */
@@ -36,7 +35,7 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db) {
     int made = 0, player;
 
     memset(&res, 0, sizeof(res));
-    snprintf(lease, sizeof(lease), "%d", MM_JOB_LEASE_MS);
+    snprintf(lease, sizeof(lease), "%d", ctx->cfg.job_lease_ms);
     if ((job = mm_db_run(db, MM_SQL_JOB_CLAIM, 2, claim)) == NULL)
         return -1;
     if (PQntuples(job) == 0) {
@@ -134,8 +133,9 @@ static void mm_jobs_calibrate(mm_ctx *ctx, mm_engine *e, mm_db *db, int window_s
 }
 
 void *mm_jobs_main(void *arg) {
-    mm_ctx *ctx = arg;
-    mm_engine *e = ctx->engine;
+    mm_jobs_arg *a = arg;
+    mm_ctx *ctx = a->ctx;
+    mm_engine engine = *ctx->engine, *e = &engine;     /* breakers and timeouts: this thread's */
     redisContext *r = NULL;
     long long next_topup = 0, next_calibration = 0;
     int period_ms = ctx->cfg.engine_period_s * 1000;
@@ -161,11 +161,11 @@ void *mm_jobs_main(void *arg) {
             mm_log_warn(&ctx->log, "engine", "job: %s", db.err);
         if (ran == 1)
             continue;
-        if (mm_mono_ms() >= next_calibration) {
+        if (a->index == 0 && mm_mono_ms() >= next_calibration) {
             mm_jobs_calibrate(ctx, e, &db, 2 * ctx->cfg.engine_period_s);
             next_calibration = mm_mono_ms() + period_ms;
         }
-        if (mm_engine_can_generate(e) && mm_mono_ms() >= next_topup) {
+        if (a->index == 0 && mm_engine_can_generate(e) && mm_mono_ms() >= next_topup) {
             mm_jobs_topup(ctx, e, &db);
             next_topup = mm_mono_ms() + period_ms;
         }

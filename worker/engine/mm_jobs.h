@@ -11,6 +11,14 @@
 #ifndef MM_JOBS_H
 #define MM_JOBS_H
 
-void *mm_jobs_main(void *ctx);
+#include "mm_ctx.h"
+
+typedef struct mm_jobs_arg {
+    mm_ctx *ctx;
+    int index;                  /* thread 0 also tops up and calibrates */
+} mm_jobs_arg;
+
+/* MM_ENGINE_THREADS of these run generation jobs side by side. */
+void *mm_jobs_main(void *arg);
 
 #endif /* MM_JOBS_H */

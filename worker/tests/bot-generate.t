@@ -173,6 +173,30 @@ is(scalar(@ready), 2, 'new questions wait in the ready cache');
 is_deeply([sort keys %{ decode_json($ready[0]) }], [sort qw(id topic question options correct explanation sdi)],
           'whole, with their id');
 
+# a worker killed mid-generation: its job is taken over once its lease
+# ends, and the player gets exactly one quiz
+$s->stop_worker(0);
+my $llm3 = MM::FakeHttp->new([{ %{ openai_ok(map { item($_) } 0 .. 4) }, delay => 2 }]);
+my %crash = (OPENAI_BASE_URL => substr($llm3->url, 0, -1), MM_JOB_LEASE_MS => 1500);
+$s->start_worker(1, %crash);
+my $dan = { id => 2004, first_name => 'Dan' };
+my ($n3) = said($dan, '/play coral reefs');
+like($n3->{params}{text}, qr/Writing a quiz on “coral reefs”/, 'a job for the crash');
+$t0 = time;
+sleep 0.05 while !$llm3->requests && time - $t0 < 10;
+$s->stop_worker(1, 'KILL');
+pass('its worker killed with SIGKILL while the model was answering');
+$s->start_worker(2, %crash);
+my ($ready3) = said($dan, undef, 2);
+like($ready3->{params}{text}, qr/Your quiz is ready<\/b> · coral reefs/, 'another worker finished the job');
+is($s->psql("SELECT state || ' ' || attempts FROM generation_jobs WHERE topic = 'coral reefs'"), 'done 2',
+   'done on the second attempt');
+sleep 1;
+is(scalar(grep { $_->{params}{text} =~ /Your quiz is ready/ } $s->calls(chat_id => 2004, method => 'sendMessage')), 1,
+   'one quiz, not two');
+is($s->psql("SELECT count(*) FROM questions WHERE topic = 'coral reefs'"), 5, 'its questions stored once');
+$llm3->stop;
+
 $llm->stop;
 $llm2->stop;
 $wiki->stop;
