@@ -90,6 +90,8 @@ static void mm_engine_on_call(void *arg, const char *provider, const char *outco
     mm_metric_add(e->redis, "mm_engine_calls_total", labels, 1);
     snprintf(labels, sizeof(labels), "provider=\"%s\"", provider);
     mm_metric_observe(e->redis, "mm_engine_call_seconds", labels, (double) ms / 1000);
+    if (e->progress)
+        e->progress(e->progress_arg);
 }
 
 static void mm_engine_reject(mm_engine *e, const char *reason) {

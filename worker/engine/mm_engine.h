@@ -27,6 +27,8 @@ typedef struct mm_engine {
     redisContext *redis;        /* NULL: no cache, no metrics */
     void (*log)(void *arg, const char *provider, const char *what);
     void *log_arg;
+    void (*progress)(void *arg);    /* after each provider call: a job keeps its lease */
+    void *progress_arg;
 } mm_engine;
 
 /* Providers and Wikipedia from the environment; -1 with err. */

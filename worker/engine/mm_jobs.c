@@ -22,13 +22,30 @@ static void mm_jobs_log(void *arg, const char *provider, const char *what) {
     mm_log_warn(&ctx->log, "engine", "%s: %s", provider, what);
 }
 
+typedef struct mm_job_lease {
+    mm_ctx *ctx;
+    mm_db *db;
+    const char *id, *owner;
+} mm_job_lease;
+
+/* between provider calls: the job is still ours for another lease */
+static void mm_jobs_extend(void *arg) {
+    mm_job_lease *l = arg;
+    char lease[24];
+    const char *p[3] = { l->id, l->owner, lease };
+
+    snprintf(lease, sizeof(lease), "%d", l->ctx->cfg.job_lease_ms);
+    PQclear(mm_db_run(l->db, MM_SQL_JOB_EXTEND, 3, p));
+}
+
 /* Claims and runs one job; 1 when there was one, 0 when none, -1 on error. */
-static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db) {
+static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db, const char *owner) {
     char lease[24], made_s[16];
     mm_question out[MM_ENGINE_MAX];
     mm_engine_result res;
     mm_llm_request req = { .language = "English" };
-    const char *claim[2] = { ctx->instance, lease };
+    const char *claim[2] = { owner, lease };
+    mm_job_lease held = { ctx, db, NULL, owner };
     PGresult *job, *end;
     char id[24], topic[MM_Q_TOPIC_MAX];
     const char *state;
@@ -53,7 +70,11 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db) {
         snprintf(res.why, sizeof(res.why), "gave up after %d attempts", MM_JOB_ATTEMPTS);
     } else {
         long long t0 = mm_mono_ms();
+        held.id = id;
+        e->progress = mm_jobs_extend;
+        e->progress_arg = &held;
         made = mm_engine_make(e, &req, out, &res);
+        e->progress = NULL;
         mm_log_info(&ctx->log, "engine", "job %s (%s \"%s\", SDI %d): %d of %d questions from "
                     "%s in %lld ms%s%s", id, player ? "player" : "top-up", topic, req.sdi, made,
                     req.count, res.provider ? res.provider : "none", mm_mono_ms() - t0,
@@ -64,7 +85,7 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db) {
     state = made > 0 ? "done" : "failed";
     snprintf(made_s, sizeof(made_s), "%d", made);
     {
-        const char *p[6] = { id, ctx->instance, state, made_s, made ? res.provider : NULL,
+        const char *p[6] = { id, owner, state, made_s, made ? res.provider : NULL,
                              made ? NULL : res.why };
         if ((end = mm_db_run(db, MM_SQL_JOB_END, 6, p)) == NULL)
             return -1;
@@ -139,8 +160,11 @@ void *mm_jobs_main(void *arg) {
     redisContext *r = NULL;
     long long next_topup = 0, next_calibration = 0;
     int period_ms = ctx->cfg.engine_period_s * 1000;
+    char owner[128];
     mm_db db;
 
+    /* each thread holds its jobs under its own name */
+    snprintf(owner, sizeof(owner), "%s/%d", ctx->instance, a->index);
     memset(&db, 0, sizeof(db));
     db.url = ctx->cfg.database_url;
     e->log = mm_jobs_log;
@@ -157,7 +181,7 @@ void *mm_jobs_main(void *arg) {
         }
         e->db = &db;
         e->redis = r;
-        if ((ran = mm_jobs_run_one(ctx, e, &db)) < 0)
+        if ((ran = mm_jobs_run_one(ctx, e, &db, owner)) < 0)
             mm_log_warn(&ctx->log, "engine", "job: %s", db.err);
         if (ran == 1)
             continue;

@@ -187,6 +187,9 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  OR (state = 'running' AND lease_until < now()) ORDER BY user_id IS NULL, id "
         "  FOR UPDATE SKIP LOCKED LIMIT 1) "
         "RETURNING id, user_id, chat_id, topic, sdi, count, attempts" },
+    [MM_SQL_JOB_EXTEND] = { "job_extend",
+        "UPDATE generation_jobs SET lease_until = now() + $3 * interval '1 millisecond' "
+        "WHERE id = $1 AND owner = $2 AND state = 'running'" },
     /* only the holder ends it; a player's job announces itself in the chat */
     [MM_SQL_JOB_END] = { "job_end",
         "WITH j AS (UPDATE generation_jobs SET state = $3, made = $4, provider = $5, error = $6, "
@@ -202,8 +205,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_TOPUP_TOPICS] = { "topup_topics",
         "SELECT s.topic, round(avg(s.target_sdi))::int FROM play_sessions s "
         "WHERE s.started_at > now() - $1 * interval '1 second' AND EXISTS (SELECT 1 FROM "
-        "generation_jobs j WHERE j.topic = s.topic) GROUP BY s.topic ORDER BY count(*) DESC "
-        "LIMIT $2" },
+        "generation_jobs j WHERE j.topic = s.topic) "
+        /* a top-up that failed is not tried again for an hour */
+        "AND NOT EXISTS (SELECT 1 FROM generation_jobs f WHERE f.topic = s.topic "
+        "AND f.user_id IS NULL AND f.state = 'failed' AND f.finished_at > now() - interval '1 hour') "
+        "GROUP BY s.topic ORDER BY count(*) DESC LIMIT $2" },
     [MM_SQL_TOPUP_ADD] = { "topup_add",
         "INSERT INTO generation_jobs (topic, sdi, count) VALUES ($1, $2, $3) "
         "ON CONFLICT DO NOTHING" },

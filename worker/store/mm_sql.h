@@ -44,6 +44,7 @@ typedef enum mm_sql {
     MM_SQL_EXAMPLES,            /* $1 topic, $2 sdi -> few-shot items as JSON */
     MM_SQL_JOB_ADD,             /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count -> id */
     MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms -> id, user, chat, topic, sdi, count */
+    MM_SQL_JOB_EXTEND,          /* $1 id, $2 owner, $3 lease ms */
     MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 made, $5 provider, $6 error */
     MM_SQL_JOB_GET,             /* $1 id -> state, topic, made, error, user */
     MM_SQL_TOPUP_TOPICS,        /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */

@@ -42,7 +42,7 @@ my $s = MM::Stack->new(name => 'bot-generate', webhook => 1,
                        env => { MM_QUESTION_SECONDS => 30, LLM_PROVIDERS => 'openai',
                                 OPENAI_BASE_URL => substr($llm->url, 0, -1), OPENAI_MODEL => 'local-test',
                                 LLM_BACKOFF_MS => 50, LLM_TOPIC_BLOCKLIST => 'weapons',
-                                MM_ENGINE_PERIOD => 1 });
+                                MM_ENGINE_PERIOD => 3600 });
 my $hook = `env DATABASE_URL=unused TELEGRAM_TOKEN=$MM::Stack::Token TELEGRAM_API_BASE=@{[$s->api_url]} WEBHOOK_URL=@{[$s->webhook_url]} WEBHOOK_SECRET=$MM::Stack::Secret @{[$s->worker_bin]} set-webhook 2>&1`;
 is($? >> 8, 0, 'the webhook is set') or diag $hook;
 $s->start_worker(0);
@@ -116,6 +116,10 @@ my $scrape = HTTP::Tiny->new->get("http://127.0.0.1:$s->{edge_port}/metrics")->{
 like($scrape, qr/^# TYPE mm_engine_calls_total counter\nmm_engine_calls_total\{provider="openai",outcome="ok"\} 1$/m,
      "nginx's /metrics serves the engine's counters");
 
+# calibration and top-ups run every MM_ENGINE_PERIOD: a second from here
+$s->stop_worker(0);
+$s->start_worker(3, MM_ENGINE_PERIOD => 1);
+
 # calibration: twenty quick right answers make a question easier
 my $qid = $s->psql("SELECT id FROM questions WHERE topic = 'deep sea creatures' ORDER BY id LIMIT 1");
 my $before = $s->psql("SELECT sdi FROM questions WHERE id = $qid");
@@ -131,7 +135,16 @@ is($s->psql("SELECT plays || ' ' || correct_rate || ' ' || median_ms FROM questi
    '20 1 2000', 'calibration recorded the answers');
 ok($s->psql("SELECT sdi FROM questions WHERE id = $qid") < $before, 'and lowered the SDI')
     or diag "before $before";
-like($s->worker_log(0), qr/calibration: \d+ questions with 10\+ answers, \d+ moved/, 'and logged it');
+like($s->worker_log(3), qr/calibration: \d+ questions with 10\+ answers, \d+ moved/, 'and logged it');
+
+# a generated topic players chose, with no ready questions left: topped up
+$t0 = time;
+sleep 0.2 while !$s->psql("SELECT count(*) FROM generation_jobs WHERE user_id IS NULL") && time - $t0 < 10;
+like($s->psql("SELECT topic || ' ' || sdi || ' ' || count FROM generation_jobs WHERE user_id IS NULL"),
+     qr/^deep sea creatures \d+ 10$/, 'a top-up job for the popular generated topic');
+sleep 2;
+is($s->psql("SELECT count(*) FROM generation_jobs WHERE user_id IS NULL"), 1,
+   'a failed top-up is not repeated every period');
 
 # generate --store: the topic's questions are listed not to be repeated,
 # a repeat of the bank is dropped, Wikipedia context is fetched once
@@ -175,8 +188,8 @@ is_deeply([sort keys %{ decode_json($ready[0]) }], [sort qw(id topic question op
 
 # a worker killed mid-generation: its job is taken over once its lease
 # ends, and the player gets exactly one quiz
-$s->stop_worker(0);
-my $llm3 = MM::FakeHttp->new([{ %{ openai_ok(map { item($_) } 0 .. 4) }, delay => 2 }]);
+$s->stop_worker(3);
+my $llm3 = MM::FakeHttp->new([{ %{ openai_ok(map { item($_) } 0 .. 4) }, delay => 1 }]);
 my %crash = (OPENAI_BASE_URL => substr($llm3->url, 0, -1), MM_JOB_LEASE_MS => 1500);
 $s->start_worker(1, %crash);
 my $dan = { id => 2004, first_name => 'Dan' };
