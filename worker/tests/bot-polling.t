@@ -10,7 +10,7 @@ use MM::Stack;
 
 my $s = MM::Stack->new(name => 'bot-polling', webhook => 0);
 $s->start_worker(0);
-for (1 .. 50) { last if $s->worker_log(0) =~ /long polling getUpdates/; sleep 0.1 }
+for (1 .. 50) { last if $s->worker_log(0) =~ /long polling getUpdates from/; sleep 0.1 }
 like($s->worker_log(0), qr/long polling getUpdates from offset 0/, 'the worker polls');
 
 my $cy = { id => 4001, first_name => 'Cy' };

@@ -10,7 +10,7 @@ use IPC::Open2;
 
 my $bin = 'build/mm-worker';
 my $peer = 'worker/tests/near-peer';
-my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
+my $file = $ENV{MM_NEAR_VECTORS} || 'worker/tests/near-vectors/vectors.json';
 plan skip_all => "$file not found" unless -f $file;
 plan skip_all => "near-api-js not installed: npm ci --prefix $peer"
     unless -d "$peer/node_modules/\@near-js/transactions";

@@ -1,5 +1,5 @@
 # mm-worker near sign against the vectors near-api-js produced
-# (../shared/docs/near-vectors/vectors.json): byte-identical signed
+# (worker/tests/near-vectors/vectors.json, a copy of ../shared/docs/near-vectors/): byte-identical signed
 # transactions and hashes; bad input refused with the field named.
 use strict;
 use warnings;
@@ -10,7 +10,7 @@ use MIME::Base64 qw(encode_base64);
 use Symbol qw(gensym);
 
 my $bin = 'build/mm-worker';
-my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
+my $file = $ENV{MM_NEAR_VECTORS} || 'worker/tests/near-vectors/vectors.json';
 plan skip_all => "$file not found (set MM_NEAR_VECTORS)" unless -f $file;
 
 my $json = JSON::PP->new->canonical;

@@ -15,7 +15,7 @@ use MM::NearAnswers;
 use MIME::Base64 ();
 
 my $json = JSON::PP->new->canonical;
-my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
+my $file = $ENV{MM_NEAR_VECTORS} || 'worker/tests/near-vectors/vectors.json';
 plan skip_all => "$file not found" unless -f $file;
 my $keys = do { open my $f, '<', $file or die; local $/; $json->decode(<$f>)->{keys} };
 my $master = $keys->{master};

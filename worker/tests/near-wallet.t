@@ -13,7 +13,7 @@ use MM::Redis;
 use MM::NearAnswers;
 
 my $json = JSON::PP->new->canonical;
-my $file = $ENV{MM_NEAR_VECTORS} || '../shared/docs/near-vectors/vectors.json';
+my $file = $ENV{MM_NEAR_VECTORS} || 'worker/tests/near-vectors/vectors.json';
 plan skip_all => "$file not found" unless -f $file;
 my $master = do { open my $f, '<', $file or die; local $/; $json->decode(<$f>)->{keys}{master} };
 my $block = '2fGYErCeD3qzAAmzCBCUEi1UJwme1SdmnhqCGcQ645Bs';
