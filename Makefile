@@ -76,7 +76,9 @@ UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
 
 unit: $(UNIT_TESTS)
 
-CHAIN_SRCS := $(filter-out worker/chain/%_cli.c worker/chain/mm_ledger.c worker/chain/mm_deposit.c,$(wildcard worker/chain/*.c))
+CHAIN_SRCS := $(filter-out worker/chain/%_cli.c worker/chain/mm_ledger.c worker/chain/mm_deposit.c \
+                          worker/chain/mm_chain_jobs.c,$(wildcard worker/chain/*.c)) \
+              worker/log/mm_metrics.c
 
 $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
 	@mkdir -p $(BUILD)/tests

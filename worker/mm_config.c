@@ -43,7 +43,13 @@ const char *mm_config_help =
     "  MM_JOB_LEASE_MS     a job of a dead worker is taken over after this (default 120000)\n"
     "  GOOGLE_GEMINI_API_KEY, GEMINI_MODEL, GEMINI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL,\n"
     "  OPENAI_BASE_URL, LLM_PROVIDERS, LLM_TOPIC_BLOCKLIST: the quiz engine (README)\n"
-    "  WIKIPEDIA_ENABLED, WIKIPEDIA_CONTACT, WIKIPEDIA_BASE_URL: context for prompts\n";
+    "  WIKIPEDIA_ENABLED, WIKIPEDIA_CONTACT, WIKIPEDIA_BASE_URL: context for prompts\n"
+    "  NEAR_WALLET_ADDRESS operator account: turns /wallet and /withdraw on; then also\n"
+    "                      NEAR_WALLET_PRIVATE_KEY, WALLET_ENCRYPTION_KEY (32+ chars),\n"
+    "                      NEAR_RPC_ENDPOINT [NEAR_RPC_FALLBACKS, FASTNEAR_API_KEY]\n"
+    "  NEAR_NETWORK        testnet or mainnet, for explorer links (default testnet)\n"
+    "  NEAR_TOKENS         SYMBOL=contract:decimals,... tokens players may withdraw\n"
+    "  NEAR_INITIAL_BALANCE yoctoNEAR a new wallet starts with (default 0.00182 NEAR)\n";
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *v = getenv(name);
@@ -114,6 +120,9 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
         || env_int("TELEGRAM_RATE_CHAT", 1, 0, 1000, &cfg->rate_chat, err, errlen)
         || env_int("TELEGRAM_RATE_GROUP", 20, 0, 100000, &cfg->rate_group_per_min,
                    err, errlen))
+        return -1;
+
+    if (mm_chain_config_load(&cfg->chain, err, errlen))
         return -1;
 
     ssl = env_or("REDIS_SSL", "false");

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "chain/mm_chain_config.h"
+
 typedef struct mm_config {
     const char *redis_host;
     int redis_port;
@@ -37,6 +39,7 @@ typedef struct mm_config {
     int engine_period_s;            /* between top-ups and SDI calibrations */
     int engine_threads;             /* generation jobs at once */
     int job_lease_ms;               /* then a dead worker's job is taken over */
+    mm_chain_cfg chain;             /* wallets and withdrawals; chain.enabled */
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;

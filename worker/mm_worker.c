@@ -19,6 +19,7 @@
 
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
+#include "chain/mm_chain_jobs.h"
 #include "engine/mm_engine.h"
 #include "engine/mm_generate_cli.h"
 #include "engine/mm_jobs.h"
@@ -239,7 +240,7 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
 }
 
 static int mm_run(mm_ctx *ctx) {
-    pthread_t router, timers, poller, *consumers, *jobs;
+    pthread_t router, timers, poller, chain, *consumers, *jobs;
     mm_jobs_arg *jobs_args;
     mm_engine engine;
     char err[300];
@@ -294,6 +295,8 @@ static int mm_run(mm_ctx *ctx) {
     }
     if (polling)
         pthread_create(&poller, NULL, mm_poller_main, ctx);
+    if (ctx->cfg.chain.enabled)
+        pthread_create(&chain, NULL, mm_chain_main, ctx);
     mm_engine_describe(&engine, err, sizeof(err));
     mm_log_info(&ctx->log, "main", "started as @%s: stream \"%s\", %d partitions, %d "
                 "threads, %s; questions: %s", ctx->bot_username, ctx->cfg.stream,
@@ -323,6 +326,8 @@ static int mm_run(mm_ctx *ctx) {
         pthread_join(jobs[i], NULL);
     if (polling)
         pthread_join(poller, NULL);
+    if (ctx->cfg.chain.enabled)
+        pthread_join(chain, NULL);
     mm_sender_stop(ctx->sender, 5000);
     free(consumers);
     free(args);

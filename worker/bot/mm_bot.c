@@ -12,6 +12,9 @@ static const char *mm_help_html =
     "/leaderboard — all-time and weekly rankings\n"
     "/stats — your points, accuracy and difficulty\n"
     "/cancel — stop the current run\n"
+    "/wallet — your NEAR wallet: balances and rewards\n"
+    "/withdraw — send from it: <code>/withdraw 0.5 NEAR alice.testnet</code>\n"
+    "/history — your transfers\n"
     "/help — this message\n\n"
     "Answer with the buttons under each question. Faster answers and streaks "
     "earn more points; the difficulty (SDI 1–10) follows how you do.";
@@ -133,11 +136,17 @@ static int mm_on_message(mm_turn *t) {
         return mm_board_stats(t);
     if (!strcmp(cmd.name, "cancel"))
         return mm_play_cancel(t);
+    if (!strcmp(cmd.name, "wallet"))
+        return mm_wallet_show(t);
+    if (!strcmp(cmd.name, "withdraw"))
+        return mm_wallet_withdraw(t, cmd.args);
+    if (!strcmp(cmd.name, "history"))
+        return mm_wallet_history(t);
 
     mm_buf_init(&b);
     mm_buf_adds(&b, "I don't know /");
     mm_html_add(&b, cmd.name);
-    mm_buf_adds(&b, ". Try /play, /leaderboard, /stats or /help.");
+    mm_buf_adds(&b, ". Try /play, /leaderboard, /stats, /wallet or /help.");
     rc = mm_reply_html(t, b.data, NULL);
     mm_buf_free(&b);
     return rc < 0 ? -1 : 0;
@@ -152,6 +161,8 @@ static int mm_on_callback(mm_turn *t) {
         return mm_play_answer(t);       /* its run proves the player is registered */
     if (!strncmp(data, "r:", 2))
         return mm_play_report(t);
+    if (!strncmp(data, "x:", 2))
+        return mm_wallet_button(t);     /* bound to the player who asked */
     if (mm_user_ensure(t))
         return -1;
     if (!strncmp(data, "p:", 2)) {
@@ -192,6 +203,8 @@ int mm_bot_handle(mm_turn *t) {
             return mm_play_timeout(t);
         if (kind && !strcmp(kind, "quiz_ready"))
             return mm_play_ready(t);
+        if (kind && !strcmp(kind, "chain_done"))
+            return mm_wallet_done(t);
         return 0;
     default:
         return 0;       /* polls, member changes, edits: nothing to do yet */

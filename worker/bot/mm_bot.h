@@ -74,6 +74,11 @@ int mm_play_timeout(mm_turn *t);
 int mm_play_cancel(mm_turn *t);
 int mm_play_report(mm_turn *t);
 int mm_board_show(mm_turn *t);
+int mm_wallet_show(mm_turn *t);
+int mm_wallet_history(mm_turn *t);
+int mm_wallet_withdraw(mm_turn *t, const char *args);
+int mm_wallet_button(mm_turn *t);
+int mm_wallet_done(mm_turn *t);
 int mm_board_stats(mm_turn *t);
 
 /* Drops the player's cached profile now and again after COMMIT. */

@@ -163,34 +163,42 @@ static int pay(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *si
 
 int mm_ledger_run(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *signer,
                   const char *secret_key, mm_ledger_stats *st, char *err, size_t errlen) {
-    PGresult *ids, *lock;
+    PGresult *ids;
     int rc = 0;
 
     memset(st, 0, sizeof(*st));
-    if (run(pg, "SELECT id::text FROM payouts WHERE state IN ('pending', 'signed') ORDER BY id",
+    /* the operator's payouts; a player's withdrawal is signed with their key */
+    if (run(pg, "SELECT id::text FROM payouts WHERE state IN ('pending', 'signed')"
+                " AND signer_id IS NULL ORDER BY id",
             0, NULL, &ids, err, errlen))
         return -1;
 
-    for (int i = 0; i < PQntuples(ids) && rc == 0; i++) {
-        const char *params[1] = { PQgetvalue(ids, i, 0) };
-        int mine;
-
-        /* a session lock: it dies with a crashed worker's connection */
-        if (run(pg, "SELECT pg_try_advisory_lock(726172, $1::integer)", 1, params, &lock,
-                err, errlen)) {
-            rc = -1;
-            break;
-        }
-        mine = strcmp(PQgetvalue(lock, 0, 0), "t") == 0;
-        PQclear(lock);
-        if (!mine) {
-            st->skipped++;
-            continue;
-        }
-        rc = pay(pg, redis, rpc, signer, secret_key, params[0], st, err, errlen);
-        PQclear(PQexecParams(pg, "SELECT pg_advisory_unlock(726172, $1::integer)", 1, NULL,
-                             params, NULL, NULL, 0));
-    }
+    for (int i = 0; i < PQntuples(ids) && rc == 0; i++)
+        rc = mm_ledger_pay_one(pg, redis, rpc, PQgetvalue(ids, i, 0), signer, secret_key, st,
+                               err, errlen);
     PQclear(ids);
+    return rc;
+}
+
+int mm_ledger_pay_one(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *id,
+                      const char *signer, const char *secret_key, mm_ledger_stats *st,
+                      char *err, size_t errlen) {
+    const char *params[1] = { id };
+    PGresult *lock;
+    int mine, rc;
+
+    /* a session lock: it dies with a crashed worker's connection */
+    if (run(pg, "SELECT pg_try_advisory_lock(726172, $1::integer)", 1, params, &lock,
+            err, errlen))
+        return -1;
+    mine = strcmp(PQgetvalue(lock, 0, 0), "t") == 0;
+    PQclear(lock);
+    if (!mine) {
+        st->skipped++;
+        return 0;
+    }
+    rc = pay(pg, redis, rpc, signer, secret_key, id, st, err, errlen);
+    PQclear(PQexecParams(pg, "SELECT pg_advisory_unlock(726172, $1::integer)", 1, NULL,
+                         params, NULL, NULL, 0));
     return rc;
 }

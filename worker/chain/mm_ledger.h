@@ -29,9 +29,17 @@ typedef struct mm_ledger_stats {
 int mm_ledger_add(PGconn *pg, const char *purpose, const char *recipient, const char *token,
                   const char *amount, long long *id, char *err, size_t errlen);
 
-/* One pass over unfinished payouts, paying from signer; 0, or -1 when the
- * database failed (what the chain said is in the rows). */
+/* One pass over the operator's unfinished payouts (signer_id NULL), paying
+ * from signer; 0, or -1 when the database failed (what the chain said is
+ * in the rows). */
 int mm_ledger_run(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *signer,
                   const char *secret_key, mm_ledger_stats *stats, char *err, size_t errlen);
+
+/* Pays the one row id from signer (the operator's, or a player's wallet
+ * for a withdrawal) unless another worker holds it; 0, or -1 when the
+ * database failed.  st counts the outcome. */
+int mm_ledger_pay_one(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *id,
+                      const char *signer, const char *secret_key, mm_ledger_stats *st,
+                      char *err, size_t errlen);
 
 #endif /* MM_LEDGER_H */

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "log/mm_metrics.h"
 #include "mm_near_rpc.h"
 
 #define BODY_MAX  (16 << 20)
@@ -239,6 +240,30 @@ done:
     return out;
 }
 
+/* per endpoint, for mm:metrics: its host (never the path: keys live there
+ * with some providers) and its rank in the failover order */
+static void mm_rpc_count(mm_near_rpc *rpc, int i, const char *outcome, double ms, int opened) {
+    const char *url = rpc->endpoint[i].url, *host = strstr(url, "://");
+    char labels[160], lower[32];
+    size_t n;
+
+    if (rpc->metrics == NULL)
+        return;
+    host = host ? host + 3 : url;
+    n = strcspn(host, ":/?#@");
+    snprintf(lower, sizeof(lower), "%s", outcome);
+    for (char *c = lower; *c; c++)
+        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    snprintf(labels, sizeof(labels), "endpoint=\"%.*s\",rank=\"%d\",outcome=\"%s\"",
+             (int) (n < 100 ? n : 100), host, i, lower);
+    mm_metric_add(rpc->metrics, "mm_near_rpc_calls_total", labels, 1);
+    snprintf(labels, sizeof(labels), "endpoint=\"%.*s\",rank=\"%d\"", (int) (n < 100 ? n : 100),
+             host, i);
+    mm_metric_observe(rpc->metrics, "mm_near_rpc_call_seconds", labels, ms / 1000);
+    if (opened)
+        mm_metric_add(rpc->metrics, "mm_near_rpc_breaker_opened_total", labels, 1);
+}
+
 mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
                            json_t **result, mm_rpc_error *err) {
     json_t *req;
@@ -274,10 +299,13 @@ mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
             if (v == ANSWER) {
                 e->failures = 0;
                 e->open_until = 0;
+                mm_rpc_count(rpc, i, *result ? "ok" : "error_answer", e->latency_ms, 0);
                 free(request);
                 return *result ? MM_RPC_OK : MM_RPC_ERROR;
             }
             e->errors++;
+            mm_rpc_count(rpc, i, err->cause[0] ? err->cause : err->name, e->latency_ms,
+                         e->failures + 1 >= rpc->breaker_after);
             if (++e->failures >= rpc->breaker_after) {
                 e->open_until = now_s() + rpc->breaker_open_s;
                 break;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <curl/curl.h>
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #define MM_RPC_MAX_ENDPOINTS  8
@@ -55,6 +56,7 @@ typedef struct mm_near_rpc {
     int breaker_after;    /* consecutive failures */
     double breaker_open_s;
     uint64_t next_id;
+    redisContext *metrics;    /* counts calls per endpoint in mm:metrics, or NULL */
 } mm_near_rpc;
 
 /* Endpoints from a primary URL, comma-separated fallbacks and an optional

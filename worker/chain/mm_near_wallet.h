@@ -36,6 +36,22 @@ mm_send_rc mm_near_create_wallet(redisContext *redis, mm_near_rpc *rpc, const ch
                                  mm_near_persist_pt persist, void *data,
                                  mm_near_wallet *wallet, char *reason, size_t reasonlen);
 
+/* The steps of mm_near_create_wallet, for a caller that keeps the wallet
+ * between them (the bot's wallets table): a new key, sealed, for the
+ * user's account id (0, or -1 with reason) ... */
+int mm_near_wallet_key(const char *master, const char *wallet_key, long long telegram_id,
+                       mm_near_wallet *wallet, char *reason, size_t reasonlen);
+
+/* ... and the account created on chain with wallet->public_key; safe to
+ * repeat with the same key: an account that exists with it is success. */
+mm_send_rc mm_near_wallet_send(redisContext *redis, mm_near_rpc *rpc, const char *master,
+                               const char *master_key, mm_near_wallet *wallet,
+                               const char *initial_balance, char *reason, size_t reasonlen);
+
+/* 1 when wallet's public key is on its account (asked up to tries times,
+ * a second apart: a fresh account may lag), else 0. */
+int mm_near_wallet_on_chain(mm_near_rpc *rpc, const mm_near_wallet *wallet, int tries);
+
 void mm_near_wallet_free(mm_near_wallet *wallet);
 
 #endif /* MM_NEAR_WALLET_H */

@@ -225,4 +225,70 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_CALIBRATE_SET] = { "calibrate_set",
         "UPDATE questions SET sdi = $2, plays = $3, correct_rate = $4, median_ms = $5 "
         "WHERE id = $1" },
+    /* --- wallets in the bot (bot/mm_wallet.c, chain/mm_chain_jobs.c) --- */
+    [MM_SQL_WALLET_GET] = { "wallet_get",
+        "SELECT state, account_id, public_key, sealed_key FROM wallets "
+        "WHERE telegram_user_id = $1" },
+    [MM_SQL_WALLET_ADD] = { "wallet_add",
+        "INSERT INTO wallets (telegram_user_id, account_id, public_key, sealed_key) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING" },
+    [MM_SQL_WALLET_ACTIVE] = { "wallet_active",
+        "UPDATE wallets SET state = 'active', create_tx_hash = coalesce($2, create_tx_hash), "
+        "updated_at = now() WHERE telegram_user_id = $1" },
+    [MM_SQL_WALLET_HISTORY] = { "wallet_history",
+        "SELECT CASE WHEN signer_id = $1 THEN 'out' ELSE 'in' END, token, amount::text, "
+        "CASE WHEN signer_id = $1 THEN recipient ELSE purpose END, state, coalesce(tx_hash, ''), "
+        "to_char(created_at, 'YYYY-MM-DD') FROM payouts WHERE recipient = $1 OR signer_id = $1 "
+        "ORDER BY id DESC LIMIT $2" },
+    [MM_SQL_CHAIN_JOB_ADD] = { "chain_job_add",
+        "INSERT INTO chain_jobs (kind, user_id, chat_id, payload) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING RETURNING id" },
+    [MM_SQL_CHAIN_JOB_CLAIM] = { "chain_job_claim",
+        "UPDATE chain_jobs SET state = 'running', owner = $1, attempts = attempts + 1, "
+        "lease_until = now() + $2 * interval '1 millisecond' WHERE id = ("
+        "  SELECT id FROM chain_jobs WHERE state = 'queued' "
+        "  OR (state = 'running' AND lease_until < now()) ORDER BY id "
+        "  FOR UPDATE SKIP LOCKED LIMIT 1) "
+        "RETURNING id, kind, user_id, chat_id, payload::text, attempts" },
+    [MM_SQL_CHAIN_JOB_END] = { "chain_job_end",
+        "WITH j AS (UPDATE chain_jobs SET state = $3, result = $4::jsonb, error = $5, "
+        "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
+        "  RETURNING id, chat_id) "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, 'chain_done', "
+        "  jsonb_build_object('job', id), now() FROM j ON CONFLICT DO NOTHING RETURNING id" },
+    [MM_SQL_CHAIN_JOB_GET] = { "chain_job_get",
+        "SELECT kind, state, coalesce(result::text, '{}'), coalesce(error, ''), user_id "
+        "FROM chain_jobs WHERE id = $1" },
+    /* a new request replaces one still awaiting confirmation; at most $9 a day */
+    [MM_SQL_WITHDRAW_ADD] = { "withdraw_add",
+        "WITH c AS (UPDATE withdrawals SET state = 'cancelled' WHERE user_id = $1 "
+        "  AND state = 'awaiting'), "
+        "n AS (SELECT count(*) AS c FROM withdrawals WHERE user_id = $1 AND state = 'confirmed' "
+        "  AND created_at > now() - interval '1 day') "
+        "INSERT INTO withdrawals (user_id, chat_id, account_id, recipient, token, amount, shown, "
+        "nonce) SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM n WHERE n.c < $9 RETURNING id" },
+    /* confirmed once, within 5 minutes, by the player who asked: the payout
+     * from their wallet and the job that sends it, in the same statement */
+    [MM_SQL_WITHDRAW_CONFIRM] = { "withdraw_confirm",
+        "WITH w AS (UPDATE withdrawals SET state = 'confirmed' WHERE id = $1 AND user_id = $2 "
+        "  AND nonce = $3 AND state = 'awaiting' AND created_at > now() - interval '5 minutes' "
+        "  RETURNING id, user_id, chat_id, account_id, recipient, token, amount, shown), "
+        "p AS (INSERT INTO payouts (purpose, recipient, token, amount, signer_id) "
+        "  SELECT 'withdraw:' || id, recipient, token, amount, account_id FROM w RETURNING id), "
+        "j AS (INSERT INTO chain_jobs (kind, user_id, chat_id, payload) "
+        "  SELECT 'withdraw', user_id, chat_id, jsonb_build_object('withdrawal', w.id, "
+        "  'payout', (SELECT id FROM p)) FROM w) "
+        "SELECT id, shown, recipient FROM w" },
+    [MM_SQL_WITHDRAW_CANCEL] = { "withdraw_cancel",
+        "UPDATE withdrawals SET state = 'cancelled' WHERE id = $1 AND user_id = $2 "
+        "AND nonce = $3 AND state = 'awaiting' RETURNING id" },
+    [MM_SQL_WITHDRAW_KEY] = { "withdraw_key",
+        "SELECT k.account_id, k.sealed_key FROM payouts p JOIN wallets k "
+        "ON k.account_id = p.signer_id WHERE p.id = $1 AND k.state = 'active'" },
+    [MM_SQL_PAYOUT_GET] = { "payout_get",
+        "SELECT state, coalesce(tx_hash, ''), coalesce(last_error, ''), recipient, token, "
+        "amount::text FROM payouts WHERE id = $1" },
+    [MM_SQL_WITHDRAW_STALLED] = { "withdraw_stalled",
+        "SELECT id::text FROM payouts WHERE signer_id IS NOT NULL AND state IN ('pending', 'signed') "
+        "AND updated_at < now() - interval '1 minute' ORDER BY id LIMIT 20" },
 };

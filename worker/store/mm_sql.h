@@ -52,6 +52,21 @@ typedef enum mm_sql {
     MM_SQL_TOPIC_STOCK,         /* $1 topic -> active questions */
     MM_SQL_CALIBRATE_READ,      /* $1 since seconds, $2 min plays -> id, prior, plays, rate, median */
     MM_SQL_CALIBRATE_SET,       /* $1 id, $2 sdi, $3 plays, $4 rate, $5 median */
+    MM_SQL_WALLET_GET,          /* $1 user -> state, account, public key, sealed key */
+    MM_SQL_WALLET_ADD,          /* $1 user, $2 account, $3 public key, $4 sealed key */
+    MM_SQL_WALLET_ACTIVE,       /* $1 user, $2 creating tx hash or NULL */
+    MM_SQL_WALLET_HISTORY,      /* $1 account, $2 limit -> payouts it received or sent */
+    MM_SQL_CHAIN_JOB_ADD,       /* $1 kind, $2 user, $3 chat, $4 payload -> id */
+    MM_SQL_CHAIN_JOB_CLAIM,     /* $1 owner, $2 lease ms -> id, kind, user, chat, payload, attempts */
+    MM_SQL_CHAIN_JOB_END,       /* $1 id, $2 owner, $3 state, $4 result, $5 error */
+    MM_SQL_CHAIN_JOB_GET,       /* $1 id -> kind, state, result, error, user */
+    MM_SQL_WITHDRAW_ADD,        /* $1 user, $2 chat, $3 account, $4 recipient, $5 token,
+                                 * $6 amount, $7 shown, $8 nonce, $9 daily limit -> id */
+    MM_SQL_WITHDRAW_CONFIRM,    /* $1 id, $2 user, $3 nonce -> withdrawal, shown, recipient */
+    MM_SQL_WITHDRAW_CANCEL,     /* $1 id, $2 user, $3 nonce -> id */
+    MM_SQL_WITHDRAW_KEY,        /* $1 payout -> its signer's account, sealed key */
+    MM_SQL_PAYOUT_GET,          /* $1 payout -> state, tx hash, last error, recipient, token, amount */
+    MM_SQL_WITHDRAW_STALLED,    /* withdrawal payouts left unfinished for a minute */
     MM_SQL_COUNT
 } mm_sql;
 

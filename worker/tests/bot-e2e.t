@@ -176,7 +176,7 @@ ok($ttl > 0 && $ttl <= 1800, 'the profile is cached for at most 30 min');
 
 # unknown input gets a short, helpful reply
 my ($unk) = say_and_wait($ann, '/frobnicate');
-is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /leaderboard, /stats or /help.',
+is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /leaderboard, /stats, /wallet or /help.',
    'an unknown command');
 my ($free) = say_and_wait($ann, 'hello there');
 like($free->{params}{text}, qr/Send \/play to start/, 'free text');

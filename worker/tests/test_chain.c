@@ -8,6 +8,7 @@
 #include "../../shared/tests/tap.h"
 #include "chain/mm_base58.h"
 #include "chain/mm_borsh.h"
+#include "chain/mm_chain_config.h"
 #include "chain/mm_keystore.h"
 #include "chain/mm_near_key.h"
 #include <openssl/evp.h>
@@ -155,6 +156,38 @@ int main(void) {
            && strstr(err, "WALLET_ENCRYPTION_KEY"), "a short master key is refused: %s", err);
         free(rec);
         free(rec2);
+    }
+
+    /* amounts players type, to base units and back: exact, no floats */
+    {
+        static const struct { const char *text; int dec; const char *units; } good[] = {
+            { "1.5", 24, "1500000000000000000000000" }, { "0.001", 24, "1000000000000000000000" },
+            { "2", 6, "2000000" }, { "0.000001", 6, "1" }, { "007.10", 2, "710" },
+            { "340282366920938463463374607", 12, "340282366920938463463374607000000000000" } };
+        static const char *bad[] = { "", ".", "1.", "1.5.1", "-1", "1e3", "0", "0.000",
+                                     "1,5", "0.0000001" };
+        char units[48], back[64], why[128];
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+            ok(mm_amount_parse(good[i].text, good[i].dec, units, why, sizeof(why)) == 0
+               && strcmp(units, good[i].units) == 0, "amount %s (%d decimals) -> %s (got %s)",
+               good[i].text, good[i].dec, good[i].units, units);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            ok(mm_amount_parse(bad[i], 6, units, why, sizeof(why)) == -1,
+               "amount \"%s\" refused: %s", bad[i], why);
+        ok(mm_amount_parse("1234567890123456789012345678901234567890", 6, units, why,
+                           sizeof(why)) == -1, "an absurd amount is refused: %s", why);
+        mm_amount_format("1500000000000000000000000", 24, back);
+        ok(strcmp(back, "1.5") == 0, "1.5 NEAR shown as 1.5 (%s)", back);
+        mm_amount_format("1820000000000000000000", 24, back);
+        ok(strcmp(back, "0.00182") == 0, "0.00182 NEAR shown (%s)", back);
+        mm_amount_format("0", 24, back);
+        ok(strcmp(back, "0") == 0, "zero shown as 0 (%s)", back);
+        mm_amount_format("2000000", 6, back);
+        ok(strcmp(back, "2") == 0, "whole tokens without a point (%s)", back);
+        mm_amount_format("42", 0, back);
+        ok(strcmp(back, "42") == 0, "no decimals (%s)", back);
     }
 
     return tap_done();

@@ -1,0 +1,379 @@
+/*
+ * The wallet in the bot: /wallet (created on first use; account, balances,
+ * a custodial notice, recent history), /withdraw <amount> <token>
+ * <account> with a confirmation button bound to the request, and /history
+ * with explorer links.  Anything that needs the chain is a chain job
+ * (chain/mm_chain_jobs.h); its end comes back as a chain_done timer.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bot/mm_bot.h"
+#include "chain/mm_chain_config.h"
+#include "chain/mm_near_key.h"
+#include "mm_buf.h"
+#include "telegram/mm_html.h"
+
+#define MM_WITHDRAW_DAILY   10                          /* confirmed per player a day */
+#define MM_NEAR_MIN_UNITS   "1000000000000000000000"    /* 0.001 NEAR */
+
+static const char *mm_custodial =
+    "🔐 <i>A custodial wallet: the bot keeps its key, encrypted, and signs for you. Keep "
+    "only what you play with here; withdraw to an account of your own with</i> "
+    "<code>/withdraw &lt;amount&gt; &lt;token&gt; &lt;account&gt;</code>.";
+
+static const char *mm_explorer(const mm_turn *t) {
+    return !strcmp(t->ctx->cfg.chain.network, "mainnet") ? "https://nearblocks.io"
+                                                         : "https://testnet.nearblocks.io";
+}
+
+static int mm_wallets_off(mm_turn *t) {
+    return mm_reply_html(t, "Wallets are not enabled on this bot.", NULL) < 0 ? -1 : 0;
+}
+
+/* The player's wallet row: 1 active (account filled), 0 none or not yet
+ * active, -1 on a database error. */
+static int mm_wallet_of(mm_turn *t, char account[72]) {
+    char id[24];
+    const char *p[1] = { id };
+    PGresult *res;
+    int active;
+
+    snprintf(id, sizeof(id), "%lld", (long long) t->u->user_id);
+    if ((res = mm_db_run(t->db, MM_SQL_WALLET_GET, 1, p)) == NULL)
+        return mm_fail(t, "wallet");
+    active = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "active");
+    snprintf(account, 72, "%s", PQntuples(res) ? PQgetvalue(res, 0, 1) : "");
+    PQclear(res);
+    return active;
+}
+
+static void mm_amount_html(mm_buf *b, const mm_chain_cfg *c, const char *token, const char *units) {
+    char shown[64];
+
+    for (int i = 0; i < c->ntokens; i++) {
+        const mm_token *k = &c->tokens[i];
+        if ((!strcmp(token, "NEAR") && !k->contract[0]) || !strcmp(token, k->contract)) {
+            mm_amount_format(units, k->decimals, shown);
+            mm_buf_printf(b, "%s %s", shown, k->symbol);
+            return;
+        }
+    }
+    mm_html_add(b, units);
+    mm_buf_adds(b, " of ");
+    mm_html_add(b, token);
+}
+
+/* The last n payouts to or from account, with explorer links. */
+static int mm_history_html(mm_turn *t, const char *account, int n, mm_buf *b) {
+    char limit[16];
+    const char *p[2] = { account, limit };
+    PGresult *res;
+
+    snprintf(limit, sizeof(limit), "%d", n);
+    if ((res = mm_db_run(t->db, MM_SQL_WALLET_HISTORY, 2, p)) == NULL)
+        return mm_fail(t, "history");
+    if (PQntuples(res) == 0)
+        mm_buf_adds(b, "No transfers yet.");
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *dir = PQgetvalue(res, i, 0), *state = PQgetvalue(res, i, 4);
+        const char *hash = PQgetvalue(res, i, 5);
+
+        mm_buf_printf(b, "%s %s ", PQgetvalue(res, i, 6), !strcmp(dir, "out") ? "↗️" : "↘️");
+        mm_amount_html(b, &t->ctx->cfg.chain, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+        mm_buf_adds(b, !strcmp(dir, "out") ? " to <code>" : " for <code>");
+        mm_html_add(b, PQgetvalue(res, i, 3));
+        mm_buf_printf(b, "</code> · %s", !strcmp(state, "paid") ? "✅" : !strcmp(state, "failed")
+                                         ? "❌ failed" : "⏳ on its way");
+        if (*hash)
+            mm_buf_printf(b, " · <a href=\"%s/txns/%s\">tx</a>", mm_explorer(t), hash);
+        mm_buf_adds(b, "\n");
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int mm_chain_job(mm_turn *t, const char *kind, const char *payload, int *queued) {
+    char user[24], chat[24];
+    const char *p[4] = { kind, user, chat, payload };
+    PGresult *res;
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    if ((res = mm_db_run(t->db, MM_SQL_CHAIN_JOB_ADD, 4, p)) == NULL)
+        return mm_fail(t, "chain job");
+    *queued = PQntuples(res) == 1;
+    PQclear(res);
+    return 0;
+}
+
+int mm_wallet_show(mm_turn *t) {
+    char account[72];
+    int active, queued = 0;
+
+    if (!t->ctx->cfg.chain.enabled)
+        return mm_wallets_off(t);
+    if ((active = mm_wallet_of(t, account)) < 0 || mm_chain_job(t, "wallet", "{}", &queued))
+        return -1;
+    /* balances come from the chain: the answer follows from the chain thread */
+    if (!active && queued)
+        return mm_reply_html(t, "👛 Creating your wallet on NEAR — a few seconds…", NULL) < 0
+               ? -1 : 0;
+    return 0;
+}
+
+int mm_wallet_history(mm_turn *t) {
+    char account[72];
+    mm_buf b;
+    int active, rc;
+
+    if (!t->ctx->cfg.chain.enabled)
+        return mm_wallets_off(t);
+    if ((active = mm_wallet_of(t, account)) <= 0)
+        return active < 0 ? -1 : mm_reply_html(t, "You have no wallet yet: /wallet opens one.",
+                                               NULL) < 0 ? -1 : 0;
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "🧾 <b>History</b> of <code>");
+    mm_html_add(&b, account);
+    mm_buf_adds(&b, "</code>\n\n");
+    rc = mm_history_html(t, account, 10, &b);
+    if (rc == 0)
+        rc = mm_reply_html(t, b.data ? b.data : "", NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+static int mm_withdraw_usage(mm_turn *t, const char *problem) {
+    mm_buf b;
+    int rc;
+
+    mm_buf_init(&b);
+    if (problem) {
+        mm_html_add(&b, problem);
+        mm_buf_adds(&b, "\n\n");
+    }
+    mm_buf_adds(&b, "Usage: <code>/withdraw &lt;amount&gt; &lt;token&gt; &lt;account&gt;</code>, "
+                    "e.g. <code>/withdraw 0.5 NEAR alice.testnet</code>. Tokens: ");
+    for (int i = 0; i < t->ctx->cfg.chain.ntokens; i++)
+        mm_buf_printf(&b, "%s%s", i ? ", " : "", t->ctx->cfg.chain.tokens[i].symbol);
+    mm_buf_adds(&b, ".");
+    rc = mm_reply_html(t, b.data ? b.data : "", NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+int mm_wallet_withdraw(mm_turn *t, const char *args) {
+    char amount[48], symbol[24], to[80], extra[2], units[48], why[160], account[72];
+    char user[24], chat[24], nonce[16], limit[16], shown[128], id[24], data[64];
+    const mm_token *token;
+    PGresult *res;
+    json_t *kb;
+    mm_buf b;
+    int active, rc;
+
+    if (!t->ctx->cfg.chain.enabled)
+        return mm_wallets_off(t);
+    if (sscanf(args, "%47s %23s %79s %1s", amount, symbol, to, extra) != 3)
+        return mm_withdraw_usage(t, NULL);
+    if ((token = mm_chain_token(&t->ctx->cfg.chain, symbol)) == NULL) {
+        snprintf(why, sizeof(why), "I don't know the token \"%s\".", symbol);
+        return mm_withdraw_usage(t, why);
+    }
+    if (mm_amount_parse(amount, token->decimals, units, why, sizeof(why)))
+        return mm_withdraw_usage(t, why);
+    if (!token->contract[0] && (strlen(units) < strlen(MM_NEAR_MIN_UNITS)))
+        return mm_withdraw_usage(t, "The smallest withdrawal is 0.001 NEAR.");
+    if (!mm_near_account_id_valid(to)) {
+        snprintf(why, sizeof(why), "\"%s\" is not a NEAR account id.", to);
+        return mm_withdraw_usage(t, why);
+    }
+    if ((active = mm_wallet_of(t, account)) < 0)
+        return -1;
+    if (!active)
+        return mm_reply_html(t, "Open your wallet first: /wallet.", NULL) < 0 ? -1 : 0;
+    if (!strcmp(to, account))
+        return mm_withdraw_usage(t, "That is this wallet itself.");
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
+    snprintf(nonce, sizeof(nonce), "%u", randombytes_uniform(1000000000));
+    snprintf(limit, sizeof(limit), "%d", MM_WITHDRAW_DAILY);
+    mm_amount_format(units, token->decimals, shown);
+    snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), " %s", token->symbol);
+    {
+        const char *p[9] = { user, chat, account, to, token->contract[0] ? token->contract : "NEAR",
+                             units, shown, nonce, limit };
+        if ((res = mm_db_run(t->db, MM_SQL_WITHDRAW_ADD, 9, p)) == NULL)
+            return mm_fail(t, "withdrawal");
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return mm_reply_html(t, "You have reached today's limit of withdrawals. Try again "
+                                "tomorrow.", NULL) < 0 ? -1 : 0;
+    }
+    snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+
+    kb = mm_keyboard();
+    snprintf(data, sizeof(data), "x:ok:%s:%s", id, nonce);
+    mm_keyboard_button(kb, "✅ Confirm", data);
+    snprintf(data, sizeof(data), "x:no:%s:%s", id, nonce);
+    mm_keyboard_button(kb, "✖️ Cancel", data);
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "Withdraw <b>");
+    mm_html_add(&b, shown);
+    mm_buf_adds(&b, "</b> from <code>");
+    mm_html_add(&b, account);
+    mm_buf_adds(&b, "</code> to <code>");
+    mm_html_add(&b, to);
+    mm_buf_adds(&b, "</code>?\n\nA transfer cannot be undone: check the account. The buttons "
+                    "work for 5 minutes.");
+    rc = mm_reply_html(t, b.data ? b.data : "", kb) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+/* x:ok:<id>:<nonce> and x:no:<id>:<nonce> under a withdrawal request */
+int mm_wallet_button(mm_turn *t) {
+    char verb[3], id[24], nonce[16], user[24];
+    const char *p[3] = { id, user, nonce };
+    int ok = sscanf(t->u->callback_data, "x:%2[a-z]:%23[0-9]:%15[0-9]", verb, id, nonce) == 3;
+    json_t *edit;
+    PGresult *res;
+    mm_buf b;
+
+    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
+    if (!ok || !t->ctx->cfg.chain.enabled) {
+        mm_reply_callback(t, "This button has expired.");
+        return 0;
+    }
+    res = mm_db_run(t->db, !strcmp(verb, "ok") ? MM_SQL_WITHDRAW_CONFIRM : MM_SQL_WITHDRAW_CANCEL,
+                    3, p);
+    if (res == NULL)
+        return mm_fail(t, "withdrawal");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        mm_reply_callback(t, "This request is no longer open.");
+        return 0;
+    }
+    mm_buf_init(&b);
+    if (!strcmp(verb, "ok")) {
+        mm_buf_adds(&b, "⏳ Sending <b>");
+        mm_html_add(&b, PQgetvalue(res, 0, 1));
+        mm_buf_adds(&b, "</b> to <code>");
+        mm_html_add(&b, PQgetvalue(res, 0, 2));
+        mm_buf_adds(&b, "</code>…");
+    } else {
+        mm_buf_adds(&b, "Withdrawal cancelled.");
+    }
+    PQclear(res);
+    mm_reply_callback(t, !strcmp(verb, "ok") ? "Confirmed" : "Cancelled");
+    edit = json_pack("{s:I, s:I, s:s, s:s}", "chat_id", (json_int_t) t->u->chat_id, "message_id",
+                     (json_int_t) t->u->message_id, "text", b.data ? b.data : "", "parse_mode",
+                     "HTML");
+    mm_buf_free(&b);
+    return mm_reply(t, t->u->chat_id, "editMessageText", edit) < 0 ? -1 : 0;
+}
+
+static int mm_wallet_opened(mm_turn *t, json_t *r) {
+    const char *account = json_string_value(json_object_get(r, "account_id"));
+    json_t *bal;
+    size_t i;
+    mm_buf b;
+    int rc;
+
+    mm_buf_init(&b);
+    if (json_is_true(json_object_get(r, "created")))
+        mm_buf_adds(&b, "✨ Your wallet is ready!\n\n");
+    mm_buf_adds(&b, "👛 <b>Your wallet</b>\n<code>");
+    mm_html_add(&b, account ? account : "");
+    mm_buf_printf(&b, "</code> · <a href=\"%s/address/", mm_explorer(t));
+    mm_html_add(&b, account ? account : "");
+    mm_buf_adds(&b, "\">explorer</a>\n\n");
+    json_array_foreach(json_object_get(r, "balances"), i, bal) {
+        const char *units = json_string_value(json_object_get(bal, "units"));
+        char shown[64];
+        mm_html_add(&b, json_string_value(json_object_get(bal, "symbol")));
+        if (units && *units) {
+            mm_amount_format(units, (int) json_integer_value(json_object_get(bal, "decimals")),
+                             shown);
+            mm_buf_printf(&b, ": <b>%s</b>\n", shown);
+        } else {
+            mm_buf_adds(&b, ": <i>unavailable right now</i>\n");
+        }
+    }
+    mm_buf_adds(&b, "\n");
+    mm_buf_adds(&b, mm_custodial);
+    mm_buf_adds(&b, "\n\n<b>Recent</b>\n");
+    rc = mm_history_html(t, account ? account : "", 5, &b);
+    if (rc == 0)
+        rc = mm_reply_html(t, b.data ? b.data : "", NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+static int mm_withdrawal_sent(mm_turn *t, json_t *r) {
+    const char *state = json_string_value(json_object_get(r, "state"));
+    const char *hash = json_string_value(json_object_get(r, "tx_hash"));
+    mm_buf b;
+    int rc;
+
+    mm_buf_init(&b);
+    mm_buf_adds(&b, !strcmp(state ? state : "", "paid") ? "✅ Sent "
+                    : !strcmp(state ? state : "", "failed") ? "❌ The network refused sending "
+                    : "⏳ On its way: ");
+    mm_amount_html(&b, &t->ctx->cfg.chain, json_string_value(json_object_get(r, "token")),
+                   json_string_value(json_object_get(r, "units")));
+    mm_buf_adds(&b, " to <code>");
+    mm_html_add(&b, json_string_value(json_object_get(r, "recipient")));
+    mm_buf_adds(&b, "</code>");
+    if (!strcmp(state ? state : "", "failed")) {
+        mm_buf_adds(&b, ": ");
+        mm_html_add(&b, json_string_value(json_object_get(r, "error")));
+    } else if (strcmp(state ? state : "", "paid")) {
+        mm_buf_adds(&b, ". The network has not confirmed it yet; /history shows when it does");
+    }
+    if (hash && *hash)
+        mm_buf_printf(&b, ". <a href=\"%s/txns/%s\">View the transaction</a>", mm_explorer(t),
+                      hash);
+    mm_buf_adds(&b, ".");
+    rc = mm_reply_html(t, b.data ? b.data : "", NULL) < 0 ? -1 : 0;
+    mm_buf_free(&b);
+    return rc;
+}
+
+/* A chain job ended (a chain_done timer in the chat). */
+int mm_wallet_done(mm_turn *t) {
+    json_int_t job = json_integer_value(json_object_get(t->u->timer, "job"));
+    char id[24];
+    const char *p[1] = { id };
+    PGresult *res;
+    json_t *result;
+    int rc, done, wallet;
+
+    snprintf(id, sizeof(id), "%lld", (long long) job);
+    if ((res = mm_db_run(t->db, MM_SQL_CHAIN_JOB_GET, 1, p)) == NULL)
+        return mm_fail(t, "chain job");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 0;
+    }
+    wallet = !strcmp(PQgetvalue(res, 0, 0), "wallet");
+    done = !strcmp(PQgetvalue(res, 0, 1), "done");
+    result = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+    PQclear(res);
+    if (!done)
+        rc = mm_reply_html(t, wallet ? "😕 I couldn't open your wallet just now: the NEAR "
+                                       "network did not answer. Try /wallet again in a minute."
+                                     : "😕 The withdrawal could not be sent just now; it stays "
+                                       "on record and is retried. /history shows it.",
+                           NULL) < 0 ? -1 : 0;
+    else
+        rc = wallet ? mm_wallet_opened(t, result) : mm_withdrawal_sent(t, result);
+    json_decref(result);
+    return rc;
+}

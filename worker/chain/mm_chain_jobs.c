@@ -1,0 +1,280 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "chain/mm_base58.h"
+#include "chain/mm_chain_jobs.h"
+#include "chain/mm_keystore.h"
+#include "chain/mm_ledger.h"
+#include "chain/mm_near_cache.h"
+#include "chain/mm_near_wallet.h"
+#include "log/mm_metrics.h"
+#include "mm_ctx.h"
+#include "store/mm_db.h"
+#include "store/mm_redis.h"
+
+#define MM_CHAIN_LEASE_MS   120000
+#define MM_CHAIN_IDLE_MS    200
+#define MM_CHAIN_SWEEP_MS   30000
+
+typedef struct mm_chain {
+    mm_ctx *ctx;
+    const mm_chain_cfg *cfg;
+    mm_db db;
+    redisContext *redis;
+    mm_near_rpc rpc;
+    char owner[128];
+} mm_chain;
+
+/* The player's wallet, created on chain if it is not yet: 0 with w
+ * filled (w->sealed malloc'd), -1 with why. */
+static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
+                                  char *why, size_t whylen) {
+    char id[24];
+    const char *p[4] = { id, NULL, NULL, NULL };
+    PGresult *res;
+    mm_send_rc rc;
+    int active;
+
+    snprintf(id, sizeof(id), "%lld", user);
+    memset(w, 0, sizeof(*w));
+    if ((res = mm_db_run(&c->db, MM_SQL_WALLET_GET, 1, p)) == NULL)
+        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+    if (PQntuples(res) == 0) {
+        /* a new key, sealed and committed before anything is sent */
+        mm_near_wallet fresh;
+        PQclear(res);
+        if (mm_near_wallet_key(c->cfg->master, c->cfg->seal_key, user, &fresh, why, whylen))
+            return -1;
+        p[1] = fresh.account_id, p[2] = fresh.public_key, p[3] = fresh.sealed;
+        res = mm_db_run(&c->db, MM_SQL_WALLET_ADD, 4, p);
+        mm_near_wallet_free(&fresh);
+        if (res == NULL)
+            return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+        PQclear(res);
+        /* whoever inserted first, the stored key is the one */
+        if ((res = mm_db_run(&c->db, MM_SQL_WALLET_GET, 1, p)) == NULL || PQntuples(res) == 0) {
+            PQclear(res);
+            return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+        }
+    }
+    active = !strcmp(PQgetvalue(res, 0, 0), "active");
+    snprintf(w->account_id, sizeof(w->account_id), "%s", PQgetvalue(res, 0, 1));
+    snprintf(w->public_key, sizeof(w->public_key), "%s", PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (active)
+        return 0;
+
+    /* created by an attempt that died before recording it? */
+    if (mm_near_wallet_on_chain(&c->rpc, w, 1)) {
+        rc = MM_SEND_SUCCESS;
+    } else {
+        rc = mm_near_wallet_send(c->redis, &c->rpc, c->cfg->master, c->cfg->master_key, w,
+                                 c->cfg->initial_balance, why, whylen);
+        *created = rc == MM_SEND_SUCCESS;
+    }
+    if (rc != MM_SEND_SUCCESS)
+        return -1;
+    p[1] = w->hash[0] ? w->hash : NULL;
+    if ((res = mm_db_run(&c->db, MM_SQL_WALLET_ACTIVE, 2, p)) == NULL)
+        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+    PQclear(res);
+    mm_log_info(&c->ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id, user,
+                *created ? " (created)" : "");
+    return 0;
+}
+
+/* Opens the wallet and reads its balances (NEAR and NEAR_TOKENS, cached). */
+static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t whylen) {
+    mm_near_wallet w;
+    json_t *balances, *result;
+    int created = 0;
+
+    if (mm_chain_wallet_ensure(c, user, &w, &created, why, whylen))
+        return NULL;
+    balances = json_array();
+    for (int i = 0; i < c->cfg->ntokens; i++) {
+        const mm_token *t = &c->cfg->tokens[i];
+        mm_rpc_error err;
+        char units[48];
+        mm_view_rc rc;
+
+        memset(&err, 0, sizeof(err));
+        rc = mm_near_cached_balance(c->redis, &c->rpc, w.account_id, t->contract[0] ? t->contract
+                                                                                   : NULL,
+                                    units, &err);
+        json_decref(err.error);
+        json_array_append_new(balances, json_pack("{s:s, s:s, s:i}", "symbol", t->symbol,
+                                                  "units", rc == MM_VIEW_OK ? units
+                                                           : rc == MM_VIEW_MISSING ? "0" : "",
+                                                  "decimals", t->decimals));
+    }
+    result = json_pack("{s:s, s:b, s:o}", "account_id", w.account_id, "created", created,
+                       "balances", balances);
+    mm_near_wallet_free(&w);
+    return result;
+}
+
+/* Pays one withdrawal payout with its wallet's key, opened just for it. */
+static int mm_chain_pay(mm_chain *c, const char *payout, char *why, size_t whylen) {
+    const char *p[1] = { payout };
+    PGresult *res = mm_db_run(&c->db, MM_SQL_WITHDRAW_KEY, 1, p);
+    mm_ledger_stats st;
+    uint8_t *sk;
+    char *text, account[72], err[256];
+    size_t len;
+    int rc;
+
+    if (res == NULL || PQntuples(res) == 0) {
+        PQclear(res);
+        return snprintf(why, whylen, "no active wallet signs payout %s", payout), -1;
+    }
+    snprintf(account, sizeof(account), "%s", PQgetvalue(res, 0, 0));
+    sk = mm_keystore_open(c->cfg->seal_key, account, PQgetvalue(res, 0, 1), &len, err,
+                          sizeof(err));
+    PQclear(res);
+    if (sk == NULL || len != crypto_sign_SECRETKEYBYTES) {
+        sodium_free(sk);
+        mm_log_error(&c->ctx->log, "chain", "the key of %s does not open: %s", account, err);
+        return snprintf(why, whylen, "the wallet's key does not open"), -1;
+    }
+    /* its text form, in locked memory too, for the moment of signing */
+    text = sodium_malloc(8 + 2 * crypto_sign_SECRETKEYBYTES);
+    if (text == NULL) {
+        sodium_free(sk);
+        return snprintf(why, whylen, "out of locked memory"), -1;
+    }
+    memcpy(text, "ed25519:", 8);
+    mm_base58_encode(sk, len, text + 8);
+    sodium_free(sk);
+    rc = mm_ledger_pay_one(c->db.conn, c->redis, &c->rpc, payout, account, text, &st, why,
+                           whylen);
+    sodium_free(text);
+    return rc;
+}
+
+static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t whylen) {
+    char payout[24];
+    const char *p[1] = { payout };
+    PGresult *res;
+    json_t *result;
+
+    snprintf(payout, sizeof(payout), "%lld",
+             (long long) json_integer_value(json_object_get(payload, "payout")));
+    if (mm_chain_pay(c, payout, why, whylen))
+        return NULL;
+    if ((res = mm_db_run(&c->db, MM_SQL_PAYOUT_GET, 1, p)) == NULL || PQntuples(res) == 0) {
+        PQclear(res);
+        return snprintf(why, whylen, "database: %.200s", c->db.err), NULL;
+    }
+    result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "state", PQgetvalue(res, 0, 0),
+                       "tx_hash", PQgetvalue(res, 0, 1), "error", PQgetvalue(res, 0, 2),
+                       "recipient", PQgetvalue(res, 0, 3), "token", PQgetvalue(res, 0, 4),
+                       "units", PQgetvalue(res, 0, 5));
+    PQclear(res);
+    return result;
+}
+
+/* Claims and runs one job; 1 when there was one, 0 when none, -1 on error. */
+static int mm_chain_run_one(mm_chain *c) {
+    char lease[24], why[300] = "", *text = NULL;
+    const char *claim[2] = { c->owner, lease };
+    PGresult *job, *end;
+    json_t *payload, *result = NULL;
+    char id[24], kind[16];
+    long long user;
+
+    snprintf(lease, sizeof(lease), "%d", MM_CHAIN_LEASE_MS);
+    if ((job = mm_db_run(&c->db, MM_SQL_CHAIN_JOB_CLAIM, 2, claim)) == NULL)
+        return -1;
+    if (PQntuples(job) == 0) {
+        PQclear(job);
+        return 0;
+    }
+    snprintf(id, sizeof(id), "%s", PQgetvalue(job, 0, 0));
+    snprintf(kind, sizeof(kind), "%s", PQgetvalue(job, 0, 1));
+    user = atoll(PQgetvalue(job, 0, 2));
+    payload = json_loads(PQgetvalue(job, 0, 4), 0, NULL);
+    if (atoi(PQgetvalue(job, 0, 5)) > 3)
+        snprintf(why, sizeof(why), "gave up after 3 attempts");
+    else if (!strcmp(kind, "wallet"))
+        result = mm_chain_wallet(c, user, why, sizeof(why));
+    else
+        result = mm_chain_withdraw(c, payload, why, sizeof(why));
+    PQclear(job);
+    json_decref(payload);
+    if (result == NULL)
+        mm_log_warn(&c->ctx->log, "chain", "%s job %s of user %lld: %s", kind, id, user, why);
+    text = result ? json_dumps(result, JSON_COMPACT) : NULL;
+    {
+        const char *p[5] = { id, c->owner, result ? "done" : "failed", text, result ? NULL : why };
+        end = mm_db_run(&c->db, MM_SQL_CHAIN_JOB_END, 5, p);
+    }
+    free(text);
+    json_decref(result);
+    if (end == NULL)
+        return -1;
+    PQclear(end);
+    return 1;
+}
+
+/* Withdrawals a crash or the network left unfinished: the same bytes again. */
+static void mm_chain_sweep(mm_chain *c) {
+    PGresult *res = mm_db_run(&c->db, MM_SQL_WITHDRAW_STALLED, 0, NULL);
+    char why[300];
+
+    for (int i = 0; res && i < PQntuples(res); i++)
+        if (mm_chain_pay(c, PQgetvalue(res, i, 0), why, sizeof(why)))
+            mm_log_warn(&c->ctx->log, "chain", "settling payout %s: %s", PQgetvalue(res, i, 0),
+                        why);
+    PQclear(res);
+}
+
+void *mm_chain_main(void *arg) {
+    mm_ctx *ctx = arg;
+    mm_chain c;
+    char err[300];
+    long long next_sweep = 0;
+
+    memset(&c, 0, sizeof(c));
+    c.ctx = ctx;
+    c.cfg = &ctx->cfg.chain;
+    c.db.url = ctx->cfg.database_url;
+    snprintf(c.owner, sizeof(c.owner), "%s/chain", ctx->instance);
+    if (mm_near_rpc_init(&c.rpc, c.cfg->rpc, c.cfg->fallbacks, c.cfg->api_key, err,
+                         sizeof(err))) {
+        mm_log_error(&ctx->log, "chain", "%s: wallets are off", err);
+        return NULL;
+    }
+    if (c.cfg->backoff_ms > 0)
+        c.rpc.backoff_ms = c.cfg->backoff_ms;
+    while (!atomic_load(&ctx->stop)) {
+        int ran;
+
+        if (mm_redis_ensure(ctx, &c.redis, "chain") < 0)
+            continue;
+        if (mm_db_ensure(&c.db)) {
+            mm_log_warn(&ctx->log, "chain", "%s", c.db.err);
+            mm_nap(ctx, 1000);
+            continue;
+        }
+        c.rpc.metrics = c.redis;
+        if ((ran = mm_chain_run_one(&c)) < 0)
+            mm_log_warn(&ctx->log, "chain", "job: %s", c.db.err);
+        if (ran == 1)
+            continue;
+        if (mm_mono_ms() >= next_sweep) {
+            mm_chain_sweep(&c);
+            next_sweep = mm_mono_ms() + MM_CHAIN_SWEEP_MS;
+        }
+        mm_nap(ctx, ran < 0 ? 1000 : MM_CHAIN_IDLE_MS);
+    }
+    if (c.redis)
+        redisFree(c.redis);
+    mm_near_rpc_free(&c.rpc);
+    mm_db_close(&c.db);
+    return NULL;
+}
