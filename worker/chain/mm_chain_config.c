@@ -53,7 +53,7 @@ static int mm_tokens_load(mm_chain_cfg *c, const char *list, char *err, size_t e
 }
 
 int mm_chain_config_load(mm_chain_cfg *c, char *err, size_t errlen) {
-    const char *backoff = env("NEAR_RPC_BACKOFF_MS");
+    const char *backoff = env("NEAR_RPC_BACKOFF_MS"), *timeout = env("NEAR_RPC_TIMEOUT_MS");
 
     memset(c, 0, sizeof(*c));
     c->master = env("NEAR_WALLET_ADDRESS");
@@ -65,6 +65,7 @@ int mm_chain_config_load(mm_chain_cfg *c, char *err, size_t errlen) {
     c->network = env("NEAR_NETWORK") ? env("NEAR_NETWORK") : "testnet";
     c->initial_balance = env("NEAR_INITIAL_BALANCE");
     c->backoff_ms = backoff ? atol(backoff) : 0;
+    c->timeout_ms = timeout ? atol(timeout) : 0;
     if (strcmp(c->network, "testnet") && strcmp(c->network, "mainnet")) {
         snprintf(err, errlen, "NEAR_NETWORK must be testnet or mainnet");
         return -1;

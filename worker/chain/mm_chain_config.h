@@ -28,6 +28,7 @@ typedef struct mm_chain_cfg {
     const char *network;            /* testnet | mainnet: explorer links */
     const char *initial_balance;    /* yoctoNEAR for a new wallet, or NULL */
     long backoff_ms;                /* NEAR_RPC_BACKOFF_MS, 0: the client's */
+    long timeout_ms;                /* NEAR_RPC_TIMEOUT_MS, 0: 15 s / 30 s */
     mm_token tokens[MM_TOKENS_MAX]; /* NEAR first, then NEAR_TOKENS */
     int ntokens;
 } mm_chain_cfg;

@@ -16,7 +16,6 @@
 #include "store/mm_db.h"
 #include "store/mm_redis.h"
 
-#define MM_CHAIN_LEASE_MS   120000
 #define MM_CHAIN_IDLE_MS    200
 #define MM_CHAIN_SWEEP_MS   30000
 
@@ -187,7 +186,7 @@ static int mm_chain_run_one(mm_chain *c) {
     char id[24], kind[16];
     long long user;
 
-    snprintf(lease, sizeof(lease), "%d", MM_CHAIN_LEASE_MS);
+    snprintf(lease, sizeof(lease), "%d", c->ctx->cfg.job_lease_ms);
     if ((job = mm_db_run(&c->db, MM_SQL_CHAIN_JOB_CLAIM, 2, claim)) == NULL)
         return -1;
     if (PQntuples(job) == 0) {
@@ -251,6 +250,8 @@ void *mm_chain_main(void *arg) {
     }
     if (c.cfg->backoff_ms > 0)
         c.rpc.backoff_ms = c.cfg->backoff_ms;
+    for (int i = 0; c.cfg->timeout_ms > 0 && i < c.rpc.n; i++)
+        c.rpc.endpoint[i].timeout_ms = c.cfg->timeout_ms;
     while (!atomic_load(&ctx->stop)) {
         int ran;
 
