@@ -30,6 +30,8 @@ node --test worker/tests/botapi/selftest.mjs
 echo "== worker (worker/tests/)"
 # near-api-js, pinned by package-lock.json, checks what near sign produces
 npm ci --prefix worker/tests/near-peer --no-audit --no-fund --silent
+# the local NEAR node the wallet tests and bench/payouts.pl run against
+node --test worker/tests/near-peer/node.test.mjs
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" worker/tests/
 
 echo "== the stream and the bot again, mm-worker built with AddressSanitizer and UBSan"
