@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -104,6 +105,7 @@ static int sign(void) {
 static int client_from_env(mm_near_rpc *client, const char *who) {
     const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
     const char *timeout = getenv("NEAR_RPC_TIMEOUT_MS");
+    const char *breaker = getenv("NEAR_RPC_BREAKER_OPEN_MS");
     char msg[256];
 
     if (mm_near_rpc_init(client, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
@@ -116,13 +118,15 @@ static int client_from_env(mm_near_rpc *client, const char *who) {
     if (timeout && atol(timeout) > 0)
         for (int i = 0; i < client->n; i++)
             client->endpoint[i].timeout_ms = atol(timeout);
+    if (breaker && atol(breaker) > 0)
+        client->breaker_open_s = atol(breaker) / 1000.0;
     return 0;
 }
 
 /* One JSON-RPC call through the failover client: the result on stdout;
  * exit 1 when the node answers with an error, 3 when no endpoint answers. */
 static int rpc(const char *method, const char *params_text) {
-    const char *repeat = getenv("NEAR_RPC_REPEAT");
+    const char *repeat = getenv("NEAR_RPC_REPEAT"), *pause = getenv("NEAR_RPC_REPEAT_PAUSE_MS");
     mm_near_rpc client;
     mm_rpc_error err;
     json_error_t jerr;
@@ -144,6 +148,10 @@ static int rpc(const char *method, const char *params_text) {
         if (mm_near_rpc_call(&client, method, params, &result, &err) == MM_RPC_OK)
             json_decref(result);
         json_decref(err.error);
+        if (pause && atol(pause) > 0) {
+            struct timespec ts = { atol(pause) / 1000, (atol(pause) % 1000) * 1000000L };
+            nanosleep(&ts, NULL);
+        }
     }
 
     rc = mm_near_rpc_call(&client, method, params, &result, &err);

@@ -122,4 +122,19 @@ sub rpc {
     like($err, qr/endpoint \Q${\$p->url}\E: 5 calls, 5 failed, breaker open/, 'and reports it');
 }
 
+# 9. ... and closes again: after its open time one trial call goes to the
+#    primary, which has recovered, and takes the traffic back
+{
+    my $p = MM::FakeHttp->new([({ status => 200, body => 'garbage' }) x 5, $ok]);
+    my $f = MM::FakeHttp->new([$ok]);
+    my ($rc, $out, $err) = rpc(NEAR_RPC_ENDPOINT => $p->url, NEAR_RPC_FALLBACKS => $f->url,
+                               NEAR_RPC_REPEAT => 8, NEAR_RPC_REPEAT_PAUSE_MS => 400,
+                               NEAR_RPC_BREAKER_OPEN_MS => 1000);
+    is($rc, 0, 'eight calls 0.4 s apart, all answered');
+    is(scalar($f->requests), 7, 'the fallback served while the primary failed and while its breaker was open');
+    is(scalar($p->requests), 6, 'the primary: five failures, then the trial after 1 s');
+    like($err, qr/endpoint \Q${\$p->url}\E: 6 calls, 5 failed, breaker closed/, 'its breaker closed on success')
+        or diag $err;
+}
+
 done_testing();
