@@ -56,3 +56,6 @@ TEST_NGINX_ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 echo "== webhook suites, nginx under valgrind memcheck"
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so TEST_NGINX_USE_VALGRIND=1 \
   prove -j"$jobs" t/010-webhook.t t/020-redis-failures.t t/030-health-metrics.t
+
+echo "== no secret material in any log the suites left (scripts/no-secrets.pl)"
+perl scripts/no-secrets.pl
