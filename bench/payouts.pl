@@ -11,10 +11,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../t/lib";
 use Getopt::Long;
-use HTTP::Tiny;
 use JSON::PP;
 use POSIX ();
 use Time::HiRes qw(sleep time);
+use MM::NearNode;
 use MM::Pg;
 use MM::Redis;
 
@@ -36,24 +36,13 @@ my $near = '000000000000000000000000';
 my %accounts = ('quizbot.testnet' => { amount => "100000$near", keys => [{
     public_key => $master->{public_key}, nonce => 0, permission => 'FullAccess' }] });
 $accounts{"winner$_.testnet"} = { amount => "1$near", keys => [] } for 1 .. 50;
-open my $g, '>', "$dir/genesis.json" or die;
-print $g $json->encode({ accounts => \%accounts });
-close $g;
-my $port = MM::Redis::free_port();
-my $node = fork // die;
-if ($node == 0) {
-    open STDOUT, '>', "$dir/chain.log";
-    exec 'node', 'worker/tests/near-peer/node.mjs', '--port', $port, '--state', "$dir/genesis.json",
-         '--block-ms', $block_ms;
-}
-my $t0 = time;
-sleep 0.1 until `cat $dir/chain.log` =~ /listening/ || time - $t0 > 20;
+my $node = MM::NearNode->new(dir => $dir, accounts => \%accounts, block_ms => $block_ms);
 
 $ENV{DATABASE_URL} = $pg->url;
 $ENV{REDIS_PORT} = $redis->port;
 $ENV{NEAR_WALLET_ADDRESS} = 'quizbot.testnet';
 $ENV{NEAR_WALLET_PRIVATE_KEY} = $master->{secret_key};
-$ENV{NEAR_RPC_ENDPOINT} = "http://127.0.0.1:$port";
+$ENV{NEAR_RPC_ENDPOINT} = $node->url;
 $ENV{NEAR_RPC_BACKOFF_MS} = 20;
 system('build/mm-worker migrate >/dev/null') == 0 or die "migrate failed\n";
 $pg->psql("INSERT INTO payouts (purpose, recipient, token, amount) SELECT 'bench:' || i, "
@@ -77,7 +66,7 @@ waitpid $_, 0 for @pids;
 my $took = time - $t0;
 
 my $paid = $pg->psql("SELECT count(*) FROM payouts WHERE state = 'paid'");
-my $state = $json->decode(HTTP::Tiny->new->get("http://127.0.0.1:$port/__state")->{content});
+my $state = $node->state;
 my $txs = grep { $_->{signer_id} eq 'quizbot.testnet' && $_->{status} eq 'success' } @{ $state->{txs} };
 my %r = (bench => 'payouts', payouts => $n, payers => $payers, block_ms => $block_ms, paid => $paid + 0,
          transactions_on_node => $txs, seconds => sprintf('%.2f', $took),
@@ -89,7 +78,6 @@ print $fh $json->encode(\%r), "\n";
 print $json->encode(\%r), "\nwritten to $out\n";
 print "MISMATCH: every payout must be paid once\n" if $paid != $n || $txs != $n;
 
-kill 'TERM', $node;
-waitpid $node, 0;
+$node->stop;
 $redis->stop;
 $pg->stop;

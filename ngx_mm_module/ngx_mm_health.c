@@ -27,17 +27,9 @@ ngx_mm_health_handler(ngx_http_request_t *r)
     const char    *argv[1] = { "PING" };
     size_t         argvlen[1] = { 4 };
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_mm_set_allow(r, "GET, HEAD") != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_mm_send_text(r, NGX_HTTP_NOT_ALLOWED,
-                                "only GET and HEAD are allowed");
+    rc = ngx_mm_read_only(r);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ctx = ngx_palloc(r->pool, sizeof(ngx_mm_ctx_t));

@@ -79,6 +79,7 @@ ngx_int_t ngx_mm_send_text(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_mm_add_retry_after(ngx_http_request_t *r);
 ngx_int_t ngx_mm_send_unavailable(ngx_http_request_t *r, const char *text);
 ngx_int_t ngx_mm_set_allow(ngx_http_request_t *r, const char *methods);
+ngx_int_t ngx_mm_read_only(ngx_http_request_t *r);
 uint64_t ngx_mm_usec(void);
 
 

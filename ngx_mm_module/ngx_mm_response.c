@@ -143,3 +143,28 @@ ngx_mm_usec(void)
 
     return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
+
+
+/*
+ * For /healthz and /metrics: GET and HEAD only, any body discarded.
+ * NGX_DECLINED to go on, else what the handler returns.
+ */
+
+ngx_int_t
+ngx_mm_read_only(ngx_http_request_t *r)
+{
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_mm_set_allow(r, "GET, HEAD") != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_mm_send_text(r, NGX_HTTP_NOT_ALLOWED,
+                            "only GET and HEAD are allowed");
+}

@@ -52,13 +52,7 @@ my $ann = { id => 2001, first_name => 'Ann' };
 my $bob = { id => 2002, first_name => 'Bob' };
 my $cid = { id => 2003, first_name => 'Cid' };
 
-sub said {
-    my ($user, $text, $n) = @_;
-    my @before = $s->calls(chat_id => $user->{id}, method => 'sendMessage');
-    $s->user_message($user, $text) if defined $text;
-    my @calls = $s->wait_calls(chat_id => $user->{id}, method => 'sendMessage', count => @before + ($n || 1));
-    return @calls[@before .. $#calls];
-}
+sub said { $s->said(@_) }
 
 # a new topic: the player hears at once, the run starts when it is written
 my ($note) = said($ann, '/play Deep  Sea Creatures!');

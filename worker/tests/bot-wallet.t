@@ -10,10 +10,9 @@ use warnings;
 use utf8;
 use lib 't/lib';
 use Test::More;
-use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
-use MM::Redis;
+use MM::NearNode;
 use MM::Stack;
 
 binmode(Test::More->builder->$_, ":encoding(UTF-8)") for qw(output failure_output todo_output);
@@ -25,43 +24,24 @@ my $near = '000000000000000000000000';       # 24 zeros: 1 NEAR is "1$near"
 
 # the node, with the operator's account and a token
 my $s = MM::Stack->new(name => 'bot-wallet', webhook => 1);
-my $node_port = MM::Redis::free_port();
-my $state = $s->dir . '/genesis.json';
-open my $g, '>', $state or die;
-print $g $json->encode({ accounts => {
+my $node = MM::NearNode->new(dir => $s->dir, accounts => {
         'quizbot.testnet' => { amount => "100$near", keys => [{ public_key => $master->{public_key},
                                                                  nonce => 0, permission => 'FullAccess' }] },
         'alice.testnet' => { amount => "1$near", keys => [] } },
     tokens => { 'usdc.testnet' => { decimals => 6, symbol => 'USDC', name => 'USD Coin',
                                     storage_min => '1250000000000000000000',
-                                    balances => { 'alice.testnet' => '5000000' } } } });
-close $g;
-my $node_pid = $s->_spawn($s->dir . '/logs/chain.log', {}, 'node', 'worker/tests/near-peer/node.mjs',
-                          '--port', $node_port, '--state', $state, '--block-ms', 100);
-my $t0 = time;
-sleep 0.1 until `cat @{[ $s->dir ]}/logs/chain.log` =~ /listening/ || time - $t0 > 20;
-my $http = HTTP::Tiny->new(timeout => 70);
-sub node { my ($m, $path, $body) = @_;
-    my $r = $http->request($m, "http://127.0.0.1:$node_port$path",
-                           $body ? { content => $json->encode($body), headers => { 'content-type' => 'application/json' } } : {});
-    return $r->{content} =~ /^[\[{]/ ? $json->decode($r->{content}) : $r->{content} }
-sub chain_state { node('GET', '/__state') }
+                                    balances => { 'alice.testnet' => '5000000' } } });
+sub chain_state { $node->state }
 
 my %env = (NEAR_WALLET_ADDRESS => 'quizbot.testnet', NEAR_WALLET_PRIVATE_KEY => $master->{secret_key},
-           WALLET_ENCRYPTION_KEY => $seal, NEAR_RPC_ENDPOINT => "http://127.0.0.1:$node_port",
+           WALLET_ENCRYPTION_KEY => $seal, NEAR_RPC_ENDPOINT => $node->url,
            NEAR_TOKENS => 'USDC=usdc.testnet:6', NEAR_RPC_BACKOFF_MS => 20, NEAR_RPC_TIMEOUT_MS => 2000,
            MM_JOB_LEASE_MS => 3000);
 my $hook = `env DATABASE_URL=unused TELEGRAM_TOKEN=$MM::Stack::Token TELEGRAM_API_BASE=@{[$s->api_url]} WEBHOOK_URL=@{[$s->webhook_url]} WEBHOOK_SECRET=$MM::Stack::Secret @{[$s->worker_bin]} set-webhook 2>&1`;
 is($? >> 8, 0, 'the webhook is set') or diag $hook;
 $s->start_worker(0, %env);
 
-sub said {
-    my ($user, $text, $n) = @_;
-    my @before = $s->calls(chat_id => $user->{id}, method => 'sendMessage');
-    $s->user_message($user, $text) if defined $text;
-    my @calls = $s->wait_calls(chat_id => $user->{id}, method => 'sendMessage', count => @before + ($n || 1));
-    return @calls[@before .. $#calls];
-}
+sub said { $s->said(@_) }
 sub buttons { map { @$_ } @{ $_[0]{params}{reply_markup}{inline_keyboard} || [] } }
 sub press {
     my ($user, $msg, $data) = @_;
@@ -98,9 +78,10 @@ is(creates(), 1, 'without creating anything');
 # two /wallet at once: one account
 $s->user_message($bob, '/wallet');
 $s->user_message($bob, '/wallet');
-my @bob = said($bob, undef, 2);
+my @bob = $s->wait_calls(chat_id => 2102, method => 'sendMessage', count => 2);
 ok((grep { $_->{params}{text} =~ /user2102\.quizbot\.testnet/ } @bob), 'Bob has a wallet');
 sleep 0.5;
+is(scalar($s->calls(chat_id => 2102, method => 'sendMessage')), 2, 'announced and shown once');
 is(creates(), 2, 'one creation for two requests');
 
 # bad withdrawals: clear answers, nothing recorded
@@ -119,7 +100,7 @@ like($nowallet->{params}{text}, qr/Open your wallet first/, 'no wallet: told to 
 is($s->psql('SELECT count(*) FROM withdrawals'), 0, 'nothing recorded');
 
 # a withdrawal: asked, cancelled; asked again, confirmed twice, paid once
-node('POST', '/__fund', { account_id => 'user2101.quizbot.testnet', amount => "2$near" });
+$node->fund('user2101.quizbot.testnet', "2$near");
 my ($ask) = said($ann, '/withdraw 0.5 NEAR alice.testnet');
 like($ask->{params}{text}, qr/Withdraw <b>0\.5 NEAR<\/b> from <code>user2101\.quizbot\.testnet<\/code> to <code>alice\.testnet<\/code>\?/,
      'the withdrawal is spelled out');
@@ -163,11 +144,11 @@ like($hist->{params}{text}, qr/↗️ 0\.5 NEAR to <code>alice\.testnet<\/code> 
      '/history lists the withdrawal with its link');
 
 # crash while the node holds a creating transaction: one account
-node('POST', '/__fault', { method => 'send_tx', kind => 'drop_after_apply', count => 1 });
+$node->fault(method => 'send_tx', kind => 'drop_after_apply');
 my $dan = { id => 2104, first_name => 'Dan' };
 my ($dc) = said($dan, '/wallet');
 like($dc->{params}{text}, qr/Creating your wallet/, 'a wallet for the crash');
-$t0 = time;
+my $t0 = time;
 sleep 0.05 until chain_state()->{accounts}{'user2104.quizbot.testnet'} || time - $t0 > 10;
 ok(chain_state()->{accounts}{'user2104.quizbot.testnet'}, 'the node applied the creation');
 $s->stop_worker(0, 'KILL');
@@ -179,9 +160,9 @@ is(creates(), 3, 'one creation for Dan');
 is($s->psql("SELECT state FROM wallets WHERE telegram_user_id = 2104"), 'active', 'active');
 
 # crash while the node holds a withdrawal: paid once
-node('POST', '/__fund', { account_id => 'user2104.quizbot.testnet', amount => "1$near" });
+$node->fund('user2104.quizbot.testnet', "1$near");
 my ($ask5) = said($dan, '/withdraw 0.25 NEAR alice.testnet');
-node('POST', '/__fault', { method => 'send_tx', kind => 'drop_after_apply', count => 1 });
+$node->fault(method => 'send_tx', kind => 'drop_after_apply');
 press($dan, $ask5, (buttons($ask5))[0]{callback_data});
 my $alice = chain_state()->{accounts}{'alice.testnet'}{amount};
 $t0 = time;
@@ -207,6 +188,6 @@ ok(length($all) > 1000, 'the logs were read (' . scalar(@logs) . ' files)');
 is(scalar(grep { index($all, $_) >= 0 } ($master->{secret_key}, $seal)), 0, 'no secret key or sealing key in any log');
 is(scalar(() = $all =~ /ed25519:[1-9A-HJ-NP-Za-km-z]{60,}/g), 0, 'nothing shaped like a secret key either');
 
-kill 'TERM', $node_pid;
+$node->stop;
 $s->stop;
 done_testing;

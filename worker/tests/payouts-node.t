@@ -8,12 +8,11 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use HTTP::Tiny;
 use JSON::PP;
 use POSIX ();
 use Time::HiRes qw(sleep time);
+use MM::NearNode;
 use MM::Pg;
-use MM::Redis;
 use MM::Stores;
 
 plan skip_all => 'PostgreSQL is not installed' unless MM::Pg::available();
@@ -27,27 +26,13 @@ my $dir = 't/servroot-payouts-node';
 my %accounts = ('quizbot.testnet' => { amount => "1000$near", keys => [{ public_key => $master->{public_key},
                                                                          nonce => 0 }] });
 $accounts{"w$_.testnet"} = { amount => '0', keys => [] } for 1 .. 6;
-open my $g, '>', "$dir/genesis.json" or die;
-print $g $json->encode({ accounts => \%accounts });
-close $g;
-my $port = MM::Redis::free_port();
-my $node = fork // die;
-if ($node == 0) {
-    open STDOUT, '>', "$dir/node.log";
-    exec 'node', 'worker/tests/near-peer/node.mjs', '--port', $port, '--state', "$dir/genesis.json";
-}
-my $t0 = time;
-sleep 0.1 until `cat $dir/node.log` =~ /listening/ || time - $t0 > 20;
-my $http = HTTP::Tiny->new(timeout => 30);
-sub node { my ($m, $path, $body) = @_;
-    my $r = $http->request($m, "http://127.0.0.1:$port$path", $body ? { content => $json->encode($body) } : {});
-    return $json->decode($r->{content}) }
-sub paid_to { my ($who) = @_; scalar grep { $_->{receiver_id} eq $who && $_->{status} eq 'success' } @{ node('GET', '/__state')->{txs} } }
-sub balance { node('GET', '/__state')->{accounts}{$_[0]}{amount} }
+my $node = MM::NearNode->new(dir => $dir, accounts => \%accounts);
+sub paid_to { $node->paid_to(@_) }
+sub balance { $node->state->{accounts}{$_[0]}{amount} }
 
 $ENV{NEAR_WALLET_ADDRESS} = 'quizbot.testnet';
 $ENV{NEAR_WALLET_PRIVATE_KEY} = $master->{secret_key};
-$ENV{NEAR_RPC_ENDPOINT} = "http://127.0.0.1:$port";
+$ENV{NEAR_RPC_ENDPOINT} = $node->url;
 $ENV{NEAR_RPC_BACKOFF_MS} = 20;
 $ENV{NEAR_RPC_TIMEOUT_MS} = 1000;
 $ENV{NEAR_SIGNER_WAIT_MS} = 2000;
@@ -80,7 +65,7 @@ select((select($lock), $| = 1)[0]);
 print $lock "BEGIN; SELECT 1 FROM payouts WHERE id = $p1 FOR UPDATE;\n";
 sleep 0.3;
 my $k1 = payer();
-$t0 = time;
+my $t0 = time;
 sleep 0.05 until $pg->psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                            . "AND query LIKE 'UPDATE payouts SET state = ''signed''%'") || time - $t0 > 10;
 ok(time - $t0 < 10, 'the payer signed and is recording the hash');
@@ -95,31 +80,32 @@ is(state_of($p1), 'paid', 'after a restart the reward is paid');
 is(paid_to('w1.testnet'), 1, 'by one transaction');
 is(balance('w1.testnet'), "1$near", 'once');
 
-# 2. SIGKILL after the node applied the transfer, before the payer heard so
-my $p2 = add('crash:sent', 'w2.testnet');
-node('POST', '/__fault', { method => 'send_tx', kind => 'drop_after_apply', count => 1 });
-my $k2 = payer(NEAR_RPC_TIMEOUT_MS => 20000);
-$t0 = time;
-sleep 0.05 until paid_to('w2.testnet') || time - $t0 > 10;
-kill 'KILL', $k2;
-waitpid $k2, 0;
-lease_expires();
-is(state_of($p2), 'signed', 'killed while sending: the row is signed, its bytes kept');
+# A payer SIGKILLed once the node has its transaction under a fault, and
+# a restart: the row kept its signed bytes, and they are what is sent.
+sub crash_sending {
+    my ($to, $fault, $arrived) = @_;
+    my $id = add("crash:$fault", $to);
+    $node->fault(method => 'send_tx', kind => $fault);
+    my $pid = payer(NEAR_RPC_TIMEOUT_MS => 20000);
+    my $t0 = time;
+    sleep 0.05 until $arrived->($id) || time - $t0 > 10;
+    sleep 0.2;
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+    lease_expires();
+    is(state_of($id), 'signed', "$fault: killed while sending, the row is signed, its bytes kept");
+    return $id;
+}
+
+# 2. after the node applied the transfer, before the payer heard so
+my $p2 = crash_sending('w2.testnet', 'drop_after_apply', sub { paid_to('w2.testnet') });
 run_payer();
 is(state_of($p2), 'paid', 'the restart resends the same bytes and learns they landed');
 is(paid_to('w2.testnet'), 1, 'one transaction');
 is(balance('w2.testnet'), "1$near", 'paid once');
 
-# 3. SIGKILL while the node sat on the transaction without applying it
-my $p3 = add('crash:held', 'w3.testnet');
-node('POST', '/__fault', { method => 'send_tx', kind => 'hold', count => 1 });
-my $k3 = payer(NEAR_RPC_TIMEOUT_MS => 20000);
-$t0 = time;
-sleep 0.05 until state_of($p3) eq 'signed' || time - $t0 > 10;
-sleep 0.3;
-kill 'KILL', $k3;
-waitpid $k3, 0;
-lease_expires();
+# 3. while the node sat on the transaction without applying it
+my $p3 = crash_sending('w3.testnet', 'hold', sub { state_of($_[0]) eq 'signed' });
 is(paid_to('w3.testnet'), 0, 'held: nothing applied');
 run_payer();
 is(state_of($p3), 'paid', 'the restart sends the same bytes, which land');
@@ -141,11 +127,10 @@ is($pg->psql("SELECT count(*) FROM payouts WHERE purpose LIKE 'pair:%' AND state
    'two payers: all 40 paid');
 is(paid_to('w4.testnet') + paid_to('w5.testnet') + paid_to('w6.testnet'), 40, 'by 40 transactions');
 is(balance('w4.testnet') + 0 + balance('w5.testnet') + balance('w6.testnet'), 40 * 1e24, 'each once');
-my $counts = node('GET', '/__counts');
+my $counts = $node->counts;
 diag("node: $counts->{applied} applied, $counts->{repeated} identical resends");
 
-kill 'TERM', $node;
-waitpid $node, 0;
+$node->stop;
 $redis->stop;
 $pg->stop;
 done_testing;

@@ -231,6 +231,17 @@ sub wait_calls {
     return @{ $r->{calls} || [] };
 }
 
+# what the bot sends to $user's chat next: $n sendMessage calls (default
+# 1) after $text (undef: nothing is said, the bot speaks on its own)
+sub said {
+    my ($self, $user, $text, $n) = @_;
+    my @before = $self->calls(chat_id => $user->{id}, method => 'sendMessage');
+    $self->user_message($user, $text) if defined $text;
+    my @calls = $self->wait_calls(chat_id => $user->{id}, method => 'sendMessage',
+                                  count => @before + ($n || 1));
+    return @calls[@before .. $#calls];
+}
+
 sub messages {
     my ($self, $chat_id) = @_;
     my $r = $self->api('GET', "/_ctl/messages?chat_id=$chat_id");

@@ -1,0 +1,71 @@
+package MM::NearNode;
+
+# The stateful local NEAR node (worker/tests/near-peer/node.mjs) for a test
+# or a benchmark: started with a genesis, read and steered over HTTP.
+#   my $node = MM::NearNode->new(dir => $dir, accounts => {...}, tokens => {...});
+#   $node->url; $node->state; $node->fund($account, $yocto);
+#   $node->fault(method => 'send_tx', kind => 'drop_after_apply'); $node->stop;
+
+use strict;
+use warnings;
+use HTTP::Tiny;
+use JSON::PP;
+use POSIX ();
+use Time::HiRes qw(sleep time);
+use MM::Redis ();
+
+my $Json = JSON::PP->new->canonical;
+my $Http = HTTP::Tiny->new(timeout => 70);
+
+sub new {
+    my ($class, %args) = @_;
+    my $self = bless { dir => $args{dir}, port => MM::Redis::free_port() }, $class;
+    open my $g, '>', "$self->{dir}/genesis.json" or die "genesis: $!";
+    print $g $Json->encode({ accounts => $args{accounts} || {}, tokens => $args{tokens} || {} });
+    close $g;
+    my $log = "$self->{dir}/near-node.log";
+    unlink $log;
+    $self->{pid} = fork // die "fork: $!";
+    if ($self->{pid} == 0) {
+        open STDOUT, '>', $log;
+        open STDERR, '>&', \*STDOUT;
+        { exec 'node', 'worker/tests/near-peer/node.mjs', '--port', $self->{port}, '--state',
+               "$self->{dir}/genesis.json", '--block-ms', $args{block_ms} || 100 };
+        POSIX::_exit(127);
+    }
+    my $t0 = time;
+    until ((-s $log && `cat $log` =~ /listening/) || time - $t0 > 20) { sleep 0.05 }
+    die "the NEAR node did not start: " . `cat $log` unless `cat $log` =~ /listening/;
+    return $self;
+}
+
+sub url { "http://127.0.0.1:$_[0]{port}" }
+
+sub _call {
+    my ($self, $method, $path, $body) = @_;
+    my $r = $Http->request($method, $self->url . $path, $body ? { content => $Json->encode($body) } : {});
+    return $Json->decode($r->{content});
+}
+
+sub state  { $_[0]->_call('GET', '/__state') }
+sub counts { $_[0]->_call('GET', '/__counts') }
+sub fund   { my ($self, $account, $amount) = @_; $self->_call('POST', '/__fund', { account_id => $account, amount => $amount }) }
+sub fault  { my ($self, %f) = @_; $self->_call('POST', '/__fault', { count => 1, %f }) }
+
+# successful transactions to $receiver
+sub paid_to {
+    my ($self, $receiver) = @_;
+    return scalar grep { $_->{receiver_id} eq $receiver && $_->{status} eq 'success' } @{ $self->state->{txs} };
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{pid};
+    kill 'TERM', $self->{pid};
+    waitpid $self->{pid}, 0;
+    delete $self->{pid};
+}
+
+sub DESTROY { $_[0]->stop }
+
+1;
