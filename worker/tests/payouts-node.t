@@ -111,6 +111,29 @@ run_payer();
 is(state_of($p3), 'paid', 'the restart sends the same bytes, which land');
 is(paid_to('w3.testnet'), 1, 'one transaction');
 
+# 5. the node answers TIMEOUT_ERROR after accepting: the payer asks by hash
+my $p5 = add('timeout:error', 'w1.testnet');
+$node->fault(method => 'send_tx', kind => 'timeout_error');
+run_payer();
+is(state_of($p5), 'paid', 'TIMEOUT_ERROR after accepting: found by hash, paid');
+is(paid_to('w1.testnet'), 2, 'by one more transaction');
+
+# 6. someone else used the operator's key: the cached nonce is stale, the
+#    node says InvalidNonce, the payer re-reads the nonce and pays once
+my $ak = $json->decode(`build/mm-worker near nonce quizbot.testnet $master->{public_key}`)->{nonce};
+my $head = $json->decode(`build/mm-worker near block`)->{hash};
+my $desc = $json->encode({ signer_id => 'quizbot.testnet', secret_key => $master->{secret_key},
+                           receiver_id => 'w6.testnet', nonce => $ak + 1000, block_hash => $head,
+                           actions => [{ Transfer => { deposit => '1' } }] });
+my $sent = `echo '$desc' | build/mm-worker near sign | build/mm-worker near send quizbot.testnet 2>&1`;
+is($? >> 8, 0, 'another client used the key with a nonce far ahead') or diag $sent;
+my $p6 = add('stale:nonce', 'w6.testnet');
+my $refused = $node->counts->{refused}{InvalidNonce} // 0;
+run_payer();
+is($node->counts->{refused}{InvalidNonce}, $refused + 1, 'the node refused the stale nonce once');
+is(state_of($p6), 'paid', 'InvalidNonce: rebuilt with the fresh nonce and paid');
+is(paid_to('w6.testnet'), 2, 'one payout transaction besides the other client\'s');
+
 # 4. two payers sharing the key
 my @ids = map { add("pair:$_", 'w' . (4 + $_ % 3) . '.testnet') } 1 .. 40;
 my @kids = map { my $i = $_; my $pid = fork // die;
@@ -125,8 +148,8 @@ my @kids = map { my $i = $_; my $pid = fork // die;
 waitpid $_, 0 for @kids;
 is($pg->psql("SELECT count(*) FROM payouts WHERE purpose LIKE 'pair:%' AND state = 'paid'"), 40,
    'two payers: all 40 paid');
-is(paid_to('w4.testnet') + paid_to('w5.testnet') + paid_to('w6.testnet'), 40, 'by 40 transactions');
-is(balance('w4.testnet') + 0 + balance('w5.testnet') + balance('w6.testnet'), 40 * 1e24, 'each once');
+is(paid_to('w4.testnet') + paid_to('w5.testnet') + paid_to('w6.testnet') - 2, 40, 'by 40 transactions');
+is(balance('w4.testnet') + 0 + balance('w5.testnet') + balance('w6.testnet'), 40 * 1e24 + 1e24 + 1, 'each once');
 my $counts = $node->counts;
 diag("node: $counts->{applied} applied, $counts->{repeated} identical resends");
 

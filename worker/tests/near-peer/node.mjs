@@ -12,7 +12,7 @@
 //   POST /__fund    {account_id, amount}            (creates a keyless account)
 //   POST /__fault   {method, kind, count, retry_after?}
 //        kind: drop_after_apply | hold | timeout_error | http_429 | http_503 | garbage
-//   GET  /__counts  calls per method, transactions applied and repeated
+//   GET  /__counts  calls per method, transactions applied, repeated and refused (by reason)
 import { createServer } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const accounts = new Map();   // id -> { amount, keys: Map(pk -> { nonce, permis
 const tokens = new Map();     // contract -> { decimals, symbol, name, storageMin, balances: Map }
 const txs = new Map();        // hash -> { outcome, summary }
 const blocks = [];            // { height, hash }
-const counts = { methods: {}, applied: 0, repeated: 0 };
+const counts = { methods: {}, applied: 0, repeated: 0, refused: {} };
 const faults = new Map();     // method -> [{ kind, count, retry_after }]
 
 for (const [id, a] of Object.entries(genesis.accounts || {})) {
@@ -60,8 +60,11 @@ const head = () => blocks.at(-1);
 const rpcError = (name, cause, info = {}, data) => ({ error: {
   name, cause: { name: cause, info }, code: -32000, message: 'Server error',
   ...(data === undefined ? {} : { data }) } });
-const invalidTx = (reason) => rpcError('HANDLER_ERROR', 'INVALID_TRANSACTION', {},
-                                       { TxExecutionError: { InvalidTxError: reason } });
+function invalidTx(reason) {
+  const name = typeof reason === 'string' ? reason : Object.keys(reason)[0];
+  counts.refused[name] = (counts.refused[name] || 0) + 1;
+  return rpcError('HANDLER_ERROR', 'INVALID_TRANSACTION', {}, { TxExecutionError: { InvalidTxError: reason } });
+}
 const str = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? x.toString() : x));
 const pkText = (pk) => `ed25519:${bs58.encode(Uint8Array.from(pk.ed25519Key.data))}`;
 
