@@ -24,14 +24,15 @@ static mm_view_rc fail(mm_rpc_error *err, const char *cause, const char *fmt, ..
 }
 
 /* runs a query; the node's "missing" answers come in two forms: an error
- * cause, or (older nodes) a result whose "error" string says so */
+ * cause, or (older nodes) a result whose "error" string says so (NULL
+ * missing_cause: no answer means "missing", every error is one) */
 static mm_view_rc query(mm_near_rpc *rpc, json_t *params, const char *missing_cause,
                         const char *missing_text, json_t **result, mm_rpc_error *err) {
     mm_rpc_rc rc = mm_near_rpc_call(rpc, "query", params, result, err);
     const char *legacy;
 
     json_decref(params);
-    if (rc == MM_RPC_ERROR && strcmp(err->cause, missing_cause) == 0) {
+    if (rc == MM_RPC_ERROR && missing_cause && strcmp(err->cause, missing_cause) == 0) {
         json_decref(err->error);
         err->error = NULL;
         return MM_VIEW_MISSING;
@@ -39,7 +40,7 @@ static mm_view_rc query(mm_near_rpc *rpc, json_t *params, const char *missing_ca
     if (rc != MM_RPC_OK)
         return MM_VIEW_ERROR;
     if ((legacy = json_string_value(json_object_get(*result, "error"))) != NULL) {
-        mm_view_rc out = strstr(legacy, missing_text) ? MM_VIEW_MISSING
+        mm_view_rc out = missing_text && strstr(legacy, missing_text) ? MM_VIEW_MISSING
                          : fail(err, "QUERY_ERROR", "%s", legacy);
         json_decref(*result);
         *result = NULL;
@@ -122,7 +123,7 @@ mm_view_rc mm_near_view_call(mm_near_rpc *rpc, const char *contract, const char 
     rc = query(rpc, json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_type", "call_function",
                               "finality", "final", "account_id", contract, "method_name", method,
                               "args_base64", b64),
-               "NO_CONTRACT_CODE", "CodeDoesNotExist", &r, err);
+               NULL, NULL, &r, err);       /* no contract there is an error: not a token */
     free(b64);
     if (rc != MM_VIEW_OK)
         return rc;

@@ -62,6 +62,13 @@ sub balance {
     like($out, qr/MethodNotFound/, 'with its text');
 }
 {
+    # an account with no contract is no token: an error, never "holds 0"
+    my $s = MM::FakeHttp->new([error('NO_CONTRACT_CODE')]);
+    my ($rc, $out) = balance($s, 'bob.testnet', 'mistyped.testnet');
+    is($rc, 3, 'no contract at the token account: failure, not a zero balance');
+    like($out, qr/NO_CONTRACT_CODE/, 'named');
+}
+{
     my $s = MM::FakeHttp->new([view('{"total":"1","available":"0"}'), view('not json')]);
     my ($rc, $out) = balance($s, 'bob.testnet', 'token.testnet');
     is($rc, 3, 'a token returning garbage: failure');
