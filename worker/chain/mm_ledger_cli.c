@@ -18,6 +18,7 @@
 #include "mm_deposit.h"
 #include "mm_ledger.h"
 #include "mm_ledger_cli.h"
+#include "store/mm_redis.h"
 
 static PGconn *connect_db(void) {
     const char *url = getenv("DATABASE_URL");
@@ -56,7 +57,6 @@ static int add(char **argv) {
 
 static int run_once(void) {
     const char *signer = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
     const char *backoff = getenv("NEAR_RPC_BACKOFF_MS");
     redisContext *redis = NULL;
     mm_ledger_stats st;
@@ -79,9 +79,9 @@ static int run_once(void) {
     }
     if (backoff && atol(backoff) > 0)
         rpc.backoff_ms = atol(backoff);
-    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (redis == NULL || redis->err) {
-        fprintf(stderr, "payouts run: redis: %s\n", redis ? redis->errstr : "out of memory");
+    redis = mm_redis_from_env(err, sizeof(err));
+    if (redis == NULL) {
+        fprintf(stderr, "payouts run: redis: %s\n", err);
     } else if (mm_ledger_run(pg, redis, &rpc, signer, key, &st, err, sizeof(err)) != 0) {
         fprintf(stderr, "payouts run: database: %s\n", err);
     } else {
@@ -109,13 +109,12 @@ int mm_ledger_cli(int argc, char **argv) {
 
 int mm_deposit_cli(int argc, char **argv) {
     const char *bot = getenv("NEAR_WALLET_ADDRESS"), *age = getenv("DEPOSIT_MAX_AGE_S");
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
     mm_deposit d;
     mm_deposit_rc rc = MM_DEPOSIT_PENDING;
     redisContext *redis;
     mm_near_rpc rpc;
     PGconn *pg;
-    char amount[48] = "", reason[512] = "", *end;
+    char amount[48] = "", reason[512] = "", err[300], *end;
 
     if (argc != 6 || strcmp(argv[0], "verify") != 0) {
         fprintf(stderr, "usage: mm-worker deposits verify TELEGRAM_USER_ID TX_HASH SIGNER "
@@ -141,9 +140,9 @@ int mm_deposit_cli(int argc, char **argv) {
         PQfinish(pg);
         return 2;
     }
-    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (redis == NULL || redis->err)
-        snprintf(reason, sizeof(reason), "redis: %s", redis ? redis->errstr : "out of memory");
+    redis = mm_redis_from_env(err, sizeof(err));
+    if (redis == NULL)
+        snprintf(reason, sizeof(reason), "redis: %s", err);
     else
         rc = mm_deposit_verify(pg, redis, &rpc, &d, amount, reason, sizeof(reason));
     printf("{\"result\":\"%s\",\"amount\":\"%s\",\"reason\":", mm_deposit_name(rc), amount);

@@ -23,6 +23,7 @@
 #include "mm_near_view.h"
 #include "mm_near_wallet.h"
 #include "mm_near_tx.h"
+#include "store/mm_redis.h"
 
 #define MM_NEAR_INPUT_MAX  (1 << 20)
 
@@ -288,7 +289,7 @@ static int head(const char *account, const char *public_key) {
  * exit as near send does. */
 static int transfer(const char *receiver, const char *amount, const char *token) {
     const char *signer = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    char rerr[300];
     const char *wait = getenv("NEAR_SIGNER_WAIT_MS");
     redisContext *redis;
     mm_near_rpc client;
@@ -300,10 +301,8 @@ static int transfer(const char *receiver, const char *amount, const char *token)
         fprintf(stderr, "near transfer: NEAR_WALLET_ADDRESS and NEAR_WALLET_PRIVATE_KEY must be set\n");
         return 2;
     }
-    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (redis == NULL || redis->err) {
-        fprintf(stderr, "near transfer: redis: %s\n", redis ? redis->errstr : "out of memory");
-        redisFree(redis);
+    if ((redis = mm_redis_from_env(rerr, sizeof(rerr))) == NULL) {
+        fprintf(stderr, "near transfer: redis: %s\n", rerr);
         return 3;
     }
     if (client_from_env(&client, "near transfer")) {
@@ -340,7 +339,7 @@ static int print_sealed(const mm_near_wallet *w, void *data) {
 static int create_wallet(const char *user) {
     const char *master = getenv("NEAR_WALLET_ADDRESS"), *key = getenv("NEAR_WALLET_PRIVATE_KEY");
     const char *seal = getenv("WALLET_ENCRYPTION_KEY");
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    char rerr[300];
     redisContext *redis;
     mm_near_rpc client;
     mm_near_wallet w;
@@ -358,9 +357,11 @@ static int create_wallet(const char *user) {
                         "WALLET_ENCRYPTION_KEY must be set\n");
         return 2;
     }
-    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (redis == NULL || redis->err || client_from_env(&client, "near create-wallet")) {
-        fprintf(stderr, "near create-wallet: redis: %s\n", redis ? redis->errstr : "out of memory");
+    if ((redis = mm_redis_from_env(rerr, sizeof(rerr))) == NULL) {
+        fprintf(stderr, "near create-wallet: redis: %s\n", rerr);
+        return 3;
+    }
+    if (client_from_env(&client, "near create-wallet")) {
         redisFree(redis);
         return 3;
     }
@@ -378,7 +379,7 @@ static int create_wallet(const char *user) {
 /* A player's view: a balance, or a token's metadata, through the Redis
  * cache (REDIS_HOST/REDIS_PORT); exit 1 when missing, 3 on failure. */
 static int shown(const char *what, const char *a, const char *b) {
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    char rerr[300];
     redisContext *redis;
     mm_near_rpc client;
     mm_rpc_error err;
@@ -387,9 +388,11 @@ static int shown(const char *what, const char *a, const char *b) {
     char amount[48];
 
     memset(&err, 0, sizeof(err));
-    redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (redis == NULL || redis->err || client_from_env(&client, "near")) {
-        fprintf(stderr, "near: redis: %s\n", redis ? redis->errstr : "out of memory");
+    if ((redis = mm_redis_from_env(rerr, sizeof(rerr))) == NULL) {
+        fprintf(stderr, "near: redis: %s\n", rerr);
+        return 3;
+    }
+    if (client_from_env(&client, "near")) {
         redisFree(redis);
         return 3;
     }

@@ -9,6 +9,7 @@
 #include "engine/mm_engine.h"
 #include "engine/mm_generate_cli.h"
 #include "quiz/mm_questions_cli.h"
+#include "store/mm_redis.h"
 
 static int mm_usage(void) {
     fprintf(stderr, "usage: mm-worker generate --topic T --count N (1-%d) --difficulty D (1-10) "
@@ -24,26 +25,15 @@ static void mm_log_attempt(void *arg, const char *provider, const char *what) {
 
 /* For --store: the bank in DATABASE_URL and the cache in REDIS_HOST/PORT. */
 static int mm_generate_stores(mm_engine *e, mm_db *db) {
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
-    const char *pass = getenv("REDIS_PASSWORD");
+    char err[300];
     int rc;
 
     if ((rc = mm_cli_db("generate", db)) != 0)
         return rc;
     e->db = db;
-    e->redis = redisConnect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379);
-    if (e->redis == NULL || e->redis->err) {
-        fprintf(stderr, "generate: redis: %s\n", e->redis ? e->redis->errstr : "out of memory");
+    if ((e->redis = mm_redis_from_env(err, sizeof(err))) == NULL) {
+        fprintf(stderr, "generate: redis: %s\n", err);
         return 1;
-    }
-    if (pass && *pass) {
-        redisReply *r = redisCommand(e->redis, "AUTH %s", pass);
-        int ok = r && r->type == REDIS_REPLY_STATUS;
-        freeReplyObject(r);
-        if (!ok) {
-            fprintf(stderr, "generate: redis: AUTH refused\n");
-            return 1;
-        }
     }
     return 0;
 }

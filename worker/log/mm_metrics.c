@@ -8,7 +8,7 @@ static const double mm_buckets[] = { 0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 1
 void mm_metric_add(redisContext *redis, const char *name, const char *labels, long long by) {
     char field[256];
 
-    if (redis == NULL || redis->err)
+    if (redis == NULL || redis->err || by == 0)
         return;
     snprintf(field, sizeof(field), "%s%s%s%s", name, labels && *labels ? "{" : "",
              labels && *labels ? labels : "", labels && *labels ? "}" : "");

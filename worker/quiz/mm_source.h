@@ -1,7 +1,8 @@
 /*
- * Where a run's questions come from.  Today: the offline bank shipped with
- * the worker (seeded into PostgreSQL at start-up) and the procedural maze
- * generators.  The LLM engine plugs in behind mm_source_pick() later.
+ * Where a run's questions come from: the bank in PostgreSQL (the offline
+ * bank shipped with the worker, seeded at start-up; operators' imports;
+ * what the engine generated, engine/mm_engine.h), the Redis ready cache
+ * of fresh generated questions, and the procedural maze generators.
  */
 
 #ifndef MM_SOURCE_H

@@ -1,6 +1,6 @@
 /*
- * Durable timers (question timeouts, later quiz ends): rows in PostgreSQL
- * with a due time.  Whichever worker is alive fires what is due by
+ * Durable timers (question timeouts, the ends of generation and chain
+ * jobs): rows in PostgreSQL with a due time.  Whichever worker is alive fires what is due by
  * appending a {"mm_timer":…} entry to the chat's partition stream — so a
  * timer is handled in order with the chat's updates — and deleting the
  * row in the same transaction.  A crash between the two fires it again;

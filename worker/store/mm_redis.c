@@ -1,34 +1,51 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/mm_redis.h"
 
-redisContext *mm_redis_open(mm_ctx *ctx, const char *component) {
+redisContext *mm_redis_connect(const char *host, int port, const char *password, char *err,
+                               size_t errlen) {
     struct timeval tv = { 5, 0 };
-    redisContext *r;
+    redisContext *r = redisConnectWithTimeout(host, port, tv);
     redisReply *reply;
 
-    r = redisConnectWithTimeout(ctx->cfg.redis_host, ctx->cfg.redis_port, tv);
     if (r == NULL || r->err) {
-        mm_log_error(&ctx->log, component, "redis connect to %s:%d failed: %s",
-                     ctx->cfg.redis_host, ctx->cfg.redis_port,
-                     r ? r->errstr : "out of memory");
+        snprintf(err, errlen, "connect to %s:%d failed: %s", host, port,
+                 r ? r->errstr : "out of memory");
         if (r)
             redisFree(r);
         return NULL;
     }
     redisSetTimeout(r, tv);
-    if (ctx->cfg.redis_password) {
-        reply = redisCommand(r, "AUTH %s", ctx->cfg.redis_password);
+    if (password) {
+        reply = redisCommand(r, "AUTH %s", password);
         if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-            mm_log_error(&ctx->log, component, "redis AUTH failed: %s",
-                         reply ? reply->str : r->errstr);
+            snprintf(err, errlen, "AUTH failed: %s", reply ? reply->str : r->errstr);
             freeReplyObject(reply);
             redisFree(r);
             return NULL;
         }
         freeReplyObject(reply);
     }
+    return r;
+}
+
+redisContext *mm_redis_from_env(char *err, size_t errlen) {
+    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
+    const char *password = getenv("REDIS_PASSWORD");
+
+    return mm_redis_connect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379,
+                            password && *password ? password : NULL, err, errlen);
+}
+
+redisContext *mm_redis_open(mm_ctx *ctx, const char *component) {
+    char err[300];
+    redisContext *r = mm_redis_connect(ctx->cfg.redis_host, ctx->cfg.redis_port,
+                                       ctx->cfg.redis_password, err, sizeof(err));
+
+    if (r == NULL)
+        mm_log_error(&ctx->log, component, "redis %s", err);
     return r;
 }
 

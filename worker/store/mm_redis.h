@@ -11,7 +11,17 @@
 
 #include "mm_ctx.h"
 
-/* Connects and authenticates; NULL with the reason logged. */
+/* Connects (5 s timeouts) and authenticates when password is set; NULL
+ * with the reason in err. */
+redisContext *mm_redis_connect(const char *host, int port, const char *password, char *err,
+                               size_t errlen);
+
+/* The same from REDIS_HOST, REDIS_PORT and REDIS_PASSWORD: for the
+ * command-line tools, which read no full configuration. */
+redisContext *mm_redis_from_env(char *err, size_t errlen);
+
+/* Connects and authenticates as the worker is configured; NULL with the
+ * reason logged. */
 redisContext *mm_redis_open(mm_ctx *ctx, const char *component);
 
 /* Takes (or keeps) the lease: the epoch (> 0) when we hold it, 0 when
