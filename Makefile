@@ -72,7 +72,8 @@ $(BUILD)/asan/mm-worker: $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) \
 	    $(PG_INCLUDE) $(WORKER_SRCS) $(SHARED_SRCS) $(WORKER_GEN) $(WORKER_LIBS) -o $@
 
 UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
-              $(BUILD)/tests/test_chain $(BUILD)/tests/test_bot $(BUILD)/tests/test_engine
+              $(BUILD)/tests/test_chain $(BUILD)/tests/test_bot $(BUILD)/tests/test_engine \
+              $(BUILD)/tests/test_store
 
 unit: $(UNIT_TESTS)
 
@@ -84,6 +85,10 @@ $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard wo
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< \
 	    $(CHAIN_SRCS) -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
+
+$(BUILD)/tests/test_store: worker/tests/test_store.c worker/store/mm_sql.c worker/store/mm_sql.h
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< worker/store/mm_sql.c -o $@
 
 # the worker's pure parts, with cmocka
 BOT_UNIT_SRCS := worker/ingest/mm_update.c worker/quiz/mm_score.c worker/quiz/mm_maze.c \

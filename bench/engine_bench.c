@@ -136,17 +136,20 @@ int main(int argc, char **argv) {
 
     /* 3b. serving from the bank: the pick a run makes, then the question */
     for (int i = 0; i < serves; i++) {
-        char user[24], id[24];
-        const char *p[4] = { "bench topic 0", "5", user, "1" };
+        char id[24];
+        mm_params p;
         PGresult *r;
         double s = now_us();
-        snprintf(user, sizeof(user), "%d", i);
-        r = mm_db_run(&db, MM_SQL_PICK_QUESTIONS, 4, p);
-        if (r == NULL || PQntuples(r) != 1) {
+        mm_params_init(&p, MM_SQL_PICK_QUESTIONS);
+        mm_param_str(&p, "bench topic 0");
+        mm_param_int(&p, 5);
+        mm_param_int(&p, i);
+        mm_param_int(&p, 1);
+        if (mm_db_one(&db, &p, &r) != 1) {
             fprintf(stderr, "engine_bench: pick failed: %s\n", db.err);
             return 1;
         }
-        snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+        snprintf(id, sizeof(id), "%s", mm_col_str(r, 0, 0));
         PQclear(r);
         const char *qp[1] = { id };
         r = PQexecParams(db.conn, "SELECT topic, question, options, correct, explanation, sdi "

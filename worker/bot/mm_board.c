@@ -33,21 +33,23 @@ static void mm_board_keys(char *all, char *week, size_t len) {
 static int mm_board_build(mm_turn *t, mm_db *db, const char *key, mm_sql query) {
     redisReply *reply = redisCommand(t->redis, "EXISTS %s", key);
     int exists = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    mm_params p;
     PGresult *res;
     int n;
 
     freeReplyObject(reply);
     if (exists)
         return 0;
-    if ((res = mm_db_run(db, query, 0, NULL)) == NULL)
+    mm_params_init(&p, query);
+    if ((res = mm_db_query(db, &p)) == NULL)
         return -1;
     n = PQntuples(res);
     /* the board is written whole, so readers never see half of it */
     redisAppendCommand(t->redis, "MULTI");
     redisAppendCommand(t->redis, "DEL %s", key);
     for (int i = 0; i < n; i++)
-        redisAppendCommand(t->redis, "ZADD %s %s %s", key, PQgetvalue(res, i, 1),
-                           PQgetvalue(res, i, 0));
+        redisAppendCommand(t->redis, "ZADD %s %s %s", key, mm_col_str(res, i, MM_BOARD_POINTS),
+                           mm_col_str(res, i, MM_BOARD_USER));
     /* an empty board is remembered too, as a placeholder member */
     redisAppendCommand(t->redis, "ZADD %s 0 -", key);
     redisAppendCommand(t->redis, "EXPIRE %s %d", key, MM_BOARD_TTL);
@@ -79,8 +81,10 @@ static void mm_board_section(mm_turn *t, mm_db *db, mm_buf *b, const char *key,
             mm_buf_printf(&ids, "%s%s", ids.len > 1 ? "," : "", top->element[i]->str);
     mm_buf_adds(&ids, "}");
     if (ids.len > 2) {
-        const char *p[1] = { ids.data };
-        names = mm_db_run(db, MM_SQL_USER_NAMES, 1, p);
+        mm_params p;
+        mm_params_init(&p, MM_SQL_USER_NAMES);
+        mm_param_str(&p, ids.data);
+        names = mm_db_query(db, &p);      /* without names, players show as "player" */
     }
     for (size_t i = 0; top && top->type == REDIS_REPLY_ARRAY && i + 1 < top->elements; i += 2) {
         const char *id = top->element[i]->str, *name = "player";
@@ -88,8 +92,9 @@ static void mm_board_section(mm_turn *t, mm_db *db, mm_buf *b, const char *key,
         if (!strcmp(id, "-") || shown == MM_BOARD_TOP)
             continue;
         for (int r = 0; names && r < PQntuples(names); r++)
-            if (!strcmp(PQgetvalue(names, r, 0), id) && PQgetvalue(names, r, 1)[0])
-                name = PQgetvalue(names, r, 1);
+            if (!strcmp(mm_col_str(names, r, MM_NAME_ID), id)
+                && mm_col_str(names, r, MM_NAME_FIRST)[0])
+                name = mm_col_str(names, r, MM_NAME_FIRST);
         if (shown < 3)
             mm_buf_printf(b, "%s ", medals[shown]);
         else
@@ -148,10 +153,11 @@ static void mm_profile_key(int64_t user, char *out, size_t len) {
 
 /* 1 with v[] filled from the cache or PostgreSQL, 0 no such player, -1 error */
 static int mm_profile_get(mm_turn *t, char v[7][256]) {
-    char key[48], user[24];
-    const char *p[1] = { user };
+    char key[48];
+    mm_params p;
     redisReply *r;
     PGresult *res;
+    int found;
 
     mm_profile_key(t->u->user_id, key, sizeof(key));
     r = redisCommand(t->redis, "HMGET %s sdi points answers correct runs best_streak name", key);
@@ -163,15 +169,12 @@ static int mm_profile_get(mm_turn *t, char v[7][256]) {
         return 1;
     }
     freeReplyObject(r);
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    if ((res = mm_db_run(t->db, MM_SQL_USER_GET, 1, p)) == NULL)
-        return mm_fail(t, "stats");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return 0;
-    }
-    for (int i = 0; i < 7; i++)
-        snprintf(v[i], 256, "%s", PQgetvalue(res, 0, i));
+    mm_params_init(&p, MM_SQL_USER_GET);
+    mm_param_ll(&p, t->u->user_id);
+    if ((found = mm_db_one(t->db, &p, &res)) <= 0)
+        return found < 0 ? mm_fail(t, "stats") : 0;
+    for (int i = 0; i < MM_USER_NCOLS; i++)
+        snprintf(v[i], 256, "%s", mm_col_str(res, 0, i));
     PQclear(res);
     freeReplyObject(redisCommand(t->redis, "HSET %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
                                  key, mm_profile_fields[0], v[0], mm_profile_fields[1], v[1],

@@ -32,20 +32,19 @@ static json_t *mm_main_menu(void) {
 
 static int mm_user_ensure(mm_turn *t) {
     const mm_update *u = t->u;
-    char id[24];
-    const char *p[4] = { id, u->first_name, u->username, u->language_code };
-
-    PGresult *res;
-    int changed;
+    mm_params p;
+    long long changed;
 
     if (u->user_id <= 0)
         return 0;
-    snprintf(id, sizeof(id), "%lld", (long long) u->user_id);
-    if ((res = mm_db_run(t->db, MM_SQL_USER_ENSURE, 4, p)) == NULL)
+    mm_params_init(&p, MM_SQL_USER_ENSURE);
+    mm_param_ll(&p, u->user_id);
+    mm_param_str(&p, u->first_name);
+    mm_param_str(&p, u->username);
+    mm_param_str(&p, u->language_code);
+    if ((changed = mm_db_count(t->db, &p)) < 0)
         return mm_fail(t, "user");
-    changed = atoi(PQcmdTuples(res)) > 0;
-    PQclear(res);
-    if (changed)
+    if (changed > 0)
         mm_profile_forget(t, u->user_id);       /* a new name */
     return 0;
 }

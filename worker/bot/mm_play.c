@@ -43,32 +43,31 @@ typedef struct mm_asked {
 
 static void mm_session_row(PGresult *res, mm_session *s) {
     memset(s, 0, sizeof(*s));
-    s->id = atoll(PQgetvalue(res, 0, 0));
-    snprintf(s->topic, sizeof(s->topic), "%s", PQgetvalue(res, 0, 1));
-    s->target_sdi = atoi(PQgetvalue(res, 0, 2));
-    s->count = atoi(PQgetvalue(res, 0, 3));
-    s->seq = atoi(PQgetvalue(res, 0, 4));
-    s->streak = atoi(PQgetvalue(res, 0, 5));
-    s->best_streak = atoi(PQgetvalue(res, 0, 6));
-    s->points = atoi(PQgetvalue(res, 0, 7));
-    s->correct = atoi(PQgetvalue(res, 0, 8));
+    s->id = mm_col_ll(res, 0, MM_SESSION_ID);
+    snprintf(s->topic, sizeof(s->topic), "%s", mm_col_str(res, 0, MM_SESSION_TOPIC));
+    s->target_sdi = mm_col_int(res, 0, MM_SESSION_SDI);
+    s->count = mm_col_int(res, 0, MM_SESSION_COUNT);
+    s->seq = mm_col_int(res, 0, MM_SESSION_SEQ);
+    s->streak = mm_col_int(res, 0, MM_SESSION_STREAK);
+    s->best_streak = mm_col_int(res, 0, MM_SESSION_BEST_STREAK);
+    s->points = mm_col_int(res, 0, MM_SESSION_POINTS);
+    s->correct = mm_col_int(res, 0, MM_SESSION_CORRECT);
     s->active = 1;
-    if (PQnfields(res) > 10) {
-        s->user_id = atoll(PQgetvalue(res, 0, 9));
-        s->active = !strcmp(PQgetvalue(res, 0, 10), "active");
+    if (PQnfields(res) > MM_SESSION_STATE) {
+        s->user_id = mm_col_ll(res, 0, MM_SESSION_USER);
+        s->active = !strcmp(mm_col_str(res, 0, MM_SESSION_STATE), "active");
     }
 }
 
 static int mm_session_active(mm_turn *t, mm_session *s) {
-    char user[24];
-    const char *p[1] = { user };
+    mm_params p;
     PGresult *res;
     int found;
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    if ((res = mm_db_run(t->db, MM_SQL_SESSION_ACTIVE, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_SESSION_ACTIVE);
+    mm_param_ll(&p, t->u->user_id);
+    if ((found = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "active session");
-    found = PQntuples(res) == 1;
     if (found)
         mm_session_row(res, s);
     PQclear(res);
@@ -109,57 +108,55 @@ static void mm_asked_row(PGresult *res, int c, mm_asked *a) {
     char perm[4][MM_Q_OPTION_MAX];
 
     memset(a, 0, sizeof(*a));
-    snprintf(a->text, sizeof(a->text), "%s", PQgetvalue(res, 0, c));
-    mm_pg_array(PQgetvalue(res, 0, c + 1), a->options, 4);
-    a->correct = atoi(PQgetvalue(res, 0, c + 2));
-    snprintf(a->explanation, sizeof(a->explanation), "%s", PQgetvalue(res, 0, c + 3));
-    a->sdi = atoi(PQgetvalue(res, 0, c + 4));
-    mm_pg_array(PQgetvalue(res, 0, c + 5), perm, 4);
+    snprintf(a->text, sizeof(a->text), "%s", mm_col_str(res, 0, c + MM_ASKED_TEXT));
+    mm_pg_array(mm_col_str(res, 0, c + MM_ASKED_OPTIONS), a->options, 4);
+    a->correct = mm_col_int(res, 0, c + MM_ASKED_CORRECT);
+    snprintf(a->explanation, sizeof(a->explanation), "%s",
+             mm_col_str(res, 0, c + MM_ASKED_EXPLANATION));
+    a->sdi = mm_col_int(res, 0, c + MM_ASKED_SDI);
+    mm_pg_array(mm_col_str(res, 0, c + MM_ASKED_PERM), perm, 4);
     for (int i = 0; i < 4; i++)
         a->perm[i] = atoi(perm[i]);
-    a->nonce = (uint32_t) strtoul(PQgetvalue(res, 0, c + 6), NULL, 10);
-    a->message_id = PQgetisnull(res, 0, c + 7) ? 0 : atoll(PQgetvalue(res, 0, c + 7));
-    a->asked_ms = PQgetisnull(res, 0, c + 8) ? 0 : atoll(PQgetvalue(res, 0, c + 8));
-    a->question_id = atoll(PQgetvalue(res, 0, c + 9));
+    a->nonce = (uint32_t) strtoul(mm_col_str(res, 0, c + MM_ASKED_NONCE), NULL, 10);
+    a->message_id = mm_col_ll(res, 0, c + MM_ASKED_MESSAGE);
+    a->asked_ms = mm_col_ll(res, 0, c + MM_ASKED_AT_MS);
+    a->question_id = mm_col_ll(res, 0, c + MM_ASKED_QUESTION);
 }
 
 /* 1 found, 0 none, -1 error */
 static int mm_asked_load(mm_turn *t, long long session, int seq, mm_asked *a) {
-    char sid[24], seq_s[24];
-    const char *p[2] = { sid, seq_s };
+    mm_params p;
     PGresult *res;
+    int found;
 
-    snprintf(sid, sizeof(sid), "%lld", session);
-    snprintf(seq_s, sizeof(seq_s), "%d", seq);
-    if ((res = mm_db_run(t->db, MM_SQL_SQ_GET, 2, p)) == NULL)
+    mm_params_init(&p, MM_SQL_SQ_GET);
+    mm_param_ll(&p, session);
+    mm_param_int(&p, seq);
+    if ((found = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "session question");
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return 0;
-    }
-    mm_asked_row(res, 0, a);
+    if (found)
+        mm_asked_row(res, 0, a);
     PQclear(res);
-    return 1;
+    return found;
 }
 
 /* The run (locked) with its question seq: 1 found, 0 none, -1 error. */
 static int mm_turn_load(mm_turn *t, long long session, int seq, mm_session *s, mm_asked *a) {
-    char sid[24], seq_s[24];
-    const char *p[2] = { sid, seq_s };
+    mm_params p;
     PGresult *res;
+    int found;
 
-    snprintf(sid, sizeof(sid), "%lld", session);
-    snprintf(seq_s, sizeof(seq_s), "%d", seq);
-    if ((res = mm_db_run(t->db, MM_SQL_TURN_GET, 2, p)) == NULL)
+    mm_params_init(&p, MM_SQL_TURN_GET);
+    mm_param_ll(&p, session);
+    mm_param_int(&p, seq);
+    if ((found = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "run");
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return 0;
+    if (found) {
+        mm_session_row(res, s);
+        mm_asked_row(res, MM_SESSION_NCOLS, a);
     }
-    mm_session_row(res, s);
-    mm_asked_row(res, 11, a);
     PQclear(res);
-    return 1;
+    return found;
 }
 
 static void mm_timer_payload(const mm_turn *t, long long session, int seq, char *out,
@@ -170,10 +167,13 @@ static void mm_timer_payload(const mm_turn *t, long long session, int seq, char 
 
 static int mm_timer_cancel(mm_turn *t, long long session, int seq) {
     char payload[96];
-    const char *p[2] = { "q_timeout", payload };
+    mm_params p;
 
     mm_timer_payload(t, session, seq, payload, sizeof(payload));
-    return mm_db_do(t->db, MM_SQL_TIMER_CANCEL, 2, p) ? mm_fail(t, "timer") : 0;
+    mm_params_init(&p, MM_SQL_TIMER_CANCEL);
+    mm_param_str(&p, "q_timeout");
+    mm_param_str(&p, payload);
+    return mm_db_do(t->db, &p) ? mm_fail(t, "timer") : 0;
 }
 
 static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_asked *a) {
@@ -184,9 +184,9 @@ static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_a
 /* Sends question seq of s, binds it to its message and arms its timer,
  * in one statement. */
 static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *preloaded) {
-    char sid[24], seq_s[24], chat[24], lease[24], payload[96], due[24], data[96];
-    const char *p[8] = { sid, seq_s, chat, NULL, t->ctx->instance, lease, payload, due };
+    char payload[96], data[96];
     json_t *kb = mm_keyboard(), *params;
+    mm_params p;
     PGresult *res;
     mm_asked a;
     mm_buf b;
@@ -223,18 +223,21 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
         snprintf(t->err, sizeof(t->err), "out of memory asking a question");
         return -1;
     }
-    snprintf(sid, sizeof(sid), "%lld", s->id);
-    snprintf(seq_s, sizeof(seq_s), "%d", seq);
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
     mm_timer_payload(t, s->id, seq, payload, sizeof(payload));
-    snprintf(due, sizeof(due), "%d", t->ctx->cfg.question_seconds * 1000);
-    p[3] = json;
-    if ((res = mm_db_run(t->db, MM_SQL_ASK, 8, p)) == NULL) {
+    mm_params_init(&p, MM_SQL_ASK);
+    mm_param_ll(&p, s->id);
+    mm_param_int(&p, seq);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, json);
+    mm_param_str(&p, t->ctx->instance);
+    mm_param_int(&p, t->ctx->outbox_lease_ms);
+    mm_param_str(&p, payload);
+    mm_param_int(&p, t->ctx->cfg.question_seconds * 1000);
+    if (mm_db_one(t->db, &p, &res) != 1) {
         free(json);
         return mm_fail(t, "ask");
     }
-    id = atoll(PQgetvalue(res, 0, 0));
+    id = mm_col_ll(res, 0, 0);
     PQclear(res);
     id = mm_reply_queue(t, t->u->chat_id, "sendMessage", json, id);
     free(json);
@@ -265,15 +268,17 @@ static int mm_topic_picker(mm_turn *t, const char *intro) {
  * (1: play them), or a generation job and a note that the quiz is coming;
  * refused when no language model is configured or the topic is blocked. */
 static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, int sdi) {
-    char word[128], user[24], chat[24], sdi_s[16], count_s[16];
-    const char *p[5] = { topic, NULL, NULL, NULL, NULL };
+    char word[128];
+    mm_params p;
     PGresult *res;
     mm_buf b;
     int rc, queued, stock;
 
-    if ((res = mm_db_run(t->db, MM_SQL_TOPIC_STOCK, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_TOPIC_STOCK);
+    mm_param_str(&p, topic);
+    if (mm_db_one(t->db, &p, &res) != 1)
         return mm_fail(t, "topic stock");
-    stock = atoi(PQgetvalue(res, 0, 0));
+    stock = mm_col_int(res, 0, 0);
     PQclear(res);
     if (stock >= t->ctx->cfg.run_length)
         return 1;
@@ -293,16 +298,16 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
         return rc;
     }
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
-    snprintf(count_s, sizeof(count_s), "%d", t->ctx->cfg.run_length);
-    p[0] = user, p[1] = chat, p[2] = topic, p[3] = sdi_s, p[4] = count_s;
-    if ((res = mm_db_run(t->db, MM_SQL_JOB_ADD, 5, p)) == NULL) {
+    mm_params_init(&p, MM_SQL_JOB_ADD);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, topic);
+    mm_param_int(&p, sdi);
+    mm_param_int(&p, t->ctx->cfg.run_length);
+    if ((queued = mm_db_one(t->db, &p, &res)) < 0) {
         mm_buf_free(&b);
         return mm_fail(t, "generation job");
     }
-    queued = PQntuples(res) == 1;
     PQclear(res);
     if (queued) {
         mm_buf_adds(&b, "🧠 Writing a quiz on “");
@@ -319,9 +324,9 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
 
 static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], topic[MM_Q_TOPIC_MAX];
-    char user[24], chat[24], sdi_s[24], count_s[24], sid[24], seq_s[24], perm[24], nonce[24];
     long long ids[20];
     mm_session s;
+    mm_params p;
     PGresult *res;
     mm_buf b;
     int n, known = 0, sdi, rc;
@@ -346,14 +351,12 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     for (int i = 0; i < n; i++)
         known |= !strcmp(topic, topics[i]);
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    {
-        const char *p[1] = { user };
-        if ((res = mm_db_run(t->db, MM_SQL_USER_GET, 1, p)) == NULL)
-            return mm_fail(t, "user");
-        sdi = PQntuples(res) ? atoi(PQgetvalue(res, 0, 0)) : 3;
-        PQclear(res);
-    }
+    mm_params_init(&p, MM_SQL_USER_GET);
+    mm_param_ll(&p, t->u->user_id);
+    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
+        return mm_fail(t, "user");
+    sdi = rc ? mm_col_int(res, 0, MM_USER_SDI) : 3;
+    PQclear(res);
     if (!known && !from_job && (rc = mm_play_new_topic(t, topic_arg, topic, sdi)) != 1)
         return rc;
     n = mm_source_pick(t->db, t->redis, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
@@ -363,32 +366,33 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
         return mm_reply_html(t, "No questions are available on that topic right now. "
                                 "Try another one with /play.", NULL) < 0 ? -1 : 0;
 
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
-    snprintf(count_s, sizeof(count_s), "%d", n);
-    {
-        const char *p[5] = { user, chat, topic, sdi_s, count_s };
-        if ((res = mm_db_run(t->db, MM_SQL_SESSION_NEW, 5, p)) == NULL)
-            return mm_fail(t, "new session");
-        memset(&s, 0, sizeof(s));
-        s.id = atoll(PQgetvalue(res, 0, 0));
-        PQclear(res);
-    }
+    mm_params_init(&p, MM_SQL_SESSION_NEW);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, topic);
+    mm_param_int(&p, sdi);
+    mm_param_int(&p, n);
+    if (mm_db_one(t->db, &p, &res) != 1)
+        return mm_fail(t, "new session");
+    memset(&s, 0, sizeof(s));
+    s.id = mm_col_ll(res, 0, 0);
+    PQclear(res);
     snprintf(s.topic, sizeof(s.topic), "%s", topic);
     s.target_sdi = sdi;
     s.count = n;
     s.seq = 1;
-    snprintf(sid, sizeof(sid), "%lld", s.id);
     for (int i = 0; i < n; i++) {
         int order[4];
-        char qid[24];
-        const char *p[5] = { sid, seq_s, qid, perm, nonce };
+        char perm[24];
         mm_shuffle4(randombytes_uniform(24), order);
-        snprintf(seq_s, sizeof(seq_s), "%d", i + 1);
-        snprintf(qid, sizeof(qid), "%lld", ids[i]);
         snprintf(perm, sizeof(perm), "{%d,%d,%d,%d}", order[0], order[1], order[2], order[3]);
-        snprintf(nonce, sizeof(nonce), "%u", randombytes_uniform(1000000000));
-        if (mm_db_do(t->db, MM_SQL_SQ_ADD, 5, p))
+        mm_params_init(&p, MM_SQL_SQ_ADD);
+        mm_param_ll(&p, s.id);
+        mm_param_int(&p, i + 1);
+        mm_param_ll(&p, ids[i]);
+        mm_param_str(&p, perm);
+        mm_param_ll(&p, randombytes_uniform(1000000000));
+        if (mm_db_do(t->db, &p))
             return mm_fail(t, "session question");
     }
 
@@ -409,25 +413,26 @@ int mm_play_start(mm_turn *t, const char *topic) {
 /* The engine finished a player's job (a quiz_ready timer in the chat). */
 int mm_play_ready(mm_turn *t) {
     json_int_t job = json_integer_value(json_object_get(t->u->timer, "job"));
-    char id[24], topic[MM_Q_TOPIC_MAX];
-    const char *p[1] = { id };
+    char topic[MM_Q_TOPIC_MAX];
     mm_update as_player;
     const mm_update *timer = t->u;
+    mm_params p;
     PGresult *res;
     int rc, done;
 
-    snprintf(id, sizeof(id), "%lld", (long long) job);
-    if ((res = mm_db_run(t->db, MM_SQL_JOB_GET, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_JOB_GET);
+    mm_param_ll(&p, job);
+    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "generation job");
-    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 4)) {
+    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)) {
         PQclear(res);
         return 0;
     }
-    done = !strcmp(PQgetvalue(res, 0, 0), "done");
-    snprintf(topic, sizeof(topic), "%s", PQgetvalue(res, 0, 1));
+    done = !strcmp(mm_col_str(res, 0, MM_JOBGET_STATE), "done");
+    snprintf(topic, sizeof(topic), "%s", mm_col_str(res, 0, MM_JOBGET_TOPIC));
     /* the run is the player's, in their private chat with the bot */
     as_player = *timer;
-    as_player.user_id = atoll(PQgetvalue(res, 0, 4));
+    as_player.user_id = mm_col_ll(res, 0, MM_JOBGET_USER);
     as_player.is_private = 1;
     PQclear(res);
     t->u = &as_player;
@@ -447,18 +452,20 @@ int mm_play_ready(mm_turn *t) {
 }
 
 static int mm_finish(mm_turn *t, mm_session *s) {
-    char sid[24], user[24], sdi_s[24], data[MM_Q_TOPIC_MAX + 16];
-    const char *end[2] = { sid, "finished" };
-    const char *done[2] = { user, sdi_s };
+    char data[MM_Q_TOPIC_MAX + 16];
     int next = mm_sdi_adapt(s->target_sdi, s->correct, s->count);
     json_t *kb = mm_keyboard();
+    mm_params end, done;
     mm_buf b;
     long long rc;
 
-    snprintf(sid, sizeof(sid), "%lld", s->id);
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    snprintf(sdi_s, sizeof(sdi_s), "%d", next);
-    if (mm_db_do(t->db, MM_SQL_SESSION_END, 2, end) || mm_db_do(t->db, MM_SQL_USER_RUN_DONE, 2, done)) {
+    mm_params_init(&end, MM_SQL_SESSION_END);
+    mm_param_ll(&end, s->id);
+    mm_param_str(&end, "finished");
+    mm_params_init(&done, MM_SQL_USER_RUN_DONE);
+    mm_param_ll(&done, t->u->user_id);
+    mm_param_int(&done, next);
+    if (mm_db_do(t->db, &end) || mm_db_do(t->db, &done)) {
         json_decref(kb);
         return mm_fail(t, "finish");
     }
@@ -525,40 +532,45 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     int points = mm_score_points(a->sdi, correct, elapsed, limit, s->streak);
     int streak = correct ? s->streak + 1 : 0;
     int best = streak > s->best_streak ? streak : s->best_streak;
-    char sid[24], seq_s[24], user[24], qid[24], chosen_s[24], elapsed_s[24], pts[24], recv[24];
-    char reason[64], streak_s[24], best_s[24], total_s[24], correct_s[24], payload[96];
-    char chat[24], lease[24], next_s[24];
+    char reason[64], payload[96];
     char *edit = message_id > 0 ? mm_feedback(t, s, a, chosen, points, streak, message_id) : NULL;
-    const char *p[20] = { sid, seq_s, user, qid, chosen >= 0 ? chosen_s : NULL,
-                          correct ? "true" : "false", elapsed_s, pts, recv, reason, streak_s,
-                          best_s, total_s, correct_s, payload, correct ? "1" : "0",
-                          chat, edit, t->ctx->instance, lease };
-    const char *q[2] = { sid, next_s };
-    mm_db_step steps[2] = { { MM_SQL_SETTLE, NULL, 20, p, NULL },
-                            { MM_SQL_SQ_GET, NULL, 2, q, NULL } };
+    mm_params p, q;
+    mm_db_step steps[2] = { { &p, NULL, NULL }, { &q, NULL, NULL } };
     int more = s->seq < s->count, inserted, rc = 0;
     long long edit_id = 0;
     mm_asked next;
 
     if (elapsed < 0)
         elapsed = 0;
-    snprintf(sid, sizeof(sid), "%lld", s->id);
-    snprintf(seq_s, sizeof(seq_s), "%d", s->seq);
-    snprintf(next_s, sizeof(next_s), "%d", s->seq + 1);
-    snprintf(user, sizeof(user), "%lld", (long long) s->user_id);
-    snprintf(qid, sizeof(qid), "%lld", a->question_id);
-    snprintf(chosen_s, sizeof(chosen_s), "%d", chosen);
-    snprintf(elapsed_s, sizeof(elapsed_s), "%lld", chosen >= 0 ? elapsed : limit);
-    snprintf(pts, sizeof(pts), "%d", points);
-    snprintf(recv, sizeof(recv), "%lld", t->received_at_ms);
     snprintf(reason, sizeof(reason), "answer:%lld:%d", s->id, s->seq);
-    snprintf(streak_s, sizeof(streak_s), "%d", streak);
-    snprintf(best_s, sizeof(best_s), "%d", best);
-    snprintf(total_s, sizeof(total_s), "%d", s->points + points);
-    snprintf(correct_s, sizeof(correct_s), "%d", s->correct + correct);
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
     mm_timer_payload(t, s->id, s->seq, payload, sizeof(payload));
+    mm_params_init(&p, MM_SQL_SETTLE);
+    mm_param_ll(&p, s->id);
+    mm_param_int(&p, s->seq);
+    mm_param_ll(&p, s->user_id);
+    mm_param_ll(&p, a->question_id);
+    if (chosen >= 0)
+        mm_param_int(&p, chosen);
+    else
+        mm_param_null(&p);
+    mm_param_bool(&p, correct);
+    mm_param_ll(&p, chosen >= 0 ? elapsed : limit);
+    mm_param_int(&p, points);
+    mm_param_ll(&p, t->received_at_ms);
+    mm_param_str(&p, reason);
+    mm_param_int(&p, streak);
+    mm_param_int(&p, best);
+    mm_param_int(&p, s->points + points);
+    mm_param_int(&p, s->correct + correct);
+    mm_param_str(&p, payload);
+    mm_param_int(&p, correct);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, edit);
+    mm_param_str(&p, t->ctx->instance);
+    mm_param_int(&p, t->ctx->outbox_lease_ms);
+    mm_params_init(&q, MM_SQL_SQ_GET);
+    mm_param_ll(&q, s->id);
+    mm_param_int(&q, s->seq + 1);
     if (message_id > 0 && edit == NULL) {
         snprintf(t->err, sizeof(t->err), "out of memory building feedback");
         return -1;
@@ -568,8 +580,8 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         return mm_fail(t, "answer");
     }
     inserted = PQntuples(steps[0].res) == 1;
-    if (inserted && !PQgetisnull(steps[0].res, 0, 0))
-        edit_id = atoll(PQgetvalue(steps[0].res, 0, 0));
+    if (inserted && !mm_col_null(steps[0].res, 0, 0))
+        edit_id = mm_col_ll(steps[0].res, 0, 0);
     PQclear(steps[0].res);
     if (more) {
         if (PQntuples(steps[1].res) == 1)
@@ -648,8 +660,7 @@ int mm_play_timeout(mm_turn *t) {
 }
 
 int mm_play_cancel(mm_turn *t) {
-    char sid[24];
-    const char *p[2] = { sid, "cancelled" };
+    mm_params p;
     mm_session s;
     int rc = mm_session_active(t, &s);
 
@@ -657,8 +668,10 @@ int mm_play_cancel(mm_turn *t) {
         return -1;
     if (rc == 0)
         return mm_reply_html(t, "Nothing to cancel. Send /play to start a run.", NULL) < 0 ? -1 : 0;
-    snprintf(sid, sizeof(sid), "%lld", s.id);
-    if (mm_db_do(t->db, MM_SQL_SESSION_END, 2, p))
+    mm_params_init(&p, MM_SQL_SESSION_END);
+    mm_param_ll(&p, s.id);
+    mm_param_str(&p, "cancelled");
+    if (mm_db_do(t->db, &p))
         return mm_fail(t, "cancel");
     if (mm_timer_cancel(t, s.id, s.seq))
         return -1;
@@ -668,28 +681,28 @@ int mm_play_cancel(mm_turn *t) {
 
 int mm_play_report(mm_turn *t) {
     long long session;
-    int seq, reported, hidden;
-    char sid[24], seq_s[24], user[24], hide[24], end;
-    const char *p[4] = { sid, seq_s, user, hide };
+    int seq, reported, hidden, rc;
+    char end;
+    mm_params p;
     PGresult *res;
 
     if (sscanf(t->u->callback_data, "r:%lld:%d%c", &session, &seq, &end) != 2) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
-    snprintf(sid, sizeof(sid), "%lld", session);
-    snprintf(seq_s, sizeof(seq_s), "%d", seq);
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    snprintf(hide, sizeof(hide), "%d", t->ctx->cfg.report_hide);
-    if ((res = mm_db_run(t->db, MM_SQL_REPORT, 4, p)) == NULL)
+    mm_params_init(&p, MM_SQL_REPORT);
+    mm_param_ll(&p, session);
+    mm_param_int(&p, seq);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_int(&p, t->ctx->cfg.report_hide);
+    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "report");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (rc == 0) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
-    reported = atoi(PQgetvalue(res, 0, 0));
-    hidden = atoi(PQgetvalue(res, 0, 2));
+    reported = mm_col_int(res, 0, MM_REPORT_NEW);
+    hidden = mm_col_int(res, 0, MM_REPORT_HIDDEN);
     PQclear(res);
     if (hidden) {
         mm_log_ids ids = { t->u->chat_id, t->u->user_id, t->u->update_id };

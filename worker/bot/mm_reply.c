@@ -34,8 +34,7 @@ void mm_turn_discard(mm_turn *t) {
 static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, json_t *params,
                               int durable) {
     char *json = json_dumps(params, JSON_COMPACT);
-    char chat[24], lease[24];
-    const char *p[5] = { chat, method, json, t->ctx->instance, lease };
+    mm_params p;
     PGresult *res;
     long long id = 0;
 
@@ -45,13 +44,17 @@ static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, j
         return -1;
     }
     if (durable) {
-        snprintf(chat, sizeof(chat), "%lld", (long long) chat_id);
-        snprintf(lease, sizeof(lease), "%d", t->ctx->outbox_lease_ms);
-        if ((res = mm_db_run(t->db, MM_SQL_OUTBOX_ADD, 5, p)) == NULL) {
+        mm_params_init(&p, MM_SQL_OUTBOX_ADD);
+        mm_param_ll(&p, chat_id);
+        mm_param_str(&p, method);
+        mm_param_str(&p, json);
+        mm_param_str(&p, t->ctx->instance);
+        mm_param_int(&p, t->ctx->outbox_lease_ms);
+        if (mm_db_one(t->db, &p, &res) != 1) {
             free(json);
             return mm_fail(t, "outbox");
         }
-        id = atoll(PQgetvalue(res, 0, 0));
+        id = mm_col_ll(res, 0, 0);
         PQclear(res);
     }
     id = mm_reply_queue(t, chat_id, method, json, id);

@@ -38,16 +38,16 @@ static int mm_wallets_off(mm_turn *t) {
 /* The player's wallet row: 1 active (account filled), 0 none or not yet
  * active, -1 on a database error. */
 static int mm_wallet_of(mm_turn *t, char account[72]) {
-    char id[24];
-    const char *p[1] = { id };
+    mm_params p;
     PGresult *res;
-    int active;
+    int found, active;
 
-    snprintf(id, sizeof(id), "%lld", (long long) t->u->user_id);
-    if ((res = mm_db_run(t->db, MM_SQL_WALLET_GET, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_WALLET_GET);
+    mm_param_ll(&p, t->u->user_id);
+    if ((found = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "wallet");
-    active = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "active");
-    snprintf(account, 72, "%s", PQntuples(res) ? PQgetvalue(res, 0, 1) : "");
+    active = found && !strcmp(mm_col_str(res, 0, MM_WALLET_STATE), "active");
+    snprintf(account, 72, "%s", found ? mm_col_str(res, 0, MM_WALLET_ACCOUNT) : "");
     PQclear(res);
     return active;
 }
@@ -70,23 +70,27 @@ static void mm_amount_html(mm_buf *b, const mm_chain_cfg *c, const char *token, 
 
 /* The last n payouts to or from account, with explorer links. */
 static int mm_history_html(mm_turn *t, const char *account, int n, mm_buf *b) {
-    char limit[16];
-    const char *p[2] = { account, limit };
+    mm_params p;
     PGresult *res;
 
-    snprintf(limit, sizeof(limit), "%d", n);
-    if ((res = mm_db_run(t->db, MM_SQL_WALLET_HISTORY, 2, p)) == NULL)
+    mm_params_init(&p, MM_SQL_WALLET_HISTORY);
+    mm_param_str(&p, account);
+    mm_param_int(&p, n);
+    if ((res = mm_db_query(t->db, &p)) == NULL)
         return mm_fail(t, "history");
     if (PQntuples(res) == 0)
         mm_buf_adds(b, "No transfers yet.");
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *dir = PQgetvalue(res, i, 0), *state = PQgetvalue(res, i, 4);
-        const char *hash = PQgetvalue(res, i, 5);
+        const char *dir = mm_col_str(res, i, MM_HIST_DIRECTION);
+        const char *state = mm_col_str(res, i, MM_HIST_STATE);
+        const char *hash = mm_col_str(res, i, MM_HIST_HASH);
 
-        mm_buf_printf(b, "%s %s ", PQgetvalue(res, i, 6), !strcmp(dir, "out") ? "↗️" : "↘️");
-        mm_amount_html(b, &t->ctx->cfg.chain, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+        mm_buf_printf(b, "%s %s ", mm_col_str(res, i, MM_HIST_DATE),
+                      !strcmp(dir, "out") ? "↗️" : "↘️");
+        mm_amount_html(b, &t->ctx->cfg.chain, mm_col_str(res, i, MM_HIST_TOKEN),
+                       mm_col_str(res, i, MM_HIST_AMOUNT));
         mm_buf_adds(b, !strcmp(dir, "out") ? " to <code>" : " for <code>");
-        mm_html_add(b, PQgetvalue(res, i, 3));
+        mm_html_add(b, mm_col_str(res, i, MM_HIST_PARTY));
         mm_buf_printf(b, "</code> · %s", !strcmp(state, "paid") ? "✅" : !strcmp(state, "failed")
                                          ? "❌ failed" : "⏳ on its way");
         if (*hash)
@@ -98,15 +102,16 @@ static int mm_history_html(mm_turn *t, const char *account, int n, mm_buf *b) {
 }
 
 static int mm_chain_job(mm_turn *t, const char *kind, const char *payload, int *queued) {
-    char user[24], chat[24];
-    const char *p[4] = { kind, user, chat, payload };
+    mm_params p;
     PGresult *res;
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    if ((res = mm_db_run(t->db, MM_SQL_CHAIN_JOB_ADD, 4, p)) == NULL)
+    mm_params_init(&p, MM_SQL_CHAIN_JOB_ADD);
+    mm_param_str(&p, kind);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, payload);
+    if ((*queued = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "chain job");
-    *queued = PQntuples(res) == 1;
     PQclear(res);
     return 0;
 }
@@ -168,8 +173,11 @@ static int mm_withdraw_usage(mm_turn *t, const char *problem) {
 
 int mm_wallet_withdraw(mm_turn *t, const char *args) {
     char amount[48], symbol[24], to[80], extra[2], units[48], why[160], account[72];
-    char user[24], chat[24], nonce[16], limit[16], shown[128], id[24], data[64];
+    char shown[128], data[64];
     const mm_token *token;
+    uint32_t nonce;
+    long long id;
+    mm_params p;
     PGresult *res;
     json_t *kb;
     mm_buf b;
@@ -198,30 +206,31 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
     if (!strcmp(to, account))
         return mm_withdraw_usage(t, "That is this wallet itself.");
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
-    snprintf(chat, sizeof(chat), "%lld", (long long) t->u->chat_id);
-    snprintf(nonce, sizeof(nonce), "%u", randombytes_uniform(1000000000));
-    snprintf(limit, sizeof(limit), "%d", MM_WITHDRAW_DAILY);
+    nonce = randombytes_uniform(1000000000);
     mm_amount_format(units, token->decimals, shown);
     snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), " %s", token->symbol);
-    {
-        const char *p[9] = { user, chat, account, to, token->contract[0] ? token->contract : "NEAR",
-                             units, shown, nonce, limit };
-        if ((res = mm_db_run(t->db, MM_SQL_WITHDRAW_ADD, 9, p)) == NULL)
-            return mm_fail(t, "withdrawal");
-    }
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    mm_params_init(&p, MM_SQL_WITHDRAW_ADD);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_ll(&p, t->u->chat_id);
+    mm_param_str(&p, account);
+    mm_param_str(&p, to);
+    mm_param_str(&p, token->contract[0] ? token->contract : "NEAR");
+    mm_param_str(&p, units);
+    mm_param_str(&p, shown);
+    mm_param_ll(&p, nonce);
+    mm_param_int(&p, MM_WITHDRAW_DAILY);
+    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
+        return mm_fail(t, "withdrawal");
+    if (rc == 0)
         return mm_reply_html(t, "You have reached today's limit of withdrawals. Try again "
                                 "tomorrow.", NULL) < 0 ? -1 : 0;
-    }
-    snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+    id = mm_col_ll(res, 0, 0);
     PQclear(res);
 
     kb = mm_keyboard();
-    snprintf(data, sizeof(data), "x:ok:%s:%s", id, nonce);
+    snprintf(data, sizeof(data), "x:ok:%lld:%u", id, nonce);
     mm_keyboard_button(kb, "✅ Confirm", data);
-    snprintf(data, sizeof(data), "x:no:%s:%s", id, nonce);
+    snprintf(data, sizeof(data), "x:no:%lld:%u", id, nonce);
     mm_keyboard_button(kb, "✖️ Cancel", data);
     mm_buf_init(&b);
     mm_buf_adds(&b, "Withdraw <b>");
@@ -239,33 +248,34 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
 
 /* x:ok:<id>:<nonce> and x:no:<id>:<nonce> under a withdrawal request */
 int mm_wallet_button(mm_turn *t) {
-    char verb[3], id[24], nonce[16], user[24];
-    const char *p[3] = { id, user, nonce };
+    char verb[3], id[24], nonce[16];
     int ok = sscanf(t->u->callback_data, "x:%2[a-z]:%23[0-9]:%15[0-9]", verb, id, nonce) == 3;
     json_t *edit;
+    mm_params p;
     PGresult *res;
     mm_buf b;
+    int rc;
 
-    snprintf(user, sizeof(user), "%lld", (long long) t->u->user_id);
     if (!ok || !t->ctx->cfg.chain.enabled) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
-    res = mm_db_run(t->db, !strcmp(verb, "ok") ? MM_SQL_WITHDRAW_CONFIRM : MM_SQL_WITHDRAW_CANCEL,
-                    3, p);
-    if (res == NULL)
+    mm_params_init(&p, !strcmp(verb, "ok") ? MM_SQL_WITHDRAW_CONFIRM : MM_SQL_WITHDRAW_CANCEL);
+    mm_param_str(&p, id);
+    mm_param_ll(&p, t->u->user_id);
+    mm_param_str(&p, nonce);
+    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "withdrawal");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (rc == 0) {
         mm_reply_callback(t, "This request is no longer open.");
         return 0;
     }
     mm_buf_init(&b);
     if (!strcmp(verb, "ok")) {
         mm_buf_adds(&b, "⏳ Sending <b>");
-        mm_html_add(&b, PQgetvalue(res, 0, 1));
+        mm_html_add(&b, mm_col_str(res, 0, MM_CONFIRM_SHOWN));
         mm_buf_adds(&b, "</b> to <code>");
-        mm_html_add(&b, PQgetvalue(res, 0, 2));
+        mm_html_add(&b, mm_col_str(res, 0, MM_CONFIRM_RECIPIENT));
         mm_buf_adds(&b, "</code>…");
     } else {
         mm_buf_adds(&b, "Withdrawal cancelled.");
@@ -349,22 +359,18 @@ static int mm_withdrawal_sent(mm_turn *t, json_t *r) {
 /* A chain job ended (a chain_done timer in the chat). */
 int mm_wallet_done(mm_turn *t) {
     json_int_t job = json_integer_value(json_object_get(t->u->timer, "job"));
-    char id[24];
-    const char *p[1] = { id };
+    mm_params p;
     PGresult *res;
     json_t *result;
     int rc, done, wallet;
 
-    snprintf(id, sizeof(id), "%lld", (long long) job);
-    if ((res = mm_db_run(t->db, MM_SQL_CHAIN_JOB_GET, 1, p)) == NULL)
-        return mm_fail(t, "chain job");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return 0;
-    }
-    wallet = !strcmp(PQgetvalue(res, 0, 0), "wallet");
-    done = !strcmp(PQgetvalue(res, 0, 1), "done");
-    result = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+    mm_params_init(&p, MM_SQL_CHAIN_JOB_GET);
+    mm_param_ll(&p, job);
+    if ((rc = mm_db_one(t->db, &p, &res)) <= 0)
+        return rc < 0 ? mm_fail(t, "chain job") : 0;
+    wallet = !strcmp(mm_col_str(res, 0, MM_CJOBGET_KIND), "wallet");
+    done = !strcmp(mm_col_str(res, 0, MM_CJOBGET_STATE), "done");
+    result = json_loads(mm_col_str(res, 0, MM_CJOBGET_RESULT), 0, NULL);
     PQclear(res);
     if (!done)
         rc = mm_reply_html(t, wallet ? "😕 I couldn't open your wallet just now: the NEAR "

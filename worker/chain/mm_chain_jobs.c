@@ -32,37 +32,39 @@ typedef struct mm_chain {
  * filled (w->sealed malloc'd), -1 with why. */
 static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
                                   char *why, size_t whylen) {
-    char id[24];
-    const char *p[4] = { id, NULL, NULL, NULL };
+    mm_params get, p;
     PGresult *res;
     mm_send_rc rc;
-    int active;
+    int active, found;
 
-    snprintf(id, sizeof(id), "%lld", user);
     memset(w, 0, sizeof(*w));
-    if ((res = mm_db_run(&c->db, MM_SQL_WALLET_GET, 1, p)) == NULL)
+    mm_params_init(&get, MM_SQL_WALLET_GET);
+    mm_param_ll(&get, user);
+    if ((found = mm_db_one(&c->db, &get, &res)) < 0)
         return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
-    if (PQntuples(res) == 0) {
+    if (found == 0) {
         /* a new key, sealed and committed before anything is sent */
         mm_near_wallet fresh;
-        PQclear(res);
+        int stored;
         if (mm_near_wallet_key(c->cfg->master, c->cfg->seal_key, user, &fresh, why, whylen))
             return -1;
-        p[1] = fresh.account_id, p[2] = fresh.public_key, p[3] = fresh.sealed;
-        res = mm_db_run(&c->db, MM_SQL_WALLET_ADD, 4, p);
+        mm_params_init(&p, MM_SQL_WALLET_ADD);
+        mm_param_ll(&p, user);
+        mm_param_str(&p, fresh.account_id);
+        mm_param_str(&p, fresh.public_key);
+        mm_param_str(&p, fresh.sealed);
+        stored = mm_db_do(&c->db, &p);
         mm_near_wallet_free(&fresh);
-        if (res == NULL)
+        if (stored)
             return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
-        PQclear(res);
         /* whoever inserted first, the stored key is the one */
-        if ((res = mm_db_run(&c->db, MM_SQL_WALLET_GET, 1, p)) == NULL || PQntuples(res) == 0) {
-            PQclear(res);
+        if (mm_db_one(&c->db, &get, &res) != 1)
             return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
-        }
     }
-    active = !strcmp(PQgetvalue(res, 0, 0), "active");
-    snprintf(w->account_id, sizeof(w->account_id), "%s", PQgetvalue(res, 0, 1));
-    snprintf(w->public_key, sizeof(w->public_key), "%s", PQgetvalue(res, 0, 2));
+    active = !strcmp(mm_col_str(res, 0, MM_WALLET_STATE), "active");
+    snprintf(w->account_id, sizeof(w->account_id), "%s", mm_col_str(res, 0, MM_WALLET_ACCOUNT));
+    snprintf(w->public_key, sizeof(w->public_key), "%s",
+             mm_col_str(res, 0, MM_WALLET_PUBLIC_KEY));
     PQclear(res);
     if (active)
         return 0;
@@ -77,10 +79,11 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     }
     if (rc != MM_SEND_SUCCESS)
         return -1;
-    p[1] = w->hash[0] ? w->hash : NULL;
-    if ((res = mm_db_run(&c->db, MM_SQL_WALLET_ACTIVE, 2, p)) == NULL)
+    mm_params_init(&p, MM_SQL_WALLET_ACTIVE);
+    mm_param_ll(&p, user);
+    mm_param_str(&p, w->hash[0] ? w->hash : NULL);
+    if (mm_db_do(&c->db, &p))
         return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
-    PQclear(res);
     mm_log_info(&c->ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id, user,
                 *created ? " (created)" : "");
     return 0;
@@ -118,22 +121,24 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t wh
 }
 
 /* Pays one withdrawal payout with its wallet's key, opened just for it. */
-static int mm_chain_pay(mm_chain *c, const char *payout, char *why, size_t whylen) {
-    const char *p[1] = { payout };
-    PGresult *res = mm_db_run(&c->db, MM_SQL_WITHDRAW_KEY, 1, p);
+static int mm_chain_pay(mm_chain *c, long long payout, char *why, size_t whylen) {
     mm_ledger_stats st;
+    mm_params p;
+    PGresult *res;
     uint8_t *sk;
     char *text, account[72], err[256];
     size_t len;
     int rc;
 
-    if (res == NULL || PQntuples(res) == 0) {
-        PQclear(res);
-        return snprintf(why, whylen, "no active wallet signs payout %s", payout), -1;
-    }
-    snprintf(account, sizeof(account), "%s", PQgetvalue(res, 0, 0));
-    sk = mm_keystore_open(c->cfg->seal_key, account, PQgetvalue(res, 0, 1), &len, err,
-                          sizeof(err));
+    mm_params_init(&p, MM_SQL_WITHDRAW_KEY);
+    mm_param_ll(&p, payout);
+    if ((rc = mm_db_one(&c->db, &p, &res)) < 0)
+        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+    if (rc == 0)
+        return snprintf(why, whylen, "no active wallet signs payout %lld", payout), -1;
+    snprintf(account, sizeof(account), "%s", mm_col_str(res, 0, MM_SIGNER_ACCOUNT));
+    sk = mm_keystore_open(c->cfg->seal_key, account, mm_col_str(res, 0, MM_SIGNER_SEALED), &len,
+                          err, sizeof(err));
     PQclear(res);
     if (sk == NULL || len != crypto_sign_SECRETKEYBYTES) {
         sodium_free(sk);
@@ -149,55 +154,55 @@ static int mm_chain_pay(mm_chain *c, const char *payout, char *why, size_t whyle
     memcpy(text, "ed25519:", 8);
     mm_base58_encode(sk, len, text + 8);
     sodium_free(sk);
-    rc = mm_ledger_pay_one(c->db.conn, c->redis, &c->rpc, payout, account, text, &st, why,
+    rc = mm_ledger_pay_one(&c->db, c->redis, &c->rpc, payout, account, text, &st, why,
                            whylen);
     sodium_free(text);
     return rc;
 }
 
 static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t whylen) {
-    char payout[24];
-    const char *p[1] = { payout };
+    long long payout = json_integer_value(json_object_get(payload, "payout"));
+    mm_params p;
     PGresult *res;
     json_t *result;
 
-    snprintf(payout, sizeof(payout), "%lld",
-             (long long) json_integer_value(json_object_get(payload, "payout")));
     if (mm_chain_pay(c, payout, why, whylen))
         return NULL;
-    if ((res = mm_db_run(&c->db, MM_SQL_PAYOUT_GET, 1, p)) == NULL || PQntuples(res) == 0) {
-        PQclear(res);
+    mm_params_init(&p, MM_SQL_PAYOUT_GET);
+    mm_param_ll(&p, payout);
+    if (mm_db_one(&c->db, &p, &res) != 1)
         return snprintf(why, whylen, "database: %.200s", c->db.err), NULL;
-    }
-    result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "state", PQgetvalue(res, 0, 0),
-                       "tx_hash", PQgetvalue(res, 0, 1), "error", PQgetvalue(res, 0, 2),
-                       "recipient", PQgetvalue(res, 0, 3), "token", PQgetvalue(res, 0, 4),
-                       "units", PQgetvalue(res, 0, 5));
+    result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+                       "state", mm_col_str(res, 0, MM_PAYOUT_STATE),
+                       "tx_hash", mm_col_str(res, 0, MM_PAYOUT_HASH),
+                       "error", mm_col_str(res, 0, MM_PAYOUT_ERROR),
+                       "recipient", mm_col_str(res, 0, MM_PAYOUT_RECIPIENT),
+                       "token", mm_col_str(res, 0, MM_PAYOUT_TOKEN),
+                       "units", mm_col_str(res, 0, MM_PAYOUT_AMOUNT));
     PQclear(res);
     return result;
 }
 
 /* Claims and runs one job; 1 when there was one, 0 when none, -1 on error. */
 static int mm_chain_run_one(mm_chain *c) {
-    char lease[24], why[300] = "", *text = NULL;
-    const char *claim[2] = { c->owner, lease };
-    PGresult *job, *end;
+    char why[300] = "", *text = NULL;
+    mm_params p;
+    PGresult *job;
     json_t *payload, *result = NULL;
     char id[24], kind[16];
     long long user;
+    int rc;
 
-    snprintf(lease, sizeof(lease), "%d", c->ctx->cfg.job_lease_ms);
-    if ((job = mm_db_run(&c->db, MM_SQL_CHAIN_JOB_CLAIM, 2, claim)) == NULL)
-        return -1;
-    if (PQntuples(job) == 0) {
-        PQclear(job);
-        return 0;
-    }
-    snprintf(id, sizeof(id), "%s", PQgetvalue(job, 0, 0));
-    snprintf(kind, sizeof(kind), "%s", PQgetvalue(job, 0, 1));
-    user = atoll(PQgetvalue(job, 0, 2));
-    payload = json_loads(PQgetvalue(job, 0, 4), 0, NULL);
-    if (atoi(PQgetvalue(job, 0, 5)) > 3)
+    mm_params_init(&p, MM_SQL_CHAIN_JOB_CLAIM);
+    mm_param_str(&p, c->owner);
+    mm_param_int(&p, c->ctx->cfg.job_lease_ms);
+    if ((rc = mm_db_one(&c->db, &p, &job)) <= 0)
+        return rc;
+    snprintf(id, sizeof(id), "%s", mm_col_str(job, 0, MM_CJOB_ID));
+    snprintf(kind, sizeof(kind), "%s", mm_col_str(job, 0, MM_CJOB_KIND));
+    user = mm_col_ll(job, 0, MM_CJOB_USER);
+    payload = json_loads(mm_col_str(job, 0, MM_CJOB_PAYLOAD), 0, NULL);
+    if (mm_col_int(job, 0, MM_CJOB_ATTEMPTS) > 3)
         snprintf(why, sizeof(why), "gave up after 3 attempts");
     else if (!strcmp(kind, "wallet"))
         result = mm_chain_wallet(c, user, why, sizeof(why));
@@ -208,26 +213,32 @@ static int mm_chain_run_one(mm_chain *c) {
     if (result == NULL)
         mm_log_warn(&c->ctx->log, "chain", "%s job %s of user %lld: %s", kind, id, user, why);
     text = result ? json_dumps(result, JSON_COMPACT) : NULL;
-    {
-        const char *p[5] = { id, c->owner, result ? "done" : "failed", text, result ? NULL : why };
-        end = mm_db_run(&c->db, MM_SQL_CHAIN_JOB_END, 5, p);
-    }
+    mm_params_init(&p, MM_SQL_CHAIN_JOB_END);
+    mm_param_str(&p, id);
+    mm_param_str(&p, c->owner);
+    mm_param_str(&p, result ? "done" : "failed");
+    mm_param_str(&p, text);
+    mm_param_str(&p, result ? NULL : why);
+    rc = mm_db_do(&c->db, &p);
     free(text);
     json_decref(result);
-    if (end == NULL)
-        return -1;
-    PQclear(end);
-    return 1;
+    return rc ? -1 : 1;
 }
 
 /* Withdrawals a crash or the network left unfinished: the same bytes again. */
 static void mm_chain_sweep(mm_chain *c) {
-    PGresult *res = mm_db_run(&c->db, MM_SQL_WITHDRAW_STALLED, 0, NULL);
     char why[300];
+    mm_params p;
+    PGresult *res;
 
-    for (int i = 0; res && i < PQntuples(res); i++)
-        if (mm_chain_pay(c, PQgetvalue(res, i, 0), why, sizeof(why)))
-            mm_log_warn(&c->ctx->log, "chain", "settling payout %s: %s", PQgetvalue(res, i, 0),
+    mm_params_init(&p, MM_SQL_WITHDRAW_STALLED);
+    if ((res = mm_db_query(&c->db, &p)) == NULL) {
+        mm_log_warn(&c->ctx->log, "chain", "stalled withdrawals: %s", c->db.err);
+        return;
+    }
+    for (int i = 0; i < PQntuples(res); i++)
+        if (mm_chain_pay(c, mm_col_ll(res, i, 0), why, sizeof(why)))
+            mm_log_warn(&c->ctx->log, "chain", "settling payout %s: %s", mm_col_str(res, i, 0),
                         why);
     PQclear(res);
 }

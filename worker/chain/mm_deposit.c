@@ -159,7 +159,7 @@ static int block_time(mm_near_rpc *rpc, const char *block_hash, long *seconds) {
     return rc;
 }
 
-mm_deposit_rc mm_deposit_verify(PGconn *pg, redisContext *redis, mm_near_rpc *rpc,
+mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc,
                                 const mm_deposit *d, char amount[48],
                                 char *reason, size_t reasonlen) {
     json_t *params, *outcome = NULL, *tx;
@@ -228,25 +228,24 @@ mm_deposit_rc mm_deposit_verify(PGconn *pg, redisContext *redis, mm_near_rpc *rp
     /* credited once: the hash is the key */
     mm_near_u128_text(sum, amount);
     {
-        char user[24];
-        const char *p[5] = { d->tx_hash, user, d->signer, d->token, amount };
-        PGresult *res;
+        mm_params p;
+        long long credited;
 
-        snprintf(user, sizeof(user), "%lld", d->telegram_user_id);
-        res = PQexecParams(pg, "INSERT INTO deposits (tx_hash, telegram_user_id, signer_id, token,"
-                               " amount) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                           5, NULL, p, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            snprintf(reason, reasonlen, "database: %.*s",
-                     (int) strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+        mm_params_init(&p, MM_SQL_DEPOSIT_ADD);
+        mm_param_str(&p, d->tx_hash);
+        mm_param_ll(&p, d->telegram_user_id);
+        mm_param_str(&p, d->signer);
+        mm_param_str(&p, d->token);
+        mm_param_str(&p, amount);
+        if ((credited = mm_db_count(db, &p)) < 0) {
+            snprintf(reason, reasonlen, "database: %s", db->err);
             rc = MM_DEPOSIT_PENDING;
-        } else if (strcmp(PQcmdTuples(res), "1") != 0) {
+        } else if (credited != 1) {
             snprintf(reason, reasonlen, "that transaction was credited before");
         } else {
             reason[0] = '\0';
             rc = MM_DEPOSIT_OK;
         }
-        PQclear(res);
         if (rc != MM_DEPOSIT_OK)
             amount[0] = '\0';
     }

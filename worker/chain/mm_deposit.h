@@ -11,9 +11,8 @@
 #define MM_DEPOSIT_H
 
 #include <hiredis/hiredis.h>
-#include <libpq-fe.h>
-
-#include "mm_near_rpc.h"
+#include "chain/mm_near_rpc.h"
+#include "store/mm_db.h"
 
 #define MM_DEPOSIT_RATE      10
 #define MM_DEPOSIT_WINDOW_S  600
@@ -36,7 +35,7 @@ typedef struct mm_deposit {
 } mm_deposit;
 
 /* On MM_DEPOSIT_OK, amount gets the credited amount (decimal). */
-mm_deposit_rc mm_deposit_verify(PGconn *pg, redisContext *redis, mm_near_rpc *rpc,
+mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc,
                                 const mm_deposit *d, char amount[48],
                                 char *reason, size_t reasonlen);
 

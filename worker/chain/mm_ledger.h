@@ -15,9 +15,9 @@
 #define MM_LEDGER_H
 
 #include <hiredis/hiredis.h>
-#include <libpq-fe.h>
 
-#include "mm_near_rpc.h"
+#include "chain/mm_near_rpc.h"
+#include "store/mm_db.h"
 
 #define MM_LEDGER_MAX_ATTEMPTS  3
 
@@ -26,19 +26,19 @@ typedef struct mm_ledger_stats {
 } mm_ledger_stats;
 
 /* Records a payout once; *id is the row's, new or existing.  0, or -1. */
-int mm_ledger_add(PGconn *pg, const char *purpose, const char *recipient, const char *token,
+int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const char *token,
                   const char *amount, long long *id, char *err, size_t errlen);
 
 /* One pass over the operator's unfinished payouts (signer_id NULL), paying
  * from signer; 0, or -1 when the database failed (what the chain said is
  * in the rows). */
-int mm_ledger_run(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *signer,
+int mm_ledger_run(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *signer,
                   const char *secret_key, mm_ledger_stats *stats, char *err, size_t errlen);
 
 /* Pays the one row id from signer (the operator's, or a player's wallet
  * for a withdrawal) unless another worker holds it; 0, or -1 when the
  * database failed.  st counts the outcome. */
-int mm_ledger_pay_one(PGconn *pg, redisContext *redis, mm_near_rpc *rpc, const char *id,
+int mm_ledger_pay_one(mm_db *db, redisContext *redis, mm_near_rpc *rpc, long long id,
                       const char *signer, const char *secret_key, mm_ledger_stats *st,
                       char *err, size_t errlen);
 

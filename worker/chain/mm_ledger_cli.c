@@ -12,7 +12,6 @@
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "mm_deposit.h"
@@ -20,38 +19,34 @@
 #include "mm_ledger_cli.h"
 #include "store/mm_redis.h"
 
-static PGconn *connect_db(void) {
+static int connect_db(mm_db *db) {
     const char *url = getenv("DATABASE_URL");
-    PGconn *pg;
 
     if (url == NULL || *url == '\0') {
         fprintf(stderr, "payouts: DATABASE_URL is not set\n");
-        return NULL;
+        return -1;
     }
-    pg = PQconnectdb(url);
-    if (PQstatus(pg) != CONNECTION_OK) {
-        fprintf(stderr, "payouts: database connect failed: %.*s\n",
-                (int) strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
-        PQfinish(pg);
-        return NULL;
+    if (mm_db_open(db, url)) {
+        fprintf(stderr, "payouts: %s\n", db->err);
+        return -1;
     }
-    return pg;
+    return 0;
 }
 
 static int add(char **argv) {
-    PGconn *pg = connect_db();
+    mm_db db = { NULL };
     long long id;
     char err[256];
     int rc;
 
-    if (pg == NULL)
+    if (connect_db(&db))
         return 2;
-    rc = mm_ledger_add(pg, argv[0], argv[1], argv[2], argv[3], &id, err, sizeof(err));
+    rc = mm_ledger_add(&db, argv[0], argv[1], argv[2], argv[3], &id, err, sizeof(err));
     if (rc == 0)
         printf("{\"id\":%lld}\n", id);
     else
         fprintf(stderr, "payouts add: %s\n", err);
-    PQfinish(pg);
+    mm_db_close(&db);
     return rc == 0 ? 0 : 1;
 }
 
@@ -61,7 +56,7 @@ static int run_once(void) {
     redisContext *redis = NULL;
     mm_ledger_stats st;
     mm_near_rpc rpc;
-    PGconn *pg;
+    mm_db db = { NULL };
     char err[512];
     int rc = 1;
 
@@ -69,12 +64,12 @@ static int run_once(void) {
         fprintf(stderr, "payouts run: NEAR_WALLET_ADDRESS and NEAR_WALLET_PRIVATE_KEY must be set\n");
         return 2;
     }
-    if ((pg = connect_db()) == NULL)
+    if (connect_db(&db))
         return 2;
     if (mm_near_rpc_init(&rpc, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
                          getenv("FASTNEAR_API_KEY"), err, sizeof(err))) {
         fprintf(stderr, "payouts run: %s\n", err);
-        PQfinish(pg);
+        mm_db_close(&db);
         return 2;
     }
     if (backoff && atol(backoff) > 0)
@@ -82,7 +77,7 @@ static int run_once(void) {
     redis = mm_redis_from_env(err, sizeof(err));
     if (redis == NULL) {
         fprintf(stderr, "payouts run: redis: %s\n", err);
-    } else if (mm_ledger_run(pg, redis, &rpc, signer, key, &st, err, sizeof(err)) != 0) {
+    } else if (mm_ledger_run(&db, redis, &rpc, signer, key, &st, err, sizeof(err)) != 0) {
         fprintf(stderr, "payouts run: database: %s\n", err);
     } else {
         printf("{\"paid\":%d,\"failed\":%d,\"pending\":%d,\"skipped\":%d}\n",
@@ -91,7 +86,7 @@ static int run_once(void) {
     }
     redisFree(redis);
     mm_near_rpc_free(&rpc);
-    PQfinish(pg);
+    mm_db_close(&db);
     return rc;
 }
 
@@ -113,7 +108,7 @@ int mm_deposit_cli(int argc, char **argv) {
     mm_deposit_rc rc = MM_DEPOSIT_PENDING;
     redisContext *redis;
     mm_near_rpc rpc;
-    PGconn *pg;
+    mm_db db = { NULL };
     char amount[48] = "", reason[512] = "", err[300], *end;
 
     if (argc != 6 || strcmp(argv[0], "verify") != 0) {
@@ -132,19 +127,19 @@ int mm_deposit_cli(int argc, char **argv) {
         fprintf(stderr, "deposits verify: a positive user id and NEAR_WALLET_ADDRESS are needed\n");
         return 2;
     }
-    if ((pg = connect_db()) == NULL)
+    if (connect_db(&db))
         return 2;
     if (mm_near_rpc_init(&rpc, getenv("NEAR_RPC_ENDPOINT"), getenv("NEAR_RPC_FALLBACKS"),
                          getenv("FASTNEAR_API_KEY"), reason, sizeof(reason))) {
         fprintf(stderr, "deposits verify: %s\n", reason);
-        PQfinish(pg);
+        mm_db_close(&db);
         return 2;
     }
     redis = mm_redis_from_env(err, sizeof(err));
     if (redis == NULL)
         snprintf(reason, sizeof(reason), "redis: %s", err);
     else
-        rc = mm_deposit_verify(pg, redis, &rpc, &d, amount, reason, sizeof(reason));
+        rc = mm_deposit_verify(&db, redis, &rpc, &d, amount, reason, sizeof(reason));
     printf("{\"result\":\"%s\",\"amount\":\"%s\",\"reason\":", mm_deposit_name(rc), amount);
     json_t *why = json_string(reason);
     json_dumpf(why, stdout, JSON_ENCODE_ANY);
@@ -152,6 +147,6 @@ int mm_deposit_cli(int argc, char **argv) {
     printf("}\n");
     redisFree(redis);
     mm_near_rpc_free(&rpc);
-    PQfinish(pg);
+    mm_db_close(&db);
     return rc == MM_DEPOSIT_OK ? 0 : rc == MM_DEPOSIT_PENDING ? 4 : 1;
 }

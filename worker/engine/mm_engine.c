@@ -151,16 +151,19 @@ static void mm_known_free(mm_known *k) {
 }
 
 static int mm_known_load(mm_engine *e, const char *topic, mm_known *k) {
-    const char *p[1] = { topic };
+    mm_params p;
     PGresult *res;
 
     if (e->db == NULL)
         return 0;
-    if ((res = mm_db_run(e->db, MM_SQL_TOPIC_TEXTS, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_TOPIC_TEXTS);
+    mm_param_str(&p, topic);
+    if ((res = mm_db_query(e->db, &p)) == NULL)
         return -1;
     /* oldest first, so that what this request adds is the newest */
     for (int i = PQntuples(res) - 1; i >= 0; i--)
-        if (mm_known_add(k, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2))) {
+        if (mm_known_add(k, mm_col_str(res, i, MM_TEXT_QUESTION),
+                         mm_col_str(res, i, MM_TEXT_HASH))) {
             PQclear(res);
             return -1;
         }
@@ -184,19 +187,20 @@ static int mm_known_match(const mm_known *k, const mm_question *q, const char *h
 
 /* few-shot items from the bank, one JSON object a line (malloc'd), or NULL */
 static char *mm_examples(mm_engine *e, const mm_llm_request *req) {
-    char sdi[16];
-    const char *p[2] = { req->topic, sdi };
+    mm_params p;
     PGresult *res;
     mm_buf b;
 
     if (e->db == NULL)
         return NULL;
-    snprintf(sdi, sizeof(sdi), "%d", req->sdi);
-    if ((res = mm_db_run(e->db, MM_SQL_EXAMPLES, 2, p)) == NULL)
-        return NULL;
+    mm_params_init(&p, MM_SQL_EXAMPLES);
+    mm_param_str(&p, req->topic);
+    mm_param_int(&p, req->sdi);
+    if ((res = mm_db_query(e->db, &p)) == NULL)
+        return NULL;        /* the prompt goes without examples */
     mm_buf_init(&b);
     for (int i = 0; i < PQntuples(res); i++)
-        mm_buf_printf(&b, "%s\n", PQgetvalue(res, i, 0));
+        mm_buf_printf(&b, "%s\n", mm_col_str(res, i, 0));
     PQclear(res);
     return b.oom ? (mm_buf_free(&b), NULL) : b.data;
 }

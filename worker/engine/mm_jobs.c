@@ -31,41 +31,40 @@ typedef struct mm_job_lease {
 /* between provider calls: the job is still ours for another lease */
 static void mm_jobs_extend(void *arg) {
     mm_job_lease *l = arg;
-    char lease[24];
-    const char *p[3] = { l->id, l->owner, lease };
+    mm_params p;
 
-    snprintf(lease, sizeof(lease), "%d", l->ctx->cfg.job_lease_ms);
-    PQclear(mm_db_run(l->db, MM_SQL_JOB_EXTEND, 3, p));
+    mm_params_init(&p, MM_SQL_JOB_EXTEND);
+    mm_param_str(&p, l->id);
+    mm_param_str(&p, l->owner);
+    mm_param_int(&p, l->ctx->cfg.job_lease_ms);
+    if (mm_db_do(l->db, &p))
+        mm_log_warn(&l->ctx->log, "engine", "job %s lease: %s", l->id, l->db->err);
 }
 
 /* Claims and runs one job; 1 when there was one, 0 when none, -1 on error. */
 static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db, const char *owner) {
-    char lease[24], made_s[16];
     mm_question out[MM_ENGINE_MAX];
     mm_engine_result res;
     mm_llm_request req = { .language = "English" };
-    const char *claim[2] = { owner, lease };
     mm_job_lease held = { ctx, db, NULL, owner };
-    PGresult *job, *end;
+    mm_params p;
+    PGresult *job;
     char id[24], topic[MM_Q_TOPIC_MAX];
-    const char *state;
-    int made = 0, player;
+    int made = 0, player, rc;
 
     memset(&res, 0, sizeof(res));
-    snprintf(lease, sizeof(lease), "%d", ctx->cfg.job_lease_ms);
-    if ((job = mm_db_run(db, MM_SQL_JOB_CLAIM, 2, claim)) == NULL)
-        return -1;
-    if (PQntuples(job) == 0) {
-        PQclear(job);
-        return 0;
-    }
-    snprintf(id, sizeof(id), "%s", PQgetvalue(job, 0, 0));
-    snprintf(topic, sizeof(topic), "%s", PQgetvalue(job, 0, 3));
-    player = !PQgetisnull(job, 0, 1);
+    mm_params_init(&p, MM_SQL_JOB_CLAIM);
+    mm_param_str(&p, owner);
+    mm_param_int(&p, ctx->cfg.job_lease_ms);
+    if ((rc = mm_db_one(db, &p, &job)) <= 0)
+        return rc;
+    snprintf(id, sizeof(id), "%s", mm_col_str(job, 0, MM_JOB_ID));
+    snprintf(topic, sizeof(topic), "%s", mm_col_str(job, 0, MM_JOB_TOPIC));
+    player = !mm_col_null(job, 0, MM_JOB_USER);
     req.topic = topic;
-    req.sdi = atoi(PQgetvalue(job, 0, 4));
-    req.count = atoi(PQgetvalue(job, 0, 5));
-    if (atoi(PQgetvalue(job, 0, 6)) > MM_JOB_ATTEMPTS) {
+    req.sdi = mm_col_int(job, 0, MM_JOB_SDI);
+    req.count = mm_col_int(job, 0, MM_JOB_COUNT);
+    if (mm_col_int(job, 0, MM_JOB_ATTEMPTS) > MM_JOB_ATTEMPTS) {
         /* the workers that held it died mid-way: it will not go better */
         snprintf(res.why, sizeof(res.why), "gave up after %d attempts", MM_JOB_ATTEMPTS);
     } else {
@@ -82,15 +81,15 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db, const char *own
     }
     PQclear(job);
 
-    state = made > 0 ? "done" : "failed";
-    snprintf(made_s, sizeof(made_s), "%d", made);
-    {
-        const char *p[6] = { id, owner, state, made_s, made ? res.provider : NULL,
-                             made ? NULL : res.why };
-        if ((end = mm_db_run(db, MM_SQL_JOB_END, 6, p)) == NULL)
-            return -1;
-        PQclear(end);
-    }
+    mm_params_init(&p, MM_SQL_JOB_END);
+    mm_param_str(&p, id);
+    mm_param_str(&p, owner);
+    mm_param_str(&p, made > 0 ? "done" : "failed");
+    mm_param_int(&p, made);
+    mm_param_str(&p, made ? res.provider : NULL);
+    mm_param_str(&p, made ? NULL : res.why);
+    if (mm_db_do(db, &p))
+        return -1;
     mm_metric_add(e->redis, "mm_engine_jobs_total",
                   made > 0 ? "state=\"done\"" : "state=\"failed\"", 1);
     return 1;
@@ -98,53 +97,63 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db, const char *own
 
 /* Generated topics players keep choosing get more before they run dry. */
 static void mm_jobs_topup(mm_ctx *ctx, mm_engine *e, mm_db *db) {
-    const char *p[2] = { "86400", "5" };
-    PGresult *res = mm_db_run(db, MM_SQL_TOPUP_TOPICS, 2, p);
+    mm_params p;
+    PGresult *res;
 
-    if (res == NULL) {
+    mm_params_init(&p, MM_SQL_TOPUP_TOPICS);
+    mm_param_int(&p, 86400);
+    mm_param_int(&p, MM_TOPUP_TOPICS);
+    if ((res = mm_db_query(db, &p)) == NULL) {
         mm_log_warn(&ctx->log, "engine", "top-up: %s", db->err);
         return;
     }
     for (int i = 0; i < PQntuples(res) && i < MM_TOPUP_TOPICS; i++) {
-        const char *topic = PQgetvalue(res, i, 0), *sdi = PQgetvalue(res, i, 1);
-        long long ready = mm_ready_count(e->redis, topic, atoi(sdi));
-        char count[16];
-        const char *add[3] = { topic, sdi, count };
+        const char *topic = mm_col_str(res, i, MM_TOPUP_TOPIC);
+        int sdi = mm_col_int(res, i, MM_TOPUP_SDI);
+        long long ready = mm_ready_count(e->redis, topic, sdi);
 
         if (ready < 0 || ready >= MM_TOPUP_LOW)
             continue;
-        snprintf(count, sizeof(count), "%d", MM_TOPUP_COUNT);
-        PQclear(mm_db_run(db, MM_SQL_TOPUP_ADD, 3, add));
+        mm_params_init(&p, MM_SQL_TOPUP_ADD);
+        mm_param_str(&p, topic);
+        mm_param_int(&p, sdi);
+        mm_param_int(&p, MM_TOPUP_COUNT);
+        if (mm_db_do(db, &p))
+            mm_log_warn(&ctx->log, "engine", "top-up of \"%s\": %s", topic, db->err);
     }
     PQclear(res);
 }
 
 /* The SDI of questions answered lately, from all their answers. */
 static void mm_jobs_calibrate(mm_ctx *ctx, mm_engine *e, mm_db *db, int window_s) {
-    char since[16], min[16];
-    const char *p[2] = { since, min };
+    mm_params p;
     PGresult *res;
     int changed = 0;
 
-    snprintf(since, sizeof(since), "%d", window_s);
-    snprintf(min, sizeof(min), "%d", MM_SDI_MIN_PLAYS);
-    if ((res = mm_db_run(db, MM_SQL_CALIBRATE_READ, 2, p)) == NULL) {
+    mm_params_init(&p, MM_SQL_CALIBRATE_READ);
+    mm_param_int(&p, window_s);
+    mm_param_int(&p, MM_SDI_MIN_PLAYS);
+    if ((res = mm_db_query(db, &p)) == NULL) {
         mm_log_warn(&ctx->log, "engine", "calibration: %s", db->err);
         return;
     }
     for (int i = 0; i < PQntuples(res); i++) {
-        int prior = atoi(PQgetvalue(res, i, 1)), plays = atoi(PQgetvalue(res, i, 3));
-        int median = atoi(PQgetvalue(res, i, 5));
-        double rate = atof(PQgetvalue(res, i, 4));
+        int prior = mm_col_int(res, i, MM_CAL_PRIOR), plays = mm_col_int(res, i, MM_CAL_PLAYS);
+        int median = mm_col_int(res, i, MM_CAL_MEDIAN);
+        double rate = mm_col_double(res, i, MM_CAL_RATE);
         int sdi = mm_sdi_calibrated(prior, plays, rate, median, ctx->cfg.question_seconds * 1000);
-        char sdi_s[16], rate_s[32];
-        const char *set[5] = { PQgetvalue(res, i, 0), sdi_s, PQgetvalue(res, i, 3), rate_s,
-                               PQgetvalue(res, i, 5) };
+        char rate_s[32];
 
-        snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
         snprintf(rate_s, sizeof(rate_s), "%.4f", rate);
-        changed += sdi != atoi(PQgetvalue(res, i, 2));
-        PQclear(mm_db_run(db, MM_SQL_CALIBRATE_SET, 5, set));
+        changed += sdi != mm_col_int(res, i, MM_CAL_SDI);
+        mm_params_init(&p, MM_SQL_CALIBRATE_SET);
+        mm_param_ll(&p, mm_col_ll(res, i, MM_CAL_ID));
+        mm_param_int(&p, sdi);
+        mm_param_int(&p, plays);
+        mm_param_str(&p, rate_s);
+        mm_param_int(&p, median);
+        if (mm_db_do(db, &p))
+            mm_log_warn(&ctx->log, "engine", "calibration: %s", db->err);
     }
     if (PQntuples(res))
         mm_log_info(&ctx->log, "engine", "calibration: %d questions with %d+ answers, %d moved",

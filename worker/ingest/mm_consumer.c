@@ -49,21 +49,21 @@ static void mm_drop(mm_consumer *c, int k, const char *why) {
 static int mm_take(mm_consumer *c, int k) {
     mm_part *p = &c->parts[k];
     mm_ctx *ctx = c->ctx;
-    char part[16], epoch[24];
-    const char *params[2] = { part, epoch };
     long long e = mm_lease_acquire(c->r, p->lease, c->name, ctx->cfg.lease_ms), stored;
+    mm_params params;
     PGresult *res;
 
     if (e <= 0)
         return -1;
-    snprintf(part, sizeof(part), "%d", k);
-    snprintf(epoch, sizeof(epoch), "%lld", e);
-    if (mm_db_ensure(&c->db) || (res = mm_db_run(&c->db, MM_SQL_EPOCH_CLAIM, 2, params)) == NULL) {
+    mm_params_init(&params, MM_SQL_EPOCH_CLAIM);
+    mm_param_int(&params, k);
+    mm_param_ll(&params, e);
+    if (mm_db_ensure(&c->db) || mm_db_one(&c->db, &params, &res) != 1) {
         mm_log_warn(&ctx->log, "ingest", "partition %d: %s", k, c->db.err);
         mm_lease_release(c->r, p->lease, c->name, e);
         return -1;
     }
-    stored = atoll(PQgetvalue(res, 0, 0));
+    stored = mm_col_ll(res, 0, 0);
     PQclear(res);
     if (stored > e) {
         /* Redis forgot its epochs (restarted empty): catch up, retry later */
@@ -151,7 +151,7 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
     size_t ulen, rlen;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
     const char *recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
-    char part[16], epoch[24], uid[24];
+    mm_params fence, seen;
     mm_update u;
     mm_turn turn;
     PGresult *res;
@@ -165,28 +165,27 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
         mm_update_free(&u);
         return MM_FAILED;
     }
-    snprintf(part, sizeof(part), "%d", k);
-    snprintf(epoch, sizeof(epoch), "%lld", p->epoch);
-    snprintf(uid, sizeof(uid), "%lld", (long long) u.update_id);
     /* BEGIN and the fence (with the dedupe by update_id for Telegram's
      * updates; timers have none) in one round trip */
+    mm_params_init(&fence, u.update_id < 0 ? MM_SQL_FENCE : MM_SQL_FENCE_DEDUPE);
+    if (u.update_id >= 0)
+        mm_param_ll(&fence, u.update_id);
+    mm_param_int(&fence, k);
+    mm_param_ll(&fence, p->epoch);
     {
-        const char *params[3] = { uid, part, epoch };
-        mm_db_step steps[2] = { { 0, "BEGIN", 0, NULL, NULL },
-                                { MM_SQL_FENCE_DEDUPE, NULL, 3, params, NULL } };
+        mm_db_step steps[2] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL } };
         int dup = 0;
 
-        if (u.update_id < 0)
-            steps[1] = (mm_db_step) { MM_SQL_FENCE, NULL, 2, params + 1, NULL };
         if (mm_db_batch(&c->db, steps, 2))
             goto failed;
         PQclear(steps[0].res);
         fresh = PQntuples(steps[1].res) == 1;
         PQclear(steps[1].res);
         if (!fresh && u.update_id >= 0) {
-            if ((res = mm_db_run(&c->db, MM_SQL_IS_PROCESSED, 1, params)) == NULL)
+            mm_params_init(&seen, MM_SQL_IS_PROCESSED);
+            mm_param_ll(&seen, u.update_id);
+            if ((dup = mm_db_one(&c->db, &seen, &res)) < 0)
                 goto failed;
-            dup = PQntuples(res) == 1;
             PQclear(res);
         }
         if (!fresh) {

@@ -73,15 +73,17 @@ static int mm_import(mm_db *db, const char *source) {
 }
 
 static int mm_export(mm_db *db, const char *topic) {
-    const char *p[1] = { topic };
-    PGresult *res = mm_db_run(db, MM_SQL_QUESTIONS_EXPORT, 1, p);
+    mm_params p;
+    PGresult *res;
 
-    if (res == NULL) {
+    mm_params_init(&p, MM_SQL_QUESTIONS_EXPORT);
+    mm_param_str(&p, topic);
+    if ((res = mm_db_query(db, &p)) == NULL) {
         fprintf(stderr, "questions export: %s\n", db->err);
         return 1;
     }
     for (int i = 0; i < PQntuples(res); i++)
-        printf("%s\n", PQgetvalue(res, i, 0));
+        printf("%s\n", mm_col_str(res, i, 0));
     PQclear(res);
     return 0;
 }
@@ -127,6 +129,7 @@ int mm_questions_cli(int argc, char **argv) {
 /* mm-worker review list | approve ID | reject ID */
 int mm_review_cli(int argc, char **argv) {
     mm_db db = { NULL };
+    mm_params p;
     PGresult *res;
     int rc = 0;
 
@@ -139,12 +142,15 @@ int mm_review_cli(int argc, char **argv) {
     if ((rc = mm_cli_db("review", &db)) != 0)
         return rc;
     if (argc == 1) {
-        res = mm_db_run(&db, MM_SQL_REVIEW_LIST, 0, NULL);
+        mm_params_init(&p, MM_SQL_REVIEW_LIST);
+        res = mm_db_query(&db, &p);
         for (int i = 0; res && i < PQntuples(res); i++)
-            printf("%s\n", PQgetvalue(res, i, 0));
+            printf("%s\n", mm_col_str(res, i, 0));
     } else {
-        const char *p[2] = { argv[1], !strcmp(argv[0], "approve") ? "active" : "rejected" };
-        res = mm_db_run(&db, MM_SQL_REVIEW_SET, 2, p);
+        mm_params_init(&p, MM_SQL_REVIEW_SET);
+        mm_param_str(&p, argv[1]);
+        mm_param_str(&p, !strcmp(argv[0], "approve") ? "active" : "rejected");
+        res = mm_db_query(&db, &p);
         if (res && PQntuples(res) == 0) {
             fprintf(stderr, "review: no question %s\n", argv[1]);
             rc = 1;

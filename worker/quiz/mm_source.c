@@ -44,11 +44,12 @@ long long mm_question_store(mm_db *db, const mm_question *q, const char *source,
 
 long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_provenance *from,
                                  int *fresh) {
-    char hash[65], correct[16], sdi[16], claimed[16];
+    char hash[65];
     mm_buf opts;
-    const char *p[11];
+    mm_params p;
     PGresult *res;
     long long id = -1;
+    int rc;
 
     mm_buf_init(&opts);
     mm_buf_adds(&opts, "{");
@@ -64,31 +65,33 @@ long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_prove
     mm_buf_adds(&opts, "}");
     if (opts.oom || mm_question_hash(q, hash))
         goto done;
-    snprintf(correct, sizeof(correct), "%d", q->correct);
-    snprintf(sdi, sizeof(sdi), "%d", q->sdi);
-    p[0] = q->topic;
-    p[1] = q->text;
-    p[2] = opts.data;
-    p[3] = correct;
-    p[4] = q->explanation;
-    p[5] = sdi;
-    snprintf(claimed, sizeof(claimed), "%d", from->sdi_claimed);
-    p[6] = from->source;
-    p[7] = hash;
-    p[8] = from->model;
-    p[9] = from->prompt_hash;
-    p[10] = from->sdi_claimed ? claimed : NULL;
-    if ((res = mm_db_run(db, MM_SQL_QUESTION_ADD, 11, p)) == NULL)
+    mm_params_init(&p, MM_SQL_QUESTION_ADD);
+    mm_param_str(&p, q->topic);
+    mm_param_str(&p, q->text);
+    mm_param_str(&p, opts.data);
+    mm_param_int(&p, q->correct);
+    mm_param_str(&p, q->explanation);
+    mm_param_int(&p, q->sdi);
+    mm_param_str(&p, from->source);
+    mm_param_str(&p, hash);
+    mm_param_str(&p, from->model);
+    mm_param_str(&p, from->prompt_hash);
+    if (from->sdi_claimed)
+        mm_param_int(&p, from->sdi_claimed);
+    else
+        mm_param_null(&p);
+    if ((rc = mm_db_one(db, &p, &res)) < 0)
         goto done;
     if (fresh)
-        *fresh = PQntuples(res) == 1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        if ((res = mm_db_run(db, MM_SQL_QUESTION_BY_HASH, 1, &p[7])) == NULL)
+        *fresh = rc;
+    if (rc == 0) {
+        mm_params_init(&p, MM_SQL_QUESTION_BY_HASH);
+        mm_param_str(&p, hash);
+        if ((rc = mm_db_one(db, &p, &res)) < 0)
             goto done;
     }
-    if (PQntuples(res) == 1)
-        id = atoll(PQgetvalue(res, 0, 0));
+    if (rc == 1)
+        id = mm_col_ll(res, 0, 0);
     PQclear(res);
 
 done:
@@ -101,17 +104,19 @@ static int mm_topic_cmp(const void *a, const void *b) {
 }
 
 long long mm_question_near(mm_db *db, const mm_question *q, double *sim) {
-    const char *p[1] = { q->topic };
+    mm_params p;
     PGresult *res;
     char hash[65];
     long long id = 0;
 
-    if (mm_question_hash(q, hash) || (res = mm_db_run(db, MM_SQL_TOPIC_TEXTS, 1, p)) == NULL)
+    mm_params_init(&p, MM_SQL_TOPIC_TEXTS);
+    mm_param_str(&p, q->topic);
+    if (mm_question_hash(q, hash) || (res = mm_db_query(db, &p)) == NULL)
         return -1;
     for (int i = 0; i < PQntuples(res) && id == 0; i++) {
-        double s = mm_question_similarity(q->text, PQgetvalue(res, i, 1));
-        if (s >= MM_NEAR_DUPLICATE && strcmp(hash, PQgetvalue(res, i, 2))) {
-            id = atoll(PQgetvalue(res, i, 0));
+        double s = mm_question_similarity(q->text, mm_col_str(res, i, MM_TEXT_QUESTION));
+        if (s >= MM_NEAR_DUPLICATE && strcmp(hash, mm_col_str(res, i, MM_TEXT_HASH))) {
+            id = mm_col_ll(res, i, MM_TEXT_ID);
             *sim = s;
         }
     }
@@ -177,8 +182,7 @@ long long mm_ready_count(redisContext *redis, const char *topic, int sdi) {
 
 int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
                    int count, long long *ids) {
-    char sdi_s[16], user[24], count_s[16];
-    const char *p[4] = { NULL, sdi_s, user, count_s };
+    mm_params p;
     PGresult *res;
     int n, ready = 0;
 
@@ -200,16 +204,17 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
         mm_metric_add(redis, "mm_questions_served_total", "from=\"ready\"", ready);
         return ready;
     }
-    snprintf(sdi_s, sizeof(sdi_s), "%d", sdi);
-    snprintf(user, sizeof(user), "%lld", (long long) user_id);
-    snprintf(count_s, sizeof(count_s), "%d", count);
-    p[0] = strcmp(topic, MM_TOPIC_MIX) ? topic : NULL;
-    if ((res = mm_db_run(db, MM_SQL_PICK_QUESTIONS, 4, p)) == NULL)
+    mm_params_init(&p, MM_SQL_PICK_QUESTIONS);
+    mm_param_str(&p, strcmp(topic, MM_TOPIC_MIX) ? topic : NULL);
+    mm_param_int(&p, sdi);
+    mm_param_ll(&p, user_id);
+    mm_param_int(&p, count);
+    if ((res = mm_db_query(db, &p)) == NULL)
         return -1;
     n = ready;
     mm_metric_add(redis, "mm_questions_served_total", "from=\"ready\"", ready);
     for (int i = 0; i < PQntuples(res) && n < count; i++) {
-        long long id = atoll(PQgetvalue(res, i, 0));
+        long long id = mm_col_ll(res, i, 0);
         int seen = 0;
         for (int j = 0; j < ready; j++)
             seen |= ids[j] == id;
@@ -223,6 +228,7 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
 
 int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max) {
     redisReply *r = redisCommand(redis, "SMEMBERS mm:topics");
+    mm_params p;
     PGresult *res;
     int n = 0;
 
@@ -234,10 +240,11 @@ int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MA
         qsort(topics, (size_t) n, MM_Q_TOPIC_MAX, mm_topic_cmp);
     } else {
         freeReplyObject(r);
-        if ((res = mm_db_run(db, MM_SQL_TOPICS, 0, NULL)) == NULL)
+        mm_params_init(&p, MM_SQL_TOPICS);
+        if ((res = mm_db_query(db, &p)) == NULL)
             return -1;
         for (int i = 0; i < PQntuples(res) && n < max - 1; i++) {
-            snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", PQgetvalue(res, i, 0));
+            snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", mm_col_str(res, i, 0));
             freeReplyObject(redisCommand(redis, "SADD mm:topics %s", topics[n - 1]));
         }
         PQclear(res);

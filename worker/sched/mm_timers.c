@@ -15,13 +15,15 @@
 
 /* Fires what is due; how many, or -1. */
 static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
+    mm_params p;
     PGresult *res;
     mm_buf ids;
     int n, fired = 0;
 
     if (mm_db_exec(db, "BEGIN"))
         return -1;
-    if ((res = mm_db_run(db, MM_SQL_TIMERS_DUE, 0, NULL)) == NULL) {
+    mm_params_init(&p, MM_SQL_TIMERS_DUE);
+    if ((res = mm_db_query(db, &p)) == NULL) {
         mm_db_exec(db, "ROLLBACK");
         return -1;
     }
@@ -29,14 +31,14 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
     mm_buf_init(&ids);
     mm_buf_adds(&ids, "{");
     for (int i = 0; i < n; i++) {
-        long long chat = atoll(PQgetvalue(res, i, 1));
-        json_t *payload = json_loads(PQgetvalue(res, i, 3), 0, NULL), *update;
+        long long chat = mm_col_ll(res, i, MM_TIMER_CHAT);
+        json_t *payload = json_loads(mm_col_str(res, i, MM_TIMER_PAYLOAD), 0, NULL), *update;
         char stream[160], *json, now[24];
         redisReply *reply;
 
         if (!json_is_object(payload))
             payload = json_object();
-        json_object_set_new(payload, "kind", json_string(PQgetvalue(res, i, 2)));
+        json_object_set_new(payload, "kind", json_string(mm_col_str(res, i, MM_TIMER_KIND)));
         json_object_set_new(payload, "chat_id", json_integer(chat));
         update = json_pack("{s:o}", "mm_timer", payload);
         json = json_dumps(update, JSON_COMPACT);
@@ -57,13 +59,14 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
             break;
         }
         freeReplyObject(reply);
-        mm_buf_printf(&ids, "%s%s", fired++ ? "," : "", PQgetvalue(res, i, 0));
+        mm_buf_printf(&ids, "%s%s", fired++ ? "," : "", mm_col_str(res, i, MM_TIMER_ID));
     }
     PQclear(res);
     mm_buf_adds(&ids, "}");
     if (fired) {
-        const char *p[1] = { ids.data };
-        if (mm_db_do(db, MM_SQL_TIMERS_DROP, 1, p)) {
+        mm_params_init(&p, MM_SQL_TIMERS_DROP);
+        mm_param_str(&p, ids.data);
+        if (mm_db_do(db, &p)) {
             mm_buf_free(&ids);
             mm_db_exec(db, "ROLLBACK");
             return -1;

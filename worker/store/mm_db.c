@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/mm_db.h"
@@ -18,6 +19,10 @@ int mm_db_open(mm_db *db, const char *url) {
     memset(db, 0, sizeof(*db));
     db->url = url;
     db->on_connect = on_connect;
+    if (url == NULL) {
+        snprintf(db->err, sizeof(db->err), "DATABASE_URL is not set");
+        return -1;
+    }
     db->conn = PQconnectdb(url);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         /* libpq's message names host and port, never the password */
@@ -47,17 +52,59 @@ int mm_db_ensure(mm_db *db) {
     return mm_db_open(db, db->url);
 }
 
-/* Prepares statement id on this connection once; 0 or -1 with db->err. */
-static int mm_db_prepare(mm_db *db, mm_sql id) {
-    const mm_sql_stmt *st = &mm_sql_stmts[id];
-    uint64_t bit = 1ULL << (id % 64);
+void mm_params_init(mm_params *p, mm_sql id) {
+    p->id = id;
+    p->n = 0;
+    p->overflow = 0;
+}
+
+void mm_param_str(mm_params *p, const char *s) {
+    if (p->n == MM_PARAMS_MAX) {
+        p->overflow = 1;
+        return;
+    }
+    p->v[p->n++] = s;
+}
+
+void mm_param_ll(mm_params *p, long long v) {
+    if (p->n == MM_PARAMS_MAX) {
+        p->overflow = 1;
+        return;
+    }
+    snprintf(p->num[p->n], sizeof(p->num[0]), "%lld", v);
+    p->v[p->n] = p->num[p->n];
+    p->n++;
+}
+
+void mm_param_int(mm_params *p, int v) {
+    mm_param_ll(p, v);
+}
+
+void mm_param_bool(mm_params *p, int v) {
+    mm_param_str(p, v ? "true" : "false");
+}
+
+void mm_param_null(mm_params *p) {
+    mm_param_str(p, NULL);
+}
+
+/* Prepares p's statement on this connection once, after checking p holds
+ * what the catalog declares; 0 or -1 with db->err. */
+static int mm_db_prepare(mm_db *db, const mm_params *p) {
+    const mm_sql_stmt *st = &mm_sql_stmts[p->id];
+    uint64_t bit = 1ULL << (p->id % 64);
     PGresult *res;
 
+    if (p->overflow || p->n != st->nparams) {
+        snprintf(db->err, sizeof(db->err), "%s takes %d parameters, not %d", st->name,
+                 st->nparams, p->overflow ? MM_PARAMS_MAX + 1 : p->n);
+        return -1;
+    }
     if (db->conn == NULL) {
         snprintf(db->err, sizeof(db->err), "no database connection");
         return -1;
     }
-    if (db->prepared[id / 64] & bit)
+    if (db->prepared[p->id / 64] & bit)
         return 0;
     res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -66,36 +113,78 @@ static int mm_db_prepare(mm_db *db, mm_sql id) {
         return -1;
     }
     PQclear(res);
-    db->prepared[id / 64] |= bit;
+    db->prepared[p->id / 64] |= bit;
     return 0;
 }
 
-PGresult *mm_db_run(mm_db *db, mm_sql id, int n, const char *const *params) {
-    const mm_sql_stmt *st = &mm_sql_stmts[id];
+/* A lost connection forgets what was prepared on it. */
+static void mm_db_check_conn(mm_db *db) {
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+PGresult *mm_db_query(mm_db *db, const mm_params *p) {
+    const mm_sql_stmt *st = &mm_sql_stmts[p->id];
     PGresult *res;
     ExecStatusType s;
 
-    if (mm_db_prepare(db, id))
+    if (mm_db_prepare(db, p))
         return NULL;
-    res = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
+    res = PQexecPrepared(db->conn, st->name, p->n, p->v, NULL, NULL, 0);
     s = PQresultStatus(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         mm_db_error(db, st->name, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
         PQclear(res);
-        if (PQstatus(db->conn) != CONNECTION_OK)
-            memset(db->prepared, 0, sizeof(db->prepared));
+        mm_db_check_conn(db);
         return NULL;
     }
     return res;
 }
 
-int mm_db_do(mm_db *db, mm_sql id, int n, const char *const *params) {
-    PGresult *res = mm_db_run(db, id, n, params);
+int mm_db_do(mm_db *db, const mm_params *p) {
+    PGresult *res = mm_db_query(db, p);
 
     if (res == NULL)
         return -1;
     PQclear(res);
     return 0;
+}
+
+int mm_db_one(mm_db *db, const mm_params *p, PGresult **row) {
+    PGresult *res = mm_db_query(db, p);
+    int n;
+
+    *row = NULL;
+    if (res == NULL)
+        return -1;
+    if ((n = PQntuples(res)) > 1) {
+        snprintf(db->err, sizeof(db->err), "%s: %d rows where one was expected",
+                 mm_sql_stmts[p->id].name, n);
+        PQclear(res);
+        return -1;
+    }
+    if (n == 0) {
+        PQclear(res);
+        return 0;
+    }
+    *row = res;
+    return 1;
+}
+
+long long mm_db_count(mm_db *db, const mm_params *p) {
+    PGresult *res = mm_db_query(db, p);
+    long long n;
+
+    if (res == NULL)
+        return -1;
+    n = atoll(PQcmdTuples(res));
+    PQclear(res);
+    return n;
+}
+
+/* The name a step's error is reported under. */
+static const char *mm_db_step_name(const mm_db_step *st) {
+    return st->sql ? st->sql : mm_sql_stmts[st->p->id].name;
 }
 
 int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
@@ -104,7 +193,7 @@ int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
 
     for (int i = 0; i < count; i++) {
         steps[i].res = NULL;
-        if (steps[i].sql == NULL && mm_db_prepare(db, steps[i].id))
+        if (steps[i].sql == NULL && mm_db_prepare(db, steps[i].p))
             return -1;
     }
     if (!PQenterPipelineMode(db->conn)) {
@@ -115,7 +204,7 @@ int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
         mm_db_step *st = &steps[sent];
         int ok = st->sql
             ? PQsendQueryParams(db->conn, st->sql, 0, NULL, NULL, NULL, NULL, 0)
-            : PQsendQueryPrepared(db->conn, mm_sql_stmts[st->id].name, st->n, st->params,
+            : PQsendQueryPrepared(db->conn, mm_sql_stmts[st->p->id].name, st->p->n, st->p->v,
                                   NULL, NULL, 0);
         if (!ok)
             break;
@@ -133,7 +222,7 @@ int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
                 continue;
             }
             if (rc == 0 && s != PGRES_PIPELINE_SYNC) {
-                mm_db_error(db, steps[i].sql ? steps[i].sql : mm_sql_stmts[steps[i].id].name,
+                mm_db_error(db, mm_db_step_name(&steps[i]),
                             s == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(res));
                 rc = -1;
             }
@@ -149,8 +238,7 @@ int mm_db_batch(mm_db *db, mm_db_step *steps, int count) {
         mm_db_error(db, "pipeline", PQerrorMessage(db->conn));
         rc = -1;
     }
-    if (PQstatus(db->conn) != CONNECTION_OK)
-        memset(db->prepared, 0, sizeof(db->prepared));
+    mm_db_check_conn(db);
     if (rc)
         for (int i = 0; i < count; i++) {
             PQclear(steps[i].res);
@@ -170,10 +258,33 @@ int mm_db_exec(mm_db *db, const char *sql) {
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         mm_db_error(db, sql, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
         PQclear(res);
-        if (PQstatus(db->conn) != CONNECTION_OK)
-            memset(db->prepared, 0, sizeof(db->prepared));
+        mm_db_check_conn(db);
         return -1;
     }
     PQclear(res);
     return 0;
+}
+
+long long mm_col_ll(const PGresult *res, int row, int col) {
+    return atoll(PQgetvalue(res, row, col));
+}
+
+int mm_col_int(const PGresult *res, int row, int col) {
+    return atoi(PQgetvalue(res, row, col));
+}
+
+double mm_col_double(const PGresult *res, int row, int col) {
+    return atof(PQgetvalue(res, row, col));
+}
+
+const char *mm_col_str(const PGresult *res, int row, int col) {
+    return PQgetvalue(res, row, col);
+}
+
+int mm_col_null(const PGresult *res, int row, int col) {
+    return PQgetisnull(res, row, col);
+}
+
+int mm_col_bool(const PGresult *res, int row, int col) {
+    return PQgetvalue(res, row, col)[0] == 't';
 }

@@ -67,13 +67,103 @@ typedef enum mm_sql {
     MM_SQL_WITHDRAW_KEY,        /* $1 payout -> its signer's account, sealed key */
     MM_SQL_PAYOUT_GET,          /* $1 payout -> state, tx hash, last error, recipient, token, amount */
     MM_SQL_WITHDRAW_STALLED,    /* withdrawal payouts left unfinished for a minute */
+    /* --- the payout ledger (chain/mm_ledger.c) and deposits (chain/mm_deposit.c) --- */
+    MM_SQL_PAYOUT_ADD,          /* $1 purpose, $2 recipient, $3 token, $4 amount -> id */
+    MM_SQL_PAYOUT_SIGNED,       /* $1 id, $2 tx hash, $3 signed tx (base64), $4 nonce */
+    MM_SQL_PAYOUT_PAID,         /* $1 id */
+    MM_SQL_PAYOUT_FAILED,       /* $1 id, $2 reason */
+    MM_SQL_PAYOUT_RESIGN,       /* $1 id, $2 reason: never on chain, may be signed anew */
+    MM_SQL_PAYOUT_NOTE,         /* $1 id, $2 reason: still unsettled */
+    MM_SQL_PAYOUT_TO_PAY,       /* $1 id -> mm_col_pay, if it is unfinished */
+    MM_SQL_PAYOUT_ATTEMPTS,     /* $1 id -> attempts, state */
+    MM_SQL_PAYOUTS_UNPAID,      /* the operator's unfinished payouts -> id */
+    MM_SQL_PAYOUT_LOCK,         /* $1 id -> whether this session now holds its lock */
+    MM_SQL_PAYOUT_UNLOCK,       /* $1 id */
+    MM_SQL_DEPOSIT_ADD,         /* $1 tx hash, $2 user, $3 signer, $4 token, $5 amount */
     MM_SQL_COUNT
 } mm_sql;
 
 typedef struct mm_sql_stmt {
     const char *name;
+    int nparams;                /* $1 .. $nparams; mm_db checks every call against it */
     const char *sql;
 } mm_sql_stmt;
+
+/* The columns of the statements that return several, in their order. */
+
+/* USER_GET */
+enum { MM_USER_SDI, MM_USER_POINTS, MM_USER_ANSWERS, MM_USER_CORRECT, MM_USER_RUNS,
+       MM_USER_BEST_STREAK, MM_USER_NAME, MM_USER_NCOLS };
+
+/* SESSION_ACTIVE, and the first columns of TURN_GET */
+enum { MM_SESSION_ID, MM_SESSION_TOPIC, MM_SESSION_SDI, MM_SESSION_COUNT, MM_SESSION_SEQ,
+       MM_SESSION_STREAK, MM_SESSION_BEST_STREAK, MM_SESSION_POINTS, MM_SESSION_CORRECT,
+       MM_SESSION_USER, MM_SESSION_STATE, MM_SESSION_NCOLS };
+
+/* SQ_GET, and the columns of TURN_GET from MM_SESSION_NCOLS on */
+enum { MM_ASKED_TEXT, MM_ASKED_OPTIONS, MM_ASKED_CORRECT, MM_ASKED_EXPLANATION, MM_ASKED_SDI,
+       MM_ASKED_PERM, MM_ASKED_NONCE, MM_ASKED_MESSAGE, MM_ASKED_AT_MS, MM_ASKED_QUESTION };
+
+/* OUTBOX_CLAIM */
+enum { MM_OUTBOX_ID, MM_OUTBOX_CHAT, MM_OUTBOX_METHOD, MM_OUTBOX_PARAMS };
+
+/* TIMERS_DUE */
+enum { MM_TIMER_ID, MM_TIMER_CHAT, MM_TIMER_KIND, MM_TIMER_PAYLOAD };
+
+/* BOARD_ALL, BOARD_WEEK */
+enum { MM_BOARD_USER, MM_BOARD_POINTS };
+
+/* USER_NAMES */
+enum { MM_NAME_ID, MM_NAME_FIRST, MM_NAME_USERNAME };
+
+/* REPORT */
+enum { MM_REPORT_NEW, MM_REPORT_COUNT, MM_REPORT_HIDDEN };
+
+/* TOPIC_TEXTS */
+enum { MM_TEXT_ID, MM_TEXT_QUESTION, MM_TEXT_HASH };
+
+/* JOB_CLAIM */
+enum { MM_JOB_ID, MM_JOB_USER, MM_JOB_CHAT, MM_JOB_TOPIC, MM_JOB_SDI, MM_JOB_COUNT,
+       MM_JOB_ATTEMPTS };
+
+/* JOB_GET */
+enum { MM_JOBGET_STATE, MM_JOBGET_TOPIC, MM_JOBGET_MADE, MM_JOBGET_ERROR, MM_JOBGET_USER };
+
+/* TOPUP_TOPICS */
+enum { MM_TOPUP_TOPIC, MM_TOPUP_SDI };
+
+/* CALIBRATE_READ */
+enum { MM_CAL_ID, MM_CAL_PRIOR, MM_CAL_SDI, MM_CAL_PLAYS, MM_CAL_RATE, MM_CAL_MEDIAN };
+
+/* WALLET_GET */
+enum { MM_WALLET_STATE, MM_WALLET_ACCOUNT, MM_WALLET_PUBLIC_KEY, MM_WALLET_SEALED };
+
+/* WALLET_HISTORY */
+enum { MM_HIST_DIRECTION, MM_HIST_TOKEN, MM_HIST_AMOUNT, MM_HIST_PARTY, MM_HIST_STATE,
+       MM_HIST_HASH, MM_HIST_DATE };
+
+/* CHAIN_JOB_CLAIM */
+enum { MM_CJOB_ID, MM_CJOB_KIND, MM_CJOB_USER, MM_CJOB_CHAT, MM_CJOB_PAYLOAD, MM_CJOB_ATTEMPTS };
+
+/* CHAIN_JOB_GET */
+enum { MM_CJOBGET_KIND, MM_CJOBGET_STATE, MM_CJOBGET_RESULT, MM_CJOBGET_ERROR, MM_CJOBGET_USER };
+
+/* WITHDRAW_CONFIRM */
+enum { MM_CONFIRM_ID, MM_CONFIRM_SHOWN, MM_CONFIRM_RECIPIENT };
+
+/* WITHDRAW_KEY */
+enum { MM_SIGNER_ACCOUNT, MM_SIGNER_SEALED };
+
+/* PAYOUT_GET */
+enum { MM_PAYOUT_STATE, MM_PAYOUT_HASH, MM_PAYOUT_ERROR, MM_PAYOUT_RECIPIENT, MM_PAYOUT_TOKEN,
+       MM_PAYOUT_AMOUNT };
+
+/* PAYOUT_TO_PAY */
+enum { MM_PAY_STATE, MM_PAY_RECIPIENT, MM_PAY_TOKEN, MM_PAY_AMOUNT, MM_PAY_HASH,
+       MM_PAY_SIGNED, MM_PAY_ATTEMPTS };
+
+/* PAYOUT_ATTEMPTS */
+enum { MM_ATTEMPTS_COUNT, MM_ATTEMPTS_STATE };
 
 extern const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT];
 

@@ -202,22 +202,20 @@ static void mm_start_transfer(mm_sender *s, mm_out *o, mm_chat_q *c) {
 /* A durable reply whose lease is running out is re-leased first; 0 rows
  * means another worker took it over, so this one must not send it. */
 static int mm_keep_lease(mm_sender *s, mm_out *o, long long now) {
-    char id[24], lease[24];
-    const char *p[3] = { id, s->ctx->instance, lease };
-    PGresult *res;
-    int kept;
+    mm_params p;
+    long long kept;
 
     if (o->outbox_id == 0 || now < o->lease_deadline_ms - 5000)
         return 1;
-    snprintf(id, sizeof(id), "%lld", (long long) o->outbox_id);
-    snprintf(lease, sizeof(lease), "%d", s->ctx->outbox_lease_ms);
-    if (mm_db_ensure(&s->db) || (res = mm_db_run(&s->db, MM_SQL_OUTBOX_EXTEND, 3, p)) == NULL) {
+    mm_params_init(&p, MM_SQL_OUTBOX_EXTEND);
+    mm_param_ll(&p, o->outbox_id);
+    mm_param_str(&p, s->ctx->instance);
+    mm_param_int(&p, s->ctx->outbox_lease_ms);
+    if (mm_db_ensure(&s->db) || (kept = mm_db_count(&s->db, &p)) < 0) {
         mm_log_warn(&s->ctx->log, "sender", "outbox lease: %s", s->db.err);
         return 1;       /* try sending: a duplicate beats a lost reply */
     }
-    kept = atoi(PQcmdTuples(res)) == 1;
-    PQclear(res);
-    if (kept)
+    if (kept == 1)
         o->lease_deadline_ms = now + s->ctx->outbox_lease_ms;
     return kept;
 }
@@ -356,7 +354,7 @@ static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
  * empties them. */
 static void mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const char *what) {
     mm_buf a, b;
-    const char *p[2];
+    mm_params p;
 
     if (x->len == 0)
         return;
@@ -364,9 +362,10 @@ static void mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const c
     mm_buf_init(&b);
     mm_buf_printf(&a, "{%s}", x->data);
     mm_buf_printf(&b, "{%s}", y->data);
-    p[0] = a.data;
-    p[1] = b.data;
-    if (mm_db_ensure(&s->db) || mm_db_do(&s->db, sql, 2, p))
+    mm_params_init(&p, sql);
+    mm_param_str(&p, a.data);
+    mm_param_str(&p, b.data);
+    if (mm_db_ensure(&s->db) || mm_db_do(&s->db, &p))
         mm_log_error(&s->ctx->log, "sender", "marking replies %s: %s", what, s->db.err);
     mm_buf_free(&a);
     mm_buf_free(&b);
@@ -406,15 +405,16 @@ static void mm_forget_idle(mm_sender *s, long long now) {
 /* Takes over outbox rows whose lease ran out (their worker died). */
 static void mm_sweep(mm_sender *s, long long now) {
     mm_row_order *rows;
-    char lease[24];
-    const char *p[2] = { s->ctx->instance, lease };
+    mm_params p;
     PGresult *res;
     int n;
 
     s->last_sweep = now;
     mm_forget_idle(s, now);
-    snprintf(lease, sizeof(lease), "%d", s->ctx->outbox_lease_ms);
-    if (mm_db_ensure(&s->db) || (res = mm_db_run(&s->db, MM_SQL_OUTBOX_CLAIM, 2, p)) == NULL) {
+    mm_params_init(&p, MM_SQL_OUTBOX_CLAIM);
+    mm_param_str(&p, s->ctx->instance);
+    mm_param_int(&p, s->ctx->outbox_lease_ms);
+    if (mm_db_ensure(&s->db) || (res = mm_db_query(&s->db, &p)) == NULL) {
         mm_log_warn(&s->ctx->log, "sender", "outbox sweep: %s", s->db.err);
         return;
     }
@@ -422,15 +422,16 @@ static void mm_sweep(mm_sender *s, long long now) {
     /* RETURNING gives no order: queue by id so each chat keeps its order */
     rows = calloc((size_t) n + 1, sizeof(*rows));
     for (int i = 0; rows && i < n; i++) {
-        rows[i].id = atoll(PQgetvalue(res, i, 0));
+        rows[i].id = mm_col_ll(res, i, MM_OUTBOX_ID);
         rows[i].row = i;
     }
     if (rows)
         qsort(rows, (size_t) n, sizeof(*rows), mm_row_cmp);
     for (int i = 0; rows && i < n; i++) {
         int r = rows[i].row;
-        mm_out *o = mm_out_new(atoll(PQgetvalue(res, r, 1)), PQgetvalue(res, r, 2),
-                               PQgetvalue(res, r, 3));
+        mm_out *o = mm_out_new(mm_col_ll(res, r, MM_OUTBOX_CHAT),
+                               mm_col_str(res, r, MM_OUTBOX_METHOD),
+                               mm_col_str(res, r, MM_OUTBOX_PARAMS));
         if (o == NULL)
             continue;
         o->outbox_id = rows[i].id;
