@@ -94,7 +94,7 @@ $(BUILD)/tests/test_store: worker/tests/test_store.c worker/store/mm_sql.c worke
 BOT_UNIT_SRCS := worker/ingest/mm_update.c worker/quiz/mm_score.c worker/quiz/mm_maze.c \
                  worker/telegram/mm_html.c worker/telegram/mm_flood.c worker/mm_buf.c \
                  worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
-                 worker/quiz/mm_question.c
+                 worker/quiz/mm_question.c worker/mm_utf8.c worker/bot/mm_callback.c
 
 $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
                          $(wildcard worker/*.h worker/*/*.h)
@@ -103,7 +103,7 @@ $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
 	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
 
 ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c worker/engine/mm_difficulty.c \
-                    worker/quiz/mm_question.c worker/mm_buf.c $(BUILD)/gen/mm_words.c
+                    worker/quiz/mm_question.c worker/mm_buf.c worker/mm_utf8.c $(BUILD)/gen/mm_words.c
 
 $(BUILD)/tests/test_engine: worker/tests/test_engine.c $(ENGINE_UNIT_SRCS) $(wildcard worker/*/*.h)
 	@mkdir -p $(BUILD)/tests

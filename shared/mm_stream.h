@@ -1,12 +1,17 @@
 /*
- * The Redis stream entry the edge writes and the worker reads.
+ * Names that cross a process boundary, spelled once: the Redis stream
+ * entry the edge (or the worker's poller) writes and the worker reads, the
+ * metrics hash both sides share, and the update kinds the bot asks
+ * Telegram for.
  *
  *   XADD <stream> * update <raw Telegram JSON, byte for byte>
  *                   update_id <decimal>
  *                   received_at <unix milliseconds at the edge>
  *
  * The entry id (Redis time) orders entries; received_at is the moment nginx
- * started reading the request, the time scoring uses.
+ * started reading the request, the time scoring uses.  The router copies
+ * an entry into its chat's partition stream with src, the entry's id in
+ * the edge's stream.
  */
 
 #ifndef MM_STREAM_H
@@ -16,5 +21,14 @@
 #define MM_STREAM_FIELD_UPDATE      "update"
 #define MM_STREAM_FIELD_UPDATE_ID   "update_id"
 #define MM_STREAM_FIELD_RECEIVED_AT "received_at"
+#define MM_STREAM_FIELD_SRC         "src"
+
+/* The worker's counters, a Redis hash of Prometheus series ("name{labels}"
+ * -> value) that the module's /metrics appends to its own. */
+#define MM_METRICS_KEY              "mm:metrics"
+
+/* allowed_updates of setWebhook and getUpdates, as JSON */
+#define MM_ALLOWED_UPDATES_JSON \
+    "[\"message\",\"callback_query\",\"poll_answer\",\"my_chat_member\"]"
 
 #endif /* MM_STREAM_H */

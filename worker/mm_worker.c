@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
+#include "bot/mm_bot.h"
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
 #include "chain/mm_chain_jobs.h"
@@ -26,6 +27,7 @@
 #include "ingest/mm_ingest.h"
 #include "mm_config.h"
 #include "mm_ctx.h"
+#include "mm_stream.h"
 #include "quiz/mm_questions_cli.h"
 #include "quiz/mm_source.h"
 #include "sched/mm_timers.h"
@@ -169,7 +171,27 @@ static int mm_setup(mm_ctx *ctx, int need_bot) {
     return 0;
 }
 
-/* Schema, question bank and the bot's username: what run needs first. */
+/* Registers the command menus Telegram shows, per scope, from the bot's
+ * command table.  Best effort: a bot without menus still works. */
+static void mm_register_commands(mm_ctx *ctx, mm_tg *tg) {
+    static const char *const scopes[] = { "all_private_chats", "all_group_chats" };
+
+    for (int group = 0; group < 2; group++) {
+        json_t *params = json_pack("{s:o, s:{s:s}}", "commands",
+                                   mm_bot_command_menu(ctx, group), "scope", "type",
+                                   scopes[group]);
+        mm_tg_result res;
+
+        if (mm_tg_call_retry(tg, "setMyCommands", params, 10000, 2, &res))
+            mm_log_warn(&ctx->log, "main", "setMyCommands (%s) failed: %s", scopes[group],
+                        res.description);
+        json_decref(params);
+        mm_tg_result_free(&res);
+    }
+}
+
+/* Schema, question bank, the bot's username and its command menus: what
+ * run needs first. */
 static int mm_prepare(mm_ctx *ctx) {
     mm_db db = { NULL };
     mm_tg tg;
@@ -192,12 +214,14 @@ static int mm_prepare(mm_ctx *ctx) {
     mm_log_info(&ctx->log, "main", "schema at version %d (%d applied); question bank: %d "
                 "questions, %d rejected", version, applied, stored, rejected);
 
-    if (ctx->cfg.bot_username) {
-        snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s", ctx->cfg.bot_username);
-        return 0;
-    }
     if (mm_tg_init(&tg, ctx))
         return mm_fatal(ctx, "telegram", "curl_easy_init failed");
+    if (ctx->cfg.bot_username) {
+        snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s", ctx->cfg.bot_username);
+        mm_register_commands(ctx, &tg);
+        mm_tg_free(&tg);
+        return 0;
+    }
     none = json_object();
     if (mm_tg_call_retry(&tg, "getMe", none, 15000, 5, &res)) {
         json_decref(none);
@@ -212,6 +236,7 @@ static int mm_prepare(mm_ctx *ctx) {
                  ? json_string_value(json_object_get(res.result, "username")) : "");
     json_decref(none);
     mm_tg_result_free(&res);
+    mm_register_commands(ctx, &tg);
     mm_tg_free(&tg);
     return 0;
 }
@@ -356,9 +381,9 @@ static int mm_webhook_cli(mm_ctx *ctx, const char *cmd, int drop) {
         if (ctx->cfg.webhook_secret == NULL)
             mm_say("warn", "%s", "WEBHOOK_SECRET is not set: anyone who learns the URL can "
                    "post updates");
-        params = json_pack("{s:s, s:[s,s,s,s], s:i}", "url", ctx->cfg.webhook_url,
-                           "allowed_updates", "message", "callback_query", "poll_answer",
-                           "my_chat_member", "max_connections", maxc ? atoi(maxc) : 40);
+        params = json_pack("{s:s, s:o, s:i}", "url", ctx->cfg.webhook_url, "allowed_updates",
+                           json_loads(MM_ALLOWED_UPDATES_JSON, 0, NULL), "max_connections",
+                           maxc ? atoi(maxc) : 40);
         if (ctx->cfg.webhook_secret)
             json_object_set_new(params, "secret_token", json_string(ctx->cfg.webhook_secret));
         cmd = "setWebhook";

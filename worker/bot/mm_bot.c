@@ -1,32 +1,146 @@
+/*
+ * What an update asks for, by table: commands (like nginx's ngx_command_t:
+ * a name, where it is allowed, its handler and its line in /help),
+ * button presses by the prefix of their callback data, and timers by
+ * kind.  /help, the unknown-command hint and the command menus Telegram
+ * shows (setMyCommands) come from the same table, without what this
+ * deployment has turned off.
+ */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bot/mm_bot.h"
+#include "bot/mm_callback.h"
 #include "mm_buf.h"
+#include "sched/mm_timers.h"
 #include "telegram/mm_html.h"
 
-static const char *mm_help_html =
-    "🧩 <b>Mental Maze</b> — quick quizzes that adapt to you.\n\n"
-    "/play — a practice run (add a topic: <code>/play space</code>)\n"
-    "/leaderboard — all-time and weekly rankings\n"
-    "/stats — your points, accuracy and difficulty\n"
-    "/cancel — stop the current run\n"
-    "/wallet — your NEAR wallet: balances and rewards\n"
-    "/withdraw — send from it: <code>/withdraw 0.5 NEAR alice.testnet</code>\n"
-    "/history — your transfers\n"
-    "/help — this message\n\n"
-    "Answer with the buttons under each question. Faster answers and streaks "
-    "earn more points; the difficulty (SDI 1–10) follows how you do.";
+#define MM_IN_PRIVATE   0x01
+#define MM_IN_GROUP     0x02
+#define MM_IN_ANY       (MM_IN_PRIVATE | MM_IN_GROUP)
+
+#define MM_NEEDS_CHAIN  0x01            /* NEAR configured (wallets) */
+
+typedef int (*mm_command_fn)(mm_turn *t, const char *args);
+
+typedef struct mm_command_def {
+    const char *name;
+    unsigned where;
+    unsigned needs;
+    mm_command_fn handler;
+    const char *menu;           /* setMyCommands' description; NULL: an alias, not listed */
+    const char *help;           /* its /help line (HTML), after "/name — " */
+    int hint;                   /* named in the unknown-command hint */
+} mm_command_def;
+
+static const char *mm_help_head =
+    "🧩 <b>Mental Maze</b> — quick quizzes that adapt to you.\n\n";
+static const char *mm_help_tail =
+    "\nAnswer with the buttons under each question. Faster answers and streaks earn more "
+    "points; the difficulty (SDI 1–10) follows how you do.";
+
+static int mm_cmd_start(mm_turn *t, const char *args);
+static int mm_cmd_help(mm_turn *t, const char *args);
+static int mm_cmd_play(mm_turn *t, const char *args);
+static int mm_cmd_board(mm_turn *t, const char *args);
+static int mm_cmd_stats(mm_turn *t, const char *args);
+static int mm_cmd_cancel(mm_turn *t, const char *args);
+static int mm_cmd_wallet(mm_turn *t, const char *args);
+static int mm_cmd_withdraw(mm_turn *t, const char *args);
+static int mm_cmd_history(mm_turn *t, const char *args);
+static int mm_cmd_to_private(mm_turn *t, const char *args);
+
+static const mm_command_def mm_commands[] = {
+    { "start", MM_IN_PRIVATE, 0, mm_cmd_start, "Start: the main menu", NULL, 0 },
+    { "play", MM_IN_PRIVATE, 0, mm_cmd_play, "A practice run (add a topic: /play space)",
+      "a practice run (add a topic: <code>/play space</code>)", 1 },
+    { "practice", MM_IN_PRIVATE, 0, mm_cmd_play, NULL, NULL, 0 },
+    { "leaderboard", MM_IN_ANY, 0, mm_cmd_board, "All-time and weekly rankings",
+      "all-time and weekly rankings", 1 },
+    { "top", MM_IN_ANY, 0, mm_cmd_board, NULL, NULL, 0 },
+    { "stats", MM_IN_ANY, 0, mm_cmd_stats, "Your points, accuracy and difficulty",
+      "your points, accuracy and difficulty", 1 },
+    { "cancel", MM_IN_PRIVATE, 0, mm_cmd_cancel, "Stop the current run", "stop the current run",
+      0 },
+    { "wallet", MM_IN_PRIVATE, MM_NEEDS_CHAIN, mm_cmd_wallet,
+      "Your NEAR wallet: balances and rewards", "your NEAR wallet: balances and rewards", 1 },
+    { "withdraw", MM_IN_PRIVATE, MM_NEEDS_CHAIN, mm_cmd_withdraw,
+      "Send from your wallet: /withdraw 0.5 NEAR alice.near",
+      "send from it: <code>/withdraw 0.5 NEAR alice.testnet</code>", 0 },
+    { "history", MM_IN_PRIVATE, MM_NEEDS_CHAIN, mm_cmd_history, "Your transfers",
+      "your transfers", 0 },
+    { "help", MM_IN_ANY, 0, mm_cmd_help, "What I can do", "this message", 1 },
+    /* in a group, a practice run is offered in a private chat */
+    { "start", MM_IN_GROUP, 0, mm_cmd_to_private, NULL, NULL, 0 },
+    { "play", MM_IN_GROUP, 0, mm_cmd_to_private, "Play a practice run in a private chat",
+      NULL, 0 },
+};
+
+#define MM_NCOMMANDS (sizeof(mm_commands) / sizeof(mm_commands[0]))
+
+/* Whether this deployment has what the command needs. */
+static int mm_command_on(const mm_ctx *ctx, const mm_command_def *c) {
+    return !(c->needs & MM_NEEDS_CHAIN) || ctx->cfg.chain.enabled;
+}
+
+static const mm_command_def *mm_command_find(const mm_ctx *ctx, const char *name,
+                                             unsigned where) {
+    for (size_t i = 0; i < MM_NCOMMANDS; i++)
+        if ((mm_commands[i].where & where) && !strcmp(mm_commands[i].name, name)
+            && mm_command_on(ctx, &mm_commands[i]))
+            return &mm_commands[i];
+    return NULL;
+}
+
+/* /help: a line per listed private command this deployment offers. */
+static void mm_help_html(const mm_ctx *ctx, mm_buf *b) {
+    mm_buf_adds(b, mm_help_head);
+    for (size_t i = 0; i < MM_NCOMMANDS; i++) {
+        const mm_command_def *c = &mm_commands[i];
+        if ((c->where & MM_IN_PRIVATE) && c->help && mm_command_on(ctx, c))
+            mm_buf_printf(b, "/%s — %s\n", c->name, c->help);
+    }
+    mm_buf_adds(b, mm_help_tail);
+}
+
+/* "Try /play, /leaderboard, /stats, /wallet or /help." */
+static void mm_hint(const mm_ctx *ctx, mm_buf *b) {
+    const mm_command_def *named[MM_NCOMMANDS];
+    size_t n = 0;
+
+    for (size_t i = 0; i < MM_NCOMMANDS; i++)
+        if ((mm_commands[i].where & MM_IN_PRIVATE) && mm_commands[i].hint
+            && mm_command_on(ctx, &mm_commands[i]))
+            named[n++] = &mm_commands[i];
+    mm_buf_adds(b, "Try ");
+    for (size_t i = 0; i < n; i++)
+        mm_buf_printf(b, "%s/%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", named[i]->name);
+    mm_buf_adds(b, ".");
+}
+
+json_t *mm_bot_command_menu(const mm_ctx *ctx, int group) {
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < MM_NCOMMANDS; i++) {
+        const mm_command_def *c = &mm_commands[i];
+        if ((c->where & (group ? MM_IN_GROUP : MM_IN_PRIVATE)) && c->menu
+            && mm_command_on(ctx, c))
+            json_array_append_new(list, json_pack("{s:s, s:s}", "command", c->name,
+                                                  "description", c->menu));
+    }
+    return list;
+}
 
 static json_t *mm_main_menu(void) {
     json_t *kb = mm_keyboard();
 
-    mm_keyboard_button(kb, "▶️ Play", "m:play");
-    mm_keyboard_button(kb, "🏆 Leaderboards", "m:board");
+    mm_keyboard_button(kb, "▶️ Play", MM_CB_MENU_PLAY);
+    mm_keyboard_button(kb, "🏆 Leaderboards", MM_CB_MENU_BOARD);
     mm_keyboard_row(kb);
-    mm_keyboard_button(kb, "📊 My stats", "m:stats");
-    mm_keyboard_button(kb, "❓ Help", "m:help");
+    mm_keyboard_button(kb, "📊 My stats", MM_CB_MENU_STATS);
+    mm_keyboard_button(kb, "❓ Help", MM_CB_MENU_HELP);
     return kb;
 }
 
@@ -54,157 +168,252 @@ static void mm_deep_link(mm_turn *t, const char *payload, char *out, size_t outl
     snprintf(out, outlen, "https://t.me/%s?start=%s", t->ctx->bot_username, payload);
 }
 
-static int mm_on_start(mm_turn *t, const char *args) {
+/* Sends html (with a reply markup, stolen) and turns the outcome into a
+ * handler's 0 / -1. */
+static int mm_say(mm_turn *t, const char *html, json_t *markup) {
+    return mm_reply_html(t, html, markup) < 0 ? -1 : 0;
+}
+
+/* Sends b's text and frees b. */
+static int mm_say_buf(mm_turn *t, mm_buf *b, json_t *markup) {
+    int rc;
+
+    if (b->oom) {
+        json_decref(markup);
+        mm_buf_free(b);
+        snprintf(t->err, sizeof(t->err), "out of memory building a reply");
+        return -1;
+    }
+    rc = mm_say(t, b->data ? b->data : "", markup);
+    mm_buf_free(b);
+    return rc;
+}
+
+static int mm_cmd_start(mm_turn *t, const char *args) {
     mm_buf b;
-    long long rc;
 
     if (!strcmp(args, "play"))
         return mm_play_start(t, NULL);
+    mm_buf_init(&b);
     if (!strncmp(args, "quiz_", 5)) {
         /* group quizzes open here once they exist; none matches yet */
-        mm_buf_init(&b);
         mm_buf_adds(&b, "I can't find quiz <code>");
         mm_html_add(&b, args + 5);
         mm_buf_adds(&b, "</code>. It may have ended — ask the group for a fresh link, "
                         "or warm up with /play.");
-        rc = mm_reply_html(t, b.data, mm_main_menu());
-        mm_buf_free(&b);
-        return rc < 0 ? -1 : 0;
+        return mm_say_buf(t, &b, mm_main_menu());
     }
-    mm_buf_init(&b);
     mm_buf_adds(&b, "👋 Hi ");
     mm_html_add(&b, t->u->first_name ? t->u->first_name : "there");
     mm_buf_adds(&b, "! Welcome to <b>Mental Maze</b>.\n\nPlay short quiz runs, climb the "
                     "leaderboards, and watch the questions get harder as you improve.");
-    rc = mm_reply_html(t, b.data, mm_main_menu());
-    mm_buf_free(&b);
-    return rc < 0 ? -1 : 0;
+    return mm_say_buf(t, &b, mm_main_menu());
 }
 
-static int mm_on_group_command(mm_turn *t, const mm_command *cmd) {
-    char link[160];
-    json_t *kb;
+static int mm_cmd_help(mm_turn *t, const char *args) {
+    mm_buf b;
 
-    if (!strcmp(cmd->name, "leaderboard") || !strcmp(cmd->name, "top"))
-        return mm_board_show(t);
-    if (!strcmp(cmd->name, "stats"))
-        return mm_board_stats(t);
-    if (!strcmp(cmd->name, "help"))
-        return mm_reply_html(t, mm_help_html, NULL) < 0 ? -1 : 0;
-    if (!strcmp(cmd->name, "start") || !strcmp(cmd->name, "play")) {
-        mm_deep_link(t, "play", link, sizeof(link));
-        kb = mm_keyboard();
-        mm_keyboard_button(kb, "▶️ Play in private chat", link);
-        return mm_reply_html(t, "Practice runs are played in a private chat with me, so "
-                                "nobody sees your answers. Tap below to start.", kb) < 0 ? -1 : 0;
-    }
-    if (cmd->addressed == 1)
-        return mm_reply_html(t, "I don't know that command. Try /help.", NULL) < 0 ? -1 : 0;
-    return 0;   /* a plain /command in a group may be meant for another bot */
+    (void) args;
+    mm_buf_init(&b);
+    mm_help_html(t->ctx, &b);
+    return mm_say_buf(t, &b, t->u->is_private ? mm_main_menu() : NULL);
+}
+
+static int mm_cmd_play(mm_turn *t, const char *args) {
+    return mm_play_start(t, *args ? args : NULL);
+}
+
+static int mm_cmd_board(mm_turn *t, const char *args) {
+    (void) args;
+    return mm_board_show(t);
+}
+
+static int mm_cmd_stats(mm_turn *t, const char *args) {
+    (void) args;
+    return mm_board_stats(t);
+}
+
+static int mm_cmd_cancel(mm_turn *t, const char *args) {
+    (void) args;
+    return mm_play_cancel(t);
+}
+
+static int mm_cmd_wallet(mm_turn *t, const char *args) {
+    (void) args;
+    return mm_wallet_show(t);
+}
+
+static int mm_cmd_withdraw(mm_turn *t, const char *args) {
+    return mm_wallet_withdraw(t, args);
+}
+
+static int mm_cmd_history(mm_turn *t, const char *args) {
+    (void) args;
+    return mm_wallet_history(t);
+}
+
+static int mm_cmd_to_private(mm_turn *t, const char *args) {
+    char link[160];
+    json_t *kb = mm_keyboard();
+
+    (void) args;
+    mm_deep_link(t, "play", link, sizeof(link));
+    mm_keyboard_button(kb, "▶️ Play in private chat", link);
+    return mm_say(t, "Practice runs are played in a private chat with me, so nobody sees "
+                     "your answers. Tap below to start.", kb);
 }
 
 static int mm_on_message(mm_turn *t) {
     const mm_update *u = t->u;
+    const mm_command_def *def;
     mm_command cmd;
     mm_buf b;
-    long long rc;
 
     if (u->user_id <= 0 || u->chat_id == 0)
         return 0;
     if (mm_command_parse(u->text, t->ctx->bot_username, &cmd)) {
         if (!u->is_private)
             return 0;   /* groups: stay quiet unless addressed */
-        return mm_reply_html(t, "Send /play to start a practice run, or /help to see what "
-                                "I can do.", NULL) < 0 ? -1 : 0;
+        return mm_say(t, "Send /play to start a practice run, or /help to see what I can do.",
+                      NULL);
     }
     if (cmd.addressed < 0)
-        return 0;
+        return 0;       /* meant for another bot */
+    def = mm_command_find(t->ctx, cmd.name, u->is_private ? MM_IN_PRIVATE : MM_IN_GROUP);
+    if (def && u->is_private && mm_user_ensure(t))
+        return -1;
+    if (def)
+        return def->handler(t, cmd.args);
     if (!u->is_private)
-        return mm_on_group_command(t, &cmd);
+        /* a plain /command in a group may be meant for another bot */
+        return cmd.addressed == 1 ? mm_say(t, "I don't know that command. Try /help.", NULL) : 0;
     if (mm_user_ensure(t))
         return -1;
-    if (!strcmp(cmd.name, "start"))
-        return mm_on_start(t, cmd.args);
-    if (!strcmp(cmd.name, "help"))
-        return mm_reply_html(t, mm_help_html, mm_main_menu()) < 0 ? -1 : 0;
-    if (!strcmp(cmd.name, "play") || !strcmp(cmd.name, "practice"))
-        return mm_play_start(t, *cmd.args ? cmd.args : NULL);
-    if (!strcmp(cmd.name, "leaderboard") || !strcmp(cmd.name, "top"))
-        return mm_board_show(t);
-    if (!strcmp(cmd.name, "stats"))
-        return mm_board_stats(t);
-    if (!strcmp(cmd.name, "cancel"))
-        return mm_play_cancel(t);
-    if (!strcmp(cmd.name, "wallet"))
-        return mm_wallet_show(t);
-    if (!strcmp(cmd.name, "withdraw"))
-        return mm_wallet_withdraw(t, cmd.args);
-    if (!strcmp(cmd.name, "history"))
-        return mm_wallet_history(t);
-
     mm_buf_init(&b);
     mm_buf_adds(&b, "I don't know /");
     mm_html_add(&b, cmd.name);
-    mm_buf_adds(&b, ". Try /play, /leaderboard, /stats, /wallet or /help.");
-    rc = mm_reply_html(t, b.data, NULL);
-    mm_buf_free(&b);
-    return rc < 0 ? -1 : 0;
+    mm_buf_adds(&b, ". ");
+    mm_hint(t->ctx, &b);
+    return mm_say_buf(t, &b, NULL);
 }
+
+/* --- buttons --- */
+
+#define MM_CB_EXACT     0x01    /* the whole data, not a prefix */
+#define MM_CB_REGISTER  0x02    /* the presser becomes a known player first */
+#define MM_CB_ACK       0x04    /* the spinner is stopped before the handler runs */
+
+typedef struct mm_callback_def {
+    const char *data;           /* a prefix, or the whole data with MM_CB_EXACT */
+    unsigned flags;
+    int (*handler)(mm_turn *t, const char *rest);
+} mm_callback_def;
+
+static int mm_cb_answer(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_play_answer(t);       /* its run proves the player is registered */
+}
+
+static int mm_cb_report(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_play_report(t);
+}
+
+static int mm_cb_withdraw(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_wallet_button(t);     /* bound to the player who asked */
+}
+
+static int mm_cb_topic(mm_turn *t, const char *rest) {
+    return mm_play_start(t, rest);
+}
+
+static int mm_cb_play(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_play_start(t, NULL);
+}
+
+static int mm_cb_board(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_board_show(t);
+}
+
+static int mm_cb_stats(mm_turn *t, const char *rest) {
+    (void) rest;
+    return mm_board_stats(t);
+}
+
+static int mm_cb_help(mm_turn *t, const char *rest) {
+    mm_buf b;
+
+    (void) rest;
+    mm_buf_init(&b);
+    mm_help_html(t->ctx, &b);
+    return mm_say_buf(t, &b, NULL);
+}
+
+static const mm_callback_def mm_callbacks[] = {
+    { MM_CB_ANSWER, 0, mm_cb_answer },
+    { MM_CB_REPORT, 0, mm_cb_report },
+    { MM_CB_WITHDRAW, 0, mm_cb_withdraw },
+    { MM_CB_TOPIC, MM_CB_REGISTER | MM_CB_ACK, mm_cb_topic },
+    { MM_CB_MENU_PLAY, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_play },
+    { MM_CB_MENU_BOARD, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_board },
+    { MM_CB_MENU_STATS, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_stats },
+    { MM_CB_MENU_HELP, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_help },
+};
 
 static int mm_on_callback(mm_turn *t) {
     const char *data = t->u->callback_data ? t->u->callback_data : "";
 
     if (t->u->user_id <= 0)
         return 0;
-    if (!strncmp(data, "a:", 2))
-        return mm_play_answer(t);       /* its run proves the player is registered */
-    if (!strncmp(data, "r:", 2))
-        return mm_play_report(t);
-    if (!strncmp(data, "x:", 2))
-        return mm_wallet_button(t);     /* bound to the player who asked */
-    if (mm_user_ensure(t))
-        return -1;
-    if (!strncmp(data, "p:", 2)) {
-        mm_reply_callback(t, NULL);
-        return mm_play_start(t, data + 2);
-    }
-    if (!strcmp(data, "m:play")) {
-        mm_reply_callback(t, NULL);
-        return mm_play_start(t, NULL);
-    }
-    if (!strcmp(data, "m:board")) {
-        mm_reply_callback(t, NULL);
-        return mm_board_show(t);
-    }
-    if (!strcmp(data, "m:stats")) {
-        mm_reply_callback(t, NULL);
-        return mm_board_stats(t);
-    }
-    if (!strcmp(data, "m:help")) {
-        mm_reply_callback(t, NULL);
-        return mm_reply_html(t, mm_help_html, NULL) < 0 ? -1 : 0;
+    for (size_t i = 0; i < sizeof(mm_callbacks) / sizeof(mm_callbacks[0]); i++) {
+        const mm_callback_def *c = &mm_callbacks[i];
+        size_t n = strlen(c->data);
+
+        if ((c->flags & MM_CB_EXACT) ? strcmp(data, c->data) : strncmp(data, c->data, n))
+            continue;
+        if ((c->flags & MM_CB_REGISTER) && mm_user_ensure(t))
+            return -1;
+        if (c->flags & MM_CB_ACK)
+            mm_reply_callback(t, NULL);
+        return c->handler(t, data + n);
     }
     mm_reply_callback(t, "This button has expired.");
     return 0;
 }
 
-int mm_bot_handle(mm_turn *t) {
-    const char *kind;
+/* --- timers --- */
 
+typedef struct mm_timer_def {
+    const char *kind;
+    int (*handler)(mm_turn *t);
+} mm_timer_def;
+
+static const mm_timer_def mm_timers[] = {
+    { MM_TIMER_Q_TIMEOUT, mm_play_timeout },
+    { MM_TIMER_QUIZ_READY, mm_play_ready },
+    { MM_TIMER_CHAIN_DONE, mm_wallet_done },
+};
+
+static int mm_on_timer(mm_turn *t) {
+    const char *kind = json_string_value(json_object_get(t->u->timer, "kind"));
+
+    for (size_t i = 0; kind && i < sizeof(mm_timers) / sizeof(mm_timers[0]); i++)
+        if (!strcmp(kind, mm_timers[i].kind))
+            return mm_timers[i].handler(t);
+    return 0;       /* a kind this version does not know: nothing to do */
+}
+
+int mm_bot_handle(mm_turn *t) {
     switch (t->u->kind) {
     case MM_UPD_MESSAGE:
         return mm_on_message(t);
     case MM_UPD_CALLBACK:
         return mm_on_callback(t);
     case MM_UPD_TIMER:
-        kind = json_string_value(json_object_get(t->u->timer, "kind"));
-        if (kind && !strcmp(kind, "q_timeout"))
-            return mm_play_timeout(t);
-        if (kind && !strcmp(kind, "quiz_ready"))
-            return mm_play_ready(t);
-        if (kind && !strcmp(kind, "chain_done"))
-            return mm_wallet_done(t);
-        return 0;
+        return mm_on_timer(t);
     default:
         return 0;       /* polls, member changes, edits: nothing to do yet */
     }

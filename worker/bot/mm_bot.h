@@ -43,6 +43,10 @@ void mm_turn_discard(mm_turn *t);
 /* 0 when handled (including "ignored"), -1 with t->err to roll back. */
 int mm_bot_handle(mm_turn *t);
 
+/* The commands Telegram lists in its "/" menu (setMyCommands' commands),
+ * for private chats or for groups, as this deployment offers them. */
+json_t *mm_bot_command_menu(const mm_ctx *ctx, int group);
+
 /* --- replies (bot/mm_reply.c) --- */
 
 /* Queues a durable Bot API call; params is stolen.  Returns the outbox id

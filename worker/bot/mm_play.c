@@ -13,11 +13,13 @@
 #include <sodium.h>
 
 #include "bot/mm_bot.h"
+#include "bot/mm_callback.h"
 #include "engine/mm_engine.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
 #include "quiz/mm_source.h"
+#include "sched/mm_timers.h"
 #include "telegram/mm_html.h"
 
 typedef struct mm_session {
@@ -171,7 +173,7 @@ static int mm_timer_cancel(mm_turn *t, long long session, int seq) {
 
     mm_timer_payload(t, session, seq, payload, sizeof(payload));
     mm_params_init(&p, MM_SQL_TIMER_CANCEL);
-    mm_param_str(&p, "q_timeout");
+    mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
     mm_param_str(&p, payload);
     return mm_db_do(t->db, &p) ? mm_fail(t, "timer") : 0;
 }
@@ -184,7 +186,7 @@ static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_a
 /* Sends question seq of s, binds it to its message and arms its timer,
  * in one statement. */
 static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *preloaded) {
-    char payload[96], data[96];
+    char payload[96], data[MM_CB_MAX];
     json_t *kb = mm_keyboard(), *params;
     mm_params p;
     PGresult *res;
@@ -205,11 +207,11 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
     for (int i = 0; i < 4; i++) {
         if (i)
             mm_keyboard_row(kb);
-        snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", s->id, seq, a.nonce, i);
+        mm_callback_answer(data, s->id, seq, a.nonce, i);
         mm_keyboard_button(kb, a.options[a.perm[i]], data);
     }
     mm_keyboard_row(kb);
-    snprintf(data, sizeof(data), "r:%lld:%d", s->id, seq);
+    mm_callback_report(data, s->id, seq);
     mm_keyboard_button(kb, "🚩 Report this question", data);
     mm_buf_init(&b);
     mm_question_html(&b, s, seq, &a);
@@ -233,6 +235,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
     mm_param_int(&p, t->ctx->outbox_lease_ms);
     mm_param_str(&p, payload);
     mm_param_int(&p, t->ctx->cfg.question_seconds * 1000);
+    mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
     if (mm_db_one(t->db, &p, &res) != 1) {
         free(json);
         return mm_fail(t, "ask");
@@ -245,7 +248,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
 }
 
 static int mm_topic_picker(mm_turn *t, const char *intro) {
-    char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], data[MM_Q_TOPIC_MAX + 16];
+    char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], data[MM_CB_MAX];
     json_t *kb = mm_keyboard();
     int n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS);
 
@@ -256,11 +259,11 @@ static int mm_topic_picker(mm_turn *t, const char *intro) {
     for (int i = 0; i < n; i++) {
         if (i && i % 3 == 0)
             mm_keyboard_row(kb);
-        snprintf(data, sizeof(data), "p:%.*s", MM_Q_TOPIC_MAX - 1, topics[i]);
+        mm_callback_topic(data, topics[i]);
         mm_keyboard_button(kb, topics[i], data);
     }
     mm_keyboard_row(kb);
-    mm_keyboard_button(kb, "🎲 Mixed", "p:" MM_TOPIC_MIX);
+    mm_keyboard_button(kb, "🎲 Mixed", MM_CB_TOPIC MM_TOPIC_MIX);
     return mm_reply_html(t, intro, kb) < 0 ? -1 : 0;
 }
 
@@ -452,7 +455,7 @@ int mm_play_ready(mm_turn *t) {
 }
 
 static int mm_finish(mm_turn *t, mm_session *s) {
-    char data[MM_Q_TOPIC_MAX + 16];
+    char data[MM_CB_MAX];
     int next = mm_sdi_adapt(s->target_sdi, s->correct, s->count);
     json_t *kb = mm_keyboard();
     mm_params end, done;
@@ -478,9 +481,9 @@ static int mm_finish(mm_turn *t, mm_session *s) {
         mm_buf_printf(&b, "Difficulty eased: SDI %d → %d.", s->target_sdi, next);
     else
         mm_buf_printf(&b, "Difficulty stays at SDI %d.", next);
-    snprintf(data, sizeof(data), "p:%s", s->topic);
+    mm_callback_topic(data, s->topic);
     mm_keyboard_button(kb, "🔁 Play again", data);
-    mm_keyboard_button(kb, "🏆 Leaderboard", "m:board");
+    mm_keyboard_button(kb, "🏆 Leaderboard", MM_CB_MENU_BOARD);
     rc = mm_reply_html(t, b.data, kb);
     mm_buf_free(&b);
     return rc < 0 ? -1 : 0;
@@ -568,6 +571,7 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     mm_param_str(&p, edit);
     mm_param_str(&p, t->ctx->instance);
     mm_param_int(&p, t->ctx->outbox_lease_ms);
+    mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
     mm_params_init(&q, MM_SQL_SQ_GET);
     mm_param_ll(&q, s->id);
     mm_param_int(&q, s->seq + 1);
@@ -630,7 +634,7 @@ int mm_play_answer(mm_turn *t) {
     mm_session s;
     mm_asked a;
 
-    if (mm_answer_data_parse(t->u->callback_data, &session, &seq, &nonce, &shown)) {
+    if (mm_callback_answer_parse(t->u->callback_data, &session, &seq, &nonce, &shown)) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
@@ -682,11 +686,10 @@ int mm_play_cancel(mm_turn *t) {
 int mm_play_report(mm_turn *t) {
     long long session;
     int seq, reported, hidden, rc;
-    char end;
     mm_params p;
     PGresult *res;
 
-    if (sscanf(t->u->callback_data, "r:%lld:%d%c", &session, &seq, &end) != 2) {
+    if (mm_callback_report_parse(t->u->callback_data, &session, &seq)) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "bot/mm_bot.h"
+#include "bot/mm_callback.h"
 #include "chain/mm_chain_config.h"
 #include "chain/mm_near_key.h"
 #include "mm_buf.h"
@@ -173,7 +174,7 @@ static int mm_withdraw_usage(mm_turn *t, const char *problem) {
 
 int mm_wallet_withdraw(mm_turn *t, const char *args) {
     char amount[48], symbol[24], to[80], extra[2], units[48], why[160], account[72];
-    char shown[128], data[64];
+    char shown[128], data[MM_CB_MAX];
     const mm_token *token;
     uint32_t nonce;
     long long id;
@@ -228,9 +229,9 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
     PQclear(res);
 
     kb = mm_keyboard();
-    snprintf(data, sizeof(data), "x:ok:%lld:%u", id, nonce);
+    mm_callback_withdraw(data, 1, id, nonce);
     mm_keyboard_button(kb, "✅ Confirm", data);
-    snprintf(data, sizeof(data), "x:no:%lld:%u", id, nonce);
+    mm_callback_withdraw(data, 0, id, nonce);
     mm_keyboard_button(kb, "✖️ Cancel", data);
     mm_buf_init(&b);
     mm_buf_adds(&b, "Withdraw <b>");
@@ -248,22 +249,24 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
 
 /* x:ok:<id>:<nonce> and x:no:<id>:<nonce> under a withdrawal request */
 int mm_wallet_button(mm_turn *t) {
-    char verb[3], id[24], nonce[16];
-    int ok = sscanf(t->u->callback_data, "x:%2[a-z]:%23[0-9]:%15[0-9]", verb, id, nonce) == 3;
+    int confirm, ok;
+    long long id;
+    uint32_t nonce;
     json_t *edit;
     mm_params p;
     PGresult *res;
     mm_buf b;
     int rc;
 
+    ok = mm_callback_withdraw_parse(t->u->callback_data, &confirm, &id, &nonce) == 0;
     if (!ok || !t->ctx->cfg.chain.enabled) {
         mm_reply_callback(t, "This button has expired.");
         return 0;
     }
-    mm_params_init(&p, !strcmp(verb, "ok") ? MM_SQL_WITHDRAW_CONFIRM : MM_SQL_WITHDRAW_CANCEL);
-    mm_param_str(&p, id);
+    mm_params_init(&p, confirm ? MM_SQL_WITHDRAW_CONFIRM : MM_SQL_WITHDRAW_CANCEL);
+    mm_param_ll(&p, id);
     mm_param_ll(&p, t->u->user_id);
-    mm_param_str(&p, nonce);
+    mm_param_ll(&p, nonce);
     if ((rc = mm_db_one(t->db, &p, &res)) < 0)
         return mm_fail(t, "withdrawal");
     if (rc == 0) {
@@ -271,7 +274,7 @@ int mm_wallet_button(mm_turn *t) {
         return 0;
     }
     mm_buf_init(&b);
-    if (!strcmp(verb, "ok")) {
+    if (confirm) {
         mm_buf_adds(&b, "⏳ Sending <b>");
         mm_html_add(&b, mm_col_str(res, 0, MM_CONFIRM_SHOWN));
         mm_buf_adds(&b, "</b> to <code>");
@@ -281,7 +284,7 @@ int mm_wallet_button(mm_turn *t) {
         mm_buf_adds(&b, "Withdrawal cancelled.");
     }
     PQclear(res);
-    mm_reply_callback(t, !strcmp(verb, "ok") ? "Confirmed" : "Cancelled");
+    mm_reply_callback(t, confirm ? "Confirmed" : "Cancelled");
     edit = json_pack("{s:I, s:I, s:s, s:s}", "chat_id", (json_int_t) t->u->chat_id, "message_id",
                      (json_int_t) t->u->message_id, "text", b.data ? b.data : "", "parse_mode",
                      "HTML");

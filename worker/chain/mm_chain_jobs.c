@@ -13,6 +13,7 @@
 #include "chain/mm_near_wallet.h"
 #include "log/mm_metrics.h"
 #include "mm_ctx.h"
+#include "sched/mm_timers.h"
 #include "store/mm_db.h"
 #include "store/mm_redis.h"
 
@@ -219,6 +220,7 @@ static int mm_chain_run_one(mm_chain *c) {
     mm_param_str(&p, result ? "done" : "failed");
     mm_param_str(&p, text);
     mm_param_str(&p, result ? NULL : why);
+    mm_param_str(&p, MM_TIMER_CHAIN_DONE);
     rc = mm_db_do(&c->db, &p);
     free(text);
     json_decref(result);

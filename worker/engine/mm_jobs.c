@@ -8,6 +8,7 @@
 #include "log/mm_metrics.h"
 #include "mm_ctx.h"
 #include "quiz/mm_source.h"
+#include "sched/mm_timers.h"
 #include "store/mm_redis.h"
 
 #define MM_JOB_ATTEMPTS    3
@@ -88,6 +89,7 @@ static int mm_jobs_run_one(mm_ctx *ctx, mm_engine *e, mm_db *db, const char *own
     mm_param_int(&p, made);
     mm_param_str(&p, made ? res.provider : NULL);
     mm_param_str(&p, made ? NULL : res.why);
+    mm_param_str(&p, MM_TIMER_QUIZ_READY);
     if (mm_db_do(db, &p))
         return -1;
     mm_metric_add(e->redis, "mm_engine_jobs_total",

@@ -254,7 +254,8 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
         return;
     }
     snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
-    reply = redisCommand(c->r, "XADD %s * update %b update_id %b partition %d entry %s error %s",
+    reply = redisCommand(c->r, "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
+                         " %b partition %d entry %s error %s",
                          dead, upd ? upd : "", upd ? ulen : (size_t) 0, uid ? uid : "",
                          uid ? ilen : (size_t) 0, k, id, err);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {

@@ -19,8 +19,9 @@
 static const char *mm_poll_append_lua =
     "if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end "
     "for i = 3, #ARGV, 3 do "
-    "  redis.call('XADD', KEYS[1], '*', 'update', ARGV[i], 'update_id', ARGV[i + 1], "
-    "    'received_at', ARGV[i + 2]) end "
+    "  redis.call('XADD', KEYS[1], '*', '" MM_STREAM_FIELD_UPDATE "', ARGV[i], "
+    "    '" MM_STREAM_FIELD_UPDATE_ID "', ARGV[i + 1], '" MM_STREAM_FIELD_RECEIVED_AT "', "
+    "    ARGV[i + 2]) end "
     "redis.call('SET', KEYS[2], ARGV[2]) "
     "return (#ARGV - 2) / 3";
 
@@ -119,9 +120,9 @@ void *mm_poller_main(void *arg) {
             epoch = e;
         }
         snprintf(value, sizeof(value), "%s|%lld", me, epoch);
-        params = json_pack("{s:I, s:i, s:i, s:[s,s,s,s]}", "offset", (json_int_t) offset,
+        params = json_pack("{s:I, s:i, s:i, s:o}", "offset", (json_int_t) offset,
                            "timeout", ctx->cfg.poll_timeout, "limit", 100, "allowed_updates",
-                           "message", "callback_query", "poll_answer", "my_chat_member");
+                           json_loads(MM_ALLOWED_UPDATES_JSON, 0, NULL));
         if (mm_tg_call(&tg, "getUpdates", params, (ctx->cfg.poll_timeout + 15) * 1000L, &res)) {
             if (res.error_code == 409) {
                 if (!conflict_logged++)

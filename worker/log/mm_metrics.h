@@ -11,7 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
-#define MM_METRICS_KEY "mm:metrics"
+#include "mm_stream.h"          /* MM_METRICS_KEY */
 
 /* Adds by to the series name{labels} (labels may be NULL or ""). */
 void mm_metric_add(redisContext *redis, const char *name, const char *labels, long long by);

@@ -6,12 +6,6 @@
 
 #include "quiz/mm_question.h"
 
-size_t mm_utf8_len(const char *s) {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char) *s & 0xc0) != 0x80;
-    return n;
-}
 
 /* lowercase ASCII, runs of space and punctuation folded to one space */
 void mm_question_normalise(const char *in, mm_buf *out) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mm_buf.h"
+#include "mm_utf8.h"
 
 #define MM_Q_TOPIC_MAX       64
 #define MM_TOPIC_LEN         32         /* bytes of a topic: a-z 0-9 _ - and single spaces */
@@ -55,8 +56,5 @@ typedef struct mm_qwords {
 
 void mm_question_words(const char *text, mm_qwords *w);
 double mm_question_words_similarity(const mm_qwords *a, const mm_qwords *b);
-
-/* Characters (code points) of UTF-8 text. */
-size_t mm_utf8_len(const char *s);
 
 #endif /* MM_QUESTION_H */

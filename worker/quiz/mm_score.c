@@ -57,36 +57,3 @@ int mm_shown_position(const int perm[4], int index) {
             return i;
     return -1;
 }
-
-static int mm_parse_i64(const char **p, int64_t *out, char stop) {
-    char *end;
-    long long v;
-
-    if (**p < '0' || **p > '9')
-        return -1;
-    v = strtoll(*p, &end, 10);
-    if (*end != stop || v < 0)
-        return -1;
-    *out = v;
-    *p = end + (stop ? 1 : 0);
-    return 0;
-}
-
-int mm_answer_data_parse(const char *data, int64_t *session, int *seq,
-                         uint32_t *nonce, int *shown) {
-    int64_t s, q, n, o;
-
-    if (strncmp(data, "a:", 2))
-        return -1;
-    data += 2;
-    if (mm_parse_i64(&data, &s, ':') || mm_parse_i64(&data, &q, ':')
-        || mm_parse_i64(&data, &n, ':') || mm_parse_i64(&data, &o, '\0'))
-        return -1;
-    if (q < 1 || q > 100 || n > UINT32_MAX || o > 3)
-        return -1;
-    *session = s;
-    *seq = (int) q;
-    *nonce = (uint32_t) n;
-    *shown = (int) o;
-    return 0;
-}

@@ -29,9 +29,4 @@ void mm_shuffle4(uint32_t r, int perm[4]);
 /* The shown position of original option `index` under perm; -1 if absent. */
 int mm_shown_position(const int perm[4], int index);
 
-/* Callback data of an answer button: "a:<session>:<seq>:<nonce>:<shown>".
- * Parse returns 0 and fills the fields, or -1 for anything else. */
-int mm_answer_data_parse(const char *data, int64_t *session, int *seq,
-                         uint32_t *nonce, int *shown);
-
 #endif /* MM_SCORE_H */

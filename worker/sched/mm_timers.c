@@ -7,6 +7,7 @@
 #include "ingest/mm_ingest.h"
 #include "ingest/mm_update.h"
 #include "mm_buf.h"
+#include "mm_stream.h"
 #include "sched/mm_timers.h"
 #include "store/mm_db.h"
 #include "store/mm_redis.h"
@@ -48,8 +49,9 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
         mm_partition_stream(ctx, mm_partition_of(chat, ctx->cfg.partitions), stream,
                             sizeof(stream));
         snprintf(now, sizeof(now), "%lld", mm_now_ms());
-        reply = redisCommand(r, "XADD %s * update %s update_id -1 received_at %s", stream,
-                             json, now);
+        reply = redisCommand(r, "XADD %s * " MM_STREAM_FIELD_UPDATE " %s "
+                             MM_STREAM_FIELD_UPDATE_ID " -1 " MM_STREAM_FIELD_RECEIVED_AT " %s",
+                             stream, json, now);
         free(json);
         if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
             /* the row stays and fires on the next tick */

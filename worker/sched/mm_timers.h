@@ -10,6 +10,12 @@
 #ifndef MM_TIMERS_H
 #define MM_TIMERS_H
 
+/* Timer kinds: the kind column of a timer row, and how the bot's timer
+ * table (bot/mm_bot.c) finds the handler. */
+#define MM_TIMER_Q_TIMEOUT      "q_timeout"     /* {"session","seq","user_id"} */
+#define MM_TIMER_QUIZ_READY     "quiz_ready"    /* {"job"}: a generation job ended */
+#define MM_TIMER_CHAIN_DONE     "chain_done"    /* {"job"}: a chain job ended */
+
 void *mm_timers_main(void *ctx);
 
 #endif /* MM_TIMERS_H */

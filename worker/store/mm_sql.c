@@ -116,10 +116,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* $1 session, $2 seq, $3 user, $4 question, $5 chosen, $6 correct, $7 elapsed ms,
      * $8 points, $9 received ms, $10 reason, $11 streak, $12 best streak, $13 run points,
      * $14 run correct, $15 timer payload, $16 correct as 0/1, $17 chat, $18 feedback
-     * editMessageText params or NULL, $19 owner, $20 lease ms -> one row (the feedback's
+     * editMessageText params or NULL, $19 owner, $20 lease ms, $21 the timer's kind -> one
+     * row (the feedback's
      * outbox id) if the answer is new.  One statement: the answer, its points, the
      * player's totals, the run, the timer and the feedback. */
-    [MM_SQL_SETTLE] = { "settle", 20,
+    [MM_SQL_SETTLE] = { "settle", 21,
         "WITH a AS (INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
         "  elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
         "  to_timestamp($9::double precision / 1000)) ON CONFLICT DO NOTHING RETURNING 1), "
@@ -131,7 +132,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  WHERE id = $3 AND EXISTS (SELECT 1 FROM a)), "
         "s AS (UPDATE play_sessions SET current_seq = $2 + 1, streak = $11, best_streak = $12, "
         "  points = $13, correct_count = $14 WHERE id = $1 AND EXISTS (SELECT 1 FROM a)), "
-        "t AS (DELETE FROM timers WHERE kind = 'q_timeout' AND payload = $15::jsonb "
+        "t AS (DELETE FROM timers WHERE kind = $21 AND payload = $15::jsonb "
         "  AND EXISTS (SELECT 1 FROM a)), "
         "e AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
         "  SELECT $17, 'editMessageText', $18::jsonb, $19, "
@@ -139,13 +140,13 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  RETURNING id) "
         "SELECT (SELECT id FROM e) FROM a" },
     /* $1 session, $2 seq, $3 chat, $4 sendMessage params, $5 owner, $6 lease ms,
-     * $7 timer payload, $8 timer due in ms -> the outbox id */
-    [MM_SQL_ASK] = { "ask", 8,
+     * $7 timer payload, $8 timer due in ms, $9 the timer's kind -> the outbox id */
+    [MM_SQL_ASK] = { "ask", 9,
         "WITH o AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
         "  VALUES ($3, 'sendMessage', $4, $5, now() + $6 * interval '1 millisecond') RETURNING id), "
         "q AS (UPDATE session_questions SET outbox_id = (SELECT id FROM o), asked_at = now() "
         "  WHERE session_id = $1 AND seq = $2), "
-        "t AS (INSERT INTO timers (chat_id, kind, payload, due_at) VALUES ($3, 'q_timeout', $7, "
+        "t AS (INSERT INTO timers (chat_id, kind, payload, due_at) VALUES ($3, $9, $7, "
         "  now() + $8 * interval '1 millisecond') ON CONFLICT (kind, payload) DO NOTHING) "
         "SELECT id FROM o" },
     [MM_SQL_QUESTIONS_EXPORT] = { "questions_export", 1,
@@ -197,11 +198,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "UPDATE generation_jobs SET lease_until = now() + $3 * interval '1 millisecond' "
         "WHERE id = $1 AND owner = $2 AND state = 'running'" },
     /* only the holder ends it; a player's job announces itself in the chat */
-    [MM_SQL_JOB_END] = { "job_end", 6,
+    [MM_SQL_JOB_END] = { "job_end", 7,
         "WITH j AS (UPDATE generation_jobs SET state = $3, made = $4, provider = $5, error = $6, "
         "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
         "  RETURNING id, chat_id) "
-        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, 'quiz_ready', "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $7, "
         "  jsonb_build_object('job', id), now() FROM j WHERE chat_id IS NOT NULL "
         "ON CONFLICT DO NOTHING RETURNING id" },
     [MM_SQL_JOB_GET] = { "job_get", 1,
@@ -256,11 +257,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  OR (state = 'running' AND lease_until < now()) ORDER BY id "
         "  FOR UPDATE SKIP LOCKED LIMIT 1) "
         "RETURNING id, kind, user_id, chat_id, payload::text, attempts" },
-    [MM_SQL_CHAIN_JOB_END] = { "chain_job_end", 5,
+    [MM_SQL_CHAIN_JOB_END] = { "chain_job_end", 6,
         "WITH j AS (UPDATE chain_jobs SET state = $3, result = $4::jsonb, error = $5, "
         "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
         "  RETURNING id, chat_id) "
-        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, 'chain_done', "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $6, "
         "  jsonb_build_object('job', id), now() FROM j ON CONFLICT DO NOTHING RETURNING id" },
     [MM_SQL_CHAIN_JOB_GET] = { "chain_job_get", 1,
         "SELECT kind, state, coalesce(result::text, '{}'), coalesce(error, ''), user_id "

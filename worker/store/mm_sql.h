@@ -45,7 +45,8 @@ typedef enum mm_sql {
     MM_SQL_JOB_ADD,             /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count -> id */
     MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms -> id, user, chat, topic, sdi, count */
     MM_SQL_JOB_EXTEND,          /* $1 id, $2 owner, $3 lease ms */
-    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 made, $5 provider, $6 error */
+    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 made, $5 provider, $6 error,
+                                 * $7 the kind of the timer that announces it */
     MM_SQL_JOB_GET,             /* $1 id -> state, topic, made, error, user */
     MM_SQL_TOPUP_TOPICS,        /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */
     MM_SQL_TOPUP_ADD,           /* $1 topic, $2 sdi, $3 count */
@@ -58,7 +59,7 @@ typedef enum mm_sql {
     MM_SQL_WALLET_HISTORY,      /* $1 account, $2 limit -> payouts it received or sent */
     MM_SQL_CHAIN_JOB_ADD,       /* $1 kind, $2 user, $3 chat, $4 payload -> id */
     MM_SQL_CHAIN_JOB_CLAIM,     /* $1 owner, $2 lease ms -> id, kind, user, chat, payload, attempts */
-    MM_SQL_CHAIN_JOB_END,       /* $1 id, $2 owner, $3 state, $4 result, $5 error */
+    MM_SQL_CHAIN_JOB_END,       /* $1 id, $2 owner, $3 state, $4 result, $5 error, $6 timer kind */
     MM_SQL_CHAIN_JOB_GET,       /* $1 id -> kind, state, result, error, user */
     MM_SQL_WITHDRAW_ADD,        /* $1 user, $2 chat, $3 account, $4 recipient, $5 token,
                                  * $6 amount, $7 shown, $8 nonce, $9 daily limit -> id */

@@ -27,6 +27,13 @@ is_deeply($set->{params}{allowed_updates}, [qw(message callback_query poll_answe
 $s->start_worker(0);
 like($s->worker_log(0), qr/"started as \@mm_test_bot/, 'the worker learned its username with getMe');
 
+# the "/" menus Telegram shows, one per scope, from the command table
+my %menu = map { $_->{params}{scope}{type} => [map { $_->{command} } @{ $_->{params}{commands} }] }
+           $s->calls(method => 'setMyCommands');
+is_deeply($menu{all_private_chats}, [qw(start play leaderboard stats cancel help)],
+          'setMyCommands for private chats: the commands there, without wallets on this bot');
+is_deeply($menu{all_group_chats}, [qw(leaderboard stats help play)], 'and for groups');
+
 my $ann = { id => 1001, first_name => 'Ann', username => 'ann' };
 my $seq = 0;
 
@@ -176,8 +183,11 @@ ok($ttl > 0 && $ttl <= 1800, 'the profile is cached for at most 30 min');
 
 # unknown input gets a short, helpful reply
 my ($unk) = say_and_wait($ann, '/frobnicate');
-is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /leaderboard, /stats, /wallet or /help.',
-   'an unknown command');
+is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /leaderboard, /stats or /help.',
+   'an unknown command (this bot has no wallets: /wallet is not suggested)');
+my ($help) = say_and_wait($ann, '/help');
+like($help->{params}{text}, qr{^/play — a practice run}m, '/help lists /play');
+unlike($help->{params}{text}, qr{/wallet|/withdraw|/history}, 'and nothing this deployment turned off');
 my ($free) = say_and_wait($ann, 'hello there');
 like($free->{params}{text}, qr/Send \/play to start/, 'free text');
 my ($nothing) = say_and_wait($ann, '/cancel');

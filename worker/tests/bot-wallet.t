@@ -56,6 +56,15 @@ my $ann = { id => 2101, first_name => 'Ann' };
 my $bob = { id => 2102, first_name => 'Bob' };
 my $cid = { id => 2103, first_name => 'Cid' };
 
+# with NEAR configured, the wallet commands are offered
+my ($private_menu) = grep { $_->{params}{scope}{type} eq 'all_private_chats' }
+                     $s->calls(method => 'setMyCommands');
+is_deeply([map { $_->{command} } @{ $private_menu->{params}{commands} }],
+          [qw(start play leaderboard stats cancel wallet withdraw history help)],
+          'setMyCommands lists /wallet, /withdraw and /history');
+my ($help) = said($ann, '/help');
+like($help->{params}{text}, qr{^/wallet — .*\n/withdraw — .*\n/history — }m, 'and so does /help');
+
 # /wallet: created on first use, once
 my ($creating, $opened) = said($ann, '/wallet', 2);
 like($creating->{params}{text}, qr/Creating your wallet on NEAR/, '/wallet: creation announced');

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "bot/mm_callback.h"
 #include "ingest/mm_update.h"
 #include "log/mm_log.h"
 #include "quiz/mm_maze.h"
@@ -204,7 +205,7 @@ static void test_answer_data(void **state) {
     uint32_t nonce;
     char data[96];
     (void) state;
-    assert_int_equal(mm_answer_data_parse("a:12:3:4000000000:2", &s, &seq, &nonce, &shown), 0);
+    assert_int_equal(mm_callback_answer_parse("a:12:3:4000000000:2", &s, &seq, &nonce, &shown), 0);
     assert_int_equal(s, 12);
     assert_int_equal(seq, 3);
     assert_int_equal(nonce, 4000000000u);
@@ -212,7 +213,7 @@ static void test_answer_data(void **state) {
     static const char *bad[] = { "a:1:2:3", "a:1:2:3:4", "a:1:0:3:1", "a:-1:2:3:1",
                                  "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(mm_answer_data_parse(bad[i], &s, &seq, &nonce, &shown), -1);
+        assert_int_equal(mm_callback_answer_parse(bad[i], &s, &seq, &nonce, &shown), -1);
     /* the longest button we make fits Telegram's 64 bytes */
     snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", 9223372036854775807LL, 20, 999999999u, 3);
     assert_true(strlen(data) <= 64);
