@@ -13,7 +13,7 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_DIRS := worker worker/bot worker/chain worker/engine worker/ingest worker/log worker/quiz \
+WORKER_DIRS := worker worker/bank worker/bot worker/chain worker/engine worker/ingest worker/log worker/quiz \
                worker/sched worker/store worker/telegram
 WORKER_SRCS := $(foreach d,$(WORKER_DIRS),$(wildcard $(d)/*.c))
 WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread -lm
@@ -90,25 +90,26 @@ $(BUILD)/tests/test_store: worker/tests/test_store.c worker/store/mm_sql.c worke
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< worker/store/mm_sql.c -o $@
 
-# the worker's pure parts, with cmocka
-BOT_UNIT_SRCS := worker/ingest/mm_update.c worker/quiz/mm_score.c worker/quiz/mm_maze.c \
-                 worker/telegram/mm_html.c worker/telegram/mm_flood.c worker/mm_buf.c \
+# the worker's pure parts, with cmocka; quiz/ is pure, so linked whole
+QUIZ_SRCS := $(filter-out %_cli.c,$(wildcard worker/quiz/*.c)) worker/mm_buf.c worker/mm_utf8.c
+BOT_UNIT_SRCS := worker/ingest/mm_update.c $(QUIZ_SRCS) \
+                 worker/telegram/mm_html.c worker/telegram/mm_flood.c \
                  worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
-                 worker/quiz/mm_question.c worker/mm_utf8.c worker/bot/mm_callback.c
+                 worker/bot/mm_callback.c
 
 $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
                          $(wildcard worker/*.h worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -o $@
+	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -lcrypto -o $@
 
-ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c worker/engine/mm_difficulty.c \
-                    worker/quiz/mm_question.c worker/mm_buf.c worker/mm_utf8.c $(BUILD)/gen/mm_words.c
+ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c \
+                    worker/engine/mm_difficulty.c $(QUIZ_SRCS) $(BUILD)/gen/mm_words.c
 
 $(BUILD)/tests/test_engine: worker/tests/test_engine.c $(ENGINE_UNIT_SRCS) $(wildcard worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -lm -o $@
+	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -lcrypto -lm -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests

@@ -22,7 +22,8 @@
 #include "engine/mm_engine.h"
 #include "engine/mm_llm_output.h"
 #include "engine/mm_words.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
+#include "bank/mm_ready.h"
 
 static double now_us(void) {
     struct timespec ts;

@@ -29,7 +29,7 @@
 #include "mm_ctx.h"
 #include "mm_stream.h"
 #include "quiz/mm_questions_cli.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
 #include "sched/mm_timers.h"
 #include "store/mm_db.h"
 #include "store/mm_migrate.h"

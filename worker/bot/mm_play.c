@@ -18,7 +18,7 @@
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
 #include "sched/mm_timers.h"
 #include "telegram/mm_html.h"
 
@@ -250,7 +250,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
 static int mm_topic_picker(mm_turn *t, const char *intro) {
     char topics[MM_MAX_TOPICS][MM_Q_TOPIC_MAX], data[MM_CB_MAX];
     json_t *kb = mm_keyboard();
-    int n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS);
+    int n = mm_bank_topics(t->db, t->redis, topics, MM_MAX_TOPICS);
 
     if (n < 0) {
         json_decref(kb);
@@ -348,7 +348,7 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     if (mm_topic_slug(topic_arg, topic, sizeof(topic)) == 0)
         return mm_topic_picker(t, "Name a topic with letters or digits — e.g. "
                                   "<code>/play volcanoes</code> — or pick one of these:");
-    if ((n = mm_source_topics(t->db, t->redis, topics, MM_MAX_TOPICS)) < 0)
+    if ((n = mm_bank_topics(t->db, t->redis, topics, MM_MAX_TOPICS)) < 0)
         return mm_fail(t, "topics");
     known = !strcmp(topic, MM_TOPIC_MIX);
     for (int i = 0; i < n; i++)
@@ -362,7 +362,7 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     PQclear(res);
     if (!known && !from_job && (rc = mm_play_new_topic(t, topic_arg, topic, sdi)) != 1)
         return rc;
-    n = mm_source_pick(t->db, t->redis, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
+    n = mm_bank_pick(t->db, t->redis, topic, sdi, t->u->user_id, t->ctx->cfg.run_length, ids);
     if (n < 0)
         return mm_fail(t, "questions");
     if (n == 0)

@@ -7,7 +7,8 @@
 #include "engine/mm_engine.h"
 #include "log/mm_metrics.h"
 #include "mm_buf.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
+#include "bank/mm_ready.h"
 
 #define MM_ENGINE_ROUNDS 3      /* asks again for what duplicates took away */
 #define MM_AVOID_MAX     20     /* recent questions listed in the prompt */

@@ -7,7 +7,8 @@
 #include "engine/mm_jobs.h"
 #include "log/mm_metrics.h"
 #include "mm_ctx.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
+#include "bank/mm_ready.h"
 #include "sched/mm_timers.h"
 #include "store/mm_redis.h"
 

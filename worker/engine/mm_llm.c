@@ -13,14 +13,13 @@
 #include "engine/mm_words.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
-#include "quiz/mm_source.h"
+#include "quiz/mm_question.h"
 
 #define MM_LLM_ATTEMPTS     3       /* per provider */
 #define MM_LLM_ROUNDS       3       /* regenerations for dropped items */
 #define MM_BREAKER_FAILURES 5
 #define MM_BREAKER_OPEN_MS  60000
 
-extern const char mm_bank_jsonl[];
 
 static long long mm_llm_now_ms(void) {
     struct timespec ts;

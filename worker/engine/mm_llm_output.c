@@ -193,48 +193,24 @@ static int mm_filler(const char *option) {
     return hit;
 }
 
-/* One item into q; -1 with why */
+/* One item into q (the common checks of quiz/mm_question.c, then a
+ * model's own failings: filler options, long explanations); -1 with why */
 static int mm_llm_item(json_t *it, const char *topic, int sdi_default, mm_question *q,
                        char *why, size_t whylen) {
-    json_t *opts = json_object_get(it, "options"), *ci = json_object_get(it, "correct_index");
-    json_t *sdi = json_object_get(it, "sdi");
-    const char *text = json_string_value(json_object_get(it, "question"));
-    const char *expl = json_string_value(json_object_get(it, "explanation"));
+    const mm_question_form form = { "correct_index", topic, sdi_default };
     int lf = 0;
 
-    memset(q, 0, sizeof(*q));
-    if (!json_is_object(it) || text == NULL || !json_is_array(opts) || !json_is_integer(ci)
-        || (expl == NULL && json_object_get(it, "explanation") != NULL)
-        || (sdi && !json_is_integer(sdi)))
-        return snprintf(why, whylen, "needs question, options, correct_index (integer), "
-                        "explanation"), -1;
-    if (json_array_size(opts) != 4)
-        return snprintf(why, whylen, "has %zu options, not 4", json_array_size(opts)), -1;
-    if (strlen(text) >= sizeof(q->text) || (expl && strlen(expl) >= sizeof(q->explanation)))
-        return snprintf(why, whylen, "text too long"), -1;
-    snprintf(q->topic, sizeof(q->topic), "%s", topic);
-    snprintf(q->text, sizeof(q->text), "%s", text);
-    snprintf(q->explanation, sizeof(q->explanation), "%s", expl ? expl : "");
-    for (int i = 0; i < 4; i++) {
-        const char *o = json_string_value(json_array_get(opts, (size_t) i));
-        if (o == NULL || strlen(o) >= sizeof(q->options[i]))
-            return snprintf(why, whylen, "option %d is not a string of at most 100 characters",
-                            i + 1), -1;
-        if (mm_filler(o))
-            return snprintf(why, whylen, "option %d (\"%.40s\") is filler, not an answer",
-                            i + 1, o), -1;
-        snprintf(q->options[i], sizeof(q->options[i]), "%s", o);
-    }
-    if (json_integer_value(ci) < 0 || json_integer_value(ci) > 3)
-        return snprintf(why, whylen, "correct_index %lld is not 0-3",
-                        (long long) json_integer_value(ci)), -1;
-    q->correct = (int) json_integer_value(ci);
-    q->sdi = sdi ? (int) json_integer_value(sdi) : sdi_default;
+    if (mm_question_from_object(it, &form, q, why, whylen))
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (mm_filler(q->options[i]))
+            return snprintf(why, whylen, "option %d (\"%s\") is filler, not an answer", i + 1,
+                            q->options[i]), -1;
     for (const char *p = q->explanation; *p; p++)
         lf += *p == '\n';
     if (lf > 2)
         return snprintf(why, whylen, "explanation has more than 2 line feeds"), -1;
-    return mm_question_check(q, why, whylen);
+    return 0;
 }
 
 /* 1 when any text of q holds a listed word; its name goes to why */

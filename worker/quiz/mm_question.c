@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "quiz/mm_question.h"
+#include <openssl/sha.h>
 
+#include "quiz/mm_question.h"
 
 /* lowercase ASCII, runs of space and punctuation folded to one space */
 void mm_question_normalise(const char *in, mm_buf *out) {
@@ -150,4 +151,98 @@ double mm_question_similarity(const char *a, const char *b) {
     mm_question_words(a, &wa);
     mm_question_words(b, &wb);
     return mm_question_words_similarity(&wa, &wb);
+}
+
+/* Keeps v whole in out (outlen bytes); -1 with why when it does not fit
+ * (never cut: a cut text is another question). */
+static int mm_question_text(const char *what, const char *v, char *out, size_t outlen,
+                            char *why, size_t whylen) {
+    size_t n = strlen(v);
+
+    if (n >= outlen)
+        return snprintf(why, whylen, "%s text too long (%zu bytes)", what, n), -1;
+    memcpy(out, v, n + 1);
+    return 0;
+}
+
+int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_question *q,
+                            char *why, size_t whylen) {
+    const json_t *opts = json_object_get(o, "options");
+    const json_t *correct = json_object_get(o, form->correct_key);
+    const json_t *sdi = json_object_get(o, "sdi");
+    const json_t *expl = json_object_get(o, "explanation");
+    const char *topic = form->topic ? form->topic : json_string_value(json_object_get(o, "topic"));
+    const char *text = json_string_value(json_object_get(o, "question"));
+    json_int_t c;
+
+    memset(q, 0, sizeof(*q));
+    if (!json_is_object(o) || topic == NULL || text == NULL || !json_is_array(opts)
+        || !json_is_integer(correct) || (expl && !json_is_string(expl))
+        || (sdi ? !json_is_integer(sdi) : form->sdi_default == 0))
+        return snprintf(why, whylen, "needs %squestion, 4 options, %s (integer), explanation%s",
+                        form->topic ? "" : "topic, ", form->correct_key,
+                        form->sdi_default ? "" : " and sdi"), -1;
+    if (json_array_size(opts) != 4)
+        return snprintf(why, whylen, "has %zu options, not 4", json_array_size(opts)), -1;
+    c = json_integer_value(correct);
+    if (c < 0 || c > 3)
+        return snprintf(why, whylen, "%s %lld is not 0-3", form->correct_key, (long long) c), -1;
+    if (mm_question_text("topic", topic, q->topic, sizeof(q->topic), why, whylen)
+        || mm_question_text("question", text, q->text, sizeof(q->text), why, whylen)
+        || mm_question_text("explanation", expl ? json_string_value(expl) : "", q->explanation,
+                            sizeof(q->explanation), why, whylen))
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        const char *v = json_string_value(json_array_get(opts, (size_t) i));
+        char what[24];
+
+        snprintf(what, sizeof(what), "option %d", i + 1);
+        if (v == NULL)
+            return snprintf(why, whylen, "option %d is not a string", i + 1), -1;
+        if (mm_question_text(what, v, q->options[i], sizeof(q->options[i]), why, whylen))
+            return -1;
+    }
+    q->correct = (int) c;
+    q->sdi = sdi ? (int) json_integer_value(sdi) : form->sdi_default;
+    return mm_question_check(q, why, whylen);
+}
+
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
+                          size_t whylen) {
+    static const mm_question_form bank = { "correct", NULL, 0 };
+    json_error_t jerr;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc;
+
+    if (!json_is_object(o)) {
+        memset(q, 0, sizeof(*q));
+        json_decref(o);
+        return snprintf(why, whylen, "not a JSON object: %.100s", jerr.text), -1;
+    }
+    rc = mm_question_from_object(o, &bank, q, why, whylen);
+    json_decref(o);
+    return rc;
+}
+
+int mm_question_hash(const mm_question *q, char out[65]) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    mm_buf norm;
+
+    mm_buf_init(&norm);
+    mm_buf_adds(&norm, q->topic);
+    mm_buf_add(&norm, "\n", 1);
+    mm_question_normalise(q->text, &norm);
+    for (int i = 0; i < 4; i++) {
+        mm_buf_add(&norm, "\n", 1);
+        mm_question_normalise(q->options[i], &norm);
+    }
+    if (norm.oom) {
+        mm_buf_free(&norm);
+        return -1;
+    }
+    SHA256((const unsigned char *) norm.data, norm.len, digest);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    mm_buf_free(&norm);
+    return 0;
 }

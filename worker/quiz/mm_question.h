@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "mm_buf.h"
 #include "mm_utf8.h"
 
@@ -36,6 +38,32 @@ size_t mm_topic_slug(const char *in, char *out, size_t outlen);
 /* 0 when q is well formed (lengths, four distinct options, one correct,
  * SDI 1..10); otherwise -1 with the reason. */
 int mm_question_check(const mm_question *q, char *why, size_t whylen);
+
+/* The two JSON forms a question arrives in: a line of the bank's JSON-lines
+ * format (and of operators' imports), and an item of a model's answer. */
+typedef struct mm_question_form {
+    const char *correct_key;    /* "correct" or "correct_index" */
+    const char *topic;          /* every item's topic; NULL: the item's own "topic" */
+    int sdi_default;            /* an item without "sdi" gets it; 0: "sdi" is required */
+} mm_question_form;
+
+/* {"topic"?, "question", "options" [4], <correct_key>, "explanation", "sdi"?}
+ * into q, nothing cut, then checked (mm_question_check); 0, or -1 with why. */
+int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_question *q,
+                            char *why, size_t whylen);
+
+/* One line of the bank's JSON-lines format ({"topic","question","options"
+ * [4],"correct","explanation","sdi"}) into q, checked; -1 with why. */
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
+                          size_t whylen);
+
+/* The hex SHA-256 of q's normalised topic, text and options: what makes
+ * two questions the same one.  0, or -1 out of memory. */
+int mm_question_hash(const mm_question *q, char out[65]);
+
+/* The question bank shipped inside the worker, in the JSON-lines form
+ * (build/gen/mm_bank.c, from worker/quiz/bank/). */
+extern const char mm_bank_jsonl[];
 
 /* Lowercase ASCII with runs of spaces and most punctuation folded to one
  * space: the form options are compared and questions hashed in. */

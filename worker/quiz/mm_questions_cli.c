@@ -6,7 +6,7 @@
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_questions_cli.h"
-#include "quiz/mm_source.h"
+#include "bank/mm_bank.h"
 #include "store/mm_db.h"
 
 static void mm_usage(void) {

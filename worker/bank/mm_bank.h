@@ -1,12 +1,14 @@
 /*
- * Where a run's questions come from: the bank in PostgreSQL (the offline
- * bank shipped with the worker, seeded at start-up; operators' imports;
- * what the engine generated, engine/mm_engine.h), the Redis ready cache
- * of fresh generated questions, and the procedural maze generators.
+ * The question bank: questions in PostgreSQL, whatever their origin — the
+ * bank shipped with the worker (seeded at start-up), operators' imports,
+ * what the engine generated (engine/mm_engine.h) and the procedural maze
+ * (quiz/mm_maze.h) — stored once by their content hash, and picked for a
+ * run.  The Redis ready cache of fresh generated questions is
+ * bank/mm_ready.h.
  */
 
-#ifndef MM_SOURCE_H
-#define MM_SOURCE_H
+#ifndef MM_BANK_H
+#define MM_BANK_H
 
 #include <stdint.h>
 
@@ -17,10 +19,6 @@
 
 #define MM_TOPIC_MIX "mix"
 #define MM_MAX_TOPICS 32
-
-/* The hex SHA-256 of q's normalised topic, text and options: what makes
- * two questions the same one.  0, or -1 out of memory. */
-int mm_question_hash(const mm_question *q, char out[65]);
 
 /* Where a stored question came from: source is bank | import | maze or the
  * provider's name; model, prompt_hash (hex SHA-256) and the model's own
@@ -45,34 +43,18 @@ long long mm_question_store_from(mm_db *db, const mm_question *q, const mm_prove
  * near one: storing it is a no-op counted as a duplicate. */
 long long mm_question_near(mm_db *db, const mm_question *q, double *sim);
 
-/* Ready questions: validated questions nobody was served yet, whole (the
- * bank's JSON-lines form with their id), per topic and the SDI they were
- * made for, in Redis for 24 hours (mm:ready:<sdi>:<topic>).  Push adds q
- * stored as id; take removes up to count into ids (and qs, if not NULL)
- * and returns how many: 0 when Redis has none or is down, and the bank in
- * PostgreSQL serves. */
-int mm_ready_push(redisContext *redis, const mm_question *q, int sdi, long long id);
-int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids,
-                  mm_question *qs);
-long long mm_ready_count(redisContext *redis, const char *topic, int sdi);
-
-/* One line of the bank's JSON-lines format ({"topic","question","options"
- * [4],"correct","explanation","sdi"}) into q, checked; -1 with why. */
-int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
-                          size_t whylen);
-
 /* Up to count question ids for a run on topic (a bank topic, a generated
  * one, "maze" or "mix") near sdi: ready ones from Redis first (redis may
  * be NULL), then the bank's, unseen by the player first; how many, or -1. */
-int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
-                   int count, long long *ids);
+int mm_bank_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
+                 int count, long long *ids);
 
 /* Topics with questions, bank topics then "maze"; how many, or -1.  The
  * bank's topics are cached in Redis (mm:topics, 5 min). */
-int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max);
+int mm_bank_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max);
 
 /* Seeds the shipped bank (idempotent); how many bank questions are in
  * place, or -1; *rejected counts lines that failed the check. */
 int mm_bank_seed(mm_db *db, int *rejected);
 
-#endif /* MM_SOURCE_H */
+#endif /* MM_BANK_H */

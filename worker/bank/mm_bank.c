@@ -2,39 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <openssl/sha.h>
 #include <sodium.h>
 
+#include "bank/mm_bank.h"
+#include "bank/mm_ready.h"
 #include "log/mm_metrics.h"
 #include "mm_buf.h"
 #include "quiz/mm_maze.h"
-#include "quiz/mm_source.h"
-
-extern const char mm_bank_jsonl[];          /* build/gen/mm_bank.c */
-
-int mm_question_hash(const mm_question *q, char out[65]) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    mm_buf norm;
-
-    mm_buf_init(&norm);
-    mm_buf_adds(&norm, q->topic);
-    mm_buf_add(&norm, "\n", 1);
-    mm_question_normalise(q->text, &norm);
-    for (int i = 0; i < 4; i++) {
-        mm_buf_add(&norm, "\n", 1);
-        mm_question_normalise(q->options[i], &norm);
-    }
-    if (norm.oom) {
-        mm_buf_free(&norm);
-        return -1;
-    }
-    SHA256((const unsigned char *) norm.data, norm.len, digest);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    mm_buf_free(&norm);
-    return 0;
-}
 
 long long mm_question_store(mm_db *db, const mm_question *q, const char *source, int *fresh) {
     mm_provenance from = { source, NULL, NULL, 0 };
@@ -124,63 +98,7 @@ long long mm_question_near(mm_db *db, const mm_question *q, double *sim) {
     return id;
 }
 
-#define MM_READY_TTL 86400
-
-int mm_ready_push(redisContext *redis, const mm_question *q, int sdi, long long id) {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:[s,s,s,s], s:i, s:s, s:i}", "id", (json_int_t) id,
-                          "topic", q->topic, "question", q->text, "options", q->options[0],
-                          q->options[1], q->options[2], q->options[3], "correct", q->correct,
-                          "explanation", q->explanation, "sdi", q->sdi);
-    char key[MM_Q_TOPIC_MAX + 24], *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    redisReply *r;
-    int ok;
-
-    json_decref(o);
-    if (json == NULL)
-        return -1;
-    snprintf(key, sizeof(key), "mm:ready:%d:%s", sdi, q->topic);
-    redisAppendCommand(redis, "RPUSH %s %s", key, json);
-    redisAppendCommand(redis, "EXPIRE %s %d", key, MM_READY_TTL);
-    free(json);
-    ok = redisGetReply(redis, (void **) &r) == REDIS_OK && r->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(ok ? r : NULL);
-    if (redisGetReply(redis, (void **) &r) == REDIS_OK)
-        freeReplyObject(r);
-    return ok ? 0 : -1;
-}
-
-int mm_ready_take(redisContext *redis, const char *topic, int sdi, int count, long long *ids,
-                  mm_question *qs) {
-    redisReply *r;
-    int n = 0;
-
-    if (redis == NULL || redis->err)
-        return 0;
-    r = redisCommand(redis, "LPOP mm:ready:%d:%s %d", sdi, topic, count);
-    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements && n < count; i++) {
-        redisReply *e = r->element[i];
-        json_t *o = e->type == REDIS_REPLY_STRING ? json_loadb(e->str, e->len, 0, NULL) : NULL;
-        json_int_t id = json_integer_value(json_object_get(o, "id"));
-        char why[160];
-
-        if (id > 0 && (qs == NULL || mm_question_from_json(e->str, e->len, &qs[n], why,
-                                                           sizeof(why)) == 0))
-            ids[n++] = id;
-        json_decref(o);
-    }
-    freeReplyObject(r);
-    return n;
-}
-
-long long mm_ready_count(redisContext *redis, const char *topic, int sdi) {
-    redisReply *r = redisCommand(redis, "LLEN mm:ready:%d:%s", sdi, topic);
-    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-
-    freeReplyObject(r);
-    return n;
-}
-
-int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
+int mm_bank_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
                    int count, long long *ids) {
     mm_params p;
     PGresult *res;
@@ -226,7 +144,7 @@ int mm_source_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, i
     return n;
 }
 
-int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max) {
+int mm_bank_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MAX], int max) {
     redisReply *r = redisCommand(redis, "SMEMBERS mm:topics");
     mm_params p;
     PGresult *res;
@@ -252,48 +170,6 @@ int mm_source_topics(mm_db *db, redisContext *redis, char topics[][MM_Q_TOPIC_MA
     }
     snprintf(topics[n++], MM_Q_TOPIC_MAX, "%s", MM_MAZE_TOPIC);
     return n;
-}
-
-int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
-                        size_t whylen) {
-    json_error_t jerr;
-    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *opts;
-    const char *topic, *text, *expl;
-    int rc = -1;
-
-    memset(q, 0, sizeof(*q));
-    if (!json_is_object(o)) {
-        snprintf(why, whylen, "not a JSON object: %.100s", jerr.text);
-        goto done;
-    }
-    topic = json_string_value(json_object_get(o, "topic"));
-    text = json_string_value(json_object_get(o, "question"));
-    expl = json_string_value(json_object_get(o, "explanation"));
-    opts = json_object_get(o, "options");
-    if (!topic || !text || !json_is_array(opts) || json_array_size(opts) != 4
-        || !json_is_integer(json_object_get(o, "correct"))
-        || !json_is_integer(json_object_get(o, "sdi"))) {
-        snprintf(why, whylen, "needs topic, question, 4 options, correct and sdi");
-        goto done;
-    }
-    snprintf(q->topic, sizeof(q->topic), "%s", topic);
-    snprintf(q->text, sizeof(q->text), "%s", text);
-    snprintf(q->explanation, sizeof(q->explanation), "%s", expl ? expl : "");
-    for (int i = 0; i < 4; i++) {
-        const char *s = json_string_value(json_array_get(opts, (size_t) i));
-        if (s == NULL) {
-            snprintf(why, whylen, "option %d is not a string", i + 1);
-            goto done;
-        }
-        snprintf(q->options[i], sizeof(q->options[i]), "%s", s);
-    }
-    q->correct = (int) json_integer_value(json_object_get(o, "correct"));
-    q->sdi = (int) json_integer_value(json_object_get(o, "sdi"));
-    rc = mm_question_check(q, why, whylen);
-
-done:
-    json_decref(o);
-    return rc;
 }
 
 int mm_bank_seed(mm_db *db, int *rejected) {
