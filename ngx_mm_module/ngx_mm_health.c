@@ -22,26 +22,16 @@ static ngx_str_t  ngx_mm_json_type = ngx_string("application/json");
 ngx_int_t
 ngx_mm_health_handler(ngx_http_request_t *r)
 {
-    ngx_int_t      rc;
-    ngx_mm_ctx_t  *ctx;
-    const char    *argv[1] = { "PING" };
-    size_t         argvlen[1] = { 4 };
+    ngx_int_t    rc;
+    const char  *argv[1] = { "PING" };
+    size_t       argvlen[1] = { 4 };
 
     rc = ngx_mm_read_only(r);
     if (rc != NGX_DECLINED) {
         return rc;
     }
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->start_usec = ngx_mm_usec();
-    ctx->update_len = 0;
-    ngx_http_set_ctx(r, ctx, ngx_mm_module);
-
-    rc = ngx_mm_call(r, ngx_mm_health_done, 1, argv, argvlen);
+    rc = ngx_mm_call(r, ngx_mm_health_done, ngx_mm_usec(), 1, argv, argvlen);
 
     if (rc == NGX_OK) {
         /* ngx_mm_call() finalizes it; this hold is the handler's own */

@@ -52,7 +52,6 @@ typedef struct {
 
 
 typedef struct {
-    ngx_mm_ctx_t              call;          /* first: ngx_mm_call() reads it */
     u_char                   *body;          /* the edge's own series */
     size_t                    len;
 } ngx_mm_metrics_ctx_t;
@@ -383,11 +382,9 @@ ngx_mm_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->call.start_usec = ngx_mm_usec();
-    ctx->call.update_len = 0;
     ngx_http_set_ctx(r, ctx, ngx_mm_module);
 
-    rc = ngx_mm_call(r, ngx_mm_metrics_done, 2, argv, argvlen);
+    rc = ngx_mm_call(r, ngx_mm_metrics_done, ngx_mm_usec(), 2, argv, argvlen);
 
     if (rc == NGX_OK) {
         /* ngx_mm_call() finalizes it; this hold is the handler's own */

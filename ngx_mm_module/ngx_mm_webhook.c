@@ -21,6 +21,12 @@
 #define NGX_MM_SECRET_HEADER  "X-Telegram-Bot-Api-Secret-Token"
 
 
+typedef struct {
+    uint64_t                  start_usec;    /* monotonic, at handler entry */
+    size_t                    update_len;
+} ngx_mm_webhook_ctx_t;
+
+
 static ngx_table_elt_t *ngx_mm_webhook_secret_header(ngx_http_request_t *r);
 static void ngx_mm_webhook_body_handler(ngx_http_request_t *r);
 static u_char *ngx_mm_webhook_body(ngx_http_request_t *r, size_t *len);
@@ -31,10 +37,10 @@ static ngx_int_t ngx_mm_webhook_done(ngx_http_request_t *r,
 ngx_int_t
 ngx_mm_webhook_handler(ngx_http_request_t *r)
 {
-    ngx_int_t           rc;
-    ngx_mm_ctx_t       *ctx;
-    ngx_table_elt_t    *h;
-    ngx_mm_loc_conf_t  *mlcf;
+    ngx_int_t              rc;
+    ngx_table_elt_t       *h;
+    ngx_mm_loc_conf_t     *mlcf;
+    ngx_mm_webhook_ctx_t  *ctx;
 
     if (r->method != NGX_HTTP_POST) {
         if (ngx_http_discard_request_body(r) != NGX_OK
@@ -70,12 +76,13 @@ ngx_mm_webhook_handler(ngx_http_request_t *r)
                                     "missing secret token");
     }
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_ctx_t));
+    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_webhook_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->start_usec = ngx_mm_usec();
+    ctx->update_len = 0;
     ngx_http_set_ctx(r, ctx, ngx_mm_module);
 
     /* with client_body_buffer_size >= client_max_body_size: one buffer */
@@ -126,16 +133,16 @@ ngx_mm_webhook_secret_header(ngx_http_request_t *r)
 static void
 ngx_mm_webhook_body_handler(ngx_http_request_t *r)
 {
-    u_char             *body, *p;
-    size_t              len;
-    int64_t             update_id;
-    ngx_int_t           rc;
-    const char         *argv[9];
-    size_t              argvlen[9];
-    ngx_mm_ctx_t       *ctx;
-    mm_update_rc_t      check;
-    ngx_mm_loc_conf_t  *mlcf;
-    u_char              id[NGX_INT64_LEN], at[NGX_INT64_LEN];
+    u_char                *body, *p;
+    size_t                 len;
+    int64_t                update_id;
+    ngx_int_t              rc;
+    const char            *argv[9];
+    size_t                 argvlen[9];
+    mm_update_rc_t         check;
+    ngx_mm_loc_conf_t     *mlcf;
+    ngx_mm_webhook_ctx_t  *ctx;
+    u_char                 id[NGX_INT64_LEN], at[NGX_INT64_LEN];
 
     body = ngx_mm_webhook_body(r, &len);
     if (body == NULL) {
@@ -184,7 +191,8 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
     argv[8] = (const char *) at;
 
     /* hiredis copies the arguments: the body may go with the request */
-    rc = ngx_mm_call(r, ngx_mm_webhook_done, 9, argv, argvlen);
+    rc = ngx_mm_call(r, ngx_mm_webhook_done, ctx->start_usec, 9, argv,
+                     argvlen);
 
     if (rc == NGX_OK) {
         return;
@@ -278,7 +286,7 @@ static ngx_int_t
 ngx_mm_webhook_done(ngx_http_request_t *r, redisReply *reply,
     ngx_mm_call_status_e status, uint64_t usec)
 {
-    ngx_mm_ctx_t  *ctx;
+    ngx_mm_webhook_ctx_t  *ctx;
 
     if (status == NGX_MM_CALL_REPLY && reply->type != REDIS_REPLY_ERROR) {
         ctx = ngx_http_get_module_ctx(r, ngx_mm_module);
