@@ -2,7 +2,8 @@
 /*
  * ngx_mm_module: directives, configuration and process lifecycle.
  * The request paths live in ngx_mm_webhook.c, ngx_mm_health.c and
- * ngx_mm_metrics.c; the Redis connection in ngx_mm_redis.c.
+ * ngx_mm_metrics_prometheus.c; the counters in ngx_mm_metrics_shm.c; the
+ * Redis connection in ngx_mm_redis.c.
  */
 
 
