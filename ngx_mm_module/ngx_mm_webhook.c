@@ -6,6 +6,7 @@
  *
  *   not POST -> 405    no secret -> 401    wrong secret -> 403
  *   empty, not JSON, not an object, no integer update_id -> 400
+ *   a top-level "mm_..." member (the worker's own, e.g. mm_timer) -> 400
  *   above client_max_body_size -> 413 (nginx's own check)
  *   Redis down, slow or refusing -> 503 with Retry-After
  */
@@ -20,6 +21,9 @@
 
 #define NGX_MM_SECRET_HEADER  "X-Telegram-Bot-Api-Secret-Token"
 
+/* how much of a refused member name the 400 repeats */
+#define NGX_MM_KEY_SHOWN      64
+
 
 typedef struct {
     uint64_t                  start_usec;    /* monotonic, at handler entry */
@@ -29,6 +33,8 @@ typedef struct {
 
 static ngx_table_elt_t *ngx_mm_webhook_secret_header(ngx_http_request_t *r);
 static void ngx_mm_webhook_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_mm_webhook_refuse(ngx_http_request_t *r,
+    mm_update_rc_t check, const u_char *key, size_t key_len);
 static u_char *ngx_mm_webhook_body(ngx_http_request_t *r, size_t *len);
 static ngx_int_t ngx_mm_webhook_done(ngx_http_request_t *r,
     redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
@@ -134,12 +140,13 @@ static void
 ngx_mm_webhook_body_handler(ngx_http_request_t *r)
 {
     u_char                *body, *p;
-    size_t                 len;
+    size_t                 len, key_len;
     int64_t                update_id;
     ngx_int_t              rc;
     const char            *argv[9];
     size_t                 argvlen[9];
     mm_update_rc_t         check;
+    const u_char          *key;
     ngx_mm_loc_conf_t     *mlcf;
     ngx_mm_webhook_ctx_t  *ctx;
     u_char                 id[NGX_INT64_LEN], at[NGX_INT64_LEN];
@@ -150,15 +157,14 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    check = mm_update_check(body, len, &update_id);
+    key = NULL;
+    key_len = 0;
+
+    check = mm_update_check_key(body, len, &update_id, &key, &key_len);
 
     if (check != MM_UPDATE_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "mm: webhook refused: %s", mm_update_strerror(check));
-
         ngx_http_finalize_request(r,
-            ngx_mm_send_text(r, NGX_HTTP_BAD_REQUEST,
-                             mm_update_strerror(check)));
+                          ngx_mm_webhook_refuse(r, check, key, key_len));
         return;
     }
 
@@ -200,6 +206,54 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r,
         ngx_mm_send_unavailable(r, "update store unavailable, retry later"));
+}
+
+
+/*
+ * A 400 with the reason.  A reserved member is named as the body spells it
+ * (valid JSON string content, so printable), cut to NGX_MM_KEY_SHOWN bytes
+ * at a character boundary.
+ */
+
+static ngx_int_t
+ngx_mm_webhook_refuse(ngx_http_request_t *r, mm_update_rc_t check,
+    const u_char *key, size_t key_len)
+{
+    u_char      *p;
+    const char  *reason;
+    u_char       text[sizeof("reserved field \"\"...") + NGX_MM_KEY_SHOWN];
+
+    reason = mm_update_strerror(check);
+
+    if (check == MM_UPDATE_RESERVED && key != NULL) {
+        p = ngx_cpymem(text, "reserved field \"",
+                       sizeof("reserved field \"") - 1);
+
+        if (key_len > NGX_MM_KEY_SHOWN) {
+            key_len = NGX_MM_KEY_SHOWN;
+
+            /* not in the middle of a UTF-8 sequence */
+            while (key_len > 0 && (key[key_len] & 0xc0) == 0x80) {
+                key_len--;
+            }
+
+            p = ngx_cpymem(p, key, key_len);
+            p = ngx_cpymem(p, "\"...", sizeof("\"...") - 1);
+
+        } else {
+            p = ngx_cpymem(p, key, key_len);
+            *p++ = '"';
+        }
+
+        *p = '\0';
+        reason = (const char *) text;
+    }
+
+    /* client errors are logged at "info", as nginx logs its own */
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "mm: webhook refused: %s", reason);
+
+    return ngx_mm_send_text(r, NGX_HTTP_BAD_REQUEST, reason);
 }
 
 
