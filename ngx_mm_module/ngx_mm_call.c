@@ -191,7 +191,8 @@ ngx_mm_call_finish(ngx_mm_call_t *call, redisReply *reply,
     case NGX_MM_CALL_REPLY:
         if (reply->type == REDIS_REPLY_ERROR) {
             ngx_mm_metrics_add(NGX_MM_STAT_REDIS_ERROR, 1);
-            ngx_mm_redis_failed("command failed", reply->str);
+            ngx_mm_redis_failed(NGX_MM_REDIS_ERROR, "command failed",
+                                reply->str);
 
         } else {
             ngx_mm_metrics_add(NGX_MM_STAT_REDIS_OK, 1);
