@@ -9,7 +9,7 @@
  * reply callback never touches a freed request and the request's pool
  * cleanup never touches a freed record.
  *
- *   request pool:  ngx_mm_call_t { request, done, pending*, timer }
+ *   request pool:  ngx_mm_call_t { request, done, start_usec, pending*, timer }
  *   heap:          ngx_mm_pending_t { call* }
  *
  * The timer is not cancelable, so a graceful reload waits for the reply.
@@ -26,6 +26,7 @@ typedef struct ngx_mm_pending_s  ngx_mm_pending_t;
 typedef struct {
     ngx_http_request_t       *request;
     ngx_mm_call_done_pt       done;
+    uint64_t                  start_usec;  /* ngx_mm_usec(), for "done" */
     ngx_mm_pending_t         *pending;
     ngx_event_t               timer;
 } ngx_mm_call_t;
@@ -48,12 +49,13 @@ static void ngx_mm_call_finish(ngx_mm_call_t *call, redisReply *reply,
  * Returns NGX_OK when the command is on its way: the request is then
  * finalized later, by "done"'s return value.  NGX_DECLINED: Redis is not
  * connected; NGX_ERROR: the command could not be queued.  In both cases the
- * caller answers.
+ * caller answers.  "start_usec" (an ngx_mm_usec() value) is when the caller
+ * wants the time "done" is given to count from.
  */
 
 ngx_int_t
-ngx_mm_call(ngx_http_request_t *r, ngx_mm_call_done_pt done, int argc,
-    const char **argv, const size_t *argvlen)
+ngx_mm_call(ngx_http_request_t *r, ngx_mm_call_done_pt done,
+    uint64_t start_usec, int argc, const char **argv, const size_t *argvlen)
 {
     ngx_int_t            rc;
     ngx_mm_call_t       *call;
@@ -81,6 +83,7 @@ ngx_mm_call(ngx_http_request_t *r, ngx_mm_call_done_pt done, int argc,
 
     call->request = r;
     call->done = done;
+    call->start_usec = start_usec;
     call->pending = pending;
 
     pending->call = call;
@@ -172,12 +175,10 @@ ngx_mm_call_finish(ngx_mm_call_t *call, redisReply *reply,
 {
     ngx_int_t            rc;
     ngx_connection_t    *c;
-    ngx_mm_ctx_t        *ctx;
     ngx_http_request_t  *r;
 
     r = call->request;
     c = r->connection;
-    ctx = ngx_http_get_module_ctx(r, ngx_mm_module);
 
     if (call->timer.timer_set) {
         ngx_del_timer(&call->timer);
@@ -190,7 +191,8 @@ ngx_mm_call_finish(ngx_mm_call_t *call, redisReply *reply,
     case NGX_MM_CALL_REPLY:
         if (reply->type == REDIS_REPLY_ERROR) {
             ngx_mm_metrics_add(NGX_MM_STAT_REDIS_ERROR, 1);
-            ngx_mm_redis_failed("command failed", reply->str);
+            ngx_mm_redis_failed(NGX_MM_REDIS_ERROR, "command failed",
+                                reply->str);
 
         } else {
             ngx_mm_metrics_add(NGX_MM_STAT_REDIS_OK, 1);
@@ -210,7 +212,7 @@ ngx_mm_call_finish(ngx_mm_call_t *call, redisReply *reply,
 
     ngx_http_set_log_request(c->log, r);
 
-    rc = call->done(r, reply, status, ngx_mm_usec() - ctx->start_usec);
+    rc = call->done(r, reply, status, ngx_mm_usec() - call->start_usec);
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);

@@ -2,7 +2,8 @@
 /*
  * ngx_mm_module: directives, configuration and process lifecycle.
  * The request paths live in ngx_mm_webhook.c, ngx_mm_health.c and
- * ngx_mm_metrics.c; the Redis connection in ngx_mm_redis.c.
+ * ngx_mm_metrics_prometheus.c; the counters in ngx_mm_metrics_shm.c; the
+ * Redis connection in ngx_mm_redis.c.
  */
 
 
@@ -14,6 +15,9 @@
 
 #define NGX_MM_REDIS_DEFAULT_PORT  6379
 #define NGX_MM_SECRET_MAX_LEN      256
+
+/* the secret conf/production.conf ships with; an edge must not run with it */
+#define NGX_MM_SECRET_PLACEHOLDER  "replace-with-the-setWebhook-secret_token"
 
 
 static void *ngx_mm_create_main_conf(ngx_conf_t *cf);
@@ -388,7 +392,11 @@ ngx_mm_set_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* Telegram's own rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and - */
+/*
+ * Telegram's own rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
+ * The example's placeholder obeys it, so it is refused by name: anyone who
+ * read it could otherwise post updates to an edge started from the example.
+ */
 
 static char *
 ngx_mm_secret(ngx_conf_t *cf, void *post, void *data)
@@ -400,6 +408,15 @@ ngx_mm_secret(ngx_conf_t *cf, void *post, void *data)
 
     if (secret->len == 0 || secret->len > NGX_MM_SECRET_MAX_LEN) {
         return "must be 1 to 256 characters long";
+    }
+
+    if (secret->len == sizeof(NGX_MM_SECRET_PLACEHOLDER) - 1
+        && ngx_strncmp(secret->data, NGX_MM_SECRET_PLACEHOLDER,
+                       secret->len) == 0)
+    {
+        return "is still the example's placeholder: set it to the "
+               "secret_token given to setWebhook (1-256 of A-Z, a-z, 0-9, "
+               "\"_\" and \"-\", e.g. from \"openssl rand -hex 32\")";
     }
 
     for (i = 0; i < secret->len; i++) {

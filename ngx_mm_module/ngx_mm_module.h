@@ -53,16 +53,10 @@ typedef enum {
 /*
  * Called once per ngx_mm_call() that returned NGX_OK, with the request still
  * alive; returns what ngx_http_finalize_request() gets.  "usec" is the time
- * since the request's handler started.
+ * since the "start_usec" given to ngx_mm_call().
  */
 typedef ngx_int_t (*ngx_mm_call_done_pt)(ngx_http_request_t *r,
     redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
-
-
-typedef struct {
-    uint64_t                  start_usec;    /* monotonic, at handler entry */
-    size_t                    update_len;
-} ngx_mm_ctx_t;
 
 
 ngx_int_t ngx_mm_webhook_handler(ngx_http_request_t *r);
@@ -70,7 +64,7 @@ ngx_int_t ngx_mm_health_handler(ngx_http_request_t *r);
 ngx_int_t ngx_mm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_mm_call(ngx_http_request_t *r, ngx_mm_call_done_pt done,
-    int argc, const char **argv, const size_t *argvlen);
+    uint64_t start_usec, int argc, const char **argv, const size_t *argvlen);
 
 ngx_int_t ngx_mm_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *data, size_t len);

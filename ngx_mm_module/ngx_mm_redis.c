@@ -42,11 +42,11 @@ typedef struct {
     ngx_event_t               flush;            /* posted: write the queue */
     ngx_msec_t                backoff;
 
-    /* the current outage, logged when it starts and when it ends */
+    /* the current outage, logged when it starts, changes kind and ends */
     ngx_uint_t                failing;
     ngx_uint_t                failures;
     ngx_msec_t                failing_since;
-    char                      reason[128];
+    ngx_mm_redis_failure_e    failure;        /* the latest kind */
 
     unsigned                  exiting:1;
     unsigned                  writing:1;
@@ -151,12 +151,20 @@ ngx_mm_redis_status(void)
         return "up";
     }
 
-    if (rd->reason[0]) {
-        return rd->reason;
+    if (rd->failing) {
+        return ngx_mm_redis_failure_text(rd->failure);
     }
 
-    return rd->state == NGX_MM_REDIS_CONNECTING ? "connecting"
-                                                : "not connected";
+    return rd->state == NGX_MM_REDIS_CONNECTING ? "connecting" : "down";
+}
+
+
+const char *
+ngx_mm_redis_failure_text(ngx_mm_redis_failure_e failure)
+{
+    static const char  *text[] = { "down", "timeout", "error" };
+
+    return text[failure];
 }
 
 
@@ -173,7 +181,8 @@ ngx_mm_redis_command(redisCallbackFn *fn, void *privdata, int argc,
     if (redisAsyncCommandArgv(rd->ac, fn, privdata, argc, argv, argvlen)
         != REDIS_OK)
     {
-        ngx_mm_redis_failed("command not sent", rd->ac->errstr);
+        ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "command not sent",
+                            rd->ac->errstr);
         return NGX_ERROR;
     }
 
@@ -183,29 +192,37 @@ ngx_mm_redis_command(redisCallbackFn *fn, void *privdata, int argc,
 
 /*
  * An outage starts with the first failure and ends with the next success;
- * each end is logged once, however many requests fail in between.
+ * each end is logged once, however many requests fail in between, and so
+ * is each change of its kind (say, refused while down, then WRONGPASS when
+ * Redis is back with another password), so the detail behind every word
+ * /healthz showed is in the log.
  */
 
 void
-ngx_mm_redis_failed(const char *what, const char *detail)
+ngx_mm_redis_failed(ngx_mm_redis_failure_e failure, const char *what,
+    const char *detail)
 {
     ngx_mm_redis_t  *rd = &ngx_mm_redis;
 
     rd->failures++;
 
-    if (rd->failing || rd->exiting || ngx_exiting || ngx_quit) {
+    if ((rd->failing && rd->failure == failure)
+        || rd->exiting || ngx_exiting || ngx_quit)
+    {
         return;
     }
 
-    rd->failing = 1;
-    rd->failing_since = ngx_current_msec;
+    if (!rd->failing) {
+        rd->failing = 1;
+        rd->failing_since = ngx_current_msec;
+    }
 
-    ngx_snprintf((u_char *) rd->reason, sizeof(rd->reason) - 1, "%s: %s%Z",
-                 what, detail ? detail : "unknown error");
+    rd->failure = failure;
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "mm: redis \"%V\" failed: %s, answering 503 until it "
-                  "recovers", &rd->conf->addr, rd->reason);
+                  "mm: redis \"%V\" failed: %s: %s, answering 503 until it "
+                  "recovers", &rd->conf->addr, what,
+                  detail ? detail : "unknown error");
 }
 
 
@@ -225,7 +242,6 @@ ngx_mm_redis_succeeded(void)
 
     rd->failing = 0;
     rd->failures = 0;
-    rd->reason[0] = '\0';
 }
 
 
@@ -236,7 +252,8 @@ ngx_mm_redis_timed_out(ngx_msec_t timeout)
     ngx_mm_redis_t  *rd = &ngx_mm_redis;
 
     ngx_snprintf(detail, sizeof(detail), "no reply within %M ms%Z", timeout);
-    ngx_mm_redis_failed("command timed out", (char *) detail);
+    ngx_mm_redis_failed(NGX_MM_REDIS_TIMEOUT, "command timed out",
+                        (char *) detail);
 
     /* replies come in order: the ones queued behind it are just as late */
     if (rd->ac) {
@@ -260,21 +277,23 @@ ngx_mm_redis_connect(ngx_mm_redis_t *rd)
     }
 
     if (ac == NULL) {
-        ngx_mm_redis_failed("connect failed", "out of memory");
+        ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "connect failed",
+                            "out of memory");
         ngx_mm_redis_schedule(rd);
         return;
     }
 
     if (ac->err) {
         ngx_mm_metrics_add(NGX_MM_STAT_REDIS_CONNECT_ERRORS, 1);
-        ngx_mm_redis_failed("connect failed", ac->errstr);
+        ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "connect failed", ac->errstr);
         redisAsyncFree(ac);
         ngx_mm_redis_schedule(rd);
         return;
     }
 
     if (ngx_mm_redis_attach(ac, rd->log) != NGX_OK) {
-        ngx_mm_redis_failed("connect failed", "no free nginx connection");
+        ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "connect failed",
+                            "no free nginx connection");
         redisAsyncFree(ac);
         ngx_mm_redis_schedule(rd);
         return;
@@ -313,7 +332,7 @@ ngx_mm_redis_on_connect(const redisAsyncContext *cac, int status)
         }
 
         ngx_mm_metrics_add(NGX_MM_STAT_REDIS_CONNECT_ERRORS, 1);
-        ngx_mm_redis_failed("connect failed", ac->errstr);
+        ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "connect failed", ac->errstr);
         ngx_mm_redis_schedule(rd);
         return;
     }
@@ -346,7 +365,7 @@ ngx_mm_redis_on_handshake(redisAsyncContext *ac, void *reply, void *privdata)
     }
 
     ngx_mm_metrics_add(NGX_MM_STAT_REDIS_CONNECT_ERRORS, 1);
-    ngx_mm_redis_failed(privdata, rr->str);
+    ngx_mm_redis_failed(NGX_MM_REDIS_ERROR, privdata, rr->str);
 
     ngx_mm_redis_drop(rd);
     ngx_mm_redis_schedule(rd);
@@ -365,7 +384,7 @@ ngx_mm_redis_on_ready(redisAsyncContext *ac, void *reply, void *privdata)
 
     if (rr->type == REDIS_REPLY_ERROR) {
         ngx_mm_metrics_add(NGX_MM_STAT_REDIS_CONNECT_ERRORS, 1);
-        ngx_mm_redis_failed("PING failed", rr->str);
+        ngx_mm_redis_failed(NGX_MM_REDIS_ERROR, "PING failed", rr->str);
         ngx_mm_redis_drop(rd);
         ngx_mm_redis_schedule(rd);
         return;
@@ -411,7 +430,7 @@ ngx_mm_redis_on_disconnect(const redisAsyncContext *ac, int status)
     }
 
     ngx_mm_metrics_add(NGX_MM_STAT_REDIS_DISCONNECTS, 1);
-    ngx_mm_redis_failed("connection lost",
+    ngx_mm_redis_failed(NGX_MM_REDIS_DOWN, "connection lost",
                         ac->err ? ac->errstr : "closed by the server");
     ngx_mm_redis_schedule(rd);
 }
@@ -483,7 +502,8 @@ ngx_mm_redis_connect_timeout(ngx_event_t *ev)
                  rd->conf->connect_timeout);
 
     ngx_mm_metrics_add(NGX_MM_STAT_REDIS_CONNECT_ERRORS, 1);
-    ngx_mm_redis_failed("connect timed out", (char *) detail);
+    ngx_mm_redis_failed(NGX_MM_REDIS_TIMEOUT, "connect timed out",
+                        (char *) detail);
     ngx_mm_redis_drop(rd);
     ngx_mm_redis_schedule(rd);
 }

@@ -6,6 +6,7 @@
  *
  *   not POST -> 405    no secret -> 401    wrong secret -> 403
  *   empty, not JSON, not an object, no integer update_id -> 400
+ *   a top-level "mm_..." member (the worker's own, e.g. mm_timer) -> 400
  *   above client_max_body_size -> 413 (nginx's own check)
  *   Redis down, slow or refusing -> 503 with Retry-After
  */
@@ -20,9 +21,20 @@
 
 #define NGX_MM_SECRET_HEADER  "X-Telegram-Bot-Api-Secret-Token"
 
+/* how much of a refused member name the 400 repeats */
+#define NGX_MM_KEY_SHOWN      64
+
+
+typedef struct {
+    uint64_t                  start_usec;    /* monotonic, at handler entry */
+    size_t                    update_len;
+} ngx_mm_webhook_ctx_t;
+
 
 static ngx_table_elt_t *ngx_mm_webhook_secret_header(ngx_http_request_t *r);
 static void ngx_mm_webhook_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_mm_webhook_refuse(ngx_http_request_t *r,
+    mm_update_rc_t check, const u_char *key, size_t key_len);
 static u_char *ngx_mm_webhook_body(ngx_http_request_t *r, size_t *len);
 static ngx_int_t ngx_mm_webhook_done(ngx_http_request_t *r,
     redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
@@ -31,10 +43,10 @@ static ngx_int_t ngx_mm_webhook_done(ngx_http_request_t *r,
 ngx_int_t
 ngx_mm_webhook_handler(ngx_http_request_t *r)
 {
-    ngx_int_t           rc;
-    ngx_mm_ctx_t       *ctx;
-    ngx_table_elt_t    *h;
-    ngx_mm_loc_conf_t  *mlcf;
+    ngx_int_t              rc;
+    ngx_table_elt_t       *h;
+    ngx_mm_loc_conf_t     *mlcf;
+    ngx_mm_webhook_ctx_t  *ctx;
 
     if (r->method != NGX_HTTP_POST) {
         if (ngx_http_discard_request_body(r) != NGX_OK
@@ -70,12 +82,13 @@ ngx_mm_webhook_handler(ngx_http_request_t *r)
                                     "missing secret token");
     }
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_ctx_t));
+    ctx = ngx_palloc(r->pool, sizeof(ngx_mm_webhook_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->start_usec = ngx_mm_usec();
+    ctx->update_len = 0;
     ngx_http_set_ctx(r, ctx, ngx_mm_module);
 
     /* with client_body_buffer_size >= client_max_body_size: one buffer */
@@ -126,16 +139,17 @@ ngx_mm_webhook_secret_header(ngx_http_request_t *r)
 static void
 ngx_mm_webhook_body_handler(ngx_http_request_t *r)
 {
-    u_char             *body, *p;
-    size_t              len;
-    int64_t             update_id;
-    ngx_int_t           rc;
-    const char         *argv[9];
-    size_t              argvlen[9];
-    ngx_mm_ctx_t       *ctx;
-    mm_update_rc_t      check;
-    ngx_mm_loc_conf_t  *mlcf;
-    u_char              id[NGX_INT64_LEN], at[NGX_INT64_LEN];
+    u_char                *body, *p;
+    size_t                 len, key_len;
+    int64_t                update_id;
+    ngx_int_t              rc;
+    const char            *argv[9];
+    size_t                 argvlen[9];
+    mm_update_rc_t         check;
+    const u_char          *key;
+    ngx_mm_loc_conf_t     *mlcf;
+    ngx_mm_webhook_ctx_t  *ctx;
+    u_char                 id[NGX_INT64_LEN], at[NGX_INT64_LEN];
 
     body = ngx_mm_webhook_body(r, &len);
     if (body == NULL) {
@@ -143,15 +157,14 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    check = mm_update_check(body, len, &update_id);
+    key = NULL;
+    key_len = 0;
+
+    check = mm_update_check_key(body, len, &update_id, &key, &key_len);
 
     if (check != MM_UPDATE_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "mm: webhook refused: %s", mm_update_strerror(check));
-
         ngx_http_finalize_request(r,
-            ngx_mm_send_text(r, NGX_HTTP_BAD_REQUEST,
-                             mm_update_strerror(check)));
+                          ngx_mm_webhook_refuse(r, check, key, key_len));
         return;
     }
 
@@ -184,7 +197,8 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
     argv[8] = (const char *) at;
 
     /* hiredis copies the arguments: the body may go with the request */
-    rc = ngx_mm_call(r, ngx_mm_webhook_done, 9, argv, argvlen);
+    rc = ngx_mm_call(r, ngx_mm_webhook_done, ctx->start_usec, 9, argv,
+                     argvlen);
 
     if (rc == NGX_OK) {
         return;
@@ -192,6 +206,54 @@ ngx_mm_webhook_body_handler(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r,
         ngx_mm_send_unavailable(r, "update store unavailable, retry later"));
+}
+
+
+/*
+ * A 400 with the reason.  A reserved member is named as the body spells it
+ * (valid JSON string content, so printable), cut to NGX_MM_KEY_SHOWN bytes
+ * at a character boundary.
+ */
+
+static ngx_int_t
+ngx_mm_webhook_refuse(ngx_http_request_t *r, mm_update_rc_t check,
+    const u_char *key, size_t key_len)
+{
+    u_char      *p;
+    const char  *reason;
+    u_char       text[sizeof("reserved field \"\"...") + NGX_MM_KEY_SHOWN];
+
+    reason = mm_update_strerror(check);
+
+    if (check == MM_UPDATE_RESERVED && key != NULL) {
+        p = ngx_cpymem(text, "reserved field \"",
+                       sizeof("reserved field \"") - 1);
+
+        if (key_len > NGX_MM_KEY_SHOWN) {
+            key_len = NGX_MM_KEY_SHOWN;
+
+            /* not in the middle of a UTF-8 sequence */
+            while (key_len > 0 && (key[key_len] & 0xc0) == 0x80) {
+                key_len--;
+            }
+
+            p = ngx_cpymem(p, key, key_len);
+            p = ngx_cpymem(p, "\"...", sizeof("\"...") - 1);
+
+        } else {
+            p = ngx_cpymem(p, key, key_len);
+            *p++ = '"';
+        }
+
+        *p = '\0';
+        reason = (const char *) text;
+    }
+
+    /* client errors are logged at "info", as nginx logs its own */
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "mm: webhook refused: %s", reason);
+
+    return ngx_mm_send_text(r, NGX_HTTP_BAD_REQUEST, reason);
 }
 
 
@@ -278,7 +340,7 @@ static ngx_int_t
 ngx_mm_webhook_done(ngx_http_request_t *r, redisReply *reply,
     ngx_mm_call_status_e status, uint64_t usec)
 {
-    ngx_mm_ctx_t  *ctx;
+    ngx_mm_webhook_ctx_t  *ctx;
 
     if (status == NGX_MM_CALL_REPLY && reply->type != REDIS_REPLY_ERROR) {
         ctx = ngx_http_get_module_ctx(r, ngx_mm_module);

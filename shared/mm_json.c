@@ -186,19 +186,23 @@ static int mm_parse_id(const unsigned char *s, const unsigned char *e,
     return 1;
 }
 
-/* Whether the raw key s[0..e) (already validated) is "update_id".  Without
- * escapes a plain compare; with them the key is decoded, so that
- * "update\u005fid" is the same member jansson will see. */
-static int mm_key_is_id(const unsigned char *s, const unsigned char *e,
-                        int esc) {
-    static const char want[] = "update_id";
+/* Whether the raw key s[0..e) (already validated), read as jansson will
+ * decode it, is want[0..n), or only begins with it when "prefix" is set.
+ * Without escapes a plain compare; with them the key is decoded, so that
+ * "update\u005fid" is the same member as "update_id". */
+static int mm_key_match(const unsigned char *s, const unsigned char *e,
+                        int esc, const char *want, size_t n, int prefix) {
     size_t i = 0;
     long c;
 
     if (!esc)
-        return e - s == 9 && memcmp(s, want, 9) == 0;
+        return ((size_t) (e - s) == n
+                || (prefix && (size_t) (e - s) > n))
+               && memcmp(s, want, n) == 0;
 
     while (s < e) {
+        if (i == n)
+            return prefix;              /* more follows what was wanted */
         c = *s++;
         if (c == '\\') {
             switch (c = *s++) {
@@ -211,19 +215,35 @@ static int mm_key_is_id(const unsigned char *s, const unsigned char *e,
             default: break;             /* '"', '\\', '/' stand for themselves */
             }
         }
-        if (i == 9 || c != want[i])
+        if (c != (unsigned char) want[i])
             return 0;
         i++;
     }
-    return i == 9;
+    return i == n;
+}
+
+#define MM_RESERVED_LEN  (sizeof(MM_UPDATE_RESERVED_PREFIX) - 1)
+
+int mm_update_key_reserved(const char *key, size_t len) {
+    return len >= MM_RESERVED_LEN
+           && memcmp(key, MM_UPDATE_RESERVED_PREFIX, MM_RESERVED_LEN) == 0;
+}
+
+mm_update_rc_t mm_update_check(const unsigned char *p, size_t len,
+                               int64_t *update_id) {
+    return mm_update_check_key(p, len, update_id, NULL, NULL);
 }
 
 /* The body in one pass.  Grammar errors and excess depth return on the
- * spot; what the text says about "update_id" is only counted on the way
- * and judged once the whole text has proved valid (order: mm_json.h). */
-mm_update_rc_t mm_update_check(const unsigned char *p, size_t len,
-                               int64_t *update_id) {
-    const unsigned char *end, *s;
+ * spot; what the text says about "update_id" and reserved names is only
+ * noted on the way and judged once the whole text has proved valid (order:
+ * mm_json.h). */
+mm_update_rc_t mm_update_check_key(const unsigned char *p, size_t len,
+                                   int64_t *update_id,
+                                   const unsigned char **key,
+                                   size_t *key_len) {
+    const unsigned char *end, *s, *reserved = NULL;
+    size_t reserved_len = 0;
     unsigned char stack[MM_JSON_MAX_DEPTH];     /* '{' or '[' per level */
     size_t depth = 0;
     int top_object, ids = 0, id_ok = 0, is_id, esc = 0, integer;
@@ -300,7 +320,18 @@ key:
     esc = 0;
     if ((p = mm_string(p, end, &esc)) == NULL)
         return MM_UPDATE_BAD_JSON;
-    is_id = depth == 1 && mm_key_is_id(s, p - 1, esc);
+    is_id = 0;
+    if (depth == 1) {
+        is_id = mm_key_match(s, p - 1, esc, "update_id", 9, 0);
+        if (reserved == NULL
+            && (esc ? mm_key_match(s, p - 1, esc, MM_UPDATE_RESERVED_PREFIX,
+                                   MM_RESERVED_LEN, 1)
+                    : mm_update_key_reserved((const char *) s,
+                                             (size_t) (p - 1 - s)))) {
+            reserved = s;
+            reserved_len = (size_t) (p - 1 - s);
+        }
+    }
     MM_SKIP_WS(p, end);
     if (p == end || *p != ':')
         return MM_UPDATE_BAD_JSON;
@@ -326,6 +357,13 @@ done:
         return MM_UPDATE_BAD_JSON;      /* bytes after the text */
     if (!top_object)
         return MM_UPDATE_NOT_OBJECT;
+    if (reserved != NULL) {
+        if (key != NULL) {
+            *key = reserved;
+            *key_len = reserved_len;
+        }
+        return MM_UPDATE_RESERVED;
+    }
     if (ids > 1)
         return MM_UPDATE_DUP_ID;
     if (ids == 0)
@@ -347,6 +385,7 @@ const char *mm_update_strerror(mm_update_rc_t rc) {
     case MM_UPDATE_NO_ID:      return "\"update_id\" is missing";
     case MM_UPDATE_BAD_ID:     return "\"update_id\" is not a non-negative integer";
     case MM_UPDATE_DUP_ID:     return "\"update_id\" appears more than once";
+    case MM_UPDATE_RESERVED:   return "a field starting with \"" MM_UPDATE_RESERVED_PREFIX "\" is reserved";
     }
     return "unknown error";
 }

@@ -114,4 +114,25 @@ redis_cli('-n', 3, 'FLUSHDB');
 GET /healthz
 --- error_code: 503
 --- response_body_like
-^\{"status":"unavailable","redis":"connect failed: [^"]+","pid":\d+\}$
+^\{"status":"unavailable","redis":"down","pid":\d+\}$
+
+=== TEST 12: the placeholder secret of conf/production.conf is refused, saying what to do
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "replace-with-the-setWebhook-secret_token"; }
+--- must_die
+--- error_log
+"mm_webhook_secret" directive is still the example's placeholder: set it to the secret_token given to setWebhook
+
+=== TEST 13: a secret that only resembles the placeholder is accepted
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "replace-with-the-setWebhook-secret_token2"; }
+--- more_headers
+X-Telegram-Bot-Api-Secret-Token: replace-with-the-setWebhook-secret_token2
+--- request
+POST /tg/webhook
+{"update_id":1}
+--- error_code: 200

@@ -220,3 +220,49 @@ a client request body is buffered to a temporary file
 my @ids = grep { /^12[12]$/ } redis_cli('XRANGE', 'mm:updates', '-', '+');
 is("@ids", "121 122", 'both, in order');
 like($main::responses[0]{raw}, qr/\A(HTTP\/1\.1 200 OK\r\n.*?\r\n\r\n){2}\z/s, 'two 200 responses');
+
+=== TEST 13: a top-level "mm_" field is the worker's own (mm_timer): 400 naming it, nothing stored
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
+    location = /metrics { mm_metrics; }
+--- more_headers
+X-Telegram-Bot-Api-Secret-Token: s
+--- request eval
+["POST /tg/webhook\n{\"update_id\":13,\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":1,\"user_id\":1}}",
+ "POST /tg/webhook\n{\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":1}}",
+ "POST /tg/webhook\n{\"update_id\":13,\"mm\\u005ftimer\":{}}",
+ "POST /tg/webhook\n{\"update_id\":13,\"mm_" . ("x" x 100) . "\":1}",
+ "POST /tg/webhook\n{\"update_id\":13,\"mm_\":1"]
+--- error_code eval
+[(400) x 5]
+--- response_body eval
+["reserved field \"mm_timer\"\n",
+ "reserved field \"mm_timer\"\n",
+ "reserved field \"mm\\u005ftimer\"\n",
+ "reserved field \"mm_" . ("x" x 61) . "\"...\n",
+ "body is not valid JSON\n"]
+--- check
+is(main::stored(), 0, 'nothing stored');
+metrics_like(qr/^mm_webhook_responses_total\{code="400"\} 5$/m, 'five 400s counted');
+--- error_log
+webhook refused: reserved field "mm_timer"
+--- no_error_log
+[error]
+
+=== TEST 14: "mm_" below the top level, or in another case, is an ordinary field: stored
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /tg/webhook { mm_webhook; mm_webhook_secret "s"; }
+--- more_headers
+X-Telegram-Bot-Api-Secret-Token: s
+--- request eval
+["POST /tg/webhook\n{\"update_id\":141,\"message\":{\"text\":\"mm_timer\",\"mm_timer\":{}}}",
+ "POST /tg/webhook\n{\"update_id\":142,\"MM_timer\":1,\"mmx\":2}"]
+--- error_code eval
+[200, 200]
+--- check
+my @ids = grep { /^14[12]$/ } redis_cli('XRANGE', 'mm:updates', '-', '+');
+is("@ids", "141 142", 'both stored');

@@ -39,7 +39,7 @@ Content-Type: application/json
 --- response_headers eval
 ["", "Allow: GET, HEAD"]
 
-=== TEST 3: Redis down: 503 with the reason and Retry-After
+=== TEST 3: Redis down: 503 "down" and Retry-After; Redis's own words only in the error log
 --- init
 redis_stop();
 --- http_config
@@ -52,11 +52,13 @@ GET /healthz
 --- response_headers
 Retry-After: 5
 --- response_body_like
-^\{"status":"unavailable","redis":"connect failed: Connection refused","pid":\d+\}$
+^\{"status":"unavailable","redis":"down","pid":\d+\}$
 --- check
 redis_start();
+--- error_log
+failed: connect failed: Connection refused
 
-=== TEST 4: Redis hung: the PING times out, 503
+=== TEST 4: Redis hung: the PING times out, 503 "timeout"
 --- no_valgrind
 --- init
 redis_cli('CLIENT', 'PAUSE', '1000', 'ALL');
@@ -70,9 +72,81 @@ redis_cli('CLIENT', 'PAUSE', '1000', 'ALL');
 GET /healthz
 --- error_code: 503
 --- response_body_like
-"status":"unavailable"
+^\{"status":"unavailable","redis":"(connecting|timeout)","pid":\d+\}$
 --- check
+# past mm_redis_connect_timeout, still inside the pause
+select(undef, undef, undef, 0.3);
+my $r = http_request(uri => '/healthz');
+like($r->{body}, qr/^\{"status":"unavailable","redis":"timeout","pid":\d+\}$/, 'then "timeout"');
 select(undef, undef, undef, 1.0);
+--- error_log
+timed out
+
+=== TEST 9: Redis refuses the handshake (a wrong password): 503 "error", the reason only in the log
+--- init
+redis_cli('CONFIG', 'SET', 'requirepass', 'right-pw');
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT password=wrong-pw;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 503
+--- response_body_like
+^\{"status":"unavailable","redis":"error","pid":\d+\}$
+--- check
+redis_cli('-a', 'right-pw', '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', '');
+--- error_log
+failed: AUTH: WRONGPASS
+--- no_error_log
+wrong-pw
+
+=== TEST 10: Redis answers the PING with an error: 503 "error", not Redis's text
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 200
+--- check
+# the connection is ready and authenticated; its user may no longer PING
+redis_cli('ACL', 'SETUSER', 'default', '-ping');
+my $r = http_request(uri => '/healthz');
+redis_cli('ACL', 'SETUSER', 'default', '+@all');
+is($r->{status}, 503, 'refused PING: 503');
+like($r->{body}, qr/^\{"status":"unavailable","redis":"error","pid":\d+\}$/, 'one word');
+unlike($r->{body}, qr/NOPERM|permission/i, "not Redis's text");
+--- error_log
+failed: command failed: NOPERM
+
+=== TEST 11: one log line per kind of failure: refused while down, then WRONGPASS when back
+--- init
+redis_stop();
+--- http_config
+    mm_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT password=wrong-pw;
+    mm_redis_reconnect 100ms;
+--- config
+    location = /healthz { mm_health; }
+--- request
+GET /healthz
+--- error_code: 503
+--- response_body_like
+"redis":"down"
+--- check
+redis_start();
+redis_cli('CONFIG', 'SET', 'requirepass', 'right-pw');
+my $r;
+for (1 .. 50) {
+    $r = http_request(uri => '/healthz');
+    last if $r->{body} =~ /"redis":"error"/;
+    select(undef, undef, undef, 0.1);
+}
+like($r->{body}, qr/"redis":"error"/, 'then "error"');
+redis_cli('-a', 'right-pw', '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', '');
+--- grep_error_log eval: qr/mm: redis "[^"]+" failed: [^:]+/
+--- grep_error_log_out eval
+qr/\Amm: redis "127\.0\.0\.1:\d+" failed: connect failed\nmm: redis "127\.0\.0\.1:\d+" failed: AUTH\n\z/
 
 === TEST 5: metrics: Prometheus text, counting what the webhook answered
 --- http_config

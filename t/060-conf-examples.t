@@ -1,5 +1,6 @@
 # The nginx.conf examples in conf/ are valid and behave as they say: the
-# production one over TLS refuses addresses outside Telegram's ranges and
+# production one is refused while its secret is the placeholder, and with a
+# real secret, over TLS, refuses addresses outside Telegram's ranges and
 # serves /healthz to loopback; the local one stores an update.
 use strict;
 use warnings;
@@ -58,10 +59,23 @@ $prod =~ s{^(http \{)}{$1\n    client_body_temp_path $dir/tmp;}m;
 like($prod, qr/allow 149\.154\.160\.0\/20;/, 'production allows Telegram 149.154.160.0/20');
 like($prod, qr/allow 91\.108\.4\.0\/22;/, 'production allows Telegram 91.108.4.0/22');
 like($prod, qr/limit_req zone=mm_webhook/, 'production limits the request rate');
+
+# as shipped, its secret is the placeholder the module refuses: an operator
+# who forgets to set it gets no running edge
+my ($placeholder) = $prod =~ /^\s*mm_webhook_secret "([^"]+)";/m;
+ok($placeholder, 'production has an mm_webhook_secret');
+spew("$dir/production-placeholder.conf", $prod);
+my $t = `@env /usr/sbin/nginx -t -p $dir/ -c $dir/production-placeholder.conf -e $dir/logs/error.log 2>&1`;
+isnt($? >> 8, 0, 'production with the placeholder: nginx -t refuses it');
+like($t, qr/"mm_webhook_secret" directive is still the example's placeholder: set it to the secret_token given to setWebhook/,
+     'production with the placeholder: the message says what to do');
+
+my $secret = 'prod-test-Secret_42';
+$prod =~ s{mm_webhook_secret "\Q$placeholder\E";}{mm_webhook_secret "$secret";} or die 'no secret';
 spew("$dir/production.conf", $prod);
 
 run_nginx("$dir/production.conf", 'production', sub {
-    my $code = `curl -sk -o /dev/null -w '%{http_code}' -X POST -H 'X-Telegram-Bot-Api-Secret-Token: replace-with-the-setWebhook-secret_token' --data '{"update_id":1}' https://127.0.0.1:$port/tg/webhook`;
+    my $code = `curl -sk -o /dev/null -w '%{http_code}' -X POST -H 'X-Telegram-Bot-Api-Secret-Token: $secret' --data '{"update_id":1}' https://127.0.0.1:$port/tg/webhook`;
     is($code, '403', 'production: a sender outside Telegram\'s ranges is refused');
     my $health = `curl -sk https://127.0.0.1:$port/healthz`;
     like($health, qr/"status":"ok"/, 'production: /healthz over TLS from loopback');

@@ -97,6 +97,15 @@ static void against_jansson(const uint8_t *data, size_t size,
                                 || json_integer_value(v) <= 0));
         if (rc == MM_UPDATE_DUP_ID)
             CHECK(v != NULL);
+        if (json_is_object(j)) {
+            const char *k;
+            json_t *w;
+            int reserved = 0;
+
+            json_object_foreach(j, k, w)
+                reserved |= mm_update_key_reserved(k, strlen(k));
+            CHECK(reserved == (rc == MM_UPDATE_RESERVED));
+        }
     }
     json_decref(j);
 }
@@ -108,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t i, first = 0, last = size;
 
     rc = mm_update_check(data, size, &id);
-    CHECK((unsigned) rc <= MM_UPDATE_DUP_ID);
+    CHECK((unsigned) rc <= MM_UPDATE_RESERVED);
     CHECK(rc == MM_UPDATE_OK ? id >= 0 : id == SENTINEL);
     CHECK(mm_update_strerror(rc)[0] != '\0');
 

@@ -334,7 +334,35 @@ static const struct {
     { S("{\"update_id\":1,\"update_id\":1e400}"), MM_UPDATE_DUP_ID, 0, BIGREAL },
     { S("{\"update_id\":1,\"m\":{\"update_id\":2,\"update_id\":3}}"), MM_UPDATE_OK, 1, NULL },
 
-    /* precedence: broken beats everything, then not-object, dup, bad */
+    /* a top-level name starting with "mm_" is the worker's, refused */
+    { S("{\"update_id\":1,\"mm_timer\":{\"kind\":\"q_timeout\"}}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"mm_timer\":{\"chat_id\":1},\"update_id\":1}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"mm_\":null}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"mm_x\":1,\"mm_y\":2}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"mm\\u005ftimer\":{}}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"\\u006dm_timer\":{}}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"\\u006d\\u006D\\u005F\":{}}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"mm_\\n\":1}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"mm_\xc3\xa9\":1}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"message\":{\"mm_timer\":{}}}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"a\":[{\"mm_timer\":{}}]}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"s\":\"mm_timer\"}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"MM_timer\":1,\"Mm_x\":2,\"mM_y\":3}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"mm\":1,\"m\":2,\"mmx\":3,\"m_m\":4}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\" mm_x\":1,\"xmm_\":2,\"_mm_\":3}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"mm\\/x\":1,\"mm\\u005e\":2}"), MM_UPDATE_OK, 1, NULL },
+    { S("{\"update_id\":1,\"mm\\u0000_\":1}"), MM_UPDATE_OK, 1, NULKEY },
+    { S("{\"update_id\":1,\"mm_\\u0000\":1}"), MM_UPDATE_RESERVED, 0, NULKEY },
+
+    /* precedence: broken beats everything, then not-object, reserved, dup,
+     * bad */
+    { S("{\"update_id\":1,\"mm_timer\":{}"), MM_UPDATE_BAD_JSON, 0, NULL },
+    { S("{\"update_id\":1,\"mm_timer\":{}} x"), MM_UPDATE_BAD_JSON, 0, NULL },
+    { S("{\"mm_timer\":\"\\x\"}"), MM_UPDATE_BAD_JSON, 0, NULL },
+    { S("[{\"mm_timer\":{}}]"), MM_UPDATE_NOT_OBJECT, 0, NULL },
+    { S("{\"mm_timer\":{}}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":1,\"update_id\":2,\"mm_x\":1}"), MM_UPDATE_RESERVED, 0, NULL },
+    { S("{\"update_id\":\"1\",\"mm_x\":1}"), MM_UPDATE_RESERVED, 0, NULL },
     { S("[1,"), MM_UPDATE_BAD_JSON, 0, NULL },
     { S("[1,]"), MM_UPDATE_BAD_JSON, 0, NULL },
     { S("{\"a\":1,}"), MM_UPDATE_BAD_JSON, 0, NULL },
@@ -377,6 +405,22 @@ static int nul_after_token(const unsigned char *b, size_t len) {
     return n < len && rc != MM_UPDATE_BAD_JSON && rc != MM_UPDATE_EMPTY;
 }
 
+/* Whether jansson's object j has a top-level key mm_update_key_reserved()
+ * calls reserved: the decoded names, as the worker will see them. */
+static int jansson_reserved(json_t *j) {
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(j))
+        return 0;
+    json_object_foreach(j, k, v) {
+        (void) v;
+        if (mm_update_key_reserved(k, strlen(k)))
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * What jansson makes of a body must fit what mm_update_check said of it.
  * Returns 1 when it does; 0 with *why set otherwise; -1 when jansson
@@ -388,12 +432,13 @@ static int jansson_fits(const unsigned char *b, size_t len,
                         char *jerr, size_t jerrlen) {
     json_error_t err;
     json_t *j, *v;
-    int fits = 1;
+    int fits = 1, reserved;
 
     j = json_loadb((const char *) b, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
                    &err);
     if (j == NULL)
         snprintf(jerr, jerrlen, "%s", err.text);
+    reserved = jansson_reserved(j);
 
     switch (rc) {
     case MM_UPDATE_EMPTY:
@@ -418,7 +463,17 @@ static int jansson_fits(const unsigned char *b, size_t len,
             return 0;
         }
         v = json_is_object(j) ? json_object_get(j, "update_id") : NULL;
+        if (rc != MM_UPDATE_NOT_OBJECT && rc != MM_UPDATE_RESERVED
+            && reserved) {
+            json_decref(j);
+            *why = "jansson finds a reserved key";
+            return 0;
+        }
         switch (rc) {
+        case MM_UPDATE_RESERVED:
+            fits = reserved;
+            *why = "jansson finds no reserved key";
+            break;
         case MM_UPDATE_NOT_OBJECT:
             fits = !json_is_object(j);
             *why = "jansson sees an object";
@@ -647,9 +702,10 @@ static void differential(const char *name, const unsigned char *body,
         "\\u00e9", "\\ud83d", "\\ude00", "\\ud83d\\ude00", "\\\"",
         "-0", "-1", "1.5", "1e9", "18446744073709551616", "null", "true",
         "\xc3\xa9", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\x80", " ",
+        "\"mm_timer\":{},", ",\"mm\\u005fx\":1", "mm_",
     };
     unsigned char *m = malloc(len + 3 * SLACK), tmp[16];
-    size_t ml, at, k, from, span, bad = 0, excluded = 0, seen[8] = { 0 };
+    size_t ml, at, k, from, span, bad = 0, excluded = 0, seen[9] = { 0 };
     int n, ops, f;
     int64_t id;
     mm_update_rc_t rc;
@@ -702,7 +758,7 @@ static void differential(const char *name, const unsigned char *body,
         }
         id = -1;
         rc = mm_update_check(m, ml, &id);
-        seen[rc & 7]++;
+        seen[(unsigned) rc < 9 ? rc : 0]++;
         f = jansson_fits(m, ml, rc, id, &why, jerr, sizeof(jerr));
         if (f == -1) {
             excluded++;         /* a number jansson cannot hold, or NUL key */
@@ -715,10 +771,10 @@ static void differential(const char *name, const unsigned char *body,
         }
     }
     printf("# %s: ok %d, empty %d, bad json %d, too deep %d, not object %d,"
-           " no id %d, bad id %d, dup id %d; %d excluded\n", name,
-           (int) seen[0], (int) seen[1], (int) seen[2], (int) seen[3],
+           " no id %d, bad id %d, dup id %d, reserved %d; %d excluded\n",
+           name, (int) seen[0], (int) seen[1], (int) seen[2], (int) seen[3],
            (int) seen[4], (int) seen[5], (int) seen[6], (int) seen[7],
-           (int) excluded);
+           (int) seen[8], (int) excluded);
     tap_ok(bad == 0, "jansson agrees on %d mutations of %s", MUTATIONS, name);
     free(m);
 }
@@ -741,6 +797,8 @@ static const char *const bases[] = {
     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"deep\""
     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+    "{\"update_id\":17,\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":11},"
+    "\"m\\u006d_x\":[1],\"message\":{\"mm_y\":1}}",
 };
 
 #define NBASES (sizeof(bases) / sizeof(bases[0]))
@@ -756,7 +814,7 @@ int main(int argc, char **argv) {
     int64_t id;
     int plan, rc;
 
-    plan = (int) NCASES * 2 + 13 + 9 + 3 + 2 * 2 + (int) NBASES;
+    plan = (int) NCASES * 2 + 13 + 10 + 3 + 10 + 2 * 2 + (int) NBASES;
     printf("1..%d\n", plan);
 
     /* the table, then jansson on the same table */
@@ -781,8 +839,8 @@ int main(int argc, char **argv) {
     open_check(100000, "{\"a\":01,\"b\":", MM_UPDATE_BAD_JSON);
     open_check(MM_JSON_MAX_DEPTH, "", MM_UPDATE_BAD_JSON);
 
-    /* reasons (8 + 1) */
-    for (rc = MM_UPDATE_OK; rc <= MM_UPDATE_DUP_ID; rc++) {
+    /* reasons (9 + 1) */
+    for (rc = MM_UPDATE_OK; rc <= MM_UPDATE_RESERVED; rc++) {
         const char *r = mm_update_strerror((mm_update_rc_t) rc);
         size_t rl = strlen(r);
         tap_ok(strcmp(r, "unknown error") != 0 && rl > 0 && r[rl - 1] != '.'
@@ -800,6 +858,39 @@ int main(int argc, char **argv) {
            == MM_UPDATE_OK, "update_id may be NULL");
     tap_ok(mm_update_check(NULL, 0, &id) == MM_UPDATE_EMPTY && id == 77,
            "NULL body of length 0 is empty");
+
+    /* reserved names (7), and where mm_update_check_key finds them (3) */
+    tap_ok(mm_update_key_reserved("mm_timer", 8), "mm_timer is reserved");
+    tap_ok(mm_update_key_reserved("mm_", 3), "mm_ alone is reserved");
+    tap_ok(!mm_update_key_reserved("mm", 2), "mm is not");
+    tap_ok(!mm_update_key_reserved("MM_timer", 8), "MM_timer is not");
+    tap_ok(!mm_update_key_reserved("xmm_timer", 9), "xmm_timer is not");
+    tap_ok(!mm_update_key_reserved("mm_timer", 2), "only len bytes are read");
+    tap_ok(!mm_update_key_reserved("", 0), "the empty name is not");
+    {
+        static const char body[] =
+            "{\"update_id\":1,\"mm\":2,\"mm\\u005ftimer\":{},\"mm_b\":3}";
+        const unsigned char *key = (const unsigned char *) "untouched";
+        size_t key_len = 99;
+
+        rc = mm_update_check_key((const unsigned char *) body,
+                                 sizeof(body) - 1, NULL, &key, &key_len);
+        tap_ok(rc == MM_UPDATE_RESERVED
+               && key == (const unsigned char *) body + 23 && key_len == 13
+               && memcmp(key, "mm\\u005ftimer", 13) == 0,
+               "the first reserved name, as the body spells it");
+        key = (const unsigned char *) "untouched";
+        key_len = 99;
+        id = -1;
+        rc = mm_update_check_key((const unsigned char *) "{\"update_id\":4}",
+                                 15, &id, &key, &key_len);
+        tap_ok(rc == MM_UPDATE_OK && id == 4 && key_len == 99
+               && strcmp((const char *) key, "untouched") == 0,
+               "key untouched when nothing is reserved");
+        tap_ok(mm_update_check_key((const unsigned char *) "{\"mm_x\":1}", 10,
+                                   NULL, NULL, NULL) == MM_UPDATE_RESERVED,
+               "key may be NULL");
+    }
 
     /* the real updates (2 each), then the built-in ones */
     dir = data_dir(argc, argv, buf, sizeof(buf));

@@ -1,73 +1,21 @@
 
 /*
- * Metrics in shared memory, summed over every worker process at /metrics.
- *
- * Counters are striped by process slot so two workers rarely bump the same
- * cache line; every update is an atomic add, so a shared stripe is only
- * slower, never wrong.  Gauges live in the process's own slot, which it
- * clears when it starts, so a replaced worker leaves nothing behind.  The
- * zone outlives a configuration reload when its size does not change.
+ * GET /metrics: Prometheus text.  The edge's own series come from shared
+ * memory (ngx_mm_metrics_shm.c, through ngx_mm_metrics_snapshot()); the
+ * worker's follow, read from the Redis hash the mm-worker processes keep.
  */
 
 
 #include "ngx_mm_metrics.h"
 
 
-#define NGX_MM_STRIPES  16
-#define NGX_MM_BUCKETS  (sizeof(ngx_mm_ack_bounds) / sizeof(uint64_t) + 1)
-
-
-/* acknowledgement-latency histogram upper bounds, microseconds */
-static const uint64_t  ngx_mm_ack_bounds[] = {
-    250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
-    500000, 1000000, 2500000
-};
-
-static const char  *ngx_mm_ack_le[] = {
-    "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
-    "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"
-};
-
-
-typedef struct {
-    ngx_atomic_t              stat[NGX_MM_STAT_N];
-    ngx_atomic_t              ack[NGX_MM_BUCKETS];     /* not cumulative */
-    ngx_atomic_t              ack_usec;
-} ngx_mm_stripe_t;
-
-
-typedef struct {
-    union {
-        ngx_mm_stripe_t       s;
-        u_char                cache_lines[ngx_align(sizeof(ngx_mm_stripe_t),
-                                                    128)];
-    } stripe[NGX_MM_STRIPES];
-
-    /* a cache line per process: gauges change on every request */
-    union {
-        ngx_atomic_t          g[NGX_MM_GAUGE_N];
-        u_char                cache_line[64];
-    } gauge[NGX_MAX_PROCESSES];
-} ngx_mm_metrics_shm_t;
-
-
-typedef struct {
-    ngx_mm_ctx_t              call;          /* first: ngx_mm_call() reads it */
-    u_char                   *body;          /* the edge's own series */
-    size_t                    len;
-} ngx_mm_metrics_ctx_t;
-
-
 #define NGX_MM_WORKER_METRICS  "mm:metrics"
 
 
-static ngx_int_t ngx_mm_metrics_done(ngx_http_request_t *r,
-    redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
-static ngx_int_t ngx_mm_metrics_send(ngx_http_request_t *r,
-    ngx_mm_metrics_ctx_t *ctx, redisReply *hash);
-static ngx_int_t ngx_mm_metrics_cmp(const void *a, const void *b);
-static ngx_uint_t ngx_mm_metrics_valid(redisReply *name, redisReply *value);
-static void ngx_mm_metrics_family(redisReply *sample, ngx_str_t *family);
+typedef struct {
+    u_char                   *body;          /* the edge's own series */
+    size_t                    len;
+} ngx_mm_metrics_ctx_t;
 
 
 typedef struct {
@@ -76,6 +24,19 @@ typedef struct {
     const char               *type;
     const char               *label;      /* NULL: no label */
 } ngx_mm_family_t;
+
+
+static u_char *ngx_mm_metrics_render(ngx_http_request_t *r, size_t *len);
+static u_char *ngx_mm_metrics_row(u_char *p, const ngx_mm_family_t *row,
+    const ngx_mm_family_t *family, ngx_atomic_int_t value);
+static u_char *ngx_mm_metrics_le(u_char *p, uint64_t usec);
+static ngx_int_t ngx_mm_metrics_done(ngx_http_request_t *r,
+    redisReply *reply, ngx_mm_call_status_e status, uint64_t usec);
+static ngx_int_t ngx_mm_metrics_send(ngx_http_request_t *r,
+    ngx_mm_metrics_ctx_t *ctx, redisReply *hash);
+static ngx_int_t ngx_mm_metrics_cmp(const void *a, const void *b);
+static ngx_uint_t ngx_mm_metrics_valid(redisReply *name, redisReply *value);
+static void ngx_mm_metrics_family(redisReply *sample, ngx_str_t *family);
 
 
 /* one row per stat, in ngx_mm_stat_e order; a NULL name continues a family */
@@ -117,239 +78,73 @@ static const ngx_mm_family_t  ngx_mm_gauge_rows[NGX_MM_GAUGE_N] = {
 };
 
 
-static ngx_int_t ngx_mm_metrics_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
-static u_char *ngx_mm_metrics_row(u_char *p, const ngx_mm_family_t *row,
-    const ngx_mm_family_t *family, ngx_atomic_int_t value);
-
-
-static ngx_mm_metrics_shm_t  *ngx_mm_metrics_shm;
 static ngx_str_t  ngx_mm_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
 
-ngx_int_t
-ngx_mm_metrics_add_zone(ngx_conf_t *cf, ngx_mm_main_conf_t *mmcf)
-{
-    size_t     size;
-    ngx_str_t  name = ngx_string("ngx_mm_metrics");
-
-    size = ngx_align(sizeof(ngx_mm_metrics_shm_t), ngx_pagesize)
-           + 8 * ngx_pagesize;
-
-    mmcf->metrics_zone = ngx_shared_memory_add(cf, &name, size,
-                                               &ngx_mm_module);
-    if (mmcf->metrics_zone == NULL) {
-        return NGX_ERROR;
-    }
-
-    mmcf->metrics_zone->init = ngx_mm_metrics_init_zone;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_mm_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_slab_pool_t  *shpool;
-
-    if (data) {
-        shm_zone->data = data;
-        ngx_mm_metrics_shm = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        ngx_mm_metrics_shm = shpool->data;
-        return NGX_OK;
-    }
-
-    ngx_mm_metrics_shm = ngx_slab_calloc(shpool,
-                                         sizeof(ngx_mm_metrics_shm_t));
-    if (ngx_mm_metrics_shm == NULL) {
-        return NGX_ERROR;
-    }
-
-    shpool->data = ngx_mm_metrics_shm;
-    shm_zone->data = ngx_mm_metrics_shm;
-
-    return NGX_OK;
-}
-
-
-void
-ngx_mm_metrics_init_process(void)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < NGX_MM_GAUGE_N; i++) {
-        ngx_mm_metrics_shm->gauge[ngx_process_slot].g[i] = 0;
-    }
-}
-
-
-void
-ngx_mm_metrics_add(ngx_mm_stat_e stat, ngx_atomic_int_t n)
-{
-    ngx_mm_stripe_t  *s;
-
-    s = &ngx_mm_metrics_shm->stripe[ngx_process_slot % NGX_MM_STRIPES].s;
-
-    (void) ngx_atomic_fetch_add(&s->stat[stat], n);
-}
-
-
-void
-ngx_mm_metrics_gauge(ngx_mm_gauge_e gauge, ngx_atomic_int_t delta)
-{
-    (void) ngx_atomic_fetch_add(
-                            &ngx_mm_metrics_shm->gauge[ngx_process_slot].g[gauge],
-                            delta);
-}
-
-
-void
-ngx_mm_metrics_observe_ack(uint64_t usec)
-{
-    ngx_uint_t        i;
-    ngx_mm_stripe_t  *s;
-
-    for (i = 0; i < NGX_MM_BUCKETS - 1; i++) {
-        if (usec <= ngx_mm_ack_bounds[i]) {
-            break;
-        }
-    }
-
-    s = &ngx_mm_metrics_shm->stripe[ngx_process_slot % NGX_MM_STRIPES].s;
-
-    (void) ngx_atomic_fetch_add(&s->ack[i], 1);
-    (void) ngx_atomic_fetch_add(&s->ack_usec, (ngx_atomic_int_t) usec);
-}
-
-
-/* counts what the webhook answered, 413s from nginx's own checks too */
-
-ngx_int_t
-ngx_mm_metrics_log_handler(ngx_http_request_t *r)
-{
-    ngx_mm_stat_e       stat;
-    ngx_mm_loc_conf_t  *mlcf;
-
-    mlcf = ngx_http_get_module_loc_conf(r, ngx_mm_module);
-
-    if (mlcf == NULL || !mlcf->webhook) {
-        return NGX_OK;
-    }
-
-    switch (r->headers_out.status) {
-    case NGX_HTTP_OK:
-        stat = NGX_MM_STAT_WEBHOOK_200;
-        break;
-    case NGX_HTTP_BAD_REQUEST:
-        stat = NGX_MM_STAT_WEBHOOK_400;
-        break;
-    case NGX_HTTP_UNAUTHORIZED:
-        stat = NGX_MM_STAT_WEBHOOK_401;
-        break;
-    case NGX_HTTP_FORBIDDEN:
-        stat = NGX_MM_STAT_WEBHOOK_403;
-        break;
-    case NGX_HTTP_NOT_ALLOWED:
-        stat = NGX_MM_STAT_WEBHOOK_405;
-        break;
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        stat = NGX_MM_STAT_WEBHOOK_413;
-        break;
-    case NGX_HTTP_SERVICE_UNAVAILABLE:
-        stat = NGX_MM_STAT_WEBHOOK_503;
-        break;
-    default:
-        stat = NGX_MM_STAT_WEBHOOK_OTHER;
-    }
-
-    ngx_mm_metrics_add(stat, 1);
-
-    return NGX_OK;
-}
-
-
-/* the edge's own series, from shared memory; NULL when out of memory */
+/*
+ * The edge's own series, from one snapshot of shared memory; NULL when out
+ * of memory.
+ */
 
 static u_char *
 ngx_mm_metrics_render(ngx_http_request_t *r, size_t *len)
 {
-    u_char                  *body, *p;
-    size_t                   size;
-    uint64_t                 usec;
-    ngx_uint_t               i, j;
-    ngx_atomic_int_t         total, value;
-    ngx_mm_stripe_t         *s;
-    const ngx_mm_family_t   *family;
+    u_char                     *body, *p;
+    size_t                      size;
+    ngx_uint_t                  i;
+    ngx_mm_metrics_snapshot_t   snap;
+    const ngx_mm_family_t      *family;
 
     /* every line is shorter than 160 bytes */
-    size = (NGX_MM_STAT_N + NGX_MM_GAUGE_N + NGX_MM_BUCKETS + 16) * 160;
+    size = (NGX_MM_STAT_N + NGX_MM_GAUGE_N + NGX_MM_ACK_BUCKETS + 16) * 160;
 
     body = ngx_pnalloc(r->pool, size);
     if (body == NULL) {
         return NULL;
     }
 
+    ngx_mm_metrics_snapshot(&snap);
+
     p = body;
     family = NULL;
 
     for (i = 0; i < NGX_MM_STAT_N; i++) {
-        value = 0;
-
-        for (j = 0; j < NGX_MM_STRIPES; j++) {
-            value += ngx_mm_metrics_shm->stripe[j].s.stat[i];
-        }
-
         if (ngx_mm_stat_rows[i].name) {
             family = &ngx_mm_stat_rows[i];
         }
 
-        p = ngx_mm_metrics_row(p, &ngx_mm_stat_rows[i], family, value);
+        p = ngx_mm_metrics_row(p, &ngx_mm_stat_rows[i], family,
+                               snap.stat[i]);
     }
 
     for (i = 0; i < NGX_MM_GAUGE_N; i++) {
-        value = 0;
-
-        for (j = 0; j < NGX_MAX_PROCESSES; j++) {
-            value += (ngx_atomic_int_t) ngx_mm_metrics_shm->gauge[j].g[i];
-        }
-
         p = ngx_mm_metrics_row(p, &ngx_mm_gauge_rows[i],
-                               &ngx_mm_gauge_rows[i], value);
+                               &ngx_mm_gauge_rows[i], snap.gauge[i]);
     }
 
     p = ngx_sprintf(p, "# HELP mm_webhook_ack_seconds Time from the start "
                     "of a webhook request to Redis acknowledging its update."
                     "\n# TYPE mm_webhook_ack_seconds histogram\n");
 
-    total = 0;
-    usec = 0;
+    for (i = 0; i < NGX_MM_ACK_BUCKETS; i++) {
+        p = ngx_cpymem(p, "mm_webhook_ack_seconds_bucket{le=\"",
+                       sizeof("mm_webhook_ack_seconds_bucket{le=\"") - 1);
 
-    for (i = 0; i < NGX_MM_BUCKETS; i++) {
-        for (j = 0; j < NGX_MM_STRIPES; j++) {
-            s = &ngx_mm_metrics_shm->stripe[j].s;
-            total += s->ack[i];
+        if (i < NGX_MM_ACK_BOUNDS) {
+            p = ngx_mm_metrics_le(p, ngx_mm_ack_bounds[i]);
 
-            if (i == 0) {
-                usec += s->ack_usec;
-            }
+        } else {
+            p = ngx_cpymem(p, "+Inf", sizeof("+Inf") - 1);
         }
 
-        p = ngx_sprintf(p, "mm_webhook_ack_seconds_bucket{le=\"%s\"} %A\n",
-                        ngx_mm_ack_le[i], total);
+        p = ngx_sprintf(p, "\"} %A\n", snap.ack[i]);
     }
 
     p = ngx_sprintf(p, "mm_webhook_ack_seconds_sum %uL.%06uL\n"
                     "mm_webhook_ack_seconds_count %A\n",
-                    usec / 1000000, usec % 1000000, total);
+                    snap.ack_usec / 1000000, snap.ack_usec % 1000000,
+                    snap.ack[NGX_MM_ACK_BUCKETS - 1]);
 
     *len = p - body;
 
@@ -383,11 +178,9 @@ ngx_mm_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->call.start_usec = ngx_mm_usec();
-    ctx->call.update_len = 0;
     ngx_http_set_ctx(r, ctx, ngx_mm_module);
 
-    rc = ngx_mm_call(r, ngx_mm_metrics_done, 2, argv, argvlen);
+    rc = ngx_mm_call(r, ngx_mm_metrics_done, ngx_mm_usec(), 2, argv, argvlen);
 
     if (rc == NGX_OK) {
         /* ngx_mm_call() finalizes it; this hold is the handler's own */
@@ -516,7 +309,9 @@ ngx_mm_metrics_valid(redisReply *name, redisReply *value)
     size_t   i;
     u_char   c;
 
-    if (name->len == 0 || name->len > 200 || value->len == 0 || value->len > 32) {
+    if (name->len == 0 || name->len > 200
+        || value->len == 0 || value->len > 32)
+    {
         return 0;
     }
 
@@ -584,4 +379,30 @@ ngx_mm_metrics_row(u_char *p, const ngx_mm_family_t *row,
     }
 
     return ngx_sprintf(p, "%s %A\n", family->name, value);
+}
+
+
+/* a bound in microseconds as the shortest decimal of seconds: "0.00025" */
+
+static u_char *
+ngx_mm_metrics_le(u_char *p, uint64_t usec)
+{
+    u_char      frac[NGX_INT64_LEN];
+    ngx_uint_t  n;
+
+    p = ngx_sprintf(p, "%uL", usec / 1000000);
+
+    if (usec % 1000000 == 0) {
+        return p;
+    }
+
+    (void) ngx_sprintf(frac, "%06uL", usec % 1000000);
+
+    for (n = 6; frac[n - 1] == '0'; n--) {
+        /* void */
+    }
+
+    *p++ = '.';
+
+    return ngx_cpymem(p, frac, n);
 }
