@@ -26,6 +26,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/ngx_mm_module.so /usr/lib/nginx/modules/
 COPY --from=build /src/build/mm-worker /usr/local/bin/
+# the example: nginx refuses its placeholder secret, so mount your own (above)
 COPY conf/production.conf /etc/nginx/nginx.conf
 EXPOSE 8443
 CMD ["nginx", "-g", "daemon off;"]

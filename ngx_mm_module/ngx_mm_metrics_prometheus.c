@@ -7,9 +7,10 @@
 
 
 #include "ngx_mm_metrics.h"
+#include "mm_stream.h"
 
 
-#define NGX_MM_WORKER_METRICS  "mm:metrics"
+#define NGX_MM_WORKER_METRICS  MM_METRICS_KEY
 
 
 typedef struct {
