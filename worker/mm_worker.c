@@ -21,6 +21,7 @@
 #include "chain/mm_ledger_cli.h"
 #include "chain/mm_near_cli.h"
 #include "chain/mm_chain_jobs.h"
+#include "mm_loop.h"
 #include "engine/mm_engine.h"
 #include "engine/mm_generate_cli.h"
 #include "engine/mm_jobs.h"
@@ -264,15 +265,70 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
                     edge, parts);
 }
 
+/* Every thread of a running worker, each an mm_loop. */
+typedef struct mm_threads {
+    mm_router router;
+    mm_poller poller;
+    mm_loop timers;
+    mm_maintenance maintenance;
+    mm_chain chain;
+    mm_consumer **consumers;
+    mm_engine_loop *engines;
+    mm_loop **all;
+    int n;
+} mm_threads;
+
+static void mm_threads_free(mm_ctx *ctx, mm_threads *t) {
+    for (int i = 0; t->consumers && i < ctx->cfg.threads; i++)
+        mm_consumer_free(t->consumers[i]);
+    free(t->consumers);
+    free(t->engines);
+    free(t->all);
+}
+
+/* Lays the threads out (nothing runs yet); 0, or -1 out of memory. */
+static int mm_threads_plan(mm_ctx *ctx, mm_threads *t) {
+    int cap = 5 + ctx->cfg.threads + ctx->cfg.engine_threads;
+
+    memset(t, 0, sizeof(*t));
+    t->consumers = calloc((size_t) ctx->cfg.threads, sizeof(*t->consumers));
+    t->engines = calloc((size_t) ctx->cfg.engine_threads, sizeof(*t->engines));
+    t->all = calloc((size_t) cap, sizeof(*t->all));
+    if (t->consumers == NULL || t->engines == NULL || t->all == NULL)
+        return -1;
+    mm_router_init(&t->router, ctx);
+    t->all[t->n++] = &t->router.loop;
+    mm_timers_init(&t->timers, ctx);
+    t->all[t->n++] = &t->timers;
+    mm_maintenance_init(&t->maintenance, ctx);
+    t->all[t->n++] = &t->maintenance.loop;
+    for (int i = 0; i < ctx->cfg.engine_threads; i++) {
+        mm_engine_loop_init(&t->engines[i], ctx, i);
+        t->all[t->n++] = &t->engines[i].loop;
+    }
+    for (int i = 0; i < ctx->cfg.threads; i++) {
+        if ((t->consumers[i] = mm_consumer_new(ctx, i)) == NULL)
+            return -1;
+        t->all[t->n++] = mm_consumer_loop(t->consumers[i]);
+    }
+    if (ctx->cfg.webhook_url == NULL) {
+        mm_poller_init(&t->poller, ctx);
+        t->all[t->n++] = &t->poller.loop;
+    }
+    if (ctx->cfg.chain.enabled) {
+        mm_chain_init(&t->chain, ctx);
+        t->all[t->n++] = &t->chain.loop;
+    }
+    return 0;
+}
+
 static int mm_run(mm_ctx *ctx) {
-    pthread_t router, timers, poller, chain, *consumers, *jobs;
-    mm_jobs_arg *jobs_args;
+    mm_threads threads;
     mm_engine engine;
     char err[300];
-    mm_consumer_arg *args;
     redisContext *r;
     sigset_t sigs;
-    int rc, polling = ctx->cfg.webhook_url == NULL, waited = 0;
+    int rc, waited = 0, started = 0;
 
     /* signals are taken by this thread only (sigtimedwait below) */
     sigemptyset(&sigs);
@@ -288,45 +344,24 @@ static int mm_run(mm_ctx *ctx) {
         return rc;
     if ((r = mm_redis_open(ctx, "main")) == NULL)
         return 1;
-    ctx->sender = mm_sender_start(ctx);
-    if (ctx->sender == NULL) {
-        redisFree(r);
-        return 1;
-    }
-    consumers = calloc((size_t) ctx->cfg.threads, sizeof(pthread_t));
-    args = calloc((size_t) ctx->cfg.threads, sizeof(mm_consumer_arg));
-    jobs = calloc((size_t) ctx->cfg.engine_threads, sizeof(pthread_t));
-    jobs_args = calloc((size_t) ctx->cfg.engine_threads, sizeof(mm_jobs_arg));
-    if (consumers == NULL || args == NULL || jobs == NULL || jobs_args == NULL) {
-        free(consumers);
-        free(args);
-        free(jobs);
-        free(jobs_args);
-        mm_sender_stop(ctx->sender, 0);
+    if (mm_threads_plan(ctx, &threads)) {
+        mm_threads_free(ctx, &threads);
         redisFree(r);
         return mm_fatal(ctx, "start", "out of memory");
     }
-    pthread_create(&router, NULL, mm_router_main, ctx);
-    pthread_create(&timers, NULL, mm_timers_main, ctx);
-    for (int i = 0; i < ctx->cfg.engine_threads; i++) {
-        jobs_args[i].ctx = ctx;
-        jobs_args[i].index = i;
-        pthread_create(&jobs[i], NULL, mm_jobs_main, &jobs_args[i]);
+    ctx->sender = mm_sender_start(ctx);
+    for (int i = 0; ctx->sender && i < threads.n; i++, started++)
+        if (mm_loop_start(threads.all[i]))
+            break;
+    if (ctx->sender == NULL || started < threads.n) {
+        rc = 1;
+        goto stop;
     }
-    for (int i = 0; i < ctx->cfg.threads; i++) {
-        args[i].ctx = ctx;
-        args[i].index = i;
-        pthread_create(&consumers[i], NULL, mm_consumer_main, &args[i]);
-    }
-    if (polling)
-        pthread_create(&poller, NULL, mm_poller_main, ctx);
-    if (ctx->cfg.chain.enabled)
-        pthread_create(&chain, NULL, mm_chain_main, ctx);
     mm_engine_describe(&engine, err, sizeof(err));
     mm_log_info(&ctx->log, "main", "started as @%s: stream \"%s\", %d partitions, %d "
                 "threads, %s; questions: %s", ctx->bot_username, ctx->cfg.stream,
                 ctx->cfg.partitions, ctx->cfg.threads,
-                polling ? "long polling getUpdates" : "webhook ingress", err);
+                ctx->cfg.webhook_url ? "webhook ingress" : "long polling getUpdates", err);
     mm_report(ctx, r);
 
     for (;;) {
@@ -339,28 +374,21 @@ static int mm_run(mm_ctx *ctx) {
             mm_report(ctx, r);
         }
     }
-
-    /* handlers finish the update in hand; replies get 5 s to leave */
     mm_log_info(&ctx->log, "main", "stopping");
+    rc = 0;
+
+stop:
+    /* handlers finish the update in hand; replies get 5 s to leave */
     atomic_store(&ctx->stop, 1);
-    for (int i = 0; i < ctx->cfg.threads; i++)
-        pthread_join(consumers[i], NULL);
-    pthread_join(router, NULL);
-    pthread_join(timers, NULL);
-    for (int i = 0; i < ctx->cfg.engine_threads; i++)
-        pthread_join(jobs[i], NULL);
-    if (polling)
-        pthread_join(poller, NULL);
-    if (ctx->cfg.chain.enabled)
-        pthread_join(chain, NULL);
-    mm_sender_stop(ctx->sender, 5000);
-    free(consumers);
-    free(args);
-    free(jobs);
-    free(jobs_args);
+    for (int i = 0; i < threads.n; i++)
+        mm_loop_join(threads.all[i]);
+    if (ctx->sender)
+        mm_sender_stop(ctx->sender, 5000);
+    mm_threads_free(ctx, &threads);
     redisFree(r);
-    mm_log_info(&ctx->log, "main", "stopped");
-    return 0;
+    if (rc == 0)
+        mm_log_info(&ctx->log, "main", "stopped");
+    return rc;
 }
 
 /* set-webhook, delete-webhook, webhook-info */

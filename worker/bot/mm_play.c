@@ -15,10 +15,13 @@
 #include "bot/mm_bot.h"
 #include "bot/mm_callback.h"
 #include "engine/mm_engine.h"
+#include "engine/mm_jobs.h"
 #include "mm_buf.h"
+#include "mm_member.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
 #include "bank/mm_bank.h"
+#include "sched/mm_queue.h"
 #include "sched/mm_timers.h"
 #include "telegram/mm_html.h"
 
@@ -301,17 +304,12 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
         return rc;
     }
 
-    mm_params_init(&p, MM_SQL_JOB_ADD);
-    mm_param_ll(&p, t->u->user_id);
-    mm_param_ll(&p, t->u->chat_id);
-    mm_param_str(&p, topic);
-    mm_param_int(&p, sdi);
-    mm_param_int(&p, t->ctx->cfg.run_length);
-    if ((queued = mm_db_one(t->db, &p, &res)) < 0) {
+    queued = mm_generate_queue(t->db, t->u->user_id, t->u->chat_id, topic, sdi,
+                               t->ctx->cfg.run_length);
+    if (queued < 0) {
         mm_buf_free(&b);
         return mm_fail(t, "generation job");
     }
-    PQclear(res);
     if (queued) {
         mm_buf_adds(&b, "🧠 Writing a quiz on “");
         mm_html_add(&b, topic);
@@ -419,20 +417,21 @@ int mm_play_ready(mm_turn *t) {
     char topic[MM_Q_TOPIC_MAX];
     mm_update as_player;
     const mm_update *timer = t->u;
-    mm_params p;
+    json_t *payload;
     PGresult *res;
     int rc, done;
 
-    mm_params_init(&p, MM_SQL_JOB_GET);
-    mm_param_ll(&p, job);
-    if ((rc = mm_db_one(t->db, &p, &res)) < 0)
+    if ((rc = mm_queue_get(t->db, job, &res)) < 0)
         return mm_fail(t, "generation job");
-    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)) {
+    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)
+        || strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_GENERATE)) {
         PQclear(res);
         return 0;
     }
     done = !strcmp(mm_col_str(res, 0, MM_JOBGET_STATE), "done");
-    snprintf(topic, sizeof(topic), "%s", mm_col_str(res, 0, MM_JOBGET_TOPIC));
+    payload = json_loads(mm_col_str(res, 0, MM_JOBGET_PAYLOAD), 0, NULL);
+    snprintf(topic, sizeof(topic), "%s", mm_member_str(payload, "topic"));
+    json_decref(payload);
     /* the run is the player's, in their private chat with the bot */
     as_player = *timer;
     as_player.user_id = mm_col_ll(res, 0, MM_JOBGET_USER);

@@ -15,8 +15,10 @@
 #include "bot/mm_bot.h"
 #include "bot/mm_callback.h"
 #include "chain/mm_chain_config.h"
+#include "chain/mm_chain_jobs.h"
 #include "chain/mm_near_key.h"
 #include "mm_buf.h"
+#include "sched/mm_queue.h"
 #include "telegram/mm_html.h"
 
 #define MM_WITHDRAW_DAILY   10                          /* confirmed per player a day */
@@ -102,19 +104,14 @@ static int mm_history_html(mm_turn *t, const char *account, int n, mm_buf *b) {
     return 0;
 }
 
-static int mm_chain_job(mm_turn *t, const char *kind, const char *payload, int *queued) {
-    mm_params p;
-    PGresult *res;
+/* Queues the player's wallet job (one open per player); 0, or -1. */
+static int mm_wallet_job(mm_turn *t, int *queued) {
+    char dedupe[32];
 
-    mm_params_init(&p, MM_SQL_CHAIN_JOB_ADD);
-    mm_param_str(&p, kind);
-    mm_param_ll(&p, t->u->user_id);
-    mm_param_ll(&p, t->u->chat_id);
-    mm_param_str(&p, payload);
-    if ((*queued = mm_db_one(t->db, &p, &res)) < 0)
-        return mm_fail(t, "chain job");
-    PQclear(res);
-    return 0;
+    snprintf(dedupe, sizeof(dedupe), "user:%lld", (long long) t->u->user_id);
+    *queued = mm_queue_add(t->db, MM_JOB_WALLET, t->u->user_id, t->u->chat_id, NULL, dedupe, 0,
+                           NULL);
+    return *queued < 0 ? mm_fail(t, "wallet job") : 0;
 }
 
 int mm_wallet_show(mm_turn *t) {
@@ -123,7 +120,7 @@ int mm_wallet_show(mm_turn *t) {
 
     if (!t->ctx->cfg.chain.enabled)
         return mm_wallets_off(t);
-    if ((active = mm_wallet_of(t, account)) < 0 || mm_chain_job(t, "wallet", "{}", &queued))
+    if ((active = mm_wallet_of(t, account)) < 0 || mm_wallet_job(t, &queued))
         return -1;
     /* balances come from the chain: the answer follows from the chain thread */
     if (!active && queued)
@@ -362,18 +359,19 @@ static int mm_withdrawal_sent(mm_turn *t, json_t *r) {
 /* A chain job ended (a chain_done timer in the chat). */
 int mm_wallet_done(mm_turn *t) {
     json_int_t job = json_integer_value(json_object_get(t->u->timer, "job"));
-    mm_params p;
     PGresult *res;
     json_t *result;
     int rc, done, wallet;
 
-    mm_params_init(&p, MM_SQL_CHAIN_JOB_GET);
-    mm_param_ll(&p, job);
-    if ((rc = mm_db_one(t->db, &p, &res)) <= 0)
+    if ((rc = mm_queue_get(t->db, job, &res)) <= 0)
         return rc < 0 ? mm_fail(t, "chain job") : 0;
-    wallet = !strcmp(mm_col_str(res, 0, MM_CJOBGET_KIND), "wallet");
-    done = !strcmp(mm_col_str(res, 0, MM_CJOBGET_STATE), "done");
-    result = json_loads(mm_col_str(res, 0, MM_CJOBGET_RESULT), 0, NULL);
+    wallet = !strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WALLET);
+    if (!wallet && strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WITHDRAW)) {
+        PQclear(res);
+        return 0;
+    }
+    done = !strcmp(mm_col_str(res, 0, MM_JOBGET_STATE), "done");
+    result = json_loads(mm_col_str(res, 0, MM_JOBGET_RESULT), 0, NULL);
     PQclear(res);
     if (!done)
         rc = mm_reply_html(t, wallet ? "😕 I couldn't open your wallet just now: the NEAR "

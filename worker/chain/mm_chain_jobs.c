@@ -13,21 +13,14 @@
 #include "chain/mm_near_wallet.h"
 #include "log/mm_metrics.h"
 #include "mm_ctx.h"
+#include "sched/mm_queue.h"
 #include "sched/mm_timers.h"
 #include "store/mm_db.h"
 #include "store/mm_redis.h"
 
 #define MM_CHAIN_IDLE_MS    200
 #define MM_CHAIN_SWEEP_MS   30000
-
-typedef struct mm_chain {
-    mm_ctx *ctx;
-    const mm_chain_cfg *cfg;
-    mm_db db;
-    redisContext *redis;
-    mm_near_rpc rpc;
-    char owner[128];
-} mm_chain;
+#define MM_CHAIN_ATTEMPTS   3
 
 /* The player's wallet, created on chain if it is not yet: 0 with w
  * filled (w->sealed malloc'd), -1 with why. */
@@ -41,8 +34,8 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     memset(w, 0, sizeof(*w));
     mm_params_init(&get, MM_SQL_WALLET_GET);
     mm_param_ll(&get, user);
-    if ((found = mm_db_one(&c->db, &get, &res)) < 0)
-        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+    if ((found = mm_db_one(&c->loop.db, &get, &res)) < 0)
+        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
     if (found == 0) {
         /* a new key, sealed and committed before anything is sent */
         mm_near_wallet fresh;
@@ -54,13 +47,13 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
         mm_param_str(&p, fresh.account_id);
         mm_param_str(&p, fresh.public_key);
         mm_param_str(&p, fresh.sealed);
-        stored = mm_db_do(&c->db, &p);
+        stored = mm_db_do(&c->loop.db, &p);
         mm_near_wallet_free(&fresh);
         if (stored)
-            return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+            return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
         /* whoever inserted first, the stored key is the one */
-        if (mm_db_one(&c->db, &get, &res) != 1)
-            return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+        if (mm_db_one(&c->loop.db, &get, &res) != 1)
+            return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
     }
     active = !strcmp(mm_col_str(res, 0, MM_WALLET_STATE), "active");
     snprintf(w->account_id, sizeof(w->account_id), "%s", mm_col_str(res, 0, MM_WALLET_ACCOUNT));
@@ -74,7 +67,7 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     if (mm_near_wallet_on_chain(&c->rpc, w, 1)) {
         rc = MM_SEND_SUCCESS;
     } else {
-        rc = mm_near_wallet_send(c->redis, &c->rpc, c->cfg->master, c->cfg->master_key, w,
+        rc = mm_near_wallet_send(c->loop.redis, &c->rpc, c->cfg->master, c->cfg->master_key, w,
                                  c->cfg->initial_balance, why, whylen);
         *created = rc == MM_SEND_SUCCESS;
     }
@@ -83,9 +76,9 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     mm_params_init(&p, MM_SQL_WALLET_ACTIVE);
     mm_param_ll(&p, user);
     mm_param_str(&p, w->hash[0] ? w->hash : NULL);
-    if (mm_db_do(&c->db, &p))
-        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
-    mm_log_info(&c->ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id, user,
+    if (mm_db_do(&c->loop.db, &p))
+        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
+    mm_log_info(&c->loop.ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id, user,
                 *created ? " (created)" : "");
     return 0;
 }
@@ -106,7 +99,7 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t wh
         mm_view_rc rc;
 
         memset(&err, 0, sizeof(err));
-        rc = mm_near_cached_balance(c->redis, &c->rpc, w.account_id, t->contract[0] ? t->contract
+        rc = mm_near_cached_balance(c->loop.redis, &c->rpc, w.account_id, t->contract[0] ? t->contract
                                                                                    : NULL,
                                     units, &err);
         json_decref(err.error);
@@ -133,8 +126,8 @@ static int mm_chain_pay(mm_chain *c, long long payout, char *why, size_t whylen)
 
     mm_params_init(&p, MM_SQL_WITHDRAW_KEY);
     mm_param_ll(&p, payout);
-    if ((rc = mm_db_one(&c->db, &p, &res)) < 0)
-        return snprintf(why, whylen, "database: %.200s", c->db.err), -1;
+    if ((rc = mm_db_one(&c->loop.db, &p, &res)) < 0)
+        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
     if (rc == 0)
         return snprintf(why, whylen, "no active wallet signs payout %lld", payout), -1;
     snprintf(account, sizeof(account), "%s", mm_col_str(res, 0, MM_SIGNER_ACCOUNT));
@@ -143,7 +136,7 @@ static int mm_chain_pay(mm_chain *c, long long payout, char *why, size_t whylen)
     PQclear(res);
     if (sk == NULL || len != crypto_sign_SECRETKEYBYTES) {
         sodium_free(sk);
-        mm_log_error(&c->ctx->log, "chain", "the key of %s does not open: %s", account, err);
+        mm_log_error(&c->loop.ctx->log, "chain", "the key of %s does not open: %s", account, err);
         return snprintf(why, whylen, "the wallet's key does not open"), -1;
     }
     /* its text form, in locked memory too, for the moment of signing */
@@ -155,7 +148,7 @@ static int mm_chain_pay(mm_chain *c, long long payout, char *why, size_t whylen)
     memcpy(text, "ed25519:", 8);
     mm_base58_encode(sk, len, text + 8);
     sodium_free(sk);
-    rc = mm_ledger_pay_one(&c->db, c->redis, &c->rpc, payout, account, text, &st, why,
+    rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, why,
                            whylen);
     sodium_free(text);
     return rc;
@@ -171,8 +164,8 @@ static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t
         return NULL;
     mm_params_init(&p, MM_SQL_PAYOUT_GET);
     mm_param_ll(&p, payout);
-    if (mm_db_one(&c->db, &p, &res) != 1)
-        return snprintf(why, whylen, "database: %.200s", c->db.err), NULL;
+    if (mm_db_one(&c->loop.db, &p, &res) != 1)
+        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), NULL;
     result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
                        "state", mm_col_str(res, 0, MM_PAYOUT_STATE),
                        "tx_hash", mm_col_str(res, 0, MM_PAYOUT_HASH),
@@ -184,48 +177,20 @@ static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t
     return result;
 }
 
-/* Claims and runs one job; 1 when there was one, 0 when none, -1 on error. */
-static int mm_chain_run_one(mm_chain *c) {
-    char why[300] = "", *text = NULL;
-    mm_params p;
-    PGresult *job;
-    json_t *payload, *result = NULL;
-    char id[24], kind[16];
-    long long user;
-    int rc;
-
-    mm_params_init(&p, MM_SQL_CHAIN_JOB_CLAIM);
-    mm_param_str(&p, c->owner);
-    mm_param_int(&p, c->ctx->cfg.job_lease_ms);
-    if ((rc = mm_db_one(&c->db, &p, &job)) <= 0)
-        return rc;
-    snprintf(id, sizeof(id), "%s", mm_col_str(job, 0, MM_CJOB_ID));
-    snprintf(kind, sizeof(kind), "%s", mm_col_str(job, 0, MM_CJOB_KIND));
-    user = mm_col_ll(job, 0, MM_CJOB_USER);
-    payload = json_loads(mm_col_str(job, 0, MM_CJOB_PAYLOAD), 0, NULL);
-    if (mm_col_int(job, 0, MM_CJOB_ATTEMPTS) > 3)
-        snprintf(why, sizeof(why), "gave up after 3 attempts");
-    else if (!strcmp(kind, "wallet"))
-        result = mm_chain_wallet(c, user, why, sizeof(why));
-    else
-        result = mm_chain_withdraw(c, payload, why, sizeof(why));
-    PQclear(job);
-    json_decref(payload);
-    if (result == NULL)
-        mm_log_warn(&c->ctx->log, "chain", "%s job %s of user %lld: %s", kind, id, user, why);
-    text = result ? json_dumps(result, JSON_COMPACT) : NULL;
-    mm_params_init(&p, MM_SQL_CHAIN_JOB_END);
-    mm_param_str(&p, id);
-    mm_param_str(&p, c->owner);
-    mm_param_str(&p, result ? "done" : "failed");
-    mm_param_str(&p, text);
-    mm_param_str(&p, result ? NULL : why);
-    mm_param_str(&p, MM_TIMER_CHAIN_DONE);
-    rc = mm_db_do(&c->db, &p);
-    free(text);
-    json_decref(result);
-    return rc ? -1 : 1;
+/* A "wallet" job: the player's wallet, opened (created first if needed). */
+static json_t *mm_chain_wallet_job(void *runner, mm_job *job, char *why, size_t whylen) {
+    return mm_chain_wallet(runner, job->user_id, why, whylen);
 }
+
+/* A "withdraw" job: the payout of a confirmed withdrawal. */
+static json_t *mm_chain_withdraw_job(void *runner, mm_job *job, char *why, size_t whylen) {
+    return mm_chain_withdraw(runner, job->payload, why, whylen);
+}
+
+static const mm_queue_kind mm_chain_kinds[] = {
+    { MM_JOB_WALLET, mm_chain_wallet_job, MM_CHAIN_ATTEMPTS, MM_TIMER_CHAIN_DONE },
+    { MM_JOB_WITHDRAW, mm_chain_withdraw_job, MM_CHAIN_ATTEMPTS, MM_TIMER_CHAIN_DONE },
+};
 
 /* Withdrawals a crash or the network left unfinished: the same bytes again. */
 static void mm_chain_sweep(mm_chain *c) {
@@ -234,61 +199,69 @@ static void mm_chain_sweep(mm_chain *c) {
     PGresult *res;
 
     mm_params_init(&p, MM_SQL_WITHDRAW_STALLED);
-    if ((res = mm_db_query(&c->db, &p)) == NULL) {
-        mm_log_warn(&c->ctx->log, "chain", "stalled withdrawals: %s", c->db.err);
+    if ((res = mm_db_query(&c->loop.db, &p)) == NULL) {
+        mm_log_warn(&c->loop.ctx->log, "chain", "stalled withdrawals: %s", c->loop.db.err);
         return;
     }
     for (int i = 0; i < PQntuples(res); i++)
         if (mm_chain_pay(c, mm_col_ll(res, i, 0), why, sizeof(why)))
-            mm_log_warn(&c->ctx->log, "chain", "settling payout %s: %s", mm_col_str(res, i, 0),
+            mm_log_warn(&c->loop.ctx->log, "chain", "settling payout %s: %s", mm_col_str(res, i, 0),
                         why);
     PQclear(res);
 }
 
-void *mm_chain_main(void *arg) {
-    mm_ctx *ctx = arg;
-    mm_chain c;
+static int mm_chain_step(mm_loop *l) {
+    mm_chain *c = l->arg;
+    char err[600];
+    int rc;
+
+    c->rpc.metrics = l->redis;
+    rc = mm_queue_run_one(&l->db, l->owner, l->ctx->cfg.job_lease_ms, mm_chain_kinds,
+                          (int) (sizeof(mm_chain_kinds) / sizeof(mm_chain_kinds[0])), c, err,
+                          sizeof(err));
+    if (rc < 0)
+        mm_log_warn(&l->ctx->log, "chain", "%s", err);
+    if (rc != 0)
+        return rc;
+    if (mm_mono_ms() >= c->next_sweep) {
+        mm_chain_sweep(c);
+        c->next_sweep = mm_mono_ms() + MM_CHAIN_SWEEP_MS;
+    }
+    return 0;
+}
+
+static int mm_chain_start(mm_loop *l) {
+    mm_chain *c = l->arg;
     char err[300];
-    long long next_sweep = 0;
 
-    memset(&c, 0, sizeof(c));
-    c.ctx = ctx;
-    c.cfg = &ctx->cfg.chain;
-    c.db.url = ctx->cfg.database_url;
-    snprintf(c.owner, sizeof(c.owner), "%s/chain", ctx->instance);
-    if (mm_near_rpc_init(&c.rpc, c.cfg->rpc, c.cfg->fallbacks, c.cfg->api_key, err,
+    if (mm_near_rpc_init(&c->rpc, c->cfg->rpc, c->cfg->fallbacks, c->cfg->api_key, err,
                          sizeof(err))) {
-        mm_log_error(&ctx->log, "chain", "%s: wallets are off", err);
-        return NULL;
+        mm_log_error(&l->ctx->log, "chain", "%s: wallets are off", err);
+        return -1;
     }
-    if (c.cfg->backoff_ms > 0)
-        c.rpc.backoff_ms = c.cfg->backoff_ms;
-    for (int i = 0; c.cfg->timeout_ms > 0 && i < c.rpc.n; i++)
-        c.rpc.endpoint[i].timeout_ms = c.cfg->timeout_ms;
-    while (!atomic_load(&ctx->stop)) {
-        int ran;
+    if (c->cfg->backoff_ms > 0)
+        c->rpc.backoff_ms = c->cfg->backoff_ms;
+    for (int i = 0; c->cfg->timeout_ms > 0 && i < c->rpc.n; i++)
+        c->rpc.endpoint[i].timeout_ms = c->cfg->timeout_ms;
+    return 0;
+}
 
-        if (mm_redis_ensure(ctx, &c.redis, "chain") < 0)
-            continue;
-        if (mm_db_ensure(&c.db)) {
-            mm_log_warn(&ctx->log, "chain", "%s", c.db.err);
-            mm_nap(ctx, 1000);
-            continue;
-        }
-        c.rpc.metrics = c.redis;
-        if ((ran = mm_chain_run_one(&c)) < 0)
-            mm_log_warn(&ctx->log, "chain", "job: %s", c.db.err);
-        if (ran == 1)
-            continue;
-        if (mm_mono_ms() >= next_sweep) {
-            mm_chain_sweep(&c);
-            next_sweep = mm_mono_ms() + MM_CHAIN_SWEEP_MS;
-        }
-        mm_nap(ctx, ran < 0 ? 1000 : MM_CHAIN_IDLE_MS);
-    }
-    if (c.redis)
-        redisFree(c.redis);
-    mm_near_rpc_free(&c.rpc);
-    mm_db_close(&c.db);
-    return NULL;
+static int mm_chain_stop(mm_loop *l) {
+    mm_chain *c = l->arg;
+
+    mm_near_rpc_free(&c->rpc);
+    return 0;
+}
+
+void mm_chain_init(mm_chain *c, mm_ctx *ctx) {
+    memset(c, 0, sizeof(*c));
+    c->cfg = &ctx->cfg.chain;
+    c->loop.name = "chain";
+    c->loop.ctx = ctx;
+    c->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
+    c->loop.on_start = mm_chain_start;
+    c->loop.step = mm_chain_step;
+    c->loop.on_stop = mm_chain_stop;
+    c->loop.idle_ms = MM_CHAIN_IDLE_MS;
+    c->loop.arg = c;
 }

@@ -13,6 +13,20 @@
 #ifndef MM_CHAIN_JOBS_H
 #define MM_CHAIN_JOBS_H
 
-void *mm_chain_main(void *ctx);
+#include "chain/mm_chain_config.h"
+#include "chain/mm_near_rpc.h"
+#include "mm_loop.h"
+
+#define MM_JOB_WALLET   "wallet"        /* payload {}; result {account_id, created, balances} */
+#define MM_JOB_WITHDRAW "withdraw"      /* payload {withdrawal, payout}; result: the payout */
+
+typedef struct mm_chain {
+    mm_loop loop;
+    const mm_chain_cfg *cfg;
+    mm_near_rpc rpc;
+    long long next_sweep;
+} mm_chain;
+
+void mm_chain_init(mm_chain *c, mm_ctx *ctx);
 
 #endif /* MM_CHAIN_JOBS_H */

@@ -6,18 +6,12 @@
 #include <openssl/evp.h>
 
 #include "mm_borsh.h"
+#include "mm_member.h"
 #include "mm_deposit.h"
 #include "mm_near_send.h"
 #include "mm_near_view.h"
 
 #define EVENT_PREFIX  "EVENT_JSON:"
-
-/* a member's string, or "" */
-static const char *text_of(json_t *obj, const char *key) {
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s ? s : "";
-}
 
 /* a fixed window per user in Redis; 1 when under the limit */
 static int within_rate(redisContext *redis, long long user) {
@@ -69,7 +63,7 @@ static int near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
     json_t *action;
     size_t i;
 
-    if (strcmp(text_of(tx, "receiver_id"), d->bot)) {
+    if (strcmp(mm_member_str(tx, "receiver_id"), d->bot)) {
         snprintf(reason, len, "the transaction does not pay %s", d->bot);
         return -1;
     }
@@ -92,7 +86,7 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
     json_t *action, *receipt, *log;
     size_t i, j;
 
-    if (strcmp(text_of(tx, "receiver_id"), d->token)) {
+    if (strcmp(mm_member_str(tx, "receiver_id"), d->token)) {
         snprintf(reason, len, "the transaction is not a call to %s", d->token);
         return -1;
     }
@@ -102,7 +96,7 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
 
         if (method == NULL || strcmp(method, "ft_transfer") || (args = call_args(fc)) == NULL)
             continue;
-        if (strcmp(text_of(args, "receiver_id"), d->bot) == 0
+        if (strcmp(mm_member_str(args, "receiver_id"), d->bot) == 0
             && add(&called, json_string_value(json_object_get(args, "amount"))))
             called = 0;
         json_decref(args);
@@ -110,7 +104,7 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
     json_array_foreach(json_object_get(outcome, "receipts_outcome"), i, receipt) {
         json_t *o = json_object_get(receipt, "outcome");
 
-        if (strcmp(text_of(o, "executor_id"), d->token)
+        if (strcmp(mm_member_str(o, "executor_id"), d->token)
             || json_object_get(json_object_get(o, "status"), "Failure"))
             continue;
         json_array_foreach(json_object_get(o, "logs"), j, log) {
@@ -122,10 +116,10 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
                 continue;
             ev = json_loads(text + sizeof(EVENT_PREFIX) - 1, 0, NULL);
             data = json_object_get(ev, "data");
-            if (strcmp(text_of(ev, "standard"), "nep141") == 0
-                && strcmp(text_of(ev, "event"), "ft_transfer") == 0)
+            if (strcmp(mm_member_str(ev, "standard"), "nep141") == 0
+                && strcmp(mm_member_str(ev, "event"), "ft_transfer") == 0)
                 json_array_foreach(data, k, item)
-                    if (strcmp(text_of(item, "new_owner_id"),
+                    if (strcmp(mm_member_str(item, "new_owner_id"),
                                d->bot) == 0)
                         (void) add(&evented, json_string_value(json_object_get(item, "amount")));
             json_decref(ev);
@@ -201,7 +195,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
     default:
         goto done;                            /* failed on chain */
     }
-    if (strcmp(text_of(tx, "signer_id"), d->signer)) {
+    if (strcmp(mm_member_str(tx, "signer_id"), d->signer)) {
         snprintf(reason, reasonlen, "the transaction was not signed by %s", d->signer);
         goto done;
     }
@@ -214,7 +208,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         amount[0] = '\0';
         goto done;
     }
-    if (block_time(rpc, text_of(json_object_get(outcome, "transaction_outcome"), "block_hash"),
+    if (block_time(rpc, mm_member_str(json_object_get(outcome, "transaction_outcome"), "block_hash"),
                    &when) != 0) {
         snprintf(reason, reasonlen, "cannot read the block the transaction is in");
         rc = MM_DEPOSIT_PENDING;

@@ -1,24 +1,42 @@
 /*
- * The engine thread: the slow work of the quiz engine, off the update path.
- * It runs generation jobs (a player's quiz on a new topic, top-ups of
- * popular topics) claimed from PostgreSQL with a lease, so a job of a dead
- * worker is taken over; a player's job ends with a timer into the chat's
- * partition, where the bot starts the run exactly once.  Every few minutes
- * it queues top-ups for generated topics whose ready cache runs low and
- * recalibrates the SDI of recently played questions from their answers.
+ * The engine's work off the update path.  Engine threads run "generate"
+ * jobs from the queue (sched/mm_queue.h): a player's quiz on a new topic,
+ * or a top-up of a popular generated topic; a player's job ends with a
+ * quiz_ready timer into the chat's partition, where the bot starts the
+ * run exactly once.  The maintenance thread, one leaseholder in the whole
+ * deployment, queues top-ups for generated topics whose ready cache runs
+ * low and recalibrates the SDI of recently played questions from their
+ * answers, every MM_ENGINE_PERIOD.
  */
 
 #ifndef MM_JOBS_H
 #define MM_JOBS_H
 
-#include "mm_ctx.h"
+#include "engine/mm_engine.h"
+#include "mm_loop.h"
 
-typedef struct mm_jobs_arg {
-    mm_ctx *ctx;
-    int index;                  /* thread 0 also tops up and calibrates */
-} mm_jobs_arg;
+#define MM_JOB_GENERATE "generate"      /* payload {topic, sdi, count}; result {made, provider} */
 
-/* MM_ENGINE_THREADS of these run generation jobs side by side. */
-void *mm_jobs_main(void *arg);
+typedef struct mm_engine_loop {
+    mm_loop loop;
+    mm_engine engine;           /* this thread's copy: its breakers and timeouts */
+    char name[16];
+} mm_engine_loop;
+
+/* Engine thread `index` (MM_ENGINE_THREADS of them) over ctx->engine. */
+void mm_engine_loop_init(mm_engine_loop *el, mm_ctx *ctx, int index);
+
+/* Queues a generation job: a player's (user_id and chat_id set; one open
+ * per player) or a top-up (0, 0; one open per topic and SDI).  1 queued,
+ * 0 one is open already, -1 with db->err. */
+int mm_generate_queue(mm_db *db, long long user_id, long long chat_id, const char *topic,
+                      int sdi, int count);
+
+typedef struct mm_maintenance {
+    mm_loop loop;
+    long long next_topup, next_calibration;
+} mm_maintenance;
+
+void mm_maintenance_init(mm_maintenance *m, mm_ctx *ctx);
 
 #endif /* MM_JOBS_H */

@@ -21,17 +21,15 @@ typedef struct mm_part {
     char lease[160];
 } mm_part;
 
-typedef struct mm_consumer {
-    mm_ctx *ctx;
+struct mm_consumer {
+    mm_loop loop;               /* its redis and db; owner names it in the group */
     int index;
-    char name[160];
-    redisContext *r;
-    mm_db db;
+    char name[16];
     mm_db read_db;              /* DATABASE_READ_URL, or unused */
     mm_part *parts;
     int owned;
     long long leases_at;
-} mm_consumer;
+};
 
 static void mm_drop(mm_consumer *c, int k, const char *why) {
     mm_part *p = &c->parts[k];
@@ -40,7 +38,7 @@ static void mm_drop(mm_consumer *c, int k, const char *why) {
         return;
     p->owned = 0;
     c->owned--;
-    mm_logf(&c->ctx->log, why ? MM_LOG_WARN : MM_LOG_DEBUG, "ingest", NULL,
+    mm_logf(&c->loop.ctx->log, why ? MM_LOG_WARN : MM_LOG_DEBUG, "ingest", NULL,
             "partition %d released%s%s", k, why ? ": " : "", why ? why : "");
 }
 
@@ -48,8 +46,8 @@ static void mm_drop(mm_consumer *c, int k, const char *why) {
  * whatever an earlier owner left pending (taken over in id order). */
 static int mm_take(mm_consumer *c, int k) {
     mm_part *p = &c->parts[k];
-    mm_ctx *ctx = c->ctx;
-    long long e = mm_lease_acquire(c->r, p->lease, c->name, ctx->cfg.lease_ms), stored;
+    mm_ctx *ctx = c->loop.ctx;
+    long long e = mm_lease_acquire(c->loop.redis, p->lease, c->loop.owner, ctx->cfg.lease_ms), stored;
     mm_params params;
     PGresult *res;
 
@@ -58,24 +56,24 @@ static int mm_take(mm_consumer *c, int k) {
     mm_params_init(&params, MM_SQL_EPOCH_CLAIM);
     mm_param_int(&params, k);
     mm_param_ll(&params, e);
-    if (mm_db_ensure(&c->db) || mm_db_one(&c->db, &params, &res) != 1) {
-        mm_log_warn(&ctx->log, "ingest", "partition %d: %s", k, c->db.err);
-        mm_lease_release(c->r, p->lease, c->name, e);
+    if (mm_db_ensure(&c->loop.db) || mm_db_one(&c->loop.db, &params, &res) != 1) {
+        mm_log_warn(&ctx->log, "ingest", "partition %d: %s", k, c->loop.db.err);
+        mm_lease_release(c->loop.redis, p->lease, c->loop.owner, e);
         return -1;
     }
     stored = mm_col_ll(res, 0, 0);
     PQclear(res);
     if (stored > e) {
         /* Redis forgot its epochs (restarted empty): catch up, retry later */
-        mm_lease_raise_epoch(c->r, p->lease, stored);
-        mm_lease_release(c->r, p->lease, c->name, e);
+        mm_lease_raise_epoch(c->loop.redis, p->lease, stored);
+        mm_lease_release(c->loop.redis, p->lease, c->loop.owner, e);
         return -1;
     }
-    freeReplyObject(redisCommand(c->r, "XGROUP CREATE %s %s 0 MKSTREAM", p->stream,
+    freeReplyObject(redisCommand(c->loop.redis, "XGROUP CREATE %s %s 0 MKSTREAM", p->stream,
                                  ctx->cfg.group));
     for (char cursor[64] = "0-0";;) {
-        redisReply *reply = redisCommand(c->r, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
-                                         p->stream, ctx->cfg.group, c->name, cursor);
+        redisReply *reply = redisCommand(c->loop.redis, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
+                                         p->stream, ctx->cfg.group, c->loop.owner, cursor);
         int more = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
                    && strcmp(reply->element[0]->str, "0-0");
         if (more)
@@ -96,7 +94,7 @@ static int mm_take(mm_consumer *c, int k) {
 /* Keeps our fair share of partitions: heartbeats, renews, releases what
  * is over the share, takes free ones up to it. */
 static void mm_balance(mm_consumer *c, long long now) {
-    mm_ctx *ctx = c->ctx;
+    mm_ctx *ctx = c->loop.ctx;
     int n = ctx->cfg.partitions, live = 1, share;
     char key[160];
     redisReply *reply;
@@ -104,9 +102,9 @@ static void mm_balance(mm_consumer *c, long long now) {
 
     c->leases_at = now + ctx->cfg.lease_ms / 3;
     snprintf(key, sizeof(key), "%s:consumers", ctx->cfg.stream);
-    freeReplyObject(redisCommand(c->r, "ZADD %s %lld %s", key, wall + ctx->cfg.lease_ms, c->name));
-    freeReplyObject(redisCommand(c->r, "ZREMRANGEBYSCORE %s -inf %lld", key, wall));
-    reply = redisCommand(c->r, "ZCARD %s", key);
+    freeReplyObject(redisCommand(c->loop.redis, "ZADD %s %lld %s", key, wall + ctx->cfg.lease_ms, c->loop.owner));
+    freeReplyObject(redisCommand(c->loop.redis, "ZREMRANGEBYSCORE %s -inf %lld", key, wall));
+    reply = redisCommand(c->loop.redis, "ZCARD %s", key);
     if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
         live = (int) reply->integer;
     freeReplyObject(reply);
@@ -117,9 +115,9 @@ static void mm_balance(mm_consumer *c, long long now) {
         if (!p->owned)
             continue;
         if (c->owned > share) {
-            mm_lease_release(c->r, p->lease, c->name, p->epoch);
+            mm_lease_release(c->loop.redis, p->lease, c->loop.owner, p->epoch);
             mm_drop(c, k, NULL);
-        } else if (mm_lease_renew(c->r, p->lease, c->name, p->epoch, ctx->cfg.lease_ms) != 1) {
+        } else if (mm_lease_renew(c->loop.redis, p->lease, c->loop.owner, p->epoch, ctx->cfg.lease_ms) != 1) {
             mm_drop(c, k, "lease lost");
         }
     }
@@ -132,11 +130,11 @@ static void mm_balance(mm_consumer *c, long long now) {
 }
 
 static void mm_ack(mm_consumer *c, mm_part *p, const char *id) {
-    redisAppendCommand(c->r, "XACK %s %s %s", p->stream, c->ctx->cfg.group, id);
-    redisAppendCommand(c->r, "XDEL %s %s", p->stream, id);
+    redisAppendCommand(c->loop.redis, "XACK %s %s %s", p->stream, c->loop.ctx->cfg.group, id);
+    redisAppendCommand(c->loop.redis, "XDEL %s %s", p->stream, id);
     for (int i = 0; i < 2; i++) {
         redisReply *reply = NULL;
-        redisGetReply(c->r, (void **) &reply);
+        redisGetReply(c->loop.redis, (void **) &reply);
         freeReplyObject(reply);
     }
 }
@@ -146,7 +144,7 @@ typedef enum { MM_DONE, MM_FAILED, MM_FENCED, MM_POISON } mm_outcome;
 /* One entry: fenced, deduplicated, handled and committed, or rolled back. */
 static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *err,
                              size_t errlen) {
-    mm_ctx *ctx = c->ctx;
+    mm_ctx *ctx = c->loop.ctx;
     mm_part *p = &c->parts[k];
     size_t ulen, rlen;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
@@ -160,8 +158,8 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
     if (upd == NULL || mm_update_parse(upd, ulen, &u, err, errlen))
         return upd == NULL ? (snprintf(err, errlen, "entry has no update field"), MM_POISON)
                            : MM_POISON;
-    if (mm_db_ensure(&c->db)) {
-        snprintf(err, errlen, "%s", c->db.err);
+    if (mm_db_ensure(&c->loop.db)) {
+        snprintf(err, errlen, "%s", c->loop.db.err);
         mm_update_free(&u);
         return MM_FAILED;
     }
@@ -176,7 +174,7 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
         mm_db_step steps[2] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL } };
         int dup = 0;
 
-        if (mm_db_batch(&c->db, steps, 2))
+        if (mm_db_batch(&c->loop.db, steps, 2))
             goto failed;
         PQclear(steps[0].res);
         fresh = PQntuples(steps[1].res) == 1;
@@ -184,12 +182,12 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
         if (!fresh && u.update_id >= 0) {
             mm_params_init(&seen, MM_SQL_IS_PROCESSED);
             mm_param_ll(&seen, u.update_id);
-            if ((dup = mm_db_one(&c->db, &seen, &res)) < 0)
+            if ((dup = mm_db_one(&c->loop.db, &seen, &res)) < 0)
                 goto failed;
             PQclear(res);
         }
         if (!fresh) {
-            mm_db_exec(&c->db, "ROLLBACK");
+            mm_db_exec(&c->loop.db, "ROLLBACK");
             mm_update_free(&u);
             if (dup) {
                 mm_log_ids ids = { u.chat_id, u.user_id, u.update_id };
@@ -200,17 +198,17 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
         }
     }
 
-    mm_turn_init(&turn, ctx, &c->db, ctx->cfg.database_read_url ? &c->read_db : &c->db,
-                 c->r, &u, recv ? atoll(recv) : mm_now_ms());
+    mm_turn_init(&turn, ctx, &c->loop.db, ctx->cfg.database_read_url ? &c->read_db : &c->loop.db,
+                 c->loop.redis, &u, recv ? atoll(recv) : mm_now_ms());
     if (mm_bot_handle(&turn)) {
         snprintf(err, errlen, "%s", turn.err);
-        mm_db_exec(&c->db, "ROLLBACK");
+        mm_db_exec(&c->loop.db, "ROLLBACK");
         mm_turn_discard(&turn);
         mm_update_free(&u);
         return MM_FAILED;
     }
-    if (mm_db_exec(&c->db, "COMMIT")) {
-        snprintf(err, errlen, "%s", c->db.err);
+    if (mm_db_exec(&c->loop.db, "COMMIT")) {
+        snprintf(err, errlen, "%s", c->loop.db.err);
         mm_turn_discard(&turn);
         mm_update_free(&u);
         return MM_FAILED;
@@ -220,8 +218,8 @@ static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *er
     return MM_DONE;
 
 failed:
-    snprintf(err, errlen, "%s", c->db.err);
-    mm_db_exec(&c->db, "ROLLBACK");
+    snprintf(err, errlen, "%s", c->loop.db.err);
+    mm_db_exec(&c->loop.db, "ROLLBACK");
     mm_update_free(&u);
     return MM_FAILED;
 }
@@ -229,7 +227,7 @@ failed:
 /* An entry that failed: retried later, or dead-lettered after max_attempts. */
 static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
                       const char *err, int poison) {
-    mm_ctx *ctx = c->ctx;
+    mm_ctx *ctx = c->loop.ctx;
     mm_part *p = &c->parts[k];
     redisReply *reply;
     long long attempts = ctx->cfg.max_attempts;
@@ -241,7 +239,7 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
     snprintf(akey, sizeof(akey), "%s:attempts", ctx->cfg.stream);
     snprintf(field, sizeof(field), "%d/%s", k, id);
     if (!poison) {
-        reply = redisCommand(c->r, "HINCRBY %s %s 1", akey, field);
+        reply = redisCommand(c->loop.redis, "HINCRBY %s %s 1", akey, field);
         attempts = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 1;
         freeReplyObject(reply);
     }
@@ -254,13 +252,13 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
         return;
     }
     snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
-    reply = redisCommand(c->r, "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
+    reply = redisCommand(c->loop.redis, "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
                          " %b partition %d entry %s error %s",
                          dead, upd ? upd : "", upd ? ulen : (size_t) 0, uid ? uid : "",
                          uid ? ilen : (size_t) 0, k, id, err);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         mm_log_error(&ctx->log, "ingest", "dead-lettering %s failed: %s", id,
-                     reply ? reply->str : c->r->errstr);
+                     reply ? reply->str : c->loop.redis->errstr);
         freeReplyObject(reply);
         p->has_pending = 1;
         p->retry_at = mm_mono_ms() + 1000;
@@ -270,13 +268,13 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
     mm_log_error(&ctx->log, "ingest", "partition %d entry %s moved to %s after %lld "
                  "attempt(s): %s", k, id, dead, attempts, err);
     mm_ack(c, p, id);
-    freeReplyObject(redisCommand(c->r, "HDEL %s %s", akey, field));
+    freeReplyObject(redisCommand(c->loop.redis, "HDEL %s %s", akey, field));
 }
 
 /* Handles one stream's entries in order; stops at the first failure so
  * later updates of the chat wait for it. */
 static void mm_handle_entries(mm_consumer *c, int k, redisReply *entries) {
-    for (size_t i = 0; i < entries->elements && !atomic_load(&c->ctx->stop); i++) {
+    for (size_t i = 0; i < entries->elements && !atomic_load(&c->loop.ctx->stop); i++) {
         redisReply *e = entries->element[i];
         const char *id = e->element[0]->str;
         char err[512] = "";
@@ -291,8 +289,8 @@ static void mm_handle_entries(mm_consumer *c, int k, redisReply *entries) {
             mm_ack(c, &c->parts[k], id);
             if (c->parts[k].has_pending) {
                 char akey[160];
-                snprintf(akey, sizeof(akey), "%s:attempts", c->ctx->cfg.stream);
-                freeReplyObject(redisCommand(c->r, "HDEL %s %d/%s", akey, k, id));
+                snprintf(akey, sizeof(akey), "%s:attempts", c->loop.ctx->cfg.stream);
+                freeReplyObject(redisCommand(c->loop.redis, "HDEL %s %d/%s", akey, k, id));
             }
             continue;
         }
@@ -308,7 +306,7 @@ static void mm_handle_entries(mm_consumer *c, int k, redisReply *entries) {
 
 /* One read over the partitions we own: what is pending to us first. */
 static void mm_read(mm_consumer *c) {
-    mm_ctx *ctx = c->ctx;
+    mm_ctx *ctx = c->loop.ctx;
     int n = ctx->cfg.partitions, count = 0, pending = 0;
     const char **argv = calloc((size_t) (2 * n + 10), sizeof(char *));
     int *which = calloc((size_t) n, sizeof(int));
@@ -335,7 +333,7 @@ static void mm_read(mm_consumer *c) {
     argv[argc++] = "XREADGROUP";
     argv[argc++] = "GROUP";
     argv[argc++] = ctx->cfg.group;
-    argv[argc++] = c->name;
+    argv[argc++] = c->loop.owner;
     argv[argc++] = "COUNT";
     argv[argc++] = count_s;
     if (!pending) {
@@ -347,9 +345,9 @@ static void mm_read(mm_consumer *c) {
         argv[argc++] = c->parts[which[i]].stream;
     for (int i = 0; i < count; i++)
         argv[argc++] = pending ? "0" : ">";
-    reply = redisCommandArgv(c->r, argc, argv, NULL);
+    reply = redisCommandArgv(c->loop.redis, argc, argv, NULL);
     if (reply == NULL) {
-        mm_log_warn(&ctx->log, "ingest", "read failed: %s", c->r->errstr);
+        mm_log_warn(&ctx->log, "ingest", "read failed: %s", c->loop.redis->errstr);
         goto done;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
@@ -389,54 +387,75 @@ done:
     free(which);
 }
 
-void *mm_consumer_main(void *arg) {
-    mm_consumer_arg *a = arg;
-    mm_consumer c;
-    mm_ctx *ctx = a->ctx;
+/* A new Redis connection: the leases went with the old one. */
+static int mm_consumer_connected(mm_loop *l) {
+    mm_consumer *c = l->arg;
 
-    memset(&c, 0, sizeof(c));
-    c.ctx = ctx;
-    c.index = a->index;
-    snprintf(c.name, sizeof(c.name), "%s:t%d", ctx->instance, a->index);
-    c.parts = calloc((size_t) ctx->cfg.partitions, sizeof(mm_part));
-    if (c.parts == NULL)
+    for (int k = 0; k < l->ctx->cfg.partitions; k++)
+        mm_drop(c, k, NULL);
+    c->leases_at = 0;
+    return 0;
+}
+
+static int mm_consumer_step(mm_loop *l) {
+    mm_consumer *c = l->arg;
+    long long now = mm_mono_ms();
+
+    if (now >= c->leases_at)
+        mm_balance(c, now);
+    mm_read(c);
+    return 1;
+}
+
+/* Leaves our partitions to the next owner at once. */
+static int mm_consumer_stop(mm_loop *l) {
+    mm_consumer *c = l->arg;
+    char key[160];
+
+    for (int k = 0; l->redis && !l->redis->err && k < l->ctx->cfg.partitions; k++)
+        if (c->parts[k].owned)
+            mm_lease_release(l->redis, c->parts[k].lease, l->owner, c->parts[k].epoch);
+    if (l->redis && !l->redis->err) {
+        snprintf(key, sizeof(key), "%s:consumers", l->ctx->cfg.stream);
+        freeReplyObject(redisCommand(l->redis, "ZREM %s %s", key, l->owner));
+    }
+    mm_db_close(&c->read_db);
+    return 0;
+}
+
+mm_consumer *mm_consumer_new(mm_ctx *ctx, int index) {
+    mm_consumer *c = calloc(1, sizeof(*c));
+
+    if (c == NULL || (c->parts = calloc((size_t) ctx->cfg.partitions, sizeof(mm_part))) == NULL) {
+        free(c);
         return NULL;
+    }
     for (int k = 0; k < ctx->cfg.partitions; k++) {
-        mm_partition_stream(ctx, k, c.parts[k].stream, sizeof(c.parts[k].stream));
-        snprintf(c.parts[k].lease, sizeof(c.parts[k].lease), "%s:lease", c.parts[k].stream);
+        mm_partition_stream(ctx, k, c->parts[k].stream, sizeof(c->parts[k].stream));
+        snprintf(c->parts[k].lease, sizeof(c->parts[k].lease), "%s:lease", c->parts[k].stream);
     }
-    c.db.url = ctx->cfg.database_url;
-    c.read_db.url = ctx->cfg.database_read_url;
+    c->index = index;
+    c->read_db.url = ctx->cfg.database_read_url;
+    snprintf(c->name, sizeof(c->name), "t%d", index);
+    c->loop.name = c->name;
+    c->loop.component = "ingest";
+    c->loop.ctx = ctx;
+    c->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
+    c->loop.on_connect = mm_consumer_connected;
+    c->loop.step = mm_consumer_step;
+    c->loop.on_stop = mm_consumer_stop;
+    c->loop.idle_ms = 0;        /* reads block */
+    c->loop.arg = c;
+    return c;
+}
 
-    while (!atomic_load(&ctx->stop)) {
-        long long now = mm_mono_ms();
+mm_loop *mm_consumer_loop(mm_consumer *c) {
+    return &c->loop;
+}
 
-        if (c.r && c.r->err)     /* leases went with the broken connection */
-            for (int k = 0; k < ctx->cfg.partitions; k++)
-                mm_drop(&c, k, NULL);
-        switch (mm_redis_ensure(ctx, &c.r, "ingest")) {
-        case -1:
-            continue;
-        case 1:
-            c.leases_at = 0;
-        }
-        if (now >= c.leases_at)
-            mm_balance(&c, now);
-        mm_read(&c);
-    }
-
-    /* leave our partitions to the next owner at once */
-    for (int k = 0; c.r && !c.r->err && k < ctx->cfg.partitions; k++)
-        if (c.parts[k].owned)
-            mm_lease_release(c.r, c.parts[k].lease, c.name, c.parts[k].epoch);
-    if (c.r) {
-        char key[160];
-        snprintf(key, sizeof(key), "%s:consumers", ctx->cfg.stream);
-        freeReplyObject(redisCommand(c.r, "ZREM %s %s", key, c.name));
-        redisFree(c.r);
-    }
-    mm_db_close(&c.db);
-    mm_db_close(&c.read_db);
-    free(c.parts);
-    return NULL;
+void mm_consumer_free(mm_consumer *c) {
+    if (c == NULL)
+        return;
+    free(c->parts);
+    free(c);
 }

@@ -19,18 +19,38 @@
 #define MM_INGEST_H
 
 #include "mm_ctx.h"
+#include "mm_loop.h"
+#include "telegram/mm_tg.h"
 
 /* Partition stream name of partition k. */
 void mm_partition_stream(const mm_ctx *ctx, int k, char *out, size_t outlen);
 
-/* Thread bodies; each returns when ctx->stop is set. */
-void *mm_router_main(void *ctx);
-void *mm_consumer_main(void *arg);      /* arg: mm_consumer_arg */
-void *mm_poller_main(void *ctx);
+/* The router: one leaseholder in the deployment. */
+typedef struct mm_router {
+    mm_loop loop;
+    char lease[160];
+    int pending;                /* read what is pending to us before new entries */
+} mm_router;
 
-typedef struct mm_consumer_arg {
-    mm_ctx *ctx;
-    int index;
-} mm_consumer_arg;
+void mm_router_init(mm_router *rt, mm_ctx *ctx);
+
+/* Partition consumers: MM_THREADS per process, sharing the partitions out
+ * through leases. */
+typedef struct mm_consumer mm_consumer;
+
+mm_consumer *mm_consumer_new(mm_ctx *ctx, int index);
+mm_loop *mm_consumer_loop(mm_consumer *c);
+void mm_consumer_free(mm_consumer *c);
+
+/* The poller (no WEBHOOK_URL): one leaseholder long-polls getUpdates. */
+typedef struct mm_poller {
+    mm_loop loop;
+    mm_tg tg;
+    char lease[160], offset_key[160];
+    long long offset;
+    int conflict_logged;
+} mm_poller;
+
+void mm_poller_init(mm_poller *p, mm_ctx *ctx);
 
 #endif /* MM_INGEST_H */

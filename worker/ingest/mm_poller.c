@@ -80,73 +80,81 @@ done:
     return rc;
 }
 
-void *mm_poller_main(void *arg) {
-    mm_ctx *ctx = arg;
-    redisContext *r = NULL;
-    mm_tg tg;
-    char lease_key[160], offset_key[160], me[160], value[200];
-    long long epoch = 0, offset = 0;
-    int conflict_logged = 0;
+/* Newly the poller: go on from the offset the last one stored. */
+static int mm_poller_lead(mm_loop *l) {
+    mm_poller *p = l->arg;
+    redisReply *reply = redisCommand(l->redis, "GET %s", p->offset_key);
 
-    if (mm_tg_init(&tg, ctx))
-        return NULL;
-    snprintf(lease_key, sizeof(lease_key), "%s:lease:poller", ctx->cfg.stream);
-    snprintf(offset_key, sizeof(offset_key), "%s:poll_offset", ctx->cfg.stream);
-    snprintf(me, sizeof(me), "%s:poller", ctx->instance);
-    while (!atomic_load(&ctx->stop)) {
-        json_t *params;
-        mm_tg_result res;
-        long long e;
-        redisReply *reply;
+    p->offset = reply && reply->type == REDIS_REPLY_STRING ? atoll(reply->str) : 0;
+    freeReplyObject(reply);
+    mm_log_info(&l->ctx->log, "poller", "long polling getUpdates from offset %lld", p->offset);
+    return 0;
+}
 
-        switch (mm_redis_ensure(ctx, &r, "poller")) {
-        case -1:
-            continue;
-        case 1:
-            epoch = 0;      /* a new connection: take the lease again */
-        }
-        /* the lease outlives one long poll */
-        e = mm_lease_acquire(r, lease_key, me, (ctx->cfg.poll_timeout + 30) * 1000);
-        if (e <= 0) {
-            epoch = 0;
-            mm_nap(ctx, 1000);
-            continue;
-        }
-        if (e != epoch) {
-            reply = redisCommand(r, "GET %s", offset_key);
-            offset = reply && reply->type == REDIS_REPLY_STRING ? atoll(reply->str) : 0;
-            freeReplyObject(reply);
-            mm_log_info(&ctx->log, "poller", "long polling getUpdates from offset %lld", offset);
-            epoch = e;
-        }
-        snprintf(value, sizeof(value), "%s|%lld", me, epoch);
-        params = json_pack("{s:I, s:i, s:i, s:o}", "offset", (json_int_t) offset,
-                           "timeout", ctx->cfg.poll_timeout, "limit", 100, "allowed_updates",
-                           json_loads(MM_ALLOWED_UPDATES_JSON, 0, NULL));
-        if (mm_tg_call(&tg, "getUpdates", params, (ctx->cfg.poll_timeout + 15) * 1000L, &res)) {
-            if (res.error_code == 409) {
-                if (!conflict_logged++)
-                    mm_log_error(&ctx->log, "poller", "getUpdates refused: %s (run mm-worker "
-                                 "delete-webhook, or set WEBHOOK_URL to use the webhook)",
-                                 res.description);
-            } else {
-                mm_log_warn(&ctx->log, "poller", "getUpdates failed: %s", res.description);
-            }
-            mm_nap(ctx, res.retry_after ? res.retry_after * 1000 : 2000);
-        } else if (json_is_array(res.result) && json_array_size(res.result) > 0) {
-            conflict_logged = 0;
-            if (mm_poll_append(ctx, r, offset_key, lease_key, value, res.result, &offset))
-                mm_nap(ctx, 1000);
+/* One long poll, its updates appended with the next offset. */
+static int mm_poller_step(mm_loop *l) {
+    mm_poller *p = l->arg;
+    mm_ctx *ctx = l->ctx;
+    char value[240];
+    json_t *params;
+    mm_tg_result res;
+    int rc = 1;
+
+    snprintf(value, sizeof(value), "%s|%lld", l->owner, l->epoch);
+    params = json_pack("{s:I, s:i, s:i, s:o}", "offset", (json_int_t) p->offset,
+                       "timeout", ctx->cfg.poll_timeout, "limit", 100, "allowed_updates",
+                       json_loads(MM_ALLOWED_UPDATES_JSON, 0, NULL));
+    if (mm_tg_call(&p->tg, "getUpdates", params, (ctx->cfg.poll_timeout + 15) * 1000L, &res)) {
+        if (res.error_code == 409) {
+            if (!p->conflict_logged++)
+                mm_log_error(&ctx->log, "poller", "getUpdates refused: %s (run mm-worker "
+                             "delete-webhook, or set WEBHOOK_URL to use the webhook)",
+                             res.description);
         } else {
-            conflict_logged = 0;
+            mm_log_warn(&ctx->log, "poller", "getUpdates failed: %s", res.description);
         }
-        json_decref(params);
-        mm_tg_result_free(&res);
+        mm_nap(ctx, res.retry_after ? res.retry_after * 1000 : 2000);
+    } else if (json_is_array(res.result) && json_array_size(res.result) > 0) {
+        p->conflict_logged = 0;
+        if (mm_poll_append(ctx, l->redis, p->offset_key, p->lease, value, res.result,
+                           &p->offset))
+            rc = -1;
+    } else {
+        p->conflict_logged = 0;
     }
-    if (r && epoch > 0)
-        mm_lease_release(r, lease_key, me, epoch);
-    if (r)
-        redisFree(r);
-    mm_tg_free(&tg);
-    return NULL;
+    json_decref(params);
+    mm_tg_result_free(&res);
+    return rc;
+}
+
+static int mm_poller_start(mm_loop *l) {
+    mm_poller *p = l->arg;
+
+    return mm_tg_init(&p->tg, l->ctx) ? -1 : 0;
+}
+
+static int mm_poller_stop(mm_loop *l) {
+    mm_poller *p = l->arg;
+
+    mm_tg_free(&p->tg);
+    return 0;
+}
+
+void mm_poller_init(mm_poller *p, mm_ctx *ctx) {
+    memset(p, 0, sizeof(*p));
+    snprintf(p->lease, sizeof(p->lease), "%s:lease:poller", ctx->cfg.stream);
+    snprintf(p->offset_key, sizeof(p->offset_key), "%s:poll_offset", ctx->cfg.stream);
+    p->loop.name = "poller";
+    p->loop.ctx = ctx;
+    p->loop.needs = MM_LOOP_REDIS;
+    p->loop.lease = p->lease;
+    /* the lease outlives one long poll, and is extended before each */
+    p->loop.lease_ms = (ctx->cfg.poll_timeout + 30) * 1000;
+    p->loop.lease_each_step = 1;
+    p->loop.on_start = mm_poller_start;
+    p->loop.on_leader = mm_poller_lead;
+    p->loop.step = mm_poller_step;
+    p->loop.on_stop = mm_poller_stop;
+    p->loop.idle_ms = 0;
+    p->loop.arg = p;
 }

@@ -108,87 +108,78 @@ done:
     return rc;
 }
 
-void *mm_router_main(void *arg) {
-    mm_ctx *ctx = arg;
-    redisContext *r = NULL;
-    char key[160], me[160];
-    long long epoch = 0, renew_at = 0;
-    int pending = 1;
+/* A new leader takes every entry an earlier router left pending. */
+static int mm_router_lead(mm_loop *l) {
+    mm_router *rt = l->arg;
+    mm_ctx *ctx = l->ctx;
+    redisReply *reply;
 
-    snprintf(key, sizeof(key), "%s:lease:router", ctx->cfg.stream);
-    snprintf(me, sizeof(me), "%s:router", ctx->instance);
-    while (!atomic_load(&ctx->stop)) {
-        redisReply *reply;
-        long long now = mm_mono_ms();
-
-        switch (mm_redis_ensure(ctx, &r, "router")) {
-        case -1:
-            continue;
-        case 1:
-            epoch = 0;      /* a new connection: take the lease again */
+    freeReplyObject(redisCommand(l->redis, "XGROUP CREATE %s %s 0 MKSTREAM", ctx->cfg.stream,
+                                 ctx->cfg.group));
+    for (const char *cursor = "0-0";;) {
+        char next[64];
+        reply = redisCommand(l->redis, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
+                             ctx->cfg.stream, ctx->cfg.group, l->owner, cursor);
+        if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+            freeReplyObject(reply);
+            break;
         }
-        if (epoch == 0 || now >= renew_at) {
-            long long e = mm_lease_acquire(r, key, me, ctx->cfg.lease_ms);
-            if (e <= 0) {
-                epoch = 0;
-                mm_nap(ctx, 500);
-                continue;
-            }
-            if (e != epoch) {
-                /* new leader: take every entry an earlier router left pending */
-                freeReplyObject(redisCommand(r, "XGROUP CREATE %s %s 0 MKSTREAM",
-                                             ctx->cfg.stream, ctx->cfg.group));
-                for (const char *cursor = "0-0";;) {
-                    char next[64];
-                    reply = redisCommand(r, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
-                                         ctx->cfg.stream, ctx->cfg.group, me, cursor);
-                    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-                        || reply->elements < 2) {
-                        freeReplyObject(reply);
-                        break;
-                    }
-                    snprintf(next, sizeof(next), "%s", reply->element[0]->str);
-                    freeReplyObject(reply);
-                    if (!strcmp(next, "0-0"))
-                        break;
-                    cursor = next;
-                }
-                mm_log_info(&ctx->log, "router", "routing %s (lease epoch %lld)",
-                            ctx->cfg.stream, e);
-                pending = 1;
-            }
-            epoch = e;
-            renew_at = now + ctx->cfg.lease_ms / 3;
-        }
-
-        reply = redisCommand(r, pending
-                             ? "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0"
-                             : "XREADGROUP GROUP %s %s COUNT %d BLOCK 200 STREAMS %s >",
-                             ctx->cfg.group, me, MM_ROUTE_BATCH, ctx->cfg.stream);
-        if (reply == NULL) {
-            mm_log_warn(&ctx->log, "router", "reading %s: %s", ctx->cfg.stream, r->errstr);
-            continue;
-        }
-        if (mm_redis_is_error(reply, "NOGROUP")) {
-            freeReplyObject(redisCommand(r, "XGROUP CREATE %s %s 0 MKSTREAM",
-                                         ctx->cfg.stream, ctx->cfg.group));
-        } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
-            redisReply *entries = reply->element[0]->element[1];
-            if (entries->elements == 0)
-                pending = 0;
-            else if (mm_route_batch(ctx, r, entries))
-                mm_nap(ctx, 200);
-        } else if (reply->type == REDIS_REPLY_NIL) {
-            pending = 0;
-        } else if (reply->type == REDIS_REPLY_ERROR) {
-            mm_log_warn(&ctx->log, "router", "reading %s: %s", ctx->cfg.stream, reply->str);
-            mm_nap(ctx, 500);
-        }
+        snprintf(next, sizeof(next), "%s", reply->element[0]->str);
         freeReplyObject(reply);
+        if (!strcmp(next, "0-0"))
+            break;
+        cursor = next;
     }
-    if (r && epoch > 0)
-        mm_lease_release(r, key, me, epoch);
-    if (r)
-        redisFree(r);
-    return NULL;
+    mm_log_info(&ctx->log, "router", "routing %s (lease epoch %lld)", ctx->cfg.stream, l->epoch);
+    rt->pending = 1;
+    return 0;
+}
+
+/* One read of the edge's stream (what is pending to us first), routed. */
+static int mm_router_step(mm_loop *l) {
+    mm_router *rt = l->arg;
+    mm_ctx *ctx = l->ctx;
+    redisReply *reply;
+    int rc = 0;
+
+    reply = redisCommand(l->redis, rt->pending
+                         ? "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0"
+                         : "XREADGROUP GROUP %s %s COUNT %d BLOCK 200 STREAMS %s >",
+                         ctx->cfg.group, l->owner, MM_ROUTE_BATCH, ctx->cfg.stream);
+    if (reply == NULL) {
+        mm_log_warn(&ctx->log, "router", "reading %s: %s", ctx->cfg.stream, l->redis->errstr);
+        return -1;
+    }
+    if (mm_redis_is_error(reply, "NOGROUP")) {
+        freeReplyObject(redisCommand(l->redis, "XGROUP CREATE %s %s 0 MKSTREAM",
+                                     ctx->cfg.stream, ctx->cfg.group));
+    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+        redisReply *entries = reply->element[0]->element[1];
+        if (entries->elements == 0)
+            rt->pending = 0;
+        else
+            rc = mm_route_batch(ctx, l->redis, entries) ? -1 : 1;
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        rt->pending = 0;
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        mm_log_warn(&ctx->log, "router", "reading %s: %s", ctx->cfg.stream, reply->str);
+        rc = -1;
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+void mm_router_init(mm_router *rt, mm_ctx *ctx) {
+    memset(rt, 0, sizeof(*rt));
+    snprintf(rt->lease, sizeof(rt->lease), "%s:lease:router", ctx->cfg.stream);
+    rt->loop.name = "router";
+    rt->loop.ctx = ctx;
+    rt->loop.needs = MM_LOOP_REDIS;
+    rt->loop.lease = rt->lease;
+    rt->loop.lease_ms = ctx->cfg.lease_ms;
+    rt->loop.on_leader = mm_router_lead;
+    rt->loop.step = mm_router_step;
+    rt->loop.idle_ms = 0;           /* the read blocks */
+    rt->loop.error_ms = 500;
+    rt->loop.arg = rt;
 }

@@ -13,6 +13,7 @@
 #include "store/mm_redis.h"
 
 #define MM_TIMER_TICK_MS 200
+#define MM_TIMER_BATCH   200     /* timers_due's LIMIT */
 
 /* Fires what is due; how many, or -1. */
 static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
@@ -78,27 +79,22 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
     return mm_db_exec(db, "COMMIT") ? -1 : fired;
 }
 
-void *mm_timers_main(void *arg) {
-    mm_ctx *ctx = arg;
-    redisContext *r = NULL;
-    mm_db db;
+/* One pass: what is due, fired; at once again when the batch was full. */
+static int mm_timers_step(mm_loop *l) {
+    int fired = mm_timers_fire(l->ctx, &l->db, l->redis);
 
-    memset(&db, 0, sizeof(db));
-    db.url = ctx->cfg.database_url;
-    while (!atomic_load(&ctx->stop)) {
-        if (mm_redis_ensure(ctx, &r, "sched") < 0)
-            continue;
-        if (mm_db_ensure(&db)) {
-            mm_log_warn(&ctx->log, "sched", "%s", db.err);
-            mm_nap(ctx, 1000);
-            continue;
-        }
-        if (mm_timers_fire(ctx, &db, r) < 0)
-            mm_log_warn(&ctx->log, "sched", "%s", db.err);
-        mm_nap(ctx, MM_TIMER_TICK_MS);
+    if (fired < 0) {
+        mm_log_warn(&l->ctx->log, "sched", "%s", l->db.err);
+        return -1;
     }
-    if (r)
-        redisFree(r);
-    mm_db_close(&db);
-    return NULL;
+    return fired == MM_TIMER_BATCH ? 1 : 0;
+}
+
+void mm_timers_init(mm_loop *l, mm_ctx *ctx) {
+    memset(l, 0, sizeof(*l));
+    l->name = "sched";
+    l->ctx = ctx;
+    l->needs = MM_LOOP_REDIS | MM_LOOP_DB;
+    l->step = mm_timers_step;
+    l->idle_ms = MM_TIMER_TICK_MS;
 }

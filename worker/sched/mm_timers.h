@@ -16,6 +16,9 @@
 #define MM_TIMER_QUIZ_READY     "quiz_ready"    /* {"job"}: a generation job ended */
 #define MM_TIMER_CHAIN_DONE     "chain_done"    /* {"job"}: a chain job ended */
 
-void *mm_timers_main(void *ctx);
+#include "mm_loop.h"
+
+/* The timer thread: fires what is due every 200 ms. */
+void mm_timers_init(mm_loop *l, mm_ctx *ctx);
 
 #endif /* MM_TIMERS_H */

@@ -183,43 +183,42 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "correct, 'explanation', explanation, 'sdi', sdi)::text FROM questions "
         "WHERE status = 'active' AND source <> 'maze' AND model IS NULL "
         "ORDER BY topic = $1 DESC, abs(sdi - $2::int), random() LIMIT 2" },
-    [MM_SQL_JOB_ADD] = { "job_add", 5,
-        "INSERT INTO generation_jobs (user_id, chat_id, topic, sdi, count) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id" },
-    /* the oldest open job nobody holds (a dead worker's lease expires) */
-    [MM_SQL_JOB_CLAIM] = { "job_claim", 2,
-        "UPDATE generation_jobs SET state = 'running', owner = $1, attempts = attempts + 1, "
+    /* --- the job queue: one table, a kind per handler (sched/mm_queue.h) --- */
+    [MM_SQL_JOB_ADD] = { "job_add", 6,
+        "INSERT INTO jobs (kind, user_id, chat_id, payload, dedupe, priority) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id" },
+    /* the first open job of these kinds nobody holds (a dead worker's lease expires) */
+    [MM_SQL_JOB_CLAIM] = { "job_claim", 3,
+        "UPDATE jobs SET state = 'running', owner = $1, attempts = attempts + 1, "
         "lease_until = now() + $2 * interval '1 millisecond' WHERE id = ("
-        "  SELECT id FROM generation_jobs WHERE state = 'queued' "
-        "  OR (state = 'running' AND lease_until < now()) ORDER BY user_id IS NULL, id "
+        "  SELECT id FROM jobs WHERE state IN ('queued', 'running') AND kind = ANY($3::text[]) "
+        "  AND (state = 'queued' OR lease_until < now()) ORDER BY priority, id "
         "  FOR UPDATE SKIP LOCKED LIMIT 1) "
-        "RETURNING id, user_id, chat_id, topic, sdi, count, attempts" },
+        "RETURNING id, kind, user_id, chat_id, payload::text, attempts" },
     [MM_SQL_JOB_EXTEND] = { "job_extend", 3,
-        "UPDATE generation_jobs SET lease_until = now() + $3 * interval '1 millisecond' "
+        "UPDATE jobs SET lease_until = now() + $3 * interval '1 millisecond' "
         "WHERE id = $1 AND owner = $2 AND state = 'running'" },
-    /* only the holder ends it; a player's job announces itself in the chat */
-    [MM_SQL_JOB_END] = { "job_end", 7,
-        "WITH j AS (UPDATE generation_jobs SET state = $3, made = $4, provider = $5, error = $6, "
+    /* only the holder ends it; the end is announced in the job's chat by a timer */
+    [MM_SQL_JOB_END] = { "job_end", 6,
+        "WITH j AS (UPDATE jobs SET state = $3, result = $4::jsonb, error = $5, "
         "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
         "  RETURNING id, chat_id) "
-        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $7, "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $6, "
         "  jsonb_build_object('job', id), now() FROM j WHERE chat_id IS NOT NULL "
-        "ON CONFLICT DO NOTHING RETURNING id" },
+        "  AND $6::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING id" },
     [MM_SQL_JOB_GET] = { "job_get", 1,
-        "SELECT state, topic, made, coalesce(error, ''), user_id FROM generation_jobs "
-        "WHERE id = $1" },
+        "SELECT kind, state, coalesce(result::text, '{}'), coalesce(error, ''), user_id, chat_id, "
+        "payload::text FROM jobs WHERE id = $1" },
     /* topics players asked the engine for, most played in the window first */
     [MM_SQL_TOPUP_TOPICS] = { "topup_topics", 2,
         "SELECT s.topic, round(avg(s.target_sdi))::int FROM play_sessions s "
         "WHERE s.started_at > now() - $1 * interval '1 second' AND EXISTS (SELECT 1 FROM "
-        "generation_jobs j WHERE j.topic = s.topic) "
+        "jobs j WHERE j.kind = 'generate' AND j.payload->>'topic' = s.topic) "
         /* a top-up that failed is not tried again for an hour */
-        "AND NOT EXISTS (SELECT 1 FROM generation_jobs f WHERE f.topic = s.topic "
-        "AND f.user_id IS NULL AND f.state = 'failed' AND f.finished_at > now() - interval '1 hour') "
+        "AND NOT EXISTS (SELECT 1 FROM jobs f WHERE f.kind = 'generate' "
+        "AND f.payload->>'topic' = s.topic AND f.user_id IS NULL AND f.state = 'failed' "
+        "AND f.finished_at > now() - interval '1 hour') "
         "GROUP BY s.topic ORDER BY count(*) DESC LIMIT $2" },
-    [MM_SQL_TOPUP_ADD] = { "topup_add", 3,
-        "INSERT INTO generation_jobs (topic, sdi, count) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING" },
     [MM_SQL_TOPIC_STOCK] = { "topic_stock", 1,
         "SELECT count(*) FROM questions WHERE topic = $1 AND status = 'active'" },
     [MM_SQL_CALIBRATE_READ] = { "calibrate_read", 2,
@@ -247,25 +246,6 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "CASE WHEN signer_id = $1 THEN recipient ELSE purpose END, state, coalesce(tx_hash, ''), "
         "to_char(created_at, 'YYYY-MM-DD') FROM payouts WHERE recipient = $1 OR signer_id = $1 "
         "ORDER BY id DESC LIMIT $2" },
-    [MM_SQL_CHAIN_JOB_ADD] = { "chain_job_add", 4,
-        "INSERT INTO chain_jobs (kind, user_id, chat_id, payload) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING RETURNING id" },
-    [MM_SQL_CHAIN_JOB_CLAIM] = { "chain_job_claim", 2,
-        "UPDATE chain_jobs SET state = 'running', owner = $1, attempts = attempts + 1, "
-        "lease_until = now() + $2 * interval '1 millisecond' WHERE id = ("
-        "  SELECT id FROM chain_jobs WHERE state = 'queued' "
-        "  OR (state = 'running' AND lease_until < now()) ORDER BY id "
-        "  FOR UPDATE SKIP LOCKED LIMIT 1) "
-        "RETURNING id, kind, user_id, chat_id, payload::text, attempts" },
-    [MM_SQL_CHAIN_JOB_END] = { "chain_job_end", 6,
-        "WITH j AS (UPDATE chain_jobs SET state = $3, result = $4::jsonb, error = $5, "
-        "  finished_at = now() WHERE id = $1 AND owner = $2 AND state = 'running' "
-        "  RETURNING id, chat_id) "
-        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $6, "
-        "  jsonb_build_object('job', id), now() FROM j ON CONFLICT DO NOTHING RETURNING id" },
-    [MM_SQL_CHAIN_JOB_GET] = { "chain_job_get", 1,
-        "SELECT kind, state, coalesce(result::text, '{}'), coalesce(error, ''), user_id "
-        "FROM chain_jobs WHERE id = $1" },
     /* a new request replaces one still awaiting confirmation; at most $9 a day */
     [MM_SQL_WITHDRAW_ADD] = { "withdraw_add", 9,
         "WITH c AS (UPDATE withdrawals SET state = 'cancelled' WHERE user_id = $1 "
@@ -282,7 +262,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  RETURNING id, user_id, chat_id, account_id, recipient, token, amount, shown), "
         "p AS (INSERT INTO payouts (purpose, recipient, token, amount, signer_id) "
         "  SELECT 'withdraw:' || id, recipient, token, amount, account_id FROM w RETURNING id), "
-        "j AS (INSERT INTO chain_jobs (kind, user_id, chat_id, payload) "
+        "j AS (INSERT INTO jobs (kind, user_id, chat_id, payload) "
         "  SELECT 'withdraw', user_id, chat_id, jsonb_build_object('withdrawal', w.id, "
         "  'payout', (SELECT id FROM p)) FROM w) "
         "SELECT id, shown, recipient FROM w" },

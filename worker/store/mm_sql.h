@@ -42,14 +42,15 @@ typedef enum mm_sql {
     MM_SQL_REVIEW_SET,          /* $1 question id, $2 status -> 1 row if it exists */
     MM_SQL_TOPIC_TEXTS,         /* $1 topic -> id, question of the playable ones */
     MM_SQL_EXAMPLES,            /* $1 topic, $2 sdi -> few-shot items as JSON */
-    MM_SQL_JOB_ADD,             /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count -> id */
-    MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms -> id, user, chat, topic, sdi, count */
+    /* --- the job queue (sched/mm_queue.c) --- */
+    MM_SQL_JOB_ADD,             /* $1 kind, $2 user, $3 chat, $4 payload, $5 dedupe, $6 priority
+                                 * -> id, none when an open job has the same (kind, dedupe) */
+    MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms, $3 kinds[] -> mm_col_job */
     MM_SQL_JOB_EXTEND,          /* $1 id, $2 owner, $3 lease ms */
-    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 made, $5 provider, $6 error,
-                                 * $7 the kind of the timer that announces it */
-    MM_SQL_JOB_GET,             /* $1 id -> state, topic, made, error, user */
+    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 result, $5 error, $6 the kind
+                                 * of the timer that announces the end in the job's chat */
+    MM_SQL_JOB_GET,             /* $1 id -> mm_col_jobget */
     MM_SQL_TOPUP_TOPICS,        /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */
-    MM_SQL_TOPUP_ADD,           /* $1 topic, $2 sdi, $3 count */
     MM_SQL_TOPIC_STOCK,         /* $1 topic -> active questions */
     MM_SQL_CALIBRATE_READ,      /* $1 since seconds, $2 min plays -> id, prior, plays, rate, median */
     MM_SQL_CALIBRATE_SET,       /* $1 id, $2 sdi, $3 plays, $4 rate, $5 median */
@@ -57,10 +58,6 @@ typedef enum mm_sql {
     MM_SQL_WALLET_ADD,          /* $1 user, $2 account, $3 public key, $4 sealed key */
     MM_SQL_WALLET_ACTIVE,       /* $1 user, $2 creating tx hash or NULL */
     MM_SQL_WALLET_HISTORY,      /* $1 account, $2 limit -> payouts it received or sent */
-    MM_SQL_CHAIN_JOB_ADD,       /* $1 kind, $2 user, $3 chat, $4 payload -> id */
-    MM_SQL_CHAIN_JOB_CLAIM,     /* $1 owner, $2 lease ms -> id, kind, user, chat, payload, attempts */
-    MM_SQL_CHAIN_JOB_END,       /* $1 id, $2 owner, $3 state, $4 result, $5 error, $6 timer kind */
-    MM_SQL_CHAIN_JOB_GET,       /* $1 id -> kind, state, result, error, user */
     MM_SQL_WITHDRAW_ADD,        /* $1 user, $2 chat, $3 account, $4 recipient, $5 token,
                                  * $6 amount, $7 shown, $8 nonce, $9 daily limit -> id */
     MM_SQL_WITHDRAW_CONFIRM,    /* $1 id, $2 user, $3 nonce -> withdrawal, shown, recipient */
@@ -124,11 +121,11 @@ enum { MM_REPORT_NEW, MM_REPORT_COUNT, MM_REPORT_HIDDEN };
 enum { MM_TEXT_ID, MM_TEXT_QUESTION, MM_TEXT_HASH };
 
 /* JOB_CLAIM */
-enum { MM_JOB_ID, MM_JOB_USER, MM_JOB_CHAT, MM_JOB_TOPIC, MM_JOB_SDI, MM_JOB_COUNT,
-       MM_JOB_ATTEMPTS };
+enum { MM_JOB_ID, MM_JOB_KIND, MM_JOB_USER, MM_JOB_CHAT, MM_JOB_PAYLOAD, MM_JOB_ATTEMPTS };
 
 /* JOB_GET */
-enum { MM_JOBGET_STATE, MM_JOBGET_TOPIC, MM_JOBGET_MADE, MM_JOBGET_ERROR, MM_JOBGET_USER };
+enum { MM_JOBGET_KIND, MM_JOBGET_STATE, MM_JOBGET_RESULT, MM_JOBGET_ERROR, MM_JOBGET_USER,
+       MM_JOBGET_CHAT, MM_JOBGET_PAYLOAD };
 
 /* TOPUP_TOPICS */
 enum { MM_TOPUP_TOPIC, MM_TOPUP_SDI };
@@ -142,12 +139,6 @@ enum { MM_WALLET_STATE, MM_WALLET_ACCOUNT, MM_WALLET_PUBLIC_KEY, MM_WALLET_SEALE
 /* WALLET_HISTORY */
 enum { MM_HIST_DIRECTION, MM_HIST_TOKEN, MM_HIST_AMOUNT, MM_HIST_PARTY, MM_HIST_STATE,
        MM_HIST_HASH, MM_HIST_DATE };
-
-/* CHAIN_JOB_CLAIM */
-enum { MM_CJOB_ID, MM_CJOB_KIND, MM_CJOB_USER, MM_CJOB_CHAT, MM_CJOB_PAYLOAD, MM_CJOB_ATTEMPTS };
-
-/* CHAIN_JOB_GET */
-enum { MM_CJOBGET_KIND, MM_CJOBGET_STATE, MM_CJOBGET_RESULT, MM_CJOBGET_ERROR, MM_CJOBGET_USER };
 
 /* WITHDRAW_CONFIRM */
 enum { MM_CONFIRM_ID, MM_CONFIRM_SHOWN, MM_CONFIRM_RECIPIENT };
