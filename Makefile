@@ -13,7 +13,7 @@ SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 MODULE_SRCS := config $(wildcard ngx_mm_module/*.[ch]) $(wildcard shared/*.[ch])
 SHARED_SRCS := $(wildcard shared/*.c)
-WORKER_DIRS := worker worker/bank worker/bot worker/chain worker/engine worker/ingest worker/log worker/quiz \
+WORKER_DIRS := worker worker/bank worker/bot worker/cli worker/chain worker/engine worker/ingest worker/log worker/quiz \
                worker/sched worker/store worker/telegram
 WORKER_SRCS := $(foreach d,$(WORKER_DIRS),$(wildcard $(d)/*.c))
 WORKER_LIBS := -lhiredis -ljansson -lsodium -lcrypto -lcurl -lpq -lpthread -lm
@@ -139,7 +139,7 @@ $(BUILD)/bench/engine_bench: bench/engine_bench.c $(WORKER_SRCS) $(SHARED_SRCS) 
                              $(wildcard worker/*.h worker/*/*.h)
 	@mkdir -p $(BUILD)/bench
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Ishared -Iworker $(PG_INCLUDE) $< \
-	    $(filter-out worker/mm_worker.c,$(WORKER_SRCS)) $(SHARED_SRCS) $(WORKER_GEN) \
+	    $(filter-out worker/mm_worker.c worker/cli/%.c,$(WORKER_SRCS)) $(SHARED_SRCS) $(WORKER_GEN) \
 	    $(WORKER_LIBS) -o $@
 
 test:

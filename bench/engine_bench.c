@@ -69,14 +69,16 @@ int main(int argc, char **argv) {
     mm_question out[MM_ENGINE_MAX], q;
     mm_engine_result res;
     mm_engine e;
+    mm_config cfg;
     mm_db db = { NULL };
-    char err[300], why[200];
+    char err[300] = "", why[200];
     double *lat, t0, t;
     long made = 0;
     char *canned;
 
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT)
-        || mm_engine_config(&e, err, sizeof(err)) || mm_db_open(&db, getenv("DATABASE_URL"))) {
+        || mm_config_load(&cfg, MM_NEED_DATABASE, err, sizeof(err))
+        || mm_engine_config(&e, &cfg, err, sizeof(err)) || mm_db_open(&db, cfg.database_url)) {
         fprintf(stderr, "engine_bench: set DATABASE_URL, REDIS_PORT and an LLM (%s %s)\n", err,
                 db.err);
         return 1;

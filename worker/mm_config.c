@@ -1,142 +1,202 @@
 #include <errno.h>
-#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log/mm_log.h"
 #include "mm_config.h"
 #include "mm_stream.h"
 
-const char *mm_config_help =
-    "  TELEGRAM_TOKEN      bot token from @BotFather (run, set-webhook)\n"
-    "  TELEGRAM_API_BASE   Bot API server (default https://api.telegram.org)\n"
-    "  BOT_USERNAME        the bot's username (default: asked with getMe)\n"
-    "  WEBHOOK_URL         public HTTPS URL of nginx's mm_webhook location; unset: the\n"
-    "                      worker long-polls getUpdates into the same stream\n"
-    "  WEBHOOK_SECRET      secret_token for set-webhook (nginx's mm_webhook_secret)\n"
-    "  DATABASE_URL        PostgreSQL connection URI\n"
-    "  DATABASE_READ_URL   optional replica for reads that may lag (leaderboards)\n"
-    "  REDIS_HOST          Redis host (default 127.0.0.1)\n"
-    "  REDIS_PORT          Redis port (default 6379)\n"
-    "  REDIS_PASSWORD      Redis password (default: none)\n"
-    "  REDIS_SSL           must be unset or false: this build's hiredis has no TLS\n"
-    "  ENVIRONMENT         development or production (default development)\n"
-    "  LOG_LEVEL           debug, info, warn or error (default info)\n"
-    "  MM_STREAM           update stream the nginx module fills (default "
-    MM_STREAM_DEFAULT ")\n"
-    "  MM_GROUP            consumer group of the partition streams (default mm-workers)\n"
-    "  MM_PARTITIONS       per-chat ordering partitions (default 16; fixed per deployment)\n"
-    "  MM_THREADS          handler threads per process (default 4)\n"
-    "  MM_LEASE_MS         partition lease lifetime (default 10000)\n"
-    "  MM_MAX_ATTEMPTS     failures before an update goes to <stream>:dead (default 5)\n"
-    "  MM_POLL_TIMEOUT     getUpdates long-poll seconds (default 25)\n"
-    "  MM_QUESTION_SECONDS time per question (default 30)\n"
-    "  MM_RUN_LENGTH       questions in a practice run (default 5)\n"
-    "  MM_REPORT_HIDE      distinct players' reports that hide a question (default 3)\n"
-    "  TELEGRAM_RATE_GLOBAL messages/s overall (default 30; 0 = unlimited)\n"
-    "  TELEGRAM_RATE_CHAT  messages/s per private chat (default 1)\n"
-    "  TELEGRAM_RATE_GROUP messages/min per group (default 20)\n"
-    "  MM_REPORT_INTERVAL  seconds between backlog reports (default 30)\n"
-    "  MM_ENGINE_PERIOD    seconds between top-ups and SDI calibrations (default 300)\n"
-    "  MM_ENGINE_THREADS   generation jobs run at once per process (default 2)\n"
-    "  MM_JOB_LEASE_MS     a generation or chain job of a dead worker is taken over\n"
-    "                      after this (default 120000)\n"
-    "  GOOGLE_GEMINI_API_KEY, GEMINI_MODEL, GEMINI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL,\n"
-    "  OPENAI_BASE_URL, LLM_PROVIDERS, LLM_TOPIC_BLOCKLIST: the quiz engine (README)\n"
-    "  WIKIPEDIA_ENABLED, WIKIPEDIA_CONTACT, WIKIPEDIA_BASE_URL: context for prompts\n"
-    "  NEAR_WALLET_ADDRESS operator account: turns /wallet and /withdraw on; then also\n"
-    "                      NEAR_WALLET_PRIVATE_KEY, WALLET_ENCRYPTION_KEY (32+ chars),\n"
-    "                      NEAR_RPC_ENDPOINT [NEAR_RPC_FALLBACKS, FASTNEAR_API_KEY,\n"
-    "                      NEAR_RPC_TIMEOUT_MS, NEAR_RPC_BACKOFF_MS]\n"
-    "  NEAR_NETWORK        testnet or mainnet, for explorer links (default testnet)\n"
-    "  NEAR_TOKENS         SYMBOL=contract:decimals,... tokens players may withdraw\n"
-    "  NEAR_INITIAL_BALANCE yoctoNEAR a new wallet starts with (default 0.00182 NEAR)\n";
+typedef enum { MM_VAR_STR, MM_VAR_SECRET, MM_VAR_URL, MM_VAR_INT } mm_var_type;
 
-static const char *env_or(const char *name, const char *fallback) {
-    const char *v = getenv(name);
-    return (v && *v) ? v : fallback;
-}
+/* One environment variable: where it goes and what --help says of it. */
+typedef struct mm_var {
+    const char *name;
+    unsigned areas;
+    mm_var_type type;
+    size_t offset;                  /* of its field in mm_config */
+    const char *dflt;               /* strings: the value when unset */
+    int def, min, max;              /* integers */
+    const char *help;
+} mm_var;
+
+#define MM_STR(n, a, f, d, h)       { n, a, MM_VAR_STR, offsetof(mm_config, f), d, 0, 0, 0, h }
+#define MM_SECRET(n, a, f, h)       { n, a, MM_VAR_SECRET, offsetof(mm_config, f), NULL, 0, 0, 0, h }
+#define MM_URL(n, a, f, d, h)       { n, a, MM_VAR_URL, offsetof(mm_config, f), d, 0, 0, 0, h }
+#define MM_INT(n, a, f, d, lo, hi, h) \
+    { n, a, MM_VAR_INT, offsetof(mm_config, f), NULL, d, lo, hi, h }
+
+static const mm_var mm_vars[] = {
+    MM_STR("REDIS_HOST", MM_CFG_CORE, redis_host, "127.0.0.1", "Redis host"),
+    MM_INT("REDIS_PORT", MM_CFG_CORE, redis_port, 6379, 1, 65535, "Redis port"),
+    MM_SECRET("REDIS_PASSWORD", MM_CFG_CORE, redis_password, "Redis password (default: none)"),
+    MM_STR("REDIS_SSL", MM_CFG_CORE, redis_ssl, "false",
+           "must be false: this build's hiredis has no TLS"),
+    MM_STR("DATABASE_URL", MM_CFG_CORE, database_url, NULL, "PostgreSQL connection URI"),
+    MM_STR("DATABASE_READ_URL", MM_CFG_CORE, database_read_url, NULL,
+           "optional replica for reads that may lag (leaderboards)"),
+    MM_STR("ENVIRONMENT", MM_CFG_CORE, environment, "development", "development or production"),
+    MM_STR("LOG_LEVEL", MM_CFG_CORE, log_level_name, "info", "debug, info, warn or error"),
+    MM_STR("MM_STREAM", MM_CFG_CORE, stream, MM_STREAM_DEFAULT,
+           "update stream the nginx module fills"),
+    MM_STR("MM_GROUP", MM_CFG_CORE, group, "mm-workers", "consumer group of the partition streams"),
+    MM_INT("MM_PARTITIONS", MM_CFG_CORE, partitions, 16, 1, 1024,
+           "per-chat ordering partitions (fixed per deployment)"),
+    MM_INT("MM_THREADS", MM_CFG_CORE, threads, 4, 1, 64, "handler threads per process"),
+    MM_INT("MM_LEASE_MS", MM_CFG_CORE, lease_ms, 10000, 1000, 600000, "partition lease lifetime"),
+    MM_INT("MM_MAX_ATTEMPTS", MM_CFG_CORE, max_attempts, 5, 1, 100,
+           "failures before an update goes to <stream>:dead"),
+    MM_INT("MM_REPORT_INTERVAL", MM_CFG_CORE, report_interval, 30, 1, 86400,
+           "seconds between backlog reports"),
+    MM_INT("MM_OUTBOX_LEASE_MS", MM_CFG_CORE, outbox_lease_ms, 30000, 1000, 3600000,
+           "how long a reply stays with its worker before another may send it"),
+    MM_INT("MM_JOB_LEASE_MS", MM_CFG_CORE, job_lease_ms, 120000, 1000, 3600000,
+           "a job of a dead worker is taken over after this"),
+
+    MM_SECRET("TELEGRAM_TOKEN", MM_CFG_BOT, telegram_token, "bot token from @BotFather"),
+    MM_URL("TELEGRAM_API_BASE", MM_CFG_BOT, telegram_api_base, "https://api.telegram.org",
+           "Bot API server"),
+    MM_STR("BOT_USERNAME", MM_CFG_BOT | MM_CFG_WIKI, bot_username, NULL,
+           "the bot's username (default: asked with getMe)"),
+    MM_URL("WEBHOOK_URL", MM_CFG_BOT, webhook_url, NULL,
+           "public HTTPS URL of nginx's mm_webhook location; unset: the worker long-polls "
+           "getUpdates into the same stream"),
+    MM_SECRET("WEBHOOK_SECRET", MM_CFG_BOT, webhook_secret,
+              "secret_token for set-webhook (nginx's mm_webhook_secret)"),
+    MM_INT("MM_WEBHOOK_MAX_CONNECTIONS", MM_CFG_BOT, webhook_max_connections, 40, 1, 100,
+           "set-webhook's max_connections"),
+    MM_INT("MM_POLL_TIMEOUT", MM_CFG_BOT, poll_timeout, 25, 1, 50, "getUpdates long-poll seconds"),
+    MM_INT("MM_QUESTION_SECONDS", MM_CFG_BOT, question_seconds, 30, 5, 600, "time per question"),
+    MM_INT("MM_RUN_LENGTH", MM_CFG_BOT, run_length, 5, 1, 20, "questions in a practice run"),
+    MM_INT("MM_REPORT_HIDE", MM_CFG_BOT, report_hide, 3, 1, 1000,
+           "distinct players' reports that hide a question"),
+    MM_INT("MM_ENGINE_PERIOD", MM_CFG_BOT, engine_period_s, 300, 1, 86400,
+           "seconds between top-ups and SDI calibrations"),
+    MM_INT("MM_ENGINE_THREADS", MM_CFG_BOT, engine_threads, 2, 1, 32,
+           "generation jobs run at once per process"),
+    MM_INT("TELEGRAM_RATE_GLOBAL", MM_CFG_BOT, rate_global, 30, 0, 100000,
+           "messages/s overall (0 = unlimited)"),
+    MM_INT("TELEGRAM_RATE_CHAT", MM_CFG_BOT, rate_chat, 1, 0, 1000, "messages/s per private chat"),
+    MM_INT("TELEGRAM_RATE_GROUP", MM_CFG_BOT, rate_group_per_min, 20, 0, 100000,
+           "messages/min per group"),
+
+    MM_SECRET("GOOGLE_GEMINI_API_KEY", MM_CFG_LLM, llm.gemini_key, "Gemini's API key"),
+    MM_STR("GEMINI_MODEL", MM_CFG_LLM, llm.gemini_model, "gemini-2.5-flash", "Gemini model"),
+    MM_URL("GEMINI_BASE_URL", MM_CFG_LLM, llm.gemini_base,
+           "https://generativelanguage.googleapis.com", "Gemini API server"),
+    MM_SECRET("OPENAI_API_KEY", MM_CFG_LLM, llm.openai_key, "OpenAI's API key"),
+    MM_STR("OPENAI_MODEL", MM_CFG_LLM, llm.openai_model, "gpt-4o-mini", "OpenAI model"),
+    MM_URL("OPENAI_BASE_URL", MM_CFG_LLM, llm.openai_base, NULL,
+           "an OpenAI-compatible server (no key needed; default https://api.openai.com/v1)"),
+    MM_STR("LLM_PROVIDERS", MM_CFG_LLM, llm.providers, NULL,
+           "order, e.g. gemini,openai,offline (default: those with keys, then offline)"),
+    MM_INT("LLM_BACKOFF_MS", MM_CFG_LLM, llm.backoff_ms, 1000, 0, 60000,
+           "first retry delay (doubles)"),
+    MM_INT("LLM_TIMEOUT_MS", MM_CFG_LLM, llm.timeout_ms, 30000, 100, 60000,
+           "the first call's timeout (later ones adapt within 15-60 s)"),
+    MM_STR("LLM_TOPIC_BLOCKLIST", MM_CFG_LLM, llm.blocklist, NULL,
+           "comma-separated words refused in topics"),
+
+    MM_STR("WIKIPEDIA_ENABLED", MM_CFG_WIKI, wiki.enabled, NULL,
+           "1 or true: Wikipedia context in prompts"),
+    MM_STR("WIKIPEDIA_CONTACT", MM_CFG_WIKI, wiki.contact, NULL,
+           "a URL or e-mail for Wikimedia's User-Agent policy (default: the bot's t.me link)"),
+    MM_URL("WIKIPEDIA_BASE_URL", MM_CFG_WIKI, wiki.base_url, "https://en.wikipedia.org",
+           "Wikipedia server"),
+
+    MM_STR("NEAR_WALLET_ADDRESS", MM_CFG_CHAIN, chain.master, NULL,
+           "the operator's account: turns wallets on; then also NEAR_WALLET_PRIVATE_KEY, "
+           "WALLET_ENCRYPTION_KEY and NEAR_RPC_ENDPOINT"),
+    MM_SECRET("NEAR_WALLET_PRIVATE_KEY", MM_CFG_CHAIN, chain.master_key,
+              "its ed25519 secret key"),
+    MM_SECRET("WALLET_ENCRYPTION_KEY", MM_CFG_CHAIN, chain.seal_key,
+              "seals every wallet key at rest (32+ characters)"),
+    MM_URL("NEAR_RPC_ENDPOINT", MM_CFG_CHAIN, chain.rpc, NULL, "NEAR JSON-RPC endpoint"),
+    MM_STR("NEAR_RPC_FALLBACKS", MM_CFG_CHAIN, chain.fallbacks, NULL,
+           "comma-separated fallback endpoints"),
+    MM_SECRET("FASTNEAR_API_KEY", MM_CFG_CHAIN, chain.api_key,
+              "bearer token for NEAR_RPC_ENDPOINT"),
+    MM_STR("NEAR_NETWORK", MM_CFG_CHAIN, chain.network, "testnet",
+           "testnet or mainnet, for explorer links"),
+    MM_STR("NEAR_TOKENS", MM_CFG_CHAIN, chain.tokens_text, NULL,
+           "SYMBOL=contract:decimals,... tokens players may hold and withdraw"),
+    MM_STR("NEAR_INITIAL_BALANCE", MM_CFG_CHAIN, chain.initial_balance, NULL,
+           "yoctoNEAR a new wallet starts with (default 0.00182 NEAR)"),
+    MM_STR("NEAR_MEMO", MM_CFG_CHAIN, chain.memo, NULL,
+           "memo of an ft_transfer (near transfer with a token)"),
+    MM_INT("NEAR_RPC_BACKOFF_MS", MM_CFG_CHAIN, chain.backoff_ms, 0, 0, 60000,
+           "first retry delay (0: 1000; doubles)"),
+    MM_INT("NEAR_RPC_TIMEOUT_MS", MM_CFG_CHAIN, chain.timeout_ms, 0, 0, 600000,
+           "per-request timeout (0: 15000 with an API key, 30000 without)"),
+    MM_INT("NEAR_RPC_BREAKER_OPEN_MS", MM_CFG_CHAIN, chain.breaker_open_ms, 0, 0, 3600000,
+           "how long a failing endpoint is skipped (0: the client's)"),
+    MM_INT("NEAR_SIGNER_WAIT_MS", MM_CFG_CHAIN, chain.signer_wait_ms, 30000, 1, 600000,
+           "how long to wait for another signer of the key"),
+    MM_INT("DEPOSIT_MAX_AGE_S", MM_CFG_CHAIN, chain.deposit_max_age_s, 86400, 1, 31536000,
+           "oldest deposit accepted, seconds"),
+    MM_INT("NEAR_RPC_REPEAT", MM_CFG_CHAIN, chain.rpc_repeat, 0, 0, 1000,
+           "near rpc: calls made first and dropped (breaker drills)"),
+    MM_INT("NEAR_RPC_REPEAT_PAUSE_MS", MM_CFG_CHAIN, chain.rpc_repeat_pause_ms, 0, 0, 60000,
+           "near rpc: pause between those calls"),
+};
+
+#define MM_NVARS (sizeof(mm_vars) / sizeof(mm_vars[0]))
 
 /* Parses an integer setting within [min, max]; 0 on success. */
-static int env_int(const char *name, int fallback, int min, int max,
-                   int *out, char *err, size_t errlen) {
-    const char *v = getenv(name);
+static int mm_config_int(const mm_var *v, const char *text, int *out, char *err, size_t errlen) {
     char *end;
     long n;
 
-    if (v == NULL || *v == '\0') {
-        *out = fallback;
-        return 0;
-    }
     errno = 0;
-    n = strtol(v, &end, 10);
-    if (errno || *end != '\0' || n < min || n > max) {
-        snprintf(err, errlen, "%s must be an integer from %d to %d, not \"%s\"",
-                 name, min, max, v);
+    n = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || n < v->min || n > v->max) {
+        snprintf(err, errlen, "%s must be an integer from %d to %d, not \"%s\"", v->name,
+                 v->min, v->max, text);
         return -1;
     }
     *out = (int) n;
     return 0;
 }
 
-static int env_url(const char *name, const char *v, char *err, size_t errlen) {
-    if (v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
-        snprintf(err, errlen, "%s must be an http:// or https:// URL", name);
-        return -1;
+int mm_config_read(mm_config *cfg, unsigned areas, char *err, size_t errlen) {
+    for (size_t i = 0; i < MM_NVARS; i++) {
+        const mm_var *v = &mm_vars[i];
+        const char *text = getenv(v->name);
+        void *field = (char *) cfg + v->offset;
+
+        if (!(v->areas & areas))
+            continue;
+        if (text && *text == '\0')
+            text = NULL;                /* set but empty: as if unset */
+        if (v->type == MM_VAR_INT) {
+            if (text == NULL)
+                *(int *) field = v->def;
+            else if (mm_config_int(v, text, field, err, errlen))
+                return -1;
+            continue;
+        }
+        if (v->type == MM_VAR_URL && text && strncmp(text, "http://", 7)
+            && strncmp(text, "https://", 8)) {
+            snprintf(err, errlen, "%s must be an http:// or https:// URL", v->name);
+            return -1;
+        }
+        *(const char **) field = text ? text : v->dflt;
     }
     return 0;
 }
 
-int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
-    const char *ssl, *level;
-
+int mm_config_load(mm_config *cfg, unsigned need, char *err, size_t errlen) {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->redis_host = env_or("REDIS_HOST", "127.0.0.1");
-    cfg->redis_password = env_or("REDIS_PASSWORD", NULL);
-    cfg->stream = env_or("MM_STREAM", MM_STREAM_DEFAULT);
-    cfg->group = env_or("MM_GROUP", "mm-workers");
-    cfg->telegram_token = env_or("TELEGRAM_TOKEN", NULL);
-    cfg->telegram_api_base = env_or("TELEGRAM_API_BASE", "https://api.telegram.org");
-    cfg->bot_username = env_or("BOT_USERNAME", NULL);
-    cfg->webhook_url = env_or("WEBHOOK_URL", NULL);
-    cfg->webhook_secret = env_or("WEBHOOK_SECRET", NULL);
-    cfg->database_url = env_or("DATABASE_URL", NULL);
-    cfg->database_read_url = env_or("DATABASE_READ_URL", NULL);
-    cfg->environment = env_or("ENVIRONMENT", "development");
-
-    if (env_int("REDIS_PORT", 6379, 1, 65535, &cfg->redis_port, err, errlen)
-        || env_int("MM_REPORT_INTERVAL", 30, 1, 86400, &cfg->report_interval, err, errlen)
-        || env_int("MM_PARTITIONS", 16, 1, 1024, &cfg->partitions, err, errlen)
-        || env_int("MM_THREADS", 4, 1, 64, &cfg->threads, err, errlen)
-        || env_int("MM_LEASE_MS", 10000, 1000, 600000, &cfg->lease_ms, err, errlen)
-        || env_int("MM_MAX_ATTEMPTS", 5, 1, 100, &cfg->max_attempts, err, errlen)
-        || env_int("MM_POLL_TIMEOUT", 25, 1, 50, &cfg->poll_timeout, err, errlen)
-        || env_int("MM_QUESTION_SECONDS", 30, 5, 600, &cfg->question_seconds, err, errlen)
-        || env_int("MM_RUN_LENGTH", 5, 1, 20, &cfg->run_length, err, errlen)
-        || env_int("MM_REPORT_HIDE", 3, 1, 1000, &cfg->report_hide, err, errlen)
-        || env_int("MM_ENGINE_PERIOD", 300, 1, 86400, &cfg->engine_period_s, err, errlen)
-        || env_int("MM_ENGINE_THREADS", 2, 1, 32, &cfg->engine_threads, err, errlen)
-        || env_int("MM_JOB_LEASE_MS", 120000, 1000, 3600000, &cfg->job_lease_ms, err, errlen)
-        || env_int("TELEGRAM_RATE_GLOBAL", 30, 0, 100000, &cfg->rate_global, err, errlen)
-        || env_int("TELEGRAM_RATE_CHAT", 1, 0, 1000, &cfg->rate_chat, err, errlen)
-        || env_int("TELEGRAM_RATE_GROUP", 20, 0, 100000, &cfg->rate_group_per_min,
-                   err, errlen))
+    if (mm_config_read(cfg, MM_CFG_CORE | MM_CFG_BOT, err, errlen))
         return -1;
-
-    if (mm_chain_config_load(&cfg->chain, err, errlen))
-        return -1;
-
-    ssl = env_or("REDIS_SSL", "false");
-    if (strcmp(ssl, "false") && strcmp(ssl, "0")) {
+    if (strcmp(cfg->redis_ssl, "false") && strcmp(cfg->redis_ssl, "0")) {
         snprintf(err, errlen, "REDIS_SSL=%s is not supported: Debian's hiredis 0.14 has no "
-                 "TLS; reach Redis over loopback or a TLS tunnel (stunnel)", ssl);
+                 "TLS; reach Redis over loopback or a TLS tunnel (stunnel)", cfg->redis_ssl);
         return -1;
     }
-    level = env_or("LOG_LEVEL", "info");
-    if ((cfg->log_level = mm_log_parse_level(level)) < 0) {
+    if ((cfg->log_level = mm_log_parse_level(cfg->log_level_name)) < 0) {
         snprintf(err, errlen, "LOG_LEVEL must be debug, info, warn or error, not \"%s\"",
-                 level);
+                 cfg->log_level_name);
         return -1;
     }
     if (strcmp(cfg->environment, "development") && strcmp(cfg->environment, "production")) {
@@ -144,9 +204,6 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
                  cfg->environment);
         return -1;
     }
-    if (env_url("TELEGRAM_API_BASE", cfg->telegram_api_base, err, errlen)
-        || env_url("WEBHOOK_URL", cfg->webhook_url, err, errlen))
-        return -1;
     if (cfg->webhook_secret) {
         size_t n = strlen(cfg->webhook_secret);
         if (n > 256 || strspn(cfg->webhook_secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -155,7 +212,7 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
             return -1;
         }
     }
-    if (need_bot) {
+    if (need & MM_NEED_TOKEN) {
         if (cfg->telegram_token == NULL) {
             snprintf(err, errlen, "TELEGRAM_TOKEN is not set (the token @BotFather gave)");
             return -1;
@@ -166,10 +223,70 @@ int mm_config_load(mm_config *cfg, int need_bot, char *err, size_t errlen) {
             snprintf(err, errlen, "TELEGRAM_TOKEN is malformed (expected <digits>:<secret>)");
             return -1;
         }
-        if (cfg->database_url == NULL) {
-            snprintf(err, errlen, "DATABASE_URL is not set");
-            return -1;
-        }
+    }
+    if ((need & MM_NEED_DATABASE) && cfg->database_url == NULL) {
+        snprintf(err, errlen, "DATABASE_URL is not set");
+        return -1;
     }
     return 0;
+}
+
+/* The password of a PostgreSQL URI (postgresql://user:password@host/…) or
+ * of a keyword string (password=…): the part a log line must never show. */
+static void mm_config_url_secret(mm_log *log, const char *url) {
+    char pw[256];
+    const char *p, *at;
+    size_t n;
+
+    if (url == NULL)
+        return;
+    if ((p = strstr(url, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL
+        && (p = memchr(p + 3, ':', (size_t) (at - p - 3))) != NULL) {
+        n = (size_t) (at - p - 1);
+        if (n < sizeof(pw)) {
+            memcpy(pw, p + 1, n);
+            pw[n] = '\0';
+            mm_log_secret(log, pw);
+        }
+    }
+    if ((p = strstr(url, "password=")) != NULL) {
+        p += strlen("password=");
+        n = strcspn(p, " &");
+        if (n < sizeof(pw)) {
+            memcpy(pw, p, n);
+            pw[n] = '\0';
+            mm_log_secret(log, pw);
+        }
+    }
+}
+
+void mm_config_secrets(const mm_config *cfg, mm_log *log) {
+    for (size_t i = 0; i < MM_NVARS; i++)
+        if (mm_vars[i].type == MM_VAR_SECRET)
+            mm_log_secret(log, *(const char *const *) ((const char *) cfg + mm_vars[i].offset));
+    mm_config_url_secret(log, cfg->database_url);
+    mm_config_url_secret(log, cfg->database_read_url);
+}
+
+void mm_config_help(FILE *out) {
+    static const struct { unsigned area; const char *title; } areas[] = {
+        { MM_CFG_CORE, "core" }, { MM_CFG_BOT, "the bot" }, { MM_CFG_LLM, "language models" },
+        { MM_CFG_WIKI, "Wikipedia" }, { MM_CFG_CHAIN, "NEAR (wallets, payouts, deposits)" },
+    };
+
+    for (size_t a = 0; a < sizeof(areas) / sizeof(areas[0]); a++) {
+        fprintf(out, "\n%s:\n", areas[a].title);
+        for (size_t i = 0; i < MM_NVARS; i++) {
+            const mm_var *v = &mm_vars[i];
+            /* listed under its first area */
+            if ((v->areas & -v->areas) != areas[a].area)
+                continue;
+            fprintf(out, "  %-26s %s", v->name, v->help);
+            if (v->type == MM_VAR_INT)
+                fprintf(out, " (%d-%d, default %d)", v->min, v->max, v->def);
+            else if (v->dflt)
+                fprintf(out, " (default %s)", v->dflt);
+            fputc('\n', out);
+        }
+    }
 }

@@ -20,7 +20,6 @@ typedef struct mm_ctx {
     mm_log log;
     char instance[96];              /* host:pid:random, names our leases */
     char bot_username[64];
-    int outbox_lease_ms;
     atomic_int stop;                /* set by SIGTERM */
     struct mm_sender *sender;
     struct mm_engine *engine;       /* the engine thread's; others read its providers */

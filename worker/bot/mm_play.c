@@ -235,7 +235,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
     mm_param_ll(&p, t->u->chat_id);
     mm_param_str(&p, json);
     mm_param_str(&p, t->ctx->instance);
-    mm_param_int(&p, t->ctx->outbox_lease_ms);
+    mm_param_int(&p, t->ctx->cfg.outbox_lease_ms);
     mm_param_str(&p, payload);
     mm_param_int(&p, t->ctx->cfg.question_seconds * 1000);
     mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
@@ -293,7 +293,7 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
         mm_buf_adds(&b, "I don't have questions on “");
         mm_html_add(&b, typed);
         mm_buf_adds(&b, "” yet. Pick one of these:");
-    } else if (mm_engine_blocked(topic, word, sizeof(word))) {
+    } else if (mm_engine_blocked(t->ctx->engine, topic, word, sizeof(word))) {
         mm_buf_adds(&b, "I can't make a quiz on “");
         mm_html_add(&b, typed);
         mm_buf_adds(&b, "”. Pick one of these:");
@@ -569,7 +569,7 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
     mm_param_ll(&p, t->u->chat_id);
     mm_param_str(&p, edit);
     mm_param_str(&p, t->ctx->instance);
-    mm_param_int(&p, t->ctx->outbox_lease_ms);
+    mm_param_int(&p, t->ctx->cfg.outbox_lease_ms);
     mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
     mm_params_init(&q, MM_SQL_SQ_GET);
     mm_param_ll(&q, s->id);

@@ -49,7 +49,7 @@ static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, j
         mm_param_str(&p, method);
         mm_param_str(&p, json);
         mm_param_str(&p, t->ctx->instance);
-        mm_param_int(&p, t->ctx->outbox_lease_ms);
+        mm_param_int(&p, t->ctx->cfg.outbox_lease_ms);
         if (mm_db_one(t->db, &p, &res) != 1) {
             free(json);
             return mm_fail(t, "outbox");

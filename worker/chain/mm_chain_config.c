@@ -7,11 +7,6 @@
 #include "chain/mm_chain_config.h"
 #include "chain/mm_near_key.h"
 
-static const char *env(const char *name) {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 /* NEAR_TOKENS: SYMBOL=contract:decimals, comma-separated */
 static int mm_tokens_load(mm_chain_cfg *c, const char *list, char *err, size_t errlen) {
     char copy[1024], *save;
@@ -52,28 +47,20 @@ static int mm_tokens_load(mm_chain_cfg *c, const char *list, char *err, size_t e
     return 0;
 }
 
-int mm_chain_config_load(mm_chain_cfg *c, char *err, size_t errlen) {
-    const char *backoff = env("NEAR_RPC_BACKOFF_MS"), *timeout = env("NEAR_RPC_TIMEOUT_MS");
+int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen) {
+    mm_chain_cfg *c = &cfg->chain;
 
     memset(c, 0, sizeof(*c));
-    c->master = env("NEAR_WALLET_ADDRESS");
-    c->master_key = env("NEAR_WALLET_PRIVATE_KEY");
-    c->seal_key = env("WALLET_ENCRYPTION_KEY");
-    c->rpc = env("NEAR_RPC_ENDPOINT");
-    c->fallbacks = env("NEAR_RPC_FALLBACKS");
-    c->api_key = env("FASTNEAR_API_KEY");
-    c->network = env("NEAR_NETWORK") ? env("NEAR_NETWORK") : "testnet";
-    c->initial_balance = env("NEAR_INITIAL_BALANCE");
-    c->backoff_ms = backoff ? atol(backoff) : 0;
-    c->timeout_ms = timeout ? atol(timeout) : 0;
+    if (mm_config_read(cfg, MM_CFG_CHAIN, err, errlen))
+        return -1;
     if (strcmp(c->network, "testnet") && strcmp(c->network, "mainnet")) {
         snprintf(err, errlen, "NEAR_NETWORK must be testnet or mainnet");
         return -1;
     }
-    if (mm_tokens_load(c, env("NEAR_TOKENS"), err, errlen))
+    if (mm_tokens_load(c, c->tokens_text, err, errlen))
         return -1;
-    if (c->master == NULL)
-        return 0;                       /* no wallets on this bot */
+    if (c->master == NULL || !wallets)
+        return 0;                       /* no wallets on this bot, or not this command's */
     if (!mm_near_account_id_valid(c->master)) {
         snprintf(err, errlen, "NEAR_WALLET_ADDRESS is not a valid account id");
         return -1;

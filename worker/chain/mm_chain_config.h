@@ -9,32 +9,14 @@
 
 #include <stddef.h>
 
-#define MM_TOKENS_MAX 8
+#include "mm_config.h"
 
-typedef struct mm_token {
-    char symbol[16];            /* what players type: NEAR, USDC, ... */
-    char contract[72];          /* NEP-141 account id; "" for NEAR itself */
-    int decimals;
-} mm_token;
-
-typedef struct mm_chain_cfg {
-    int enabled;
-    const char *master;             /* NEAR_WALLET_ADDRESS */
-    const char *master_key;         /* NEAR_WALLET_PRIVATE_KEY */
-    const char *seal_key;           /* WALLET_ENCRYPTION_KEY */
-    const char *rpc;                /* NEAR_RPC_ENDPOINT */
-    const char *fallbacks;          /* NEAR_RPC_FALLBACKS */
-    const char *api_key;            /* FASTNEAR_API_KEY */
-    const char *network;            /* testnet | mainnet: explorer links */
-    const char *initial_balance;    /* yoctoNEAR for a new wallet, or NULL */
-    long backoff_ms;                /* NEAR_RPC_BACKOFF_MS, 0: the client's */
-    long timeout_ms;                /* NEAR_RPC_TIMEOUT_MS, 0: 15 s / 30 s */
-    mm_token tokens[MM_TOKENS_MAX]; /* NEAR first, then NEAR_TOKENS */
-    int ntokens;
-} mm_chain_cfg;
-
-/* From the environment; -1 with err naming the setting at fault. */
-int mm_chain_config_load(mm_chain_cfg *c, char *err, size_t errlen);
+/* The chain loader: reads the NEAR settings into cfg->chain (the types are
+ * in mm_config.h) and checks them together: NEAR_TOKENS parsed, and with
+ * wallets (the bot) once NEAR_WALLET_ADDRESS is set, everything wallets
+ * need (then chain.enabled).  0, or -1 with err naming the setting at
+ * fault.  The command-line tools check what each of them needs. */
+int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen);
 
 /* The token a player named (case-insensitive symbol), or NULL. */
 const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol);

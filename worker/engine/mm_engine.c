@@ -13,11 +13,13 @@
 #define MM_ENGINE_ROUNDS 3      /* asks again for what duplicates took away */
 #define MM_AVOID_MAX     20     /* recent questions listed in the prompt */
 
-int mm_engine_config(mm_engine *e, char *err, size_t errlen) {
+int mm_engine_config(mm_engine *e, mm_config *cfg, char *err, size_t errlen) {
     memset(e, 0, sizeof(*e));
-    if (mm_llm_config(&e->llm, err, errlen))
+    if (mm_config_read(cfg, MM_CFG_LLM | MM_CFG_WIKI, err, errlen)
+        || mm_llm_config(&e->llm, &cfg->llm, err, errlen))
         return -1;
-    return mm_wiki_config(&e->wiki, err, errlen);
+    e->blocklist = cfg->llm.blocklist;
+    return mm_wiki_config(&e->wiki, cfg, err, errlen);
 }
 
 int mm_engine_can_generate(const mm_engine *e) {
@@ -38,8 +40,9 @@ void mm_engine_describe(const mm_engine *e, char *out, size_t outlen) {
         snprintf(out + n, outlen - n, "; Wikipedia context");
 }
 
-const char *mm_engine_blocked(const char *topic, char *word, size_t wordlen) {
-    const char *list = getenv("LLM_TOPIC_BLOCKLIST");
+const char *mm_engine_blocked(const mm_engine *e, const char *topic, char *word,
+                              size_t wordlen) {
+    const char *list = e->blocklist;
     char lower[256], *save, copy[1024];
 
     if (list == NULL || *list == '\0')
@@ -272,7 +275,7 @@ int mm_engine_make(mm_engine *e, const mm_llm_request *req_in, mm_question *out,
     mm_known known = { 0 };
 
     memset(r, 0, sizeof(*r));
-    if (mm_engine_blocked(req.topic, word, sizeof(word))) {
+    if (mm_engine_blocked(e, req.topic, word, sizeof(word))) {
         snprintf(r->why, sizeof(r->why), "the topic \"%s\" is not allowed (blocked word \"%s\")",
                  req.topic, word);
         mm_engine_reject(e, "blocked_topic");

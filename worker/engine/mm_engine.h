@@ -29,10 +29,12 @@ typedef struct mm_engine {
     void *log_arg;
     void (*progress)(void *arg);    /* after each provider call: a job keeps its lease */
     void *progress_arg;
+    const char *blocklist;          /* LLM_TOPIC_BLOCKLIST */
 } mm_engine;
 
-/* Providers and Wikipedia from the environment; -1 with err. */
-int mm_engine_config(mm_engine *e, char *err, size_t errlen);
+/* The engine loader: reads the language-model and Wikipedia settings into
+ * cfg and sets up the providers; -1 with err. */
+int mm_engine_config(mm_engine *e, mm_config *cfg, char *err, size_t errlen);
 
 /* Whether a language model is configured (the offline source cannot
  * write questions on a new topic). */
@@ -43,7 +45,8 @@ void mm_engine_describe(const mm_engine *e, char *out, size_t outlen);
 
 /* LLM_TOPIC_BLOCKLIST: comma-separated words; the word topic contains, or
  * NULL when the topic may be asked for. */
-const char *mm_engine_blocked(const char *topic, char *word, size_t wordlen);
+const char *mm_engine_blocked(const mm_engine *e, const char *topic, char *word,
+                              size_t wordlen);
 
 typedef struct mm_engine_result {
     int made;                   /* new questions in out[] (and in the bank) */

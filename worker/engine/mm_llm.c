@@ -27,14 +27,10 @@ static long long mm_llm_now_ms(void) {
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static const char *mm_env(const char *name) {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-static void mm_add_provider(mm_llm *llm, mm_provider_kind kind, const char *name,
-                            const char *key, const char *model, const char *base) {
-    long first = mm_env("LLM_TIMEOUT_MS") ? atol(mm_env("LLM_TIMEOUT_MS")) : 30000;
+static void mm_add_provider(mm_llm *llm, const mm_llm_cfg *c, mm_provider_kind kind,
+                            const char *name, const char *key, const char *model,
+                            const char *base) {
+    long first = c->timeout_ms;
     mm_provider *p = &llm->providers[llm->n++];
 
     memset(p, 0, sizeof(*p));
@@ -49,14 +45,13 @@ static void mm_add_provider(mm_llm *llm, mm_provider_kind kind, const char *name
     p->timeout_floor_ms = p->timeout_ms < 15000 ? p->timeout_ms : 15000;
 }
 
-int mm_llm_config(mm_llm *llm, char *err, size_t errlen) {
-    const char *gkey = mm_env("GOOGLE_GEMINI_API_KEY"), *okey = mm_env("OPENAI_API_KEY");
-    const char *obase = mm_env("OPENAI_BASE_URL");
-    const char *order = mm_env("LLM_PROVIDERS");
+int mm_llm_config(mm_llm *llm, const mm_llm_cfg *c, char *err, size_t errlen) {
+    const char *gkey = c->gemini_key, *okey = c->openai_key, *obase = c->openai_base;
+    const char *order = c->providers;
     char list[128];
 
     memset(llm, 0, sizeof(*llm));
-    llm->backoff_ms = mm_env("LLM_BACKOFF_MS") ? atoi(mm_env("LLM_BACKOFF_MS")) : 1000;
+    llm->backoff_ms = c->backoff_ms;
     /* default: those with keys (a local OpenAI-compatible server needs none),
      * Gemini first, the offline source last */
     snprintf(list, sizeof(list), "%s", order ? order
@@ -72,21 +67,18 @@ int mm_llm_config(mm_llm *llm, char *err, size_t errlen) {
                 snprintf(err, errlen, "LLM_PROVIDERS has gemini but GOOGLE_GEMINI_API_KEY is not set");
                 return -1;
             }
-            mm_add_provider(llm, MM_PROVIDER_GEMINI, name, gkey,
-                            mm_env("GEMINI_MODEL") ? mm_env("GEMINI_MODEL") : "gemini-2.5-flash",
-                            mm_env("GEMINI_BASE_URL") ? mm_env("GEMINI_BASE_URL")
-                                                      : "https://generativelanguage.googleapis.com");
+            mm_add_provider(llm, c, MM_PROVIDER_GEMINI, name, gkey, c->gemini_model,
+                            c->gemini_base);
         } else if (!strcmp(name, "openai")) {
             if (okey == NULL && obase == NULL) {
                 snprintf(err, errlen, "LLM_PROVIDERS has openai but neither OPENAI_API_KEY nor "
                          "OPENAI_BASE_URL (a local server) is set");
                 return -1;
             }
-            mm_add_provider(llm, MM_PROVIDER_OPENAI, name, okey,
-                            mm_env("OPENAI_MODEL") ? mm_env("OPENAI_MODEL") : "gpt-4o-mini",
+            mm_add_provider(llm, c, MM_PROVIDER_OPENAI, name, okey, c->openai_model,
                             obase ? obase : "https://api.openai.com/v1");
         } else if (!strcmp(name, "offline")) {
-            mm_add_provider(llm, MM_PROVIDER_OFFLINE, name, NULL, "bank+maze", NULL);
+            mm_add_provider(llm, c, MM_PROVIDER_OFFLINE, name, NULL, "bank+maze", NULL);
         } else {
             snprintf(err, errlen, "LLM_PROVIDERS: unknown provider \"%s\" (gemini, openai, offline)",
                      name);

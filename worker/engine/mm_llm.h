@@ -11,6 +11,7 @@
 #ifndef MM_LLM_H
 #define MM_LLM_H
 
+#include "mm_config.h"
 #include "quiz/mm_question.h"
 
 #define MM_LLM_MAX_PROVIDERS 4
@@ -37,7 +38,7 @@ typedef struct mm_llm {
 
 /* Reads the providers from the environment; -1 with err naming the
  * setting that is wrong. */
-int mm_llm_config(mm_llm *llm, char *err, size_t errlen);
+int mm_llm_config(mm_llm *llm, const mm_llm_cfg *c, char *err, size_t errlen);
 
 typedef struct mm_llm_request {
     const char *topic;

@@ -12,9 +12,9 @@
 #define MM_WIKI_TTL      (7 * 86400)
 #define MM_WIKI_MISS_TTL 3600
 
-int mm_wiki_config(mm_wiki *w, char *err, size_t errlen) {
-    const char *on = getenv("WIKIPEDIA_ENABLED"), *base = getenv("WIKIPEDIA_BASE_URL");
-    const char *contact = getenv("WIKIPEDIA_CONTACT"), *bot = getenv("BOT_USERNAME");
+int mm_wiki_config(mm_wiki *w, const mm_config *cfg, char *err, size_t errlen) {
+    const char *on = cfg->wiki.enabled, *base = cfg->wiki.base_url;
+    const char *contact = cfg->wiki.contact, *bot = cfg->bot_username;
     char who[200];
 
     memset(w, 0, sizeof(*w));

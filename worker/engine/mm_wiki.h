@@ -12,6 +12,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "mm_config.h"
+
 #define MM_WIKI_EXTRACT_MAX 1200    /* bytes of the summary put in a prompt */
 
 typedef struct mm_wiki {
@@ -21,8 +23,9 @@ typedef struct mm_wiki {
     long timeout_ms;
 } mm_wiki;
 
-/* From the environment; -1 with err naming the setting that is wrong. */
-int mm_wiki_config(mm_wiki *w, char *err, size_t errlen);
+/* From cfg's Wikipedia settings (and BOT_USERNAME for the User-Agent);
+ * -1 with err naming the setting that is wrong. */
+int mm_wiki_config(mm_wiki *w, const mm_config *cfg, char *err, size_t errlen);
 
 /* The article's title and summary for topic into out (empty when nothing
  * matched or Wikipedia could not be asked: context is optional).  redis

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,9 +17,16 @@ int mm_log_parse_level(const char *name) {
 }
 
 void mm_log_secret(mm_log *log, const char *secret) {
+    char *copy;
+
     if (secret == NULL || strlen(secret) < 4 || log->nsecrets == MM_LOG_MAX_SECRETS)
         return;
-    log->secrets[log->nsecrets++] = secret;
+    for (int i = 0; i < log->nsecrets; i++)
+        if (!strcmp(log->secrets[i], secret))
+            return;
+    /* a copy: the caller's text may be a buffer it reuses */
+    if ((copy = strdup(secret)) != NULL)
+        log->secrets[log->nsecrets++] = copy;
 }
 
 /* Appends s[0..n) JSON-escaped; stops (truncating) when out is full. */

@@ -13,7 +13,7 @@
 
 typedef enum { MM_LOG_DEBUG, MM_LOG_INFO, MM_LOG_WARN, MM_LOG_ERROR } mm_log_level;
 
-#define MM_LOG_MAX_SECRETS 8
+#define MM_LOG_MAX_SECRETS 24
 
 typedef struct mm_log {
     mm_log_level level;
@@ -31,7 +31,8 @@ typedef struct mm_log_ids {
 /* "debug", "info", "warn" or "error"; -1 for anything else */
 int mm_log_parse_level(const char *name);
 
-/* Strings shorter than 4 bytes are not registered (they would redact noise). */
+/* Registers a copy of secret (kept for the process's life).  Strings
+ * shorter than 4 bytes are not registered (they would redact noise). */
 void mm_log_secret(mm_log *log, const char *secret);
 
 void mm_logf(const mm_log *log, mm_log_level level, const char *component,

@@ -31,14 +31,6 @@ redisContext *mm_redis_connect(const char *host, int port, const char *password,
     return r;
 }
 
-redisContext *mm_redis_from_env(char *err, size_t errlen) {
-    const char *host = getenv("REDIS_HOST"), *port = getenv("REDIS_PORT");
-    const char *password = getenv("REDIS_PASSWORD");
-
-    return mm_redis_connect(host && *host ? host : "127.0.0.1", port && *port ? atoi(port) : 6379,
-                            password && *password ? password : NULL, err, errlen);
-}
-
 redisContext *mm_redis_open(mm_ctx *ctx, const char *component) {
     char err[300];
     redisContext *r = mm_redis_connect(ctx->cfg.redis_host, ctx->cfg.redis_port,

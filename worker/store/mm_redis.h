@@ -16,10 +16,6 @@
 redisContext *mm_redis_connect(const char *host, int port, const char *password, char *err,
                                size_t errlen);
 
-/* The same from REDIS_HOST, REDIS_PORT and REDIS_PASSWORD: for the
- * command-line tools, which read no full configuration. */
-redisContext *mm_redis_from_env(char *err, size_t errlen);
-
 /* Connects and authenticates as the worker is configured; NULL with the
  * reason logged. */
 redisContext *mm_redis_open(mm_ctx *ctx, const char *component);

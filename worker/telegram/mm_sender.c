@@ -210,13 +210,13 @@ static int mm_keep_lease(mm_sender *s, mm_out *o, long long now) {
     mm_params_init(&p, MM_SQL_OUTBOX_EXTEND);
     mm_param_ll(&p, o->outbox_id);
     mm_param_str(&p, s->ctx->instance);
-    mm_param_int(&p, s->ctx->outbox_lease_ms);
+    mm_param_int(&p, s->ctx->cfg.outbox_lease_ms);
     if (mm_db_ensure(&s->db) || (kept = mm_db_count(&s->db, &p)) < 0) {
         mm_log_warn(&s->ctx->log, "sender", "outbox lease: %s", s->db.err);
         return 1;       /* try sending: a duplicate beats a lost reply */
     }
     if (kept == 1)
-        o->lease_deadline_ms = now + s->ctx->outbox_lease_ms;
+        o->lease_deadline_ms = now + s->ctx->cfg.outbox_lease_ms;
     return kept;
 }
 
@@ -413,7 +413,7 @@ static void mm_sweep(mm_sender *s, long long now) {
     mm_forget_idle(s, now);
     mm_params_init(&p, MM_SQL_OUTBOX_CLAIM);
     mm_param_str(&p, s->ctx->instance);
-    mm_param_int(&p, s->ctx->outbox_lease_ms);
+    mm_param_int(&p, s->ctx->cfg.outbox_lease_ms);
     if (mm_db_ensure(&s->db) || (res = mm_db_query(&s->db, &p)) == NULL) {
         mm_log_warn(&s->ctx->log, "sender", "outbox sweep: %s", s->db.err);
         return;
@@ -436,7 +436,7 @@ static void mm_sweep(mm_sender *s, long long now) {
             continue;
         o->outbox_id = rows[i].id;
         o->is_group = o->chat_id < 0;
-        o->lease_deadline_ms = now + s->ctx->outbox_lease_ms;
+        o->lease_deadline_ms = now + s->ctx->cfg.outbox_lease_ms;
         mm_enqueue(s, o, 0);
     }
     free(rows);
@@ -471,7 +471,7 @@ static void *mm_sender_main(void *arg) {
         for (; in; in = next) {
             next = in->next;
             if (in->lease_deadline_ms == 0)
-                in->lease_deadline_ms = now + s->ctx->outbox_lease_ms;
+                in->lease_deadline_ms = now + s->ctx->cfg.outbox_lease_ms;
             mm_enqueue(s, in, 0);
         }
         if (atomic_load(&s->draining)

@@ -18,6 +18,14 @@ for my $v (qw(TELEGRAM_TOKEN BOT_USERNAME WEBHOOK_URL DATABASE_URL REDIS_HOST RE
               LOG_LEVEL MM_PARTITIONS MM_THREADS MM_QUESTION_SECONDS TELEGRAM_RATE_GLOBAL)) {
     like($help, qr/^\s+\Q$v\E\s/m, "--help lists $v");
 }
+my %listed;
+$listed{$1}++ while $help =~ /^\s+([A-Z][A-Z0-9_]+)\s/mg;
+is(scalar(grep { $listed{$_} > 1 } keys %listed), 0, '--help lists every variable once')
+    or diag explain [grep { $listed{$_} > 1 } keys %listed];
+# every variable the worker reads is in the table --help prints
+my @read = sort keys %{{ map { $_ => 1 } `grep -hoE '"[A-Z][A-Z0-9_]{3,}"' worker/mm_config.c | grep -v ABCDEF` =~ /"([A-Z][A-Z0-9_]+)"/g }};
+is(scalar(grep { !$listed{$_} } @read), 0, 'and every one it reads') or diag "@read";
+ok(scalar(keys %listed) >= 60, scalar(keys %listed) . ' variables');
 like($help, qr/mm-worker set-webhook/, '--help lists set-webhook');
 like($help, qr/mm-worker delete-webhook/, '--help lists delete-webhook');
 
@@ -33,6 +41,9 @@ my @cases = (
     [ { ENVIRONMENT => 'staging' }, qr/ENVIRONMENT must be development or production/ ],
     [ { TELEGRAM_API_BASE => 'ftp://x' }, qr/TELEGRAM_API_BASE must be an http/ ],
     [ { WEBHOOK_SECRET => 'bad secret!' }, qr/WEBHOOK_SECRET must be 1-256 characters/ ],
+    [ { LLM_TIMEOUT_MS => '5' }, qr/LLM_TIMEOUT_MS must be an integer from 100 to 60000, not "5"/ ],
+    [ { NEAR_RPC_TIMEOUT_MS => 'soon' }, qr/NEAR_RPC_TIMEOUT_MS must be an integer/ ],
+    [ { MM_OUTBOX_LEASE_MS => '10' }, qr/MM_OUTBOX_LEASE_MS must be an integer from 1000/ ],
 );
 for my $c (@cases) {
     my ($env, $want) = @$c;
@@ -48,7 +59,7 @@ for my $c (@cases) {
 
 # the database is reached before anything else: a clear line when it is not
 my $out = `env TELEGRAM_TOKEN=123:abc BOT_USERNAME=b DATABASE_URL=postgresql://u:hunter2\@127.0.0.1:1/x $bin run 2>&1`;
-is($? >> 8, 1, 'an unreachable database stops start-up');
+is($? >> 8, 3, 'an unreachable database stops start-up (exit 3: a service could not be reached)');
 like(msg($out), qr/^database: database connect failed: connection to server at "127.0.0.1", port 1 failed/,
      'naming where it looked');
 unlike($out, qr/hunter2/, 'without the password');

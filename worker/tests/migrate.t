@@ -79,7 +79,7 @@ is($pg->psql(q{SELECT nextval('jobs_id_seq')}), 4, 'new jobs come after them');
 
 $ENV{DATABASE_URL} = 'postgresql://postgres:hunter2@127.0.0.1:1/mm';
 $out = `build/mm-worker migrate 2>&1`;
-is($? >> 8, 1, 'an unreachable database: exit 1');
+is($? >> 8, 3, 'an unreachable database: exit 3');
 like($out, qr/database connect failed/, 'says so');
 unlike($out, qr/hunter2/, 'without the password');
 

@@ -2,12 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log/mm_log.h"
-#include "mm_buf.h"
-#include "quiz/mm_maze.h"
-#include "quiz/mm_questions_cli.h"
 #include "bank/mm_bank.h"
-#include "store/mm_db.h"
+#include "cli/mm_cli.h"
+#include "quiz/mm_maze.h"
+
+/*
+ * mm-worker questions import|export: the bank's JSON-lines format in and
+ * out, so operators can bring their own questions; mm-worker review
+ * list|approve ID|reject ID: the questions players reported.
+ */
 
 static void mm_usage(void) {
     fprintf(stderr, "usage: mm-worker questions import [SOURCE] < questions.jsonl\n"
@@ -88,25 +91,8 @@ static int mm_export(mm_db *db, const char *topic) {
     return 0;
 }
 
-/* DATABASE_URL opened for a command: 0, or the exit code with the reason
- * printed. */
-int mm_cli_db(const char *cmd, mm_db *db) {
-    const char *url = getenv("DATABASE_URL");
-
-    if (url == NULL || *url == '\0') {
-        fprintf(stderr, "%s: DATABASE_URL is not set\n", cmd);
-        return 2;
-    }
-    if (mm_db_open(db, url)) {
-        fprintf(stderr, "%s: %s\n", cmd, db->err);
-        return 1;
-    }
-    return 0;
-}
-
-int mm_questions_cli(int argc, char **argv) {
-    mm_db db = { NULL };
-    int rc;
+int mm_cli_questions(mm_cli *c, int argc, char **argv) {
+    mm_db *db;
 
     if (argc < 1 || argc > 2 || (strcmp(argv[0], "import") && strcmp(argv[0], "export"))) {
         mm_usage();
@@ -118,17 +104,15 @@ int mm_questions_cli(int argc, char **argv) {
         fprintf(stderr, "questions import: SOURCE must be 1-32 of a-z 0-9 _ - and not \"maze\"\n");
         return 2;
     }
-    if ((rc = mm_cli_db("questions", &db)) != 0)
-        return rc;
-    rc = !strcmp(argv[0], "import") ? mm_import(&db, argc == 2 ? argv[1] : "import")
-                                    : mm_export(&db, argc == 2 ? argv[1] : NULL);
-    mm_db_close(&db);
-    return rc;
+    if ((db = mm_cli_db(c)) == NULL)
+        return c->code;
+    return !strcmp(argv[0], "import") ? mm_import(db, argc == 2 ? argv[1] : "import")
+                                      : mm_export(db, argc == 2 ? argv[1] : NULL);
 }
 
 /* mm-worker review list | approve ID | reject ID */
-int mm_review_cli(int argc, char **argv) {
-    mm_db db = { NULL };
+int mm_cli_review(mm_cli *c, int argc, char **argv) {
+    mm_db *db;
     mm_params p;
     PGresult *res;
     int rc = 0;
@@ -139,18 +123,18 @@ int mm_review_cli(int argc, char **argv) {
         fprintf(stderr, "usage: mm-worker review list | approve QUESTION_ID | reject QUESTION_ID\n");
         return 2;
     }
-    if ((rc = mm_cli_db("review", &db)) != 0)
-        return rc;
+    if ((db = mm_cli_db(c)) == NULL)
+        return c->code;
     if (argc == 1) {
         mm_params_init(&p, MM_SQL_REVIEW_LIST);
-        res = mm_db_query(&db, &p);
+        res = mm_db_query(db, &p);
         for (int i = 0; res && i < PQntuples(res); i++)
             printf("%s\n", mm_col_str(res, i, 0));
     } else {
         mm_params_init(&p, MM_SQL_REVIEW_SET);
         mm_param_str(&p, argv[1]);
         mm_param_str(&p, !strcmp(argv[0], "approve") ? "active" : "rejected");
-        res = mm_db_query(&db, &p);
+        res = mm_db_query(db, &p);
         if (res && PQntuples(res) == 0) {
             fprintf(stderr, "review: no question %s\n", argv[1]);
             rc = 1;
@@ -159,10 +143,9 @@ int mm_review_cli(int argc, char **argv) {
         }
     }
     if (res == NULL) {
-        fprintf(stderr, "review: %s\n", db.err);
-        rc = 1;
+        mm_cli_say(c, "%s", db->err);
+        rc = MM_EXIT_FAIL;
     }
     PQclear(res);
-    mm_db_close(&db);
     return rc;
 }

@@ -2,20 +2,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
 
+#include "cli/mm_cli.h"
 #include "engine/mm_engine.h"
-#include "engine/mm_generate_cli.h"
-#include "quiz/mm_questions_cli.h"
-#include "store/mm_redis.h"
+
+/*
+ * mm-worker generate: the quiz engine by hand — questions from the
+ * configured providers, checked, as JSON lines; with --store also into the
+ * bank (DATABASE_URL) and the ready cache (Redis).
+ */
 
 static int mm_usage(void) {
     fprintf(stderr, "usage: mm-worker generate --topic T --count N (1-%d) --difficulty D (1-10) "
                     "[--provider gemini|openai|offline] [--notes TEXT] [--language L] [--store]\n",
             MM_ENGINE_MAX);
-    return 2;
+    return MM_EXIT_USAGE;
 }
 
 static void mm_log_attempt(void *arg, const char *provider, const char *what) {
@@ -23,29 +25,13 @@ static void mm_log_attempt(void *arg, const char *provider, const char *what) {
     fprintf(stderr, "generate: %s: %s\n", provider, what);
 }
 
-/* For --store: the bank in DATABASE_URL and the cache in REDIS_HOST/PORT. */
-static int mm_generate_stores(mm_engine *e, mm_db *db) {
-    char err[300];
-    int rc;
-
-    if ((rc = mm_cli_db("generate", db)) != 0)
-        return rc;
-    e->db = db;
-    if ((e->redis = mm_redis_from_env(err, sizeof(err))) == NULL) {
-        fprintf(stderr, "generate: redis: %s\n", err);
-        return 1;
-    }
-    return 0;
-}
-
-int mm_generate_cli(int argc, char **argv) {
+int mm_cli_generate(mm_cli *c, int argc, char **argv) {
     mm_llm_request req = { .language = "English" };
     mm_question out[MM_ENGINE_MAX];
     mm_engine_result res;
     mm_engine e;
-    mm_db db = { NULL };
     char err[300], topic[MM_Q_TOPIC_MAX];
-    int n, store = 0, rc = 0;
+    int n, store = 0;
 
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -74,20 +60,18 @@ int mm_generate_cli(int argc, char **argv) {
     if (req.topic == NULL || req.count < 1 || req.count > MM_ENGINE_MAX || req.sdi < 1
         || req.sdi > 10)
         return mm_usage();
-    if (mm_engine_config(&e, err, sizeof(err))) {
-        fprintf(stderr, "generate: %s\n", err);
-        return 2;
+    if (mm_engine_config(&e, &c->ctx->cfg, err, sizeof(err))) {
+        mm_cli_say(c, "%s", err);
+        return MM_EXIT_USAGE;
     }
     e.log = mm_log_attempt;
-    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
-        return 1;
-    if (store && (rc = mm_generate_stores(&e, &db)) != 0)
-        goto done;
+    /* --store: the bank and the ready cache */
+    if (store && ((e.db = mm_cli_db(c)) == NULL || (e.redis = mm_cli_redis(c)) == NULL))
+        return c->code;
     n = mm_engine_make(&e, &req, out, &res);
     if (n == 0) {
-        fprintf(stderr, "generate: no questions made (%s)\n", res.why);
-        rc = 1;
-        goto done;
+        mm_cli_say(c, "no questions made (%s)", res.why);
+        return MM_EXIT_FAIL;
     }
     for (int i = 0; i < n; i++) {
         json_t *o = json_pack("{s:s, s:s, s:[s,s,s,s], s:i, s:s, s:i, s:s, s:s}", "topic",
@@ -103,13 +87,9 @@ int mm_generate_cli(int argc, char **argv) {
         free(line);
         json_decref(o);
     }
-    fprintf(stderr, "generate: %d of %d questions from %s (%s); dropped: %d duplicates, %d near "
-            "duplicates of the bank%s%s\n", n, req.count, res.provider, res.model, res.duplicates,
-            res.near_duplicates, res.wiki_title[0] ? "; context: Wikipedia " : "", res.wiki_title);
-
-done:
-    if (e.redis)
-        redisFree(e.redis);
-    mm_db_close(&db);
-    return rc;
+    mm_cli_say(c, "%d of %d questions from %s (%s); dropped: %d duplicates, %d near duplicates "
+               "of the bank%s%s", n, req.count, res.provider, res.model, res.duplicates,
+               res.near_duplicates, res.wiki_title[0] ? "; context: Wikipedia " : "",
+               res.wiki_title);
+    return MM_EXIT_OK;
 }
