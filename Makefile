@@ -1,6 +1,6 @@
 # make            build/ngx_mm_module.so and build/mm-worker
 # make asan       the same module with AddressSanitizer and UBSan, build/asan/
-# make unit       C unit tests (TAP) under build/tests/
+# make unit       C unit tests (TAP, shared/tests/tap.h) under build/tests/
 # make fuzz       the update check under libFuzzer (clang)
 # make test       every test: scripts/test.sh
 
@@ -79,20 +79,20 @@ unit: $(UNIT_TESTS)
 
 CHAIN_SRCS := $(filter-out worker/chain/%_cli.c worker/chain/mm_ledger.c worker/chain/mm_deposit.c \
                           worker/chain/mm_chain_jobs.c,$(wildcard worker/chain/*.c)) \
-              worker/log/mm_metrics.c
+              worker/log/mm_metrics.c worker/log/mm_log.c worker/mm_config.c
 
 $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
 	@mkdir -p $(BUILD)/tests
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< \
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
 	    $(CHAIN_SRCS) -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
 
 $(BUILD)/tests/test_store: worker/tests/test_store.c worker/store/mm_sql.c worker/store/mm_sql.h
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker $< worker/store/mm_sql.c -o $@
 
-# the worker's pure parts, with cmocka; quiz/ is pure, so linked whole
+# the worker's pure parts; quiz/ is pure, so linked whole
 QUIZ_SRCS := $(filter-out %_cli.c,$(wildcard worker/quiz/*.c)) worker/mm_buf.c worker/mm_utf8.c
-BOT_UNIT_SRCS := worker/ingest/mm_update.c $(QUIZ_SRCS) \
+BOT_UNIT_SRCS := worker/telegram/mm_update.c $(QUIZ_SRCS) \
                  worker/telegram/mm_html.c worker/telegram/mm_flood.c \
                  worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
                  worker/bot/mm_callback.c
@@ -101,7 +101,7 @@ $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
                          $(wildcard worker/*.h worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    $(BOT_UNIT_SRCS) -lcmocka -ljansson -lcurl -lcrypto -o $@
+	    $(BOT_UNIT_SRCS) -ljansson -lcurl -lcrypto -o $@
 
 ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c \
                     worker/engine/mm_difficulty.c $(QUIZ_SRCS) $(BUILD)/gen/mm_words.c
@@ -109,7 +109,7 @@ ENGINE_UNIT_SRCS := worker/engine/mm_llm_output.c worker/engine/mm_words.c \
 $(BUILD)/tests/test_engine: worker/tests/test_engine.c $(ENGINE_UNIT_SRCS) $(wildcard worker/*/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(SANITIZE) $(WARN) -Iworker -Ishared $< \
-	    $(ENGINE_UNIT_SRCS) -lcmocka -ljansson -lcrypto -lm -o $@
+	    $(ENGINE_UNIT_SRCS) -ljansson -lcrypto -lm -o $@
 
 $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.h)
 	@mkdir -p $(BUILD)/tests
@@ -129,7 +129,7 @@ bench-sign: $(BUILD)/bench/near_sign_bench
 
 $(BUILD)/bench/near_sign_bench: bench/near_sign_bench.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
 	@mkdir -p $(BUILD)/bench
-	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Iworker $< $(CHAIN_SRCS) \
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(HARDEN) $(WARN) -Iworker -Ishared $< $(CHAIN_SRCS) \
 	    -lhiredis -ljansson -lsodium -lcrypto -lcurl -o $@
 
 # the quiz engine's overhead and serving latency (bench/engine.pl runs it)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: every test, on a fresh Debian bookworm machine or a developer's.
 #   1. C unit tests of shared/ and the worker's pure parts (TAP; built with
-#      ASan and UBSan; the worker's with cmocka)
+#      ASan and UBSan, on shared/tests/tap.h)
 #   2. the worker's tests (worker/tests/): near-api-js checking near sign,
 #      the chain layer, and the bot end to end (nginx, Redis, PostgreSQL,
 #      the worker and a local Bot API emulator)

@@ -23,6 +23,10 @@
 #define MM_STREAM_FIELD_RECEIVED_AT "received_at"
 #define MM_STREAM_FIELD_SRC         "src"
 
+/* The worker's partition k of <stream> (updates of chats with id mod N = k,
+ * and the timers of those chats): "<stream>:p:<k>". */
+#define MM_STREAM_PARTITION_FMT     "%s:p:%d"
+
 /* The worker's counters, a Redis hash of Prometheus series ("name{labels}"
  * -> value) that the module's /metrics appends to its own. */
 #define MM_METRICS_KEY              "mm:metrics"

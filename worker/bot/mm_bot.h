@@ -12,7 +12,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "ingest/mm_update.h"
+#include "telegram/mm_update.h"
 #include "mm_ctx.h"
 #include "store/mm_db.h"
 #include "telegram/mm_sender.h"

@@ -1,8 +1,8 @@
 #include <string.h>
 
-#include "mm_base58.h"
+#include "chain/mm_base58.h"
 
-static const char alphabet[] =
+static const char mm_base58_alphabet[] =
     "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 /* Big-endian base conversion, one digit array per direction; inputs are
@@ -32,7 +32,7 @@ size_t mm_base58_encode(const uint8_t *in, size_t len, char *out) {
     for (i = 0; i < zeros; i++)
         out[i] = '1';
     for (j = 0; j < n; j++)
-        out[zeros + j] = alphabet[digits[n - 1 - j]];
+        out[zeros + j] = mm_base58_alphabet[digits[n - 1 - j]];
     out[zeros + n] = '\0';
     return zeros + n;
 }
@@ -44,14 +44,14 @@ int mm_base58_decode(const char *text, size_t len, uint8_t *out, size_t want) {
     while (zeros < len && text[zeros] == '1')
         zeros++;
     for (i = zeros; i < len; i++) {
-        const char *p = text[i] ? strchr(alphabet, text[i]) : NULL;
+        const char *p = text[i] ? strchr(mm_base58_alphabet, text[i]) : NULL;
         unsigned carry;
 
         if (p == NULL) {
             explicit_bzero(bytes, sizeof(bytes));
             return -1;
         }
-        carry = (unsigned) (p - alphabet);
+        carry = (unsigned) (p - mm_base58_alphabet);
         for (j = 0; j < n; j++) {
             carry += (unsigned) bytes[j] * 58;
             bytes[j] = (uint8_t) carry;

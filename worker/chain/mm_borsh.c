@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm_borsh.h"
+#include "chain/mm_borsh.h"
 
 void mm_borsh_init(mm_borsh *b) {
     memset(b, 0, sizeof(*b));
@@ -16,7 +16,7 @@ int mm_borsh_ok(const mm_borsh *b) {
     return !b->failed;
 }
 
-static uint8_t *reserve(mm_borsh *b, size_t n) {
+static uint8_t *mm_borsh_reserve(mm_borsh *b, size_t n) {
     if (b->failed)
         return NULL;
     if (b->len + n > b->cap) {
@@ -37,20 +37,20 @@ static uint8_t *reserve(mm_borsh *b, size_t n) {
 }
 
 /* little-endian, whatever the host */
-static void put_le(mm_borsh *b, unsigned __int128 v, size_t n) {
-    uint8_t *p = reserve(b, n);
+static void mm_borsh_put_le(mm_borsh *b, unsigned __int128 v, size_t n) {
+    uint8_t *p = mm_borsh_reserve(b, n);
 
     for (size_t i = 0; p && i < n; i++, v >>= 8)
         p[i] = (uint8_t) v;
 }
 
-void mm_borsh_u8(mm_borsh *b, uint8_t v) { put_le(b, v, 1); }
-void mm_borsh_u32(mm_borsh *b, uint32_t v) { put_le(b, v, 4); }
-void mm_borsh_u64(mm_borsh *b, uint64_t v) { put_le(b, v, 8); }
-void mm_borsh_u128(mm_borsh *b, unsigned __int128 v) { put_le(b, v, 16); }
+void mm_borsh_u8(mm_borsh *b, uint8_t v) { mm_borsh_put_le(b, v, 1); }
+void mm_borsh_u32(mm_borsh *b, uint32_t v) { mm_borsh_put_le(b, v, 4); }
+void mm_borsh_u64(mm_borsh *b, uint64_t v) { mm_borsh_put_le(b, v, 8); }
+void mm_borsh_u128(mm_borsh *b, unsigned __int128 v) { mm_borsh_put_le(b, v, 16); }
 
 void mm_borsh_fixed(mm_borsh *b, const void *p, size_t n) {
-    uint8_t *d = reserve(b, n);
+    uint8_t *d = mm_borsh_reserve(b, n);
 
     if (d && n)
         memcpy(d, p, n);

@@ -5,16 +5,16 @@
 
 #include <openssl/evp.h>
 
-#include "mm_borsh.h"
+#include "chain/mm_borsh.h"
 #include "mm_member.h"
-#include "mm_deposit.h"
-#include "mm_near_send.h"
-#include "mm_near_view.h"
+#include "chain/mm_deposit.h"
+#include "chain/mm_near_send.h"
+#include "chain/mm_near_view.h"
 
-#define EVENT_PREFIX  "EVENT_JSON:"
+#define MM_EVENT_PREFIX  "EVENT_JSON:"
 
 /* a fixed window per user in Redis; 1 when under the limit */
-static int within_rate(redisContext *redis, long long user) {
+static int mm_deposit_within_rate(redisContext *redis, long long user) {
     char key[96];
     redisReply *r;
     long long n = 0;
@@ -30,7 +30,7 @@ static int within_rate(redisContext *redis, long long user) {
 }
 
 /* the base64 args of an ft_transfer, as JSON */
-static json_t *call_args(json_t *fc) {
+static json_t *mm_deposit_call_args(json_t *fc) {
     const char *b64 = json_string_value(json_object_get(fc, "args"));
     size_t len = b64 ? strlen(b64) : 0, pad;
     unsigned char *raw;
@@ -48,7 +48,7 @@ static json_t *call_args(json_t *fc) {
 }
 
 /* adds a decimal u128 string to *sum; -1 for anything else */
-static int add(unsigned __int128 *sum, const char *text) {
+static int mm_deposit_add(unsigned __int128 *sum, const char *text) {
     unsigned __int128 v;
 
     if (mm_borsh_parse_u128(text, &v) || *sum + v < *sum)
@@ -58,7 +58,7 @@ static int add(unsigned __int128 *sum, const char *text) {
 }
 
 /* NEAR: the Transfer actions of a transaction to the bot */
-static int near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
+static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
                        char *reason, size_t len) {
     json_t *action;
     size_t i;
@@ -69,7 +69,7 @@ static int near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
     }
     json_array_foreach(json_object_get(tx, "actions"), i, action) {
         json_t *t = json_object_get(action, "Transfer");
-        if (t && add(sum, json_string_value(json_object_get(t, "deposit")))) {
+        if (t && mm_deposit_add(sum, json_string_value(json_object_get(t, "deposit")))) {
             snprintf(reason, len, "a Transfer without a decimal deposit");
             return -1;
         }
@@ -80,7 +80,7 @@ static int near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
 /* NEP-141: ft_transfer calls to the bot on the token contract, and the
  * token's own ft_transfer events to the bot in successful receipts; the
  * smaller of the two sums counts */
-static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
+static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
                      char *reason, size_t len) {
     unsigned __int128 called = 0, evented = 0;
     json_t *action, *receipt, *log;
@@ -94,10 +94,10 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
         json_t *fc = json_object_get(action, "FunctionCall"), *args;
         const char *method = json_string_value(json_object_get(fc, "method_name"));
 
-        if (method == NULL || strcmp(method, "ft_transfer") || (args = call_args(fc)) == NULL)
+        if (method == NULL || strcmp(method, "ft_transfer") || (args = mm_deposit_call_args(fc)) == NULL)
             continue;
         if (strcmp(mm_member_str(args, "receiver_id"), d->bot) == 0
-            && add(&called, json_string_value(json_object_get(args, "amount"))))
+            && mm_deposit_add(&called, json_string_value(json_object_get(args, "amount"))))
             called = 0;
         json_decref(args);
     }
@@ -112,16 +112,16 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
             json_t *ev, *data, *item;
             size_t k;
 
-            if (text == NULL || strncmp(text, EVENT_PREFIX, sizeof(EVENT_PREFIX) - 1))
+            if (text == NULL || strncmp(text, MM_EVENT_PREFIX, sizeof(MM_EVENT_PREFIX) - 1))
                 continue;
-            ev = json_loads(text + sizeof(EVENT_PREFIX) - 1, 0, NULL);
+            ev = json_loads(text + sizeof(MM_EVENT_PREFIX) - 1, 0, NULL);
             data = json_object_get(ev, "data");
             if (strcmp(mm_member_str(ev, "standard"), "nep141") == 0
                 && strcmp(mm_member_str(ev, "event"), "ft_transfer") == 0)
                 json_array_foreach(data, k, item)
                     if (strcmp(mm_member_str(item, "new_owner_id"),
                                d->bot) == 0)
-                        (void) add(&evented, json_string_value(json_object_get(item, "amount")));
+                        (void) mm_deposit_add(&evented, json_string_value(json_object_get(item, "amount")));
             json_decref(ev);
         }
     }
@@ -134,7 +134,7 @@ static int ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned 
 }
 
 /* the block's time, seconds */
-static int block_time(mm_near_rpc *rpc, const char *block_hash, long *seconds) {
+static int mm_deposit_block_time(mm_near_rpc *rpc, const char *block_hash, long *seconds) {
     json_t *params = json_pack("{s:s}", "block_id", block_hash), *block;
     mm_rpc_error err;
     json_t *ts;
@@ -168,7 +168,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         snprintf(reason, reasonlen, "the minimum is not a decimal amount");
         return MM_DEPOSIT_REJECTED;
     }
-    if (!within_rate(redis, d->telegram_user_id)) {
+    if (!mm_deposit_within_rate(redis, d->telegram_user_id)) {
         snprintf(reason, reasonlen, "at most %d verifications in %d minutes", MM_DEPOSIT_RATE,
                  MM_DEPOSIT_WINDOW_S / 60);
         return MM_DEPOSIT_LIMITED;
@@ -199,8 +199,8 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         snprintf(reason, reasonlen, "the transaction was not signed by %s", d->signer);
         goto done;
     }
-    if ((strcmp(d->token, "NEAR") == 0 ? near_amount(tx, d, &sum, reason, reasonlen)
-                                       : ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
+    if ((strcmp(d->token, "NEAR") == 0 ? mm_deposit_near_amount(tx, d, &sum, reason, reasonlen)
+                                       : mm_deposit_ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
         goto done;
     if (sum < min) {
         mm_near_u128_text(sum, amount);
@@ -208,7 +208,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         amount[0] = '\0';
         goto done;
     }
-    if (block_time(rpc, mm_member_str(json_object_get(outcome, "transaction_outcome"), "block_hash"),
+    if (mm_deposit_block_time(rpc, mm_member_str(json_object_get(outcome, "transaction_outcome"), "block_hash"),
                    &when) != 0) {
         snprintf(reason, reasonlen, "cannot read the block the transaction is in");
         rc = MM_DEPOSIT_PENDING;

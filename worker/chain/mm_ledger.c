@@ -2,15 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm_ledger.h"
-#include "mm_near_key.h"
-#include "mm_near_send.h"
-#include "mm_near_transfer.h"
+#include "chain/mm_ledger.h"
+#include "chain/mm_near_key.h"
+#include "chain/mm_near_send.h"
+#include "chain/mm_near_transfer.h"
 
-typedef struct row {
+typedef struct mm_ledger_row {
     mm_db *db;
     long long id;
-} row;
+} mm_ledger_row;
 
 int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const char *token,
                   const char *amount, long long *id, char *err, size_t errlen) {
@@ -40,8 +40,8 @@ int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const c
 }
 
 /* stores the signed transaction before it can be sent (mm_near_pay's hook) */
-static int store_signed(const char *hash, const char *signed_b64, uint64_t nonce, void *data) {
-    row *r = data;
+static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce, void *data) {
+    mm_ledger_row *r = data;
     mm_params p;
 
     mm_params_init(&p, MM_SQL_PAYOUT_SIGNED);
@@ -52,7 +52,7 @@ static int store_signed(const char *hash, const char *signed_b64, uint64_t nonce
     return mm_db_do(r->db, &p);
 }
 
-static int settle(mm_db *db, long long id, mm_send_rc rc, int attempts, const char *reason,
+static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts, const char *reason,
                   mm_ledger_stats *st, char *err, size_t errlen) {
     mm_params p;
     mm_sql sql;
@@ -91,14 +91,14 @@ static int settle(mm_db *db, long long id, mm_send_rc rc, int attempts, const ch
     return 0;
 }
 
-/* pays one row we hold the lock of */
-static int pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *signer,
+/* pays one mm_ledger_row we hold the lock of */
+static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *signer,
                const char *secret_key, long long id, mm_ledger_stats *st,
                char *err, size_t errlen) {
     json_t *outcome = NULL, *actions = NULL;
     char reason[512] = "", hash[48];
     mm_send_rc rc;
-    row r = { db, id };
+    mm_ledger_row r = { db, id };
     mm_params p;
     PGresult *res;
     int attempts, found;
@@ -129,7 +129,7 @@ static int pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *sig
                   : mm_near_ft_actions(rpc, token, recipient, amount, NULL, reason, sizeof(reason));
         rc = actions ? mm_near_pay(redis, rpc, signer, secret_key,
                                    strcmp(token, "NEAR") == 0 ? recipient : token, actions,
-                                   30000, store_signed, &r, hash, &outcome, reason, sizeof(reason))
+                                   30000, mm_ledger_store_signed, &r, hash, &outcome, reason, sizeof(reason))
                      : MM_SEND_PENDING;
         json_decref(actions);
     }
@@ -148,7 +148,7 @@ static int pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *sig
     if (rc == MM_SEND_REJECTED && strcmp(mm_col_str(res, 0, MM_ATTEMPTS_STATE), "pending") == 0)
         rc = MM_SEND_PENDING;
     PQclear(res);
-    return settle(db, id, rc, attempts, reason[0] ? reason : "ok", st, err, errlen);
+    return mm_ledger_settle(db, id, rc, attempts, reason[0] ? reason : "ok", st, err, errlen);
 }
 
 int mm_ledger_run(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *signer,
@@ -189,7 +189,7 @@ int mm_ledger_pay_one(mm_db *db, redisContext *redis, mm_near_rpc *rpc, long lon
         st->skipped++;
         return 0;
     }
-    rc = pay(db, redis, rpc, signer, secret_key, id, st, err, errlen);
+    rc = mm_ledger_pay(db, redis, rpc, signer, secret_key, id, st, err, errlen);
     mm_params_init(&p, MM_SQL_PAYOUT_UNLOCK);
     mm_param_ll(&p, id);
     if (mm_db_do(db, &p))       /* a lost connection releases it anyway */

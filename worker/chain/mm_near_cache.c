@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mm_near_cache.h"
+#include "chain/mm_near_cache.h"
 
 /* the cached text under key, or NULL; the reply is the caller's */
 static redisReply *cached(redisContext *redis, const char *key) {

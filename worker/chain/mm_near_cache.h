@@ -10,7 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "mm_near_view.h"
+#include "chain/mm_near_view.h"
 
 #define MM_NEAR_BALANCE_TTL   300
 #define MM_NEAR_METADATA_TTL  3600

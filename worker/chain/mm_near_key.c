@@ -2,17 +2,17 @@
 
 #include <sodium.h>
 
-#include "mm_base58.h"
-#include "mm_near_key.h"
+#include "chain/mm_base58.h"
+#include "chain/mm_near_key.h"
 
-static const char *strip_prefix(const char *text) {
+static const char *mm_key_strip_prefix(const char *text) {
     size_t n = sizeof(MM_NEAR_KEY_PREFIX) - 1;
 
     return strncmp(text, MM_NEAR_KEY_PREFIX, n) == 0 ? text + n : text;
 }
 
 int mm_near_public_key_parse(const char *text, mm_near_public_key *pk) {
-    const char *b58 = strip_prefix(text);
+    const char *b58 = mm_key_strip_prefix(text);
 
     return mm_base58_decode(b58, strlen(b58), pk->bytes, sizeof(pk->bytes));
 }

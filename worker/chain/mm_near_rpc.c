@@ -8,9 +8,9 @@
 #include <sodium.h>
 
 #include "log/mm_metrics.h"
-#include "mm_near_rpc.h"
+#include "chain/mm_near_rpc.h"
 
-#define BODY_MAX  (16 << 20)
+#define MM_RPC_BODY_MAX  (16 << 20)
 
 typedef struct body {
     char *data;
@@ -18,28 +18,28 @@ typedef struct body {
     int too_big;
 } body;
 
-typedef enum { ANSWER, RETRY, NEXT } verdict;   /* what to do after one try */
+typedef enum { ANSWER, RETRY, NEXT } mm_rpc_verdict;   /* what to do after one try */
 
-static double now_s(void) {
+static double mm_rpc_now_s(void) {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms) {
+static void mm_rpc_sleep_ms(long ms) {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *data) {
+static size_t mm_rpc_on_body(char *p, size_t size, size_t n, void *data) {
     body *b = data;
     char *grown;
 
     n *= size;
-    if (b->len + n > BODY_MAX) {
+    if (b->len + n > MM_RPC_BODY_MAX) {
         b->too_big = 1;
         return 0;
     }
@@ -52,7 +52,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *data) {
     return n;
 }
 
-static int add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, const char *key,
+static int mm_rpc_add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, const char *key,
                         char *err, size_t errlen) {
     mm_rpc_endpoint *e;
 
@@ -95,13 +95,13 @@ int mm_near_rpc_init(mm_near_rpc *rpc, const char *primary, const char *fallback
         snprintf(err, errlen, "NEAR_RPC_ENDPOINT is not set");
         return -1;
     }
-    if (add_endpoint(rpc, primary, strlen(primary), api_key && *api_key ? api_key : NULL,
+    if (mm_rpc_add_endpoint(rpc, primary, strlen(primary), api_key && *api_key ? api_key : NULL,
                      err, errlen))
         goto fail;
     for (p = fallbacks; p && *p; ) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t) (comma - p) : strlen(p);
-        if (add_endpoint(rpc, p, len, NULL, err, errlen))
+        if (mm_rpc_add_endpoint(rpc, p, len, NULL, err, errlen))
             goto fail;
         p += len + (comma != NULL);
     }
@@ -129,7 +129,7 @@ void mm_near_rpc_free(mm_near_rpc *rpc) {
 }
 
 /* causes that say "this node cannot serve that now", not "your request" */
-static int provider_problem(const char *name, const char *cause) {
+static int mm_rpc_provider_problem(const char *name, const char *cause) {
     static const char *const causes[] = {
         "UNKNOWN_BLOCK", "GARBAGE_COLLECTED_BLOCK", "NOT_SYNCED_YET", "NO_SYNCED_BLOCKS",
         "UNAVAILABLE_SHARD", "INTERNAL_ERROR", NULL
@@ -143,10 +143,10 @@ static int provider_problem(const char *name, const char *cause) {
     return 0;
 }
 
-static void set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...)
+static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...) {
+static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...) {
     va_list ap;
 
     snprintf(err->name, sizeof(err->name), "%s", name);
@@ -157,15 +157,15 @@ static void set_error(mm_rpc_error *err, const char *name, const char *cause, co
 }
 
 /* One request to one endpoint; decides whether the answer stands. */
-static verdict try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *request,
+static mm_rpc_verdict mm_rpc_try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *request,
                         json_t **result, mm_rpc_error *err, long *retry_after_s) {
     struct curl_slist *headers = NULL;
     body b = { NULL, 0, 0 };
     long status = 0;
     CURLcode cc;
     json_t *doc = NULL, *v;
-    verdict out = NEXT;
-    double t0 = now_s();
+    mm_rpc_verdict out = NEXT;
+    double t0 = mm_rpc_now_s();
 
     headers = curl_slist_append(headers, "Content-Type: application/json");
     if (e->auth)
@@ -177,7 +177,7 @@ static verdict try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *reques
     curl_easy_setopt(rpc->curl, CURLOPT_TIMEOUT_MS, e->timeout_ms);
     curl_easy_setopt(rpc->curl, CURLOPT_CONNECTTIMEOUT_MS, e->timeout_ms < 5000 ? e->timeout_ms : 5000);
     curl_easy_setopt(rpc->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(rpc->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(rpc->curl, CURLOPT_WRITEFUNCTION, mm_rpc_on_body);
     curl_easy_setopt(rpc->curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(rpc->curl, CURLOPT_USERAGENT, "mental-maze-worker");
     curl_easy_setopt(rpc->curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -185,10 +185,10 @@ static verdict try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *reques
     e->calls++;
     cc = curl_easy_perform(rpc->curl);
     curl_slist_free_all(headers);
-    e->latency_ms = (now_s() - t0) * 1000;
+    e->latency_ms = (mm_rpc_now_s() - t0) * 1000;
 
     if (cc != CURLE_OK) {
-        set_error(err, "UNAVAILABLE", "TRANSPORT", "%s: %s", e->url,
+        mm_rpc_set_error(err, "UNAVAILABLE", "TRANSPORT", "%s: %s", e->url,
                   b.too_big ? "answer larger than 16 MiB" : curl_easy_strerror(cc));
         out = cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT
               || cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING
@@ -211,12 +211,12 @@ static verdict try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *reques
         json_t *data = json_object_get(v, "data");
         char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-        set_error(err, name ? name : "ERROR", cause ? cause : "", "%s: %s%s%s%s%s", e->url,
+        mm_rpc_set_error(err, name ? name : "ERROR", cause ? cause : "", "%s: %s%s%s%s%s", e->url,
                   name ? name : "error", cause ? "/" : "", cause ? cause : "",
                   msg || data_text ? ": " : "", data_text ? data_text : msg ? msg : "");
         free(data_text);
         err->error = json_incref(v);
-        out = provider_problem(err->name, err->cause) ? NEXT : ANSWER;
+        out = mm_rpc_provider_problem(err->name, err->cause) ? NEXT : ANSWER;
         goto done;
     }
 
@@ -226,11 +226,11 @@ static verdict try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, const char *reques
         if (curl_easy_getinfo(rpc->curl, CURLINFO_RETRY_AFTER, &h) == CURLE_OK)
             ra = (double) h;
         *retry_after_s = (long) ra;
-        set_error(err, "UNAVAILABLE", "RATE_LIMITED", "%s: HTTP 429%s", e->url,
+        mm_rpc_set_error(err, "UNAVAILABLE", "RATE_LIMITED", "%s: HTTP 429%s", e->url,
                   ra > 0 ? " with Retry-After" : "");
         out = NEXT;
     } else {
-        set_error(err, "UNAVAILABLE", "BAD_ANSWER", "%s: HTTP %ld without a JSON-RPC body",
+        mm_rpc_set_error(err, "UNAVAILABLE", "BAD_ANSWER", "%s: HTTP %ld without a JSON-RPC body",
                   e->url, status);
         out = status >= 500 ? RETRY : NEXT;
     }
@@ -278,7 +278,7 @@ mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
     request = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (request == NULL) {
-        set_error(err, "UNAVAILABLE", "REQUEST", "out of memory");
+        mm_rpc_set_error(err, "UNAVAILABLE", "REQUEST", "out of memory");
         return MM_RPC_UNAVAILABLE;
     }
 
@@ -286,16 +286,16 @@ mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
         mm_rpc_endpoint *e = &rpc->endpoint[i];
         long delay = rpc->backoff_ms;
 
-        if (e->open_until > now_s())
+        if (e->open_until > mm_rpc_now_s())
             continue;                       /* breaker open: skip it */
         any = 1;
         for (int attempt = 0; ; attempt++) {
             long retry_after = 0;
-            verdict v;
+            mm_rpc_verdict v;
 
             json_decref(err->error);
             err->error = NULL;
-            v = try_once(rpc, e, request, result, err, &retry_after);
+            v = mm_rpc_try_once(rpc, e, request, result, err, &retry_after);
             if (v == ANSWER) {
                 e->failures = 0;
                 e->open_until = 0;
@@ -307,24 +307,24 @@ mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
             mm_rpc_count(rpc, i, err->cause[0] ? err->cause : err->name, e->latency_ms,
                          e->failures + 1 >= rpc->breaker_after);
             if (++e->failures >= rpc->breaker_after) {
-                e->open_until = now_s() + rpc->breaker_open_s;
+                e->open_until = mm_rpc_now_s() + rpc->breaker_open_s;
                 break;
             }
             if (retry_after > 0) {          /* the provider said when: not now */
-                e->open_until = now_s() + (double) retry_after;
+                e->open_until = mm_rpc_now_s() + (double) retry_after;
                 break;
             }
             if (v == NEXT || attempt >= rpc->retries)
                 break;
             /* full jitter within [delay/2, delay] */
-            sleep_ms(delay / 2 + (long) randombytes_uniform((uint32_t) (delay / 2 + 1)));
+            mm_rpc_sleep_ms(delay / 2 + (long) randombytes_uniform((uint32_t) (delay / 2 + 1)));
             delay *= 2;
         }
     }
     free(request);
 
     if (!any)
-        set_error(err, "UNAVAILABLE", "BREAKER_OPEN", "every NEAR RPC endpoint is failing; "
+        mm_rpc_set_error(err, "UNAVAILABLE", "BREAKER_OPEN", "every NEAR RPC endpoint is failing; "
                   "their circuit breakers are open");
     else
         snprintf(err->name, sizeof(err->name), "UNAVAILABLE");

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm_near_send.h"
+#include "chain/mm_near_send.h"
 
 /* An outcome is terminal only once executed in final blocks; then it
  * succeeded iff the transaction's status and every receipt's are not
@@ -41,12 +41,12 @@ mm_send_rc mm_near_outcome(json_t *outcome, char *reason, size_t reasonlen) {
     return MM_SEND_SUCCESS;
 }
 
-static int is_cause(const mm_rpc_error *e, const char *cause) {
+static int mm_send_is_cause(const mm_rpc_error *e, const char *cause) {
     return strcmp(e->cause, cause) == 0;
 }
 
 /* InvalidNonce, Expired, …: the variant name in error.data */
-static const char *invalid_tx_reason(const mm_rpc_error *e, char *buf, size_t len) {
+static const char *mm_send_invalid_tx_reason(const mm_rpc_error *e, char *buf, size_t len) {
     json_t *itx = json_object_get(json_object_get(json_object_get(e->error, "data"),
                                                   "TxExecutionError"), "InvalidTxError");
     char *text = itx ? json_dumps(itx, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -57,7 +57,7 @@ static const char *invalid_tx_reason(const mm_rpc_error *e, char *buf, size_t le
 }
 
 /* tx by hash with wait_until NONE: answers at once, known or not */
-static mm_rpc_rc lookup(mm_near_rpc *rpc, const char *hash, const char *signer,
+static mm_rpc_rc mm_send_lookup(mm_near_rpc *rpc, const char *hash, const char *signer,
                         json_t **outcome, mm_rpc_error *err) {
     json_t *params = json_pack("{s:s, s:s, s:s}", "tx_hash", hash, "sender_account_id", signer,
                                "wait_until", "NONE");
@@ -67,7 +67,7 @@ static mm_rpc_rc lookup(mm_near_rpc *rpc, const char *hash, const char *signer,
     return rc;
 }
 
-static mm_rpc_rc submit(mm_near_rpc *rpc, const char *signed_b64, const char *wait_until,
+static mm_rpc_rc mm_send_submit(mm_near_rpc *rpc, const char *signed_b64, const char *wait_until,
                         json_t **outcome, mm_rpc_error *err) {
     json_t *params = json_pack("{s:s, s:s}", "signed_tx_base64", signed_b64,
                                "wait_until", wait_until);
@@ -88,16 +88,16 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
     wait_until = wait_until ? wait_until : "FINAL";
 
     for (int sends = 0; sends < 2; sends++) {
-        rc = submit(rpc, signed_b64, wait_until, outcome, &err);
+        rc = mm_send_submit(rpc, signed_b64, wait_until, outcome, &err);
         if (rc == MM_RPC_OK)
             return mm_near_outcome(*outcome, reason, reasonlen);
 
-        if (rc == MM_RPC_ERROR && is_cause(&err, "INVALID_TRANSACTION")) {
-            invalid_tx_reason(&err, why, sizeof(why));
+        if (rc == MM_RPC_ERROR && mm_send_is_cause(&err, "INVALID_TRANSACTION")) {
+            mm_send_invalid_tx_reason(&err, why, sizeof(why));
             json_decref(err.error);
             /* a resent tx that already landed may read as InvalidNonce: ask first */
             if (strstr(why, "InvalidNonce")
-                && lookup(rpc, hash_b58, signer_id, outcome, &err) == MM_RPC_OK)
+                && mm_send_lookup(rpc, hash_b58, signer_id, outcome, &err) == MM_RPC_OK)
                 return mm_near_outcome(*outcome, reason, reasonlen);
             snprintf(reason, reasonlen, "rejected: %s", why);
             return MM_SEND_REJECTED;
@@ -105,13 +105,13 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
         json_decref(err.error);
 
         /* timed out, routed, or no endpoint answered: the tx may still land */
-        rc = lookup(rpc, hash_b58, signer_id, outcome, &err);
+        rc = mm_send_lookup(rpc, hash_b58, signer_id, outcome, &err);
         if (rc == MM_RPC_OK)
             return mm_near_outcome(*outcome, reason, reasonlen);
         snprintf(reason, reasonlen, "outcome unknown: %s%s%s", err.name,
                  err.cause[0] ? "/" : "", err.cause);
         json_decref(err.error);
-        if (rc != MM_RPC_ERROR || !is_cause(&err, "UNKNOWN_TRANSACTION"))
+        if (rc != MM_RPC_ERROR || !mm_send_is_cause(&err, "UNKNOWN_TRANSACTION"))
             break;                      /* unknown to a node that answered: send it again */
     }
     return MM_SEND_PENDING;

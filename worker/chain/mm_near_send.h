@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "mm_near_rpc.h"
+#include "chain/mm_near_rpc.h"
 
 typedef enum {
     MM_SEND_SUCCESS = 0,  /* executed in final blocks, every receipt succeeded */

@@ -6,15 +6,15 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "mm_base58.h"
-#include "mm_near_key.h"
-#include "mm_near_transfer.h"
-#include "mm_near_tx.h"
-#include "mm_near_view.h"
+#include "chain/mm_base58.h"
+#include "chain/mm_near_key.h"
+#include "chain/mm_near_transfer.h"
+#include "chain/mm_near_tx.h"
+#include "chain/mm_near_view.h"
 
-#define NONCE_TTL_S  3600
+#define MM_NONCE_TTL_S  3600
 
-static void key_name(char *out, size_t len, const char *what, const char *signer,
+static void mm_transfer_key_name(char *out, size_t len, const char *what, const char *signer,
                      const char *public_key) {
     snprintf(out, len, "mm:near:%s:%s:%s", what, signer, public_key);
 }
@@ -27,7 +27,7 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
 
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(token, 33, raw, sizeof(raw));
-    key_name(key, sizeof(key), "signer", signer, public_key);
+    mm_transfer_key_name(key, sizeof(key), "signer", signer, public_key);
 
     for (long waited = 0; waited <= wait_ms; waited += 50) {
         redisReply *r = redisCommand(redis, "SET %s %s NX PX %ld", key, token, ttl_ms);
@@ -47,7 +47,7 @@ void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *
                            const char token[33]) {
     char key[256];
 
-    key_name(key, sizeof(key), "signer", signer, public_key);
+    mm_transfer_key_name(key, sizeof(key), "signer", signer, public_key);
     /* only our own lease: it may have expired and been taken since */
     freeReplyObject(redisCommand(redis,
         "EVAL %s 1 %s %s",
@@ -56,14 +56,14 @@ void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *
 }
 
 /* the nonce for the next transaction: the cache's, or the chain's + 1 */
-static int next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+static int mm_transfer_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
                       const char *public_key, uint64_t *nonce, char *reason, size_t len) {
     char key[256];
     redisReply *r;
     mm_rpc_error err;
     mm_view_rc rc;
 
-    key_name(key, sizeof(key), "nonce", signer, public_key);
+    mm_transfer_key_name(key, sizeof(key), "nonce", signer, public_key);
     r = redisCommand(redis, "GET %s", key);
     if (r && r->type == REDIS_REPLY_STRING) {
         freeReplyObject(r);
@@ -87,12 +87,12 @@ static int next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
     }
     (*nonce)++;
     freeReplyObject(redisCommand(redis, "SET %s %llu EX %d", key,
-                                 (unsigned long long) *nonce, NONCE_TTL_S));
+                                 (unsigned long long) *nonce, MM_NONCE_TTL_S));
     return 0;
 }
 
 /* builds and signs one transaction; 0, or -1 with reason */
-static int build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
+static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
                  const char *receiver, json_t *actions, uint64_t nonce,
                  char hash[48], char **signed_b64, char *reason, size_t len) {
     uint8_t block[32];
@@ -154,8 +154,8 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         uint64_t nonce;
         char *signed_b64 = NULL;
 
-        if (next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
-            || build(rpc, signer, secret_key, receiver, actions, nonce, hash, &signed_b64,
+        if (mm_transfer_next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
+            || mm_transfer_build(rpc, signer, secret_key, receiver, actions, nonce, hash, &signed_b64,
                      reason, reasonlen)) {
             rc = MM_SEND_REJECTED;
             break;
@@ -172,7 +172,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
             break;
         /* the nonce was used by someone else: read it again from the chain */
-        key_name(nonce_key, sizeof(nonce_key), "nonce", signer, public_key);
+        mm_transfer_key_name(nonce_key, sizeof(nonce_key), "nonce", signer, public_key);
         freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
     }
     mm_near_signer_unlock(redis, signer, public_key, token);
@@ -193,7 +193,7 @@ mm_send_rc mm_near_transfer(redisContext *redis, mm_near_rpc *rpc, const char *s
 }
 
 /* {"FunctionCall": …} with args as the base64 of their compact JSON */
-static json_t *function_call(const char *method, json_t *args, const char *deposit) {
+static json_t *mm_transfer_function_call(const char *method, json_t *args, const char *deposit) {
     char *text = json_dumps(args, JSON_COMPACT), *b64;
     size_t len = text ? strlen(text) : 0;
     json_t *action = NULL;
@@ -227,7 +227,7 @@ json_t *mm_near_ft_actions(mm_near_rpc *rpc, const char *token, const char *rece
                      err.message);
             reg = MM_VIEW_ERROR;
         } else {
-            json_array_append_new(actions, function_call("storage_deposit",
+            json_array_append_new(actions, mm_transfer_function_call("storage_deposit",
                 json_pack("{s:s, s:b}", "account_id", receiver, "registration_only", 1),
                 json_string_value(json_object_get(bounds, "min"))));
         }
@@ -243,7 +243,7 @@ json_t *mm_near_ft_actions(mm_near_rpc *rpc, const char *token, const char *rece
     }
     args = memo ? json_pack("{s:s, s:s, s:s}", "receiver_id", receiver, "amount", amount, "memo", memo)
                 : json_pack("{s:s, s:s}", "receiver_id", receiver, "amount", amount);
-    json_array_append_new(actions, function_call("ft_transfer", args, "1"));
+    json_array_append_new(actions, mm_transfer_function_call("ft_transfer", args, "1"));
     return actions;
 }
 

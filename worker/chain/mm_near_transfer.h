@@ -11,8 +11,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "mm_near_rpc.h"
-#include "mm_near_send.h"
+#include "chain/mm_near_rpc.h"
+#include "chain/mm_near_send.h"
 
 /* Takes the lease on signer's key; 0, or -1 when another process holds
  * it past wait_ms.  token identifies our lease for the release. */

@@ -7,9 +7,9 @@
 #include <openssl/sha.h>
 #include <sodium.h>
 
-#include "mm_base58.h"
-#include "mm_near_key.h"
-#include "mm_near_tx.h"
+#include "chain/mm_base58.h"
+#include "chain/mm_near_key.h"
+#include "chain/mm_near_tx.h"
 
 /* Action variant indices (nearcore core/primitives action/mod.rs) */
 enum {
@@ -22,13 +22,13 @@ enum {
 
 enum { KEY_ED25519 = 0, PERMISSION_FUNCTION_CALL = 0, PERMISSION_FULL_ACCESS = 1 };
 
-typedef struct parse {
+typedef struct mm_tx_parse {
     char *err;
     size_t errlen;
     char path[96];          /* where we are, for messages: actions[1].AddKey */
-} parse;
+} mm_tx_parse;
 
-static int fail(parse *ps, const char *field, const char *fmt, ...) {
+static int mm_tx_fail(mm_tx_parse *ps, const char *field, const char *fmt, ...) {
     char what[160];
     va_list ap;
 
@@ -43,18 +43,18 @@ static int fail(parse *ps, const char *field, const char *fmt, ...) {
     return -1;
 }
 
-static const char *get_string(parse *ps, const json_t *obj, const char *field) {
+static const char *mm_tx_get_string(mm_tx_parse *ps, const json_t *obj, const char *field) {
     const json_t *v = json_object_get(obj, field);
 
     if (!json_is_string(v)) {
-        fail(ps, field, v ? "must be a string" : "is missing");
+        mm_tx_fail(ps, field, v ? "must be a string" : "is missing");
         return NULL;
     }
     return json_string_value(v);
 }
 
 /* u64 and u128 come as decimal strings; u64 may also be a JSON integer */
-static int get_u64(parse *ps, const json_t *obj, const char *field, uint64_t *out) {
+static int mm_tx_get_u64(mm_tx_parse *ps, const json_t *obj, const char *field, uint64_t *out) {
     const json_t *v = json_object_get(obj, field);
 
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
@@ -63,68 +63,68 @@ static int get_u64(parse *ps, const json_t *obj, const char *field, uint64_t *ou
     }
     if (json_is_string(v) && mm_borsh_parse_u64(json_string_value(v), out) == 0)
         return 0;
-    return fail(ps, field, v ? "must be a non-negative integer below 2^64"
+    return mm_tx_fail(ps, field, v ? "must be a non-negative integer below 2^64"
                              : "is missing");
 }
 
-static int get_u128(parse *ps, const json_t *obj, const char *field,
+static int mm_tx_get_u128(mm_tx_parse *ps, const json_t *obj, const char *field,
                     unsigned __int128 *out) {
     const json_t *v = json_object_get(obj, field);
 
     if (json_is_string(v) && mm_borsh_parse_u128(json_string_value(v), out) == 0)
         return 0;
-    return fail(ps, field, v ? "must be a decimal string of a u128"
+    return mm_tx_fail(ps, field, v ? "must be a decimal string of a u128"
                              : "is missing");
 }
 
-static int put_account(parse *ps, mm_borsh *b, const json_t *obj, const char *field) {
-    const char *id = get_string(ps, obj, field);
+static int mm_tx_put_account(mm_tx_parse *ps, mm_borsh *b, const json_t *obj, const char *field) {
+    const char *id = mm_tx_get_string(ps, obj, field);
 
     if (id == NULL)
         return -1;
     if (!mm_near_account_id_valid(id))
-        return fail(ps, field, "\"%s\" is not a valid account id", id);
+        return mm_tx_fail(ps, field, "\"%s\" is not a valid account id", id);
     mm_borsh_bytes(b, id, strlen(id));
     return 0;
 }
 
-static int put_public_key(parse *ps, mm_borsh *b, const json_t *obj, const char *field) {
+static int mm_tx_put_public_key(mm_tx_parse *ps, mm_borsh *b, const json_t *obj, const char *field) {
     mm_near_public_key pk;
-    const char *text = get_string(ps, obj, field);
+    const char *text = mm_tx_get_string(ps, obj, field);
 
     if (text == NULL)
         return -1;
     if (mm_near_public_key_parse(text, &pk))
-        return fail(ps, field, "must be \"ed25519:\" and the base58 of 32 bytes");
+        return mm_tx_fail(ps, field, "must be \"ed25519:\" and the base58 of 32 bytes");
     mm_borsh_u8(b, KEY_ED25519);
     mm_borsh_fixed(b, pk.bytes, sizeof(pk.bytes));
     return 0;
 }
 
-static int put_function_call(parse *ps, mm_borsh *b, const json_t *a) {
-    const char *method = get_string(ps, a, "method_name");
-    const char *args = method ? get_string(ps, a, "args") : NULL;
+static int mm_tx_put_function_call(mm_tx_parse *ps, mm_borsh *b, const json_t *a) {
+    const char *method = mm_tx_get_string(ps, a, "method_name");
+    const char *args = method ? mm_tx_get_string(ps, a, "args") : NULL;
     unsigned __int128 deposit;
     uint64_t gas;
     size_t len, pad;
     uint8_t *raw;
     int n;
 
-    if (args == NULL || get_u64(ps, a, "gas", &gas) || get_u128(ps, a, "deposit", &deposit))
+    if (args == NULL || mm_tx_get_u64(ps, a, "gas", &gas) || mm_tx_get_u128(ps, a, "deposit", &deposit))
         return -1;
 
     /* args: standard base64, as NEAR RPC shows them */
     len = strlen(args);
     if (len % 4)
-        return fail(ps, "args", "must be base64");
+        return mm_tx_fail(ps, "args", "must be base64");
     pad = len && args[len - 1] == '=' ? (len > 1 && args[len - 2] == '=' ? 2 : 1) : 0;
     raw = malloc(len / 4 * 3 + 1);
     if (raw == NULL)
-        return fail(ps, "args", "out of memory");
+        return mm_tx_fail(ps, "args", "out of memory");
     n = len ? EVP_DecodeBlock(raw, (const unsigned char *) args, (int) len) : 0;
     if (n < 0) {
         free(raw);
-        return fail(ps, "args", "must be base64");
+        return mm_tx_fail(ps, "args", "must be base64");
     }
     mm_borsh_u8(b, ACTION_FUNCTION_CALL);
     mm_borsh_bytes(b, method, strlen(method));
@@ -135,7 +135,7 @@ static int put_function_call(parse *ps, mm_borsh *b, const json_t *a) {
     return 0;
 }
 
-static int put_permission(parse *ps, mm_borsh *b, const json_t *perm) {
+static int mm_tx_put_permission(mm_tx_parse *ps, mm_borsh *b, const json_t *perm) {
     const json_t *fc, *allowance, *names;
     unsigned __int128 limit;
     size_t i;
@@ -146,34 +146,34 @@ static int put_permission(parse *ps, mm_borsh *b, const json_t *perm) {
     }
     fc = json_object_get(perm, "FunctionCall");
     if (!json_is_object(fc))
-        return fail(ps, "permission", "must be \"FullAccess\" or {\"FunctionCall\": {…}}");
+        return mm_tx_fail(ps, "permission", "must be \"FullAccess\" or {\"FunctionCall\": {…}}");
 
     mm_borsh_u8(b, PERMISSION_FUNCTION_CALL);
     allowance = json_object_get(fc, "allowance");
     if (allowance == NULL || json_is_null(allowance)) {
         mm_borsh_u8(b, 0);                          /* None: no budget */
     } else {
-        if (get_u128(ps, fc, "allowance", &limit))
+        if (mm_tx_get_u128(ps, fc, "allowance", &limit))
             return -1;
         mm_borsh_u8(b, 1);
         mm_borsh_u128(b, limit);
     }
-    if (put_account(ps, b, fc, "receiver_id"))
+    if (mm_tx_put_account(ps, b, fc, "receiver_id"))
         return -1;
     names = json_object_get(fc, "method_names");
     if (!json_is_array(names))
-        return fail(ps, "method_names", "must be an array of strings");
+        return mm_tx_fail(ps, "method_names", "must be an array of strings");
     mm_borsh_u32(b, (uint32_t) json_array_size(names));
     for (i = 0; i < json_array_size(names); i++) {
         const json_t *name = json_array_get(names, i);
         if (!json_is_string(name))
-            return fail(ps, "method_names", "must be an array of strings");
+            return mm_tx_fail(ps, "method_names", "must be an array of strings");
         mm_borsh_bytes(b, json_string_value(name), strlen(json_string_value(name)));
     }
     return 0;
 }
 
-static int put_action(parse *ps, mm_borsh *b, const json_t *action) {
+static int mm_tx_put_action(mm_tx_parse *ps, mm_borsh *b, const json_t *action) {
     const char *kind;
     json_t *body;
     size_t base = strlen(ps->path);
@@ -186,43 +186,43 @@ static int put_action(parse *ps, mm_borsh *b, const json_t *action) {
         return 0;
     }
     if (!json_is_object(action) || json_object_size(action) != 1)
-        return fail(ps, "", "must be \"CreateAccount\" or an object with one action");
+        return mm_tx_fail(ps, "", "must be \"CreateAccount\" or an object with one action");
 
     kind = json_object_iter_key(json_object_iter((json_t *) action));
     body = json_object_iter_value(json_object_iter((json_t *) action));
     snprintf(ps->path + base, sizeof(ps->path) - base, ".%s", kind);
     if (!json_is_object(body)) {
-        fail(ps, "", "must be an object");
+        mm_tx_fail(ps, "", "must be an object");
         goto done;
     }
 
     if (strcmp(kind, "Transfer") == 0) {
-        if (get_u128(ps, body, "deposit", &deposit) == 0) {
+        if (mm_tx_get_u128(ps, body, "deposit", &deposit) == 0) {
             mm_borsh_u8(b, ACTION_TRANSFER);
             mm_borsh_u128(b, deposit);
             rc = 0;
         }
     } else if (strcmp(kind, "FunctionCall") == 0) {
-        rc = put_function_call(ps, b, body);
+        rc = mm_tx_put_function_call(ps, b, body);
     } else if (strcmp(kind, "AddKey") == 0) {
         const json_t *ak = json_object_get(body, "access_key");
         mm_borsh_u8(b, ACTION_ADD_KEY);
-        if (put_public_key(ps, b, body, "public_key") == 0) {
+        if (mm_tx_put_public_key(ps, b, body, "public_key") == 0) {
             if (!json_is_object(ak)) {
-                fail(ps, "access_key", "must be an object");
-            } else if (get_u64(ps, ak, "nonce", &nonce) == 0) {
+                mm_tx_fail(ps, "access_key", "must be an object");
+            } else if (mm_tx_get_u64(ps, ak, "nonce", &nonce) == 0) {
                 mm_borsh_u64(b, nonce);
                 snprintf(ps->path + strlen(ps->path),
                          sizeof(ps->path) - strlen(ps->path), ".access_key");
-                rc = put_permission(ps, b, json_object_get(ak, "permission"));
+                rc = mm_tx_put_permission(ps, b, json_object_get(ak, "permission"));
             }
         }
     } else if (strcmp(kind, "DeleteKey") == 0) {
         mm_borsh_u8(b, ACTION_DELETE_KEY);
-        rc = put_public_key(ps, b, body, "public_key");
+        rc = mm_tx_put_public_key(ps, b, body, "public_key");
     } else {
         ps->path[base] = '\0';
-        fail(ps, "", "unknown action \"%s\" (CreateAccount, Transfer, FunctionCall, "
+        mm_tx_fail(ps, "", "unknown action \"%s\" (CreateAccount, Transfer, FunctionCall, "
              "AddKey, DeleteKey)", kind);
     }
 done:
@@ -232,7 +232,7 @@ done:
 
 int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
                       char *err, size_t errlen) {
-    parse ps = { err, errlen, "" };
+    mm_tx_parse ps = { err, errlen, "" };
     mm_near_public_key pk;
     const json_t *actions;
     const char *text;
@@ -245,48 +245,48 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
     mm_borsh_init(&out->bytes);
 
     if (!json_is_object(desc))
-        return fail(&ps, "", "the transaction must be a JSON object");
+        return mm_tx_fail(&ps, "", "the transaction must be a JSON object");
 
-    text = get_string(&ps, desc, "secret_key");
+    text = mm_tx_get_string(&ps, desc, "secret_key");
     if (text == NULL)
         return -1;
     /* parsed first so that every path below frees it */
     if ((sk = mm_near_secret_key_parse(text, &pk)) == NULL)
-        return fail(&ps, "secret_key", "must be \"ed25519:\" and the base58 of a "
+        return mm_tx_fail(&ps, "secret_key", "must be \"ed25519:\" and the base58 of a "
                     "64-byte key whose second half is the public key of the first");
 
-    if (put_account(&ps, &out->bytes, desc, "signer_id"))
-        goto fail;
+    if (mm_tx_put_account(&ps, &out->bytes, desc, "signer_id"))
+        goto mm_tx_fail;
     mm_borsh_u8(&out->bytes, KEY_ED25519);
     mm_borsh_fixed(&out->bytes, pk.bytes, sizeof(pk.bytes));
-    if (get_u64(&ps, desc, "nonce", &nonce))
-        goto fail;
+    if (mm_tx_get_u64(&ps, desc, "nonce", &nonce))
+        goto mm_tx_fail;
     mm_borsh_u64(&out->bytes, nonce);
-    if (put_account(&ps, &out->bytes, desc, "receiver_id"))
-        goto fail;
-    if ((text = get_string(&ps, desc, "block_hash")) == NULL)
-        goto fail;
+    if (mm_tx_put_account(&ps, &out->bytes, desc, "receiver_id"))
+        goto mm_tx_fail;
+    if ((text = mm_tx_get_string(&ps, desc, "block_hash")) == NULL)
+        goto mm_tx_fail;
     if (mm_base58_decode(text, strlen(text), block_hash, sizeof(block_hash))) {
-        fail(&ps, "block_hash", "must be the base58 of 32 bytes");
-        goto fail;
+        mm_tx_fail(&ps, "block_hash", "must be the base58 of 32 bytes");
+        goto mm_tx_fail;
     }
     mm_borsh_fixed(&out->bytes, block_hash, sizeof(block_hash));
 
     actions = json_object_get(desc, "actions");
     if (!json_is_array(actions) || json_array_size(actions) == 0) {
-        fail(&ps, "actions", "must be a non-empty array");
-        goto fail;
+        mm_tx_fail(&ps, "actions", "must be a non-empty array");
+        goto mm_tx_fail;
     }
     mm_borsh_u32(&out->bytes, (uint32_t) json_array_size(actions));
     for (i = 0; i < json_array_size(actions); i++) {
         snprintf(ps.path, sizeof(ps.path), "actions[%zu]", i);
-        if (put_action(&ps, &out->bytes, json_array_get(actions, i)))
-            goto fail;
+        if (mm_tx_put_action(&ps, &out->bytes, json_array_get(actions, i)))
+            goto mm_tx_fail;
     }
     ps.path[0] = '\0';
     if (!mm_borsh_ok(&out->bytes)) {
-        fail(&ps, "", "out of memory");
-        goto fail;
+        mm_tx_fail(&ps, "", "out of memory");
+        goto mm_tx_fail;
     }
 
     /* the id is the hash of the unsigned transaction; the key signs the hash */
@@ -303,7 +303,7 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
     }
     return 0;
 
-fail:
+mm_tx_fail:
     mm_near_secret_key_free(sk);
     mm_near_signed_tx_free(out);
     return -1;

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "mm_borsh.h"
+#include "chain/mm_borsh.h"
 
 typedef struct mm_near_signed_tx {
     uint8_t hash[32];

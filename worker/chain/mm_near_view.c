@@ -5,14 +5,14 @@
 
 #include <openssl/evp.h>
 
-#include "mm_base58.h"
-#include "mm_borsh.h"
-#include "mm_near_view.h"
+#include "chain/mm_base58.h"
+#include "chain/mm_borsh.h"
+#include "chain/mm_near_view.h"
 
-static mm_view_rc fail(mm_rpc_error *err, const char *cause, const char *fmt, ...)
+static mm_view_rc mm_view_fail(mm_rpc_error *err, const char *cause, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static mm_view_rc fail(mm_rpc_error *err, const char *cause, const char *fmt, ...) {
+static mm_view_rc mm_view_fail(mm_rpc_error *err, const char *cause, const char *fmt, ...) {
     va_list ap;
 
     snprintf(err->name, sizeof(err->name), "BAD_ANSWER");
@@ -23,10 +23,10 @@ static mm_view_rc fail(mm_rpc_error *err, const char *cause, const char *fmt, ..
     return MM_VIEW_ERROR;
 }
 
-/* runs a query; the node's "missing" answers come in two forms: an error
+/* runs a mm_view_query; the node's "missing" answers come in two forms: an error
  * cause, or (older nodes) a result whose "error" string says so (NULL
  * missing_cause: no answer means "missing", every error is one) */
-static mm_view_rc query(mm_near_rpc *rpc, json_t *params, const char *missing_cause,
+static mm_view_rc mm_view_query(mm_near_rpc *rpc, json_t *params, const char *missing_cause,
                         const char *missing_text, json_t **result, mm_rpc_error *err) {
     mm_rpc_rc rc = mm_near_rpc_call(rpc, "query", params, result, err);
     const char *legacy;
@@ -41,7 +41,7 @@ static mm_view_rc query(mm_near_rpc *rpc, json_t *params, const char *missing_ca
         return MM_VIEW_ERROR;
     if ((legacy = json_string_value(json_object_get(*result, "error"))) != NULL) {
         mm_view_rc out = missing_text && strstr(legacy, missing_text) ? MM_VIEW_MISSING
-                         : fail(err, "QUERY_ERROR", "%s", legacy);
+                         : mm_view_fail(err, "QUERY_ERROR", "%s", legacy);
         json_decref(*result);
         *result = NULL;
         return out;
@@ -63,7 +63,7 @@ mm_view_rc mm_near_final_block(mm_near_rpc *rpc, uint8_t hash[32], uint64_t *hei
     h = json_string_value(json_object_get(header, "hash"));
     if (h == NULL || mm_base58_decode(h, strlen(h), hash, 32) != 0
         || !json_is_integer(json_object_get(header, "height")))
-        out = fail(err, "BLOCK", "block answer without a header hash and height");
+        out = mm_view_fail(err, "BLOCK", "block answer without a header hash and height");
     else
         *height = (uint64_t) json_integer_value(json_object_get(header, "height"));
     json_decref(block);
@@ -74,7 +74,7 @@ mm_view_rc mm_near_access_key_nonce(mm_near_rpc *rpc, const char *account,
                                     const char *public_key, uint64_t *nonce,
                                     mm_rpc_error *err) {
     json_t *r;
-    mm_view_rc rc = query(rpc, json_pack("{s:s, s:s, s:s, s:s}", "request_type", "view_access_key",
+    mm_view_rc rc = mm_view_query(rpc, json_pack("{s:s, s:s, s:s, s:s}", "request_type", "view_access_key",
                                          "finality", "optimistic", "account_id", account,
                                          "public_key", public_key),
                           "UNKNOWN_ACCESS_KEY", "does not exist", &r, err);
@@ -82,7 +82,7 @@ mm_view_rc mm_near_access_key_nonce(mm_near_rpc *rpc, const char *account,
     if (rc != MM_VIEW_OK)
         return rc;
     if (!json_is_integer(json_object_get(r, "nonce")))
-        rc = fail(err, "ACCESS_KEY", "view_access_key answer without a nonce");
+        rc = mm_view_fail(err, "ACCESS_KEY", "view_access_key answer without a nonce");
     else
         *nonce = (uint64_t) json_integer_value(json_object_get(r, "nonce"));
     json_decref(r);
@@ -92,14 +92,14 @@ mm_view_rc mm_near_access_key_nonce(mm_near_rpc *rpc, const char *account,
 mm_view_rc mm_near_balance(mm_near_rpc *rpc, const char *account,
                            unsigned __int128 *amount, mm_rpc_error *err) {
     json_t *r;
-    mm_view_rc rc = query(rpc, json_pack("{s:s, s:s, s:s}", "request_type", "view_account",
+    mm_view_rc rc = mm_view_query(rpc, json_pack("{s:s, s:s, s:s}", "request_type", "view_account",
                                          "finality", "final", "account_id", account),
                           "UNKNOWN_ACCOUNT", "does not exist", &r, err);
 
     if (rc != MM_VIEW_OK)
         return rc;
     if (mm_borsh_parse_u128(json_string_value(json_object_get(r, "amount")), amount))
-        rc = fail(err, "ACCOUNT", "view_account answer without a decimal amount");
+        rc = mm_view_fail(err, "ACCOUNT", "view_account answer without a decimal amount");
     json_decref(r);
     return rc;
 }
@@ -116,11 +116,11 @@ mm_view_rc mm_near_view_call(mm_near_rpc *rpc, const char *contract, const char 
     if (text == NULL || b64 == NULL) {
         free(text);
         free(b64);
-        return fail(err, "REQUEST", "out of memory");
+        return mm_view_fail(err, "REQUEST", "out of memory");
     }
     EVP_EncodeBlock((unsigned char *) b64, (unsigned char *) text, (int) len);
     free(text);
-    rc = query(rpc, json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_type", "call_function",
+    rc = mm_view_query(rpc, json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_type", "call_function",
                               "finality", "final", "account_id", contract, "method_name", method,
                               "args_base64", b64),
                NULL, NULL, &r, err);       /* no contract there is an error: not a token */
@@ -134,7 +134,7 @@ mm_view_rc mm_near_view_call(mm_near_rpc *rpc, const char *contract, const char 
     if (!json_is_array(bytes) || raw == NULL) {
         free(raw);
         json_decref(r);
-        return fail(err, "CALL_FUNCTION", "call_function answer without a result array");
+        return mm_view_fail(err, "CALL_FUNCTION", "call_function answer without a result array");
     }
     json_array_foreach(bytes, i, byte)
         raw[i] = (unsigned char) json_integer_value(byte);
@@ -142,7 +142,7 @@ mm_view_rc mm_near_view_call(mm_near_rpc *rpc, const char *contract, const char 
     free(raw);
     json_decref(r);
     if (*value == NULL)
-        return fail(err, "CALL_FUNCTION", "%s.%s returned something that is not JSON",
+        return mm_view_fail(err, "CALL_FUNCTION", "%s.%s returned something that is not JSON",
                     contract, method);
     return MM_VIEW_OK;
 }
@@ -156,7 +156,7 @@ mm_view_rc mm_near_ft_balance(mm_near_rpc *rpc, const char *token, const char *a
     if (rc != MM_VIEW_OK)
         return rc;
     if (mm_borsh_parse_u128(json_string_value(v), amount))
-        rc = fail(err, "FT_BALANCE", "%s.ft_balance_of did not return a decimal string", token);
+        rc = mm_view_fail(err, "FT_BALANCE", "%s.ft_balance_of did not return a decimal string", token);
     json_decref(v);
     return rc;
 }

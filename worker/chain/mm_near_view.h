@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "mm_near_rpc.h"
+#include "chain/mm_near_rpc.h"
 
 typedef enum { MM_VIEW_OK = 0, MM_VIEW_MISSING, MM_VIEW_ERROR } mm_view_rc;
 

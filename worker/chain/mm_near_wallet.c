@@ -5,11 +5,11 @@
 
 #include <sodium.h>
 
-#include "mm_keystore.h"
-#include "mm_near_key.h"
-#include "mm_near_transfer.h"
-#include "mm_near_view.h"
-#include "mm_near_wallet.h"
+#include "chain/mm_keystore.h"
+#include "chain/mm_near_key.h"
+#include "chain/mm_near_transfer.h"
+#include "chain/mm_near_view.h"
+#include "chain/mm_near_wallet.h"
 
 int mm_near_wallet_account(long long telegram_id, const char *master, char *out, size_t len) {
     if (telegram_id <= 0

@@ -12,8 +12,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "mm_near_rpc.h"
-#include "mm_near_send.h"
+#include "chain/mm_near_rpc.h"
+#include "chain/mm_near_send.h"
 
 #define MM_NEAR_INITIAL_BALANCE  "1820000000000000000000"   /* 0.00182 NEAR: 182 bytes */
 

@@ -225,6 +225,7 @@ int mm_cli_main(int argc, char **argv) {
     if (rc == MM_EXIT_USAGE && !strcmp(def->name, "migrate"))
         fprintf(stderr, "usage: mm-worker %s", def->usage);
     mm_cli_close(&c);
+    mm_log_free(&c.ctx->log);
     free(c.ctx);
     return rc;
 }

@@ -5,7 +5,7 @@
 
 #include "bot/mm_bot.h"
 #include "ingest/mm_ingest.h"
-#include "ingest/mm_update.h"
+#include "telegram/mm_update.h"
 #include "mm_stream.h"
 #include "store/mm_db.h"
 #include "store/mm_redis.h"

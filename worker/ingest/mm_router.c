@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ingest/mm_ingest.h"
-#include "ingest/mm_update.h"
+#include "telegram/mm_update.h"
 #include "mm_stream.h"
 #include "store/mm_redis.h"
 
@@ -26,7 +26,7 @@ static const char *mm_route_lua =
     "return n";
 
 void mm_partition_stream(const mm_ctx *ctx, int k, char *out, size_t outlen) {
-    snprintf(out, outlen, "%s:p:%d", ctx->cfg.stream, k);
+    snprintf(out, outlen, MM_STREAM_PARTITION_FMT, ctx->cfg.stream, k);
 }
 
 /* Routes one batch of entries (XREADGROUP's reply for the stream). */

@@ -5,7 +5,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "mm_log.h"
+#include "log/mm_log.h"
 
 static const char *mm_level_names[] = { "debug", "info", "warn", "error" };
 
@@ -27,6 +27,12 @@ void mm_log_secret(mm_log *log, const char *secret) {
     /* a copy: the caller's text may be a buffer it reuses */
     if ((copy = strdup(secret)) != NULL)
         log->secrets[log->nsecrets++] = copy;
+}
+
+void mm_log_free(mm_log *log) {
+    for (int i = 0; i < log->nsecrets; i++)
+        free((char *) log->secrets[i]);
+    log->nsecrets = 0;
 }
 
 /* Appends s[0..n) JSON-escaped; stops (truncating) when out is full. */

@@ -39,6 +39,9 @@ void mm_logf(const mm_log *log, mm_log_level level, const char *component,
              const mm_log_ids *ids, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Forgets (and frees) the registered secrets. */
+void mm_log_free(mm_log *log);
+
 /* Writes msg with every registered secret replaced, JSON-escaped; for tests. */
 void mm_log_redact(const mm_log *log, const char *msg, char *out, size_t outlen);
 

@@ -4,8 +4,7 @@
 
 #include <jansson.h>
 
-#include "ingest/mm_ingest.h"
-#include "ingest/mm_update.h"
+#include "telegram/mm_update.h"
 #include "mm_buf.h"
 #include "mm_stream.h"
 #include "sched/mm_timers.h"
@@ -47,8 +46,8 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
         json_decref(update);
         if (json == NULL)
             continue;
-        mm_partition_stream(ctx, mm_partition_of(chat, ctx->cfg.partitions), stream,
-                            sizeof(stream));
+        snprintf(stream, sizeof(stream), MM_STREAM_PARTITION_FMT, ctx->cfg.stream,
+                 mm_partition_of(chat, ctx->cfg.partitions));
         snprintf(now, sizeof(now), "%lld", mm_now_ms());
         reply = redisCommand(r, "XADD %s * " MM_STREAM_FIELD_UPDATE " %s "
                              MM_STREAM_FIELD_UPDATE_ID " -1 " MM_STREAM_FIELD_RECEIVED_AT " %s",

@@ -8,7 +8,7 @@
 #define MM_MIGRATE_LOCK  "7261728657"
 
 /* runs sql; 0, or -1 with PostgreSQL's first line in err */
-static int exec(PGconn *conn, const char *sql, const char *what, char *err, size_t errlen) {
+static int mm_migrate_exec(PGconn *conn, const char *sql, const char *what, char *err, size_t errlen) {
     PGresult *res = PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(res);
     int rc = 0;
@@ -22,8 +22,8 @@ static int exec(PGconn *conn, const char *sql, const char *what, char *err, size
     return rc;
 }
 
-/* 1 when version is recorded as applied, 0 when not, -1 on error */
-static int applied(PGconn *conn, int version, char *err, size_t errlen) {
+/* 1 when version is recorded as mm_migrate_applied, 0 when not, -1 on error */
+static int mm_migrate_applied(PGconn *conn, int version, char *err, size_t errlen) {
     char v[16];
     const char *params[1] = { v };
     PGresult *res;
@@ -52,22 +52,22 @@ int mm_migrate(PGconn *conn, int *version, char *err, size_t errlen) {
         int done;
 
         snprintf(what, sizeof(what), "migration %03d_%s", m->version, m->name);
-        if (exec(conn, "BEGIN", what, err, errlen)
-            || exec(conn, "SELECT pg_advisory_xact_lock(" MM_MIGRATE_LOCK ")", what, err, errlen)
-            || exec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        if (mm_migrate_exec(conn, "BEGIN", what, err, errlen)
+            || mm_migrate_exec(conn, "SELECT pg_advisory_xact_lock(" MM_MIGRATE_LOCK ")", what, err, errlen)
+            || mm_migrate_exec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                           " version integer PRIMARY KEY, name text NOT NULL,"
                           " applied_at timestamptz NOT NULL DEFAULT now())", what, err, errlen)
-            || (done = applied(conn, m->version, err, errlen)) < 0)
+            || (done = mm_migrate_applied(conn, m->version, err, errlen)) < 0)
             goto fail;
         if (!done) {
             snprintf(insert, sizeof(insert),
                      "INSERT INTO schema_migrations (version, name) VALUES (%d, '%s')",
                      m->version, m->name);
-            if (exec(conn, m->sql, what, err, errlen) || exec(conn, insert, what, err, errlen))
+            if (mm_migrate_exec(conn, m->sql, what, err, errlen) || mm_migrate_exec(conn, insert, what, err, errlen))
                 goto fail;
             count++;
         }
-        if (exec(conn, "COMMIT", what, err, errlen))
+        if (mm_migrate_exec(conn, "COMMIT", what, err, errlen))
             goto fail;
         *version = m->version;
     }

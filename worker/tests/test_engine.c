@@ -1,18 +1,17 @@
 /*
- * The quiz engine's output checks, with cmocka: provider envelopes
+ * The quiz engine's output checks (TAP): provider envelopes
  * (Gemini, OpenAI and compatible servers; success, thinking parts, blocks,
  * refusals, truncation, rate limits against spent quotas) and the quiz
  * JSON inside them, item by item.
  */
 
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "../../shared/tests/tap.h"
 
 #include "engine/mm_difficulty.h"
 #include "engine/mm_llm_output.h"
@@ -26,15 +25,14 @@ static void openai(long status, const char *body, int retry_after, mm_llm_answer
     mm_llm_openai_answer(status, body, strlen(body), retry_after, a);
 }
 
-static void test_gemini(void **state) {
+static void test_gemini(void) {
     mm_llm_answer a;
-    (void) state;
     gemini(200, "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":["
                 "{\"text\":\"let me think\",\"thought\":true},{\"text\":\"{\\\"questions\\\":\"},"
                 "{\"text\":\"[]}\"}]},\"finishReason\":\"STOP\",\"index\":0}],"
                 "\"usageMetadata\":{\"totalTokenCount\":9},\"modelVersion\":\"gemini-2.5-flash\"}", &a);
-    assert_int_equal(a.verdict, MM_LLM_OK);
-    assert_string_equal(a.text, "{\"questions\":[]}");          /* thoughts left out */
+    is_int(a.verdict, MM_LLM_OK);
+    is_str(a.text, "{\"questions\":[]}");          /* thoughts left out */
     mm_llm_answer_free(&a);
 
     gemini(429, "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\","
@@ -42,87 +40,85 @@ static void test_gemini(void **state) {
                 "\"type.googleapis.com/google.rpc.QuotaFailure\",\"violations\":[{\"quotaId\":"
                 "\"GenerateRequestsPerMinutePerProjectPerModel-FreeTier\"}]},{\"@type\":"
                 "\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"34s\"}]}}", &a);
-    assert_int_equal(a.verdict, MM_LLM_RETRY);
-    assert_int_equal(a.retry_after_ms, 34000);
-    assert_non_null(strstr(a.why, "RESOURCE_EXHAUSTED"));
+    is_int(a.verdict, MM_LLM_RETRY);
+    is_int(a.retry_after_ms, 34000);
+    is_true((strstr(a.why, "RESOURCE_EXHAUSTED")) != NULL);
 
     gemini(429, "{\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\","
                 "\"details\":[{\"violations\":[{\"quotaId\":"
                 "\"GenerateRequestsPerDayPerProjectPerModel-FreeTier\"}]}]}}", &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);               /* a daily quota */
+    is_int(a.verdict, MM_LLM_FAILOVER);               /* a daily quota */
 
     gemini(400, "{\"error\":{\"code\":400,\"message\":\"API key not valid.\",\"status\":"
                 "\"INVALID_ARGUMENT\",\"details\":[{\"reason\":\"API_KEY_INVALID\"}]}}", &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
+    is_int(a.verdict, MM_LLM_FAILOVER);
     gemini(503, "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\","
                 "\"status\":\"UNAVAILABLE\"}}", &a);
-    assert_int_equal(a.verdict, MM_LLM_RETRY);
+    is_int(a.verdict, MM_LLM_RETRY);
     gemini(502, "<html>Bad Gateway</html>", &a);
-    assert_int_equal(a.verdict, MM_LLM_RETRY);
+    is_int(a.verdict, MM_LLM_RETRY);
     gemini(200, "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}", &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
-    assert_non_null(strstr(a.why, "SAFETY"));
+    is_int(a.verdict, MM_LLM_FAILOVER);
+    is_true((strstr(a.why, "SAFETY")) != NULL);
     gemini(200, "{\"candidates\":[{\"content\":{\"parts\":[]},\"finishReason\":\"MAX_TOKENS\"}]}", &a);
-    assert_int_equal(a.verdict, MM_LLM_BAD_OUTPUT);
+    is_int(a.verdict, MM_LLM_BAD_OUTPUT);
     gemini(200, "{\"candidates\":[{\"finishReason\":\"SAFETY\"}]}", &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
+    is_int(a.verdict, MM_LLM_FAILOVER);
     gemini(200, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"\"}]},"
                 "\"finishReason\":\"STOP\"}]}", &a);
-    assert_int_equal(a.verdict, MM_LLM_BAD_OUTPUT);
+    is_int(a.verdict, MM_LLM_BAD_OUTPUT);
     gemini(200, "not json", &a);
-    assert_int_equal(a.verdict, MM_LLM_BAD_OUTPUT);
+    is_int(a.verdict, MM_LLM_BAD_OUTPUT);
 }
 
-static void test_openai(void **state) {
+static void test_openai(void) {
     mm_llm_answer a;
-    (void) state;
     openai(200, "{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
                 "\"message\":{\"role\":\"assistant\",\"content\":\"{}\",\"refusal\":null},"
                 "\"finish_reason\":\"stop\"}],\"usage\":{\"total_tokens\":5}}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_OK);
-    assert_string_equal(a.text, "{}");
+    is_int(a.verdict, MM_LLM_OK);
+    is_str(a.text, "{}");
     mm_llm_answer_free(&a);
     openai(200, "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"I can't help with "
                 "that.\"},\"finish_reason\":\"stop\"}]}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
-    assert_non_null(strstr(a.why, "refused"));
+    is_int(a.verdict, MM_LLM_FAILOVER);
+    is_true((strstr(a.why, "refused")) != NULL);
     openai(200, "{\"choices\":[{\"message\":{\"content\":\"{\\\"questions\\\":[\"},"
                 "\"finish_reason\":\"length\"}]}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_BAD_OUTPUT);
+    is_int(a.verdict, MM_LLM_BAD_OUTPUT);
     openai(200, "{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":"
                 "\"content_filter\"}]}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
+    is_int(a.verdict, MM_LLM_FAILOVER);
     openai(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
                 "\"param\":null,\"code\":\"rate_limit_exceeded\"}}", 7, &a);
-    assert_int_equal(a.verdict, MM_LLM_RETRY);
-    assert_int_equal(a.retry_after_ms, 7000);
+    is_int(a.verdict, MM_LLM_RETRY);
+    is_int(a.retry_after_ms, 7000);
     openai(429, "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":"
                 "\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
+    is_int(a.verdict, MM_LLM_FAILOVER);
     openai(401, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":"
                 "\"invalid_request_error\",\"code\":\"invalid_api_key\"}}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_FAILOVER);
+    is_int(a.verdict, MM_LLM_FAILOVER);
     openai(500, "{\"error\":{\"message\":\"server error\",\"type\":\"server_error\"}}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_RETRY);
+    is_int(a.verdict, MM_LLM_RETRY);
     openai(200, "{\"object\":\"chat.completion\"}", -1, &a);
-    assert_int_equal(a.verdict, MM_LLM_BAD_OUTPUT);
+    is_int(a.verdict, MM_LLM_BAD_OUTPUT);
 }
 
-static void test_json_span(void **state) {
+static void test_json_span(void) {
     const char *s;
     size_t n;
-    (void) state;
-    assert_int_equal(mm_llm_json_span("  {\"a\":1}\n", &s, &n), 0);
-    assert_int_equal(n, 7);
-    assert_int_equal(mm_llm_json_span("```json\n{\"a\":1}\n```", &s, &n), 0);
-    assert_memory_equal(s, "{\"a\":1}", 7);
-    assert_int_equal(mm_llm_json_span("```\n{\"a\":1}```\n", &s, &n), 0);
-    assert_int_equal(mm_llm_json_span("Here you go: {\"a\":1}", &s, &n), -1);   /* prose */
-    assert_int_equal(mm_llm_json_span("{\"a\":1} Hope this helps!", &s, &n), -1);
-    assert_int_equal(mm_llm_json_span("```json\n{\"a\":1}\n``` and more", &s, &n), -1);
-    assert_int_equal(mm_llm_json_span("```js on!\n{}\n```", &s, &n), -1);
-    assert_int_equal(mm_llm_json_span("", &s, &n), -1);
-    assert_int_equal(mm_llm_json_span("[1,2]", &s, &n), -1);
+    is_int(mm_llm_json_span("  {\"a\":1}\n", &s, &n), 0);
+    is_int(n, 7);
+    is_int(mm_llm_json_span("```json\n{\"a\":1}\n```", &s, &n), 0);
+    is_true(memcmp(s, "{\"a\":1}", 7) == 0);
+    is_int(mm_llm_json_span("```\n{\"a\":1}```\n", &s, &n), 0);
+    is_int(mm_llm_json_span("Here you go: {\"a\":1}", &s, &n), -1);   /* prose */
+    is_int(mm_llm_json_span("{\"a\":1} Hope this helps!", &s, &n), -1);
+    is_int(mm_llm_json_span("```json\n{\"a\":1}\n``` and more", &s, &n), -1);
+    is_int(mm_llm_json_span("```js on!\n{}\n```", &s, &n), -1);
+    is_int(mm_llm_json_span("", &s, &n), -1);
+    is_int(mm_llm_json_span("[1,2]", &s, &n), -1);
 }
 
 typedef struct rejects {
@@ -143,7 +139,7 @@ static void on_reject(void *arg, int index, const char *why) {
 #define ITEM(q, o, c, e) "{\"question\":\"" q "\",\"options\":" o ",\"correct_index\":" c \
                          ",\"explanation\":\"" e "\"}"
 
-static void test_questions(void **state) {
+static void test_questions(void) {
     mm_question out[8];
     rejects r;
     char why[200];
@@ -162,67 +158,65 @@ static void test_questions(void **state) {
         ITEM("Lines?", "[\"p\",\"q\",\"r\",\"s\"]", "1", "a\\nb\\nc\\nd") ","
         "\"not an object\""
         "]}\n```";
-    (void) state;
     memset(&r, 0, sizeof(r));
-    assert_int_equal(mm_llm_questions(text, "space", 4, NULL, out, 8, on_reject, &r, why, sizeof(why)), 2);
-    assert_string_equal(out[0].text, "Which planet is largest?");
-    assert_string_equal(out[0].topic, "space");
-    assert_int_equal(out[0].correct, 0);
-    assert_int_equal(out[0].sdi, 4);                     /* no claim: the target */
-    assert_string_equal(out[1].text, "Claimed hard?");
-    assert_int_equal(out[1].sdi, 9);
-    assert_int_equal(r.n, 7);
-    assert_non_null(strstr(r.why[0], "filler"));
-    assert_non_null(strstr(r.why[1], "3 options"));
-    assert_non_null(strstr(r.why[2], "options 1 and 2 are the same"));
-    assert_non_null(strstr(r.why[3], "correct_index 4"));
-    assert_non_null(strstr(r.why[4], "repeats an earlier question"));
-    assert_non_null(strstr(r.why[5], "line feeds"));
-    assert_non_null(strstr(r.why[6], "needs question"));
+    is_int(mm_llm_questions(text, "space", 4, NULL, out, 8, on_reject, &r, why, sizeof(why)), 2);
+    is_str(out[0].text, "Which planet is largest?");
+    is_str(out[0].topic, "space");
+    is_int(out[0].correct, 0);
+    is_int(out[0].sdi, 4);                     /* no claim: the target */
+    is_str(out[1].text, "Claimed hard?");
+    is_int(out[1].sdi, 9);
+    is_int(r.n, 7);
+    is_true((strstr(r.why[0], "filler")) != NULL);
+    is_true((strstr(r.why[1], "3 options")) != NULL);
+    is_true((strstr(r.why[2], "options 1 and 2 are the same")) != NULL);
+    is_true((strstr(r.why[3], "correct_index 4")) != NULL);
+    is_true((strstr(r.why[4], "repeats an earlier question")) != NULL);
+    is_true((strstr(r.why[5], "line feeds")) != NULL);
+    is_true((strstr(r.why[6], "needs question")) != NULL);
 
     /* at most max */
     memset(&r, 0, sizeof(r));
-    assert_int_equal(mm_llm_questions(text, "space", 4, NULL, out, 1, on_reject, &r, why, sizeof(why)), 1);
+    is_int(mm_llm_questions(text, "space", 4, NULL, out, 1, on_reject, &r, why, sizeof(why)), 1);
 
     static const char *bad[] = { "Sure! {\"questions\":[]}", "{\"items\":[]}", "{\"questions\":{}}",
                                  "{\"questions\":[", "{\"questions\":[],\"questions\":[]}" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
-        assert_int_equal(mm_llm_questions(bad[i], "space", 4, NULL, out, 8, NULL, NULL, why, sizeof(why)), -1);
-        assert_true(why[0] != '\0');
+        is_int(mm_llm_questions(bad[i], "space", 4, NULL, out, 8, NULL, NULL, why, sizeof(why)), -1);
+        is_true(why[0] != '\0');
     }
-    assert_int_equal(mm_llm_questions("{\"questions\":[]}", "space", 4, NULL, out, 8, NULL, NULL, why,
+    is_int(mm_llm_questions("{\"questions\":[]}", "space", 4, NULL, out, 8, NULL, NULL, why,
                                       sizeof(why)), 0);
 }
 
-static void test_words(void **state) {
+static void test_words(void) {
     const char *list = "damn\nhell fire\nсука\nscheiße";
     char hit[64];
     mm_question out[2];
     rejects r;
     char why[200];
-    (void) state;
-    assert_int_equal(mm_words_find(list, "Well, DAMN it", hit, sizeof(hit)), 1);
-    assert_string_equal(hit, "damn");
-    assert_int_equal(mm_words_find(list, "Amsterdam names", hit, sizeof(hit)), 0);   /* inside words */
-    assert_int_equal(mm_words_find(list, "damnation", hit, sizeof(hit)), 0);
-    assert_int_equal(mm_words_find(list, "the Hell Fire club", hit, sizeof(hit)), 1);  /* phrases */
-    assert_int_equal(mm_words_find(list, "Ну СУКА!", hit, sizeof(hit)), 1);           /* Cyrillic case */
-    assert_int_equal(mm_words_find(list, "Сукабля", hit, sizeof(hit)), 0);
-    assert_int_equal(mm_words_find(list, "SCHEIßE", hit, sizeof(hit)), 1);            /* capitals around ß fold */
-    assert_int_equal(mm_words_find(list, "Scheiße!", hit, sizeof(hit)), 1);
-    assert_int_equal(mm_words_find(list, "", hit, sizeof(hit)), 0);
+    is_int(mm_words_find(list, "Well, DAMN it", hit, sizeof(hit)), 1);
+    is_str(hit, "damn");
+    is_int(mm_words_find(list, "Amsterdam names", hit, sizeof(hit)), 0);   /* inside words */
+    is_int(mm_words_find(list, "damnation", hit, sizeof(hit)), 0);
+    is_int(mm_words_find(list, "the Hell Fire club", hit, sizeof(hit)), 1);  /* phrases */
+    is_int(mm_words_find(list, "Ну СУКА!", hit, sizeof(hit)), 1);           /* Cyrillic case */
+    is_int(mm_words_find(list, "Сукабля", hit, sizeof(hit)), 0);
+    is_int(mm_words_find(list, "SCHEIßE", hit, sizeof(hit)), 1);            /* capitals around ß fold */
+    is_int(mm_words_find(list, "Scheiße!", hit, sizeof(hit)), 1);
+    is_int(mm_words_find(list, "", hit, sizeof(hit)), 0);
     /* the shipped lists are embedded and catch an English and a Spanish word */
-    assert_int_equal(mm_words_find(mm_blocked_words, "What the fuck?", hit, sizeof(hit)), 1);
-    assert_int_equal(mm_words_find(mm_blocked_words, "Es una mierda", hit, sizeof(hit)), 1);
-    assert_int_equal(mm_words_find(mm_blocked_words, "Which planet is the largest?", hit, sizeof(hit)), 0);
+    is_int(mm_words_find(mm_blocked_words, "What the fuck?", hit, sizeof(hit)), 1);
+    is_int(mm_words_find(mm_blocked_words, "Es una mierda", hit, sizeof(hit)), 1);
+    is_int(mm_words_find(mm_blocked_words, "Which planet is the largest?", hit, sizeof(hit)), 0);
     /* and the engine drops an item that holds one */
     memset(&r, 0, sizeof(r));
-    assert_int_equal(mm_llm_questions("{\"questions\":["
+    is_int(mm_llm_questions("{\"questions\":["
         ITEM("Which planet is largest?", "[\"Jupiter\",\"Mars\",\"Venus\",\"Earth\"]", "0", "Damn big.") ","
         ITEM("Which planet is smallest?", "[\"Mercury\",\"Mars\",\"Venus\",\"Earth\"]", "0", "Mercury.")
         "]}", "space", 4, list, out, 2, on_reject, &r, why, sizeof(why)), 1);
-    assert_non_null(strstr(r.why[0], "filtered word \"damn\""));
+    is_true((strstr(r.why[0], "filtered word \"damn\"")) != NULL);
 }
 
 static mm_question make_q(const char *text, const char *a, const char *b, const char *c,
@@ -241,81 +235,74 @@ static mm_question make_q(const char *text, const char *a, const char *b, const 
     return q;
 }
 
-static void test_difficulty(void **state) {
+static void test_difficulty(void) {
     char long_text[400];
     mm_question q;
-
-    (void) state;
     /* a plain question keeps the claim */
     q = make_q("Which gas do plants take in to make their food in daylight?", "Carbon dioxide",
                "Oxygen", "Nitrogen", "Helium", 0);
-    assert_int_equal(mm_sdi_prior(5, &q), 5);
+    is_int(mm_sdi_prior(5, &q), 5);
     /* short question, short options: easier */
     q = make_q("Red planet?", "Mars", "Venus", "Pluto", "Moon", 0);
-    assert_int_equal(mm_sdi_prior(5, &q), 4);
+    is_int(mm_sdi_prior(5, &q), 4);
     /* four close numbers: recall, not elimination */
     q = make_q("In which year did the first crewed Moon landing take place, as NASA counts it?",
                "1969", "1968", "1971", "1972", 0);
-    assert_int_equal(mm_sdi_prior(5, &q), 6);
+    is_int(mm_sdi_prior(5, &q), 6);
     /* distractors that look like the answer, in a long question: at most +2 */
     memset(long_text, 0, sizeof(long_text));
     memset(long_text, 'x', 200);
     memcpy(long_text, "Which ", 6);
     long_text[199] = '?';
     q = make_q(long_text, "Methylpropane", "Methylpropene", "Methylpentane", "Methylbutane", 0);
-    assert_int_equal(mm_sdi_prior(5, &q), 7);
-    assert_int_equal(mm_sdi_prior(10, &q), 10);     /* never past the scale */
-    assert_int_equal(mm_sdi_prior(0, &q), 3);        /* a bad claim is clamped first */
+    is_int(mm_sdi_prior(5, &q), 7);
+    is_int(mm_sdi_prior(10, &q), 10);     /* never past the scale */
+    is_int(mm_sdi_prior(0, &q), 3);        /* a bad claim is clamped first */
 
     /* what players show: 95 % right is trivial, 30 % is as hard as it gets */
-    assert_int_equal(mm_sdi_observed(0.95, 10000, 30000), 1);
-    assert_int_equal(mm_sdi_observed(0.30, 10000, 30000), 10);
-    assert_int_equal(mm_sdi_observed(0.625, 10000, 30000), 6);
-    assert_int_equal(mm_sdi_observed(0.625, 25000, 30000), 7);    /* slow: harder */
-    assert_int_equal(mm_sdi_observed(0.625, 2000, 30000), 5);     /* at a glance: easier */
-    assert_int_equal(mm_sdi_observed(0.0, 29000, 30000), 10);
+    is_int(mm_sdi_observed(0.95, 10000, 30000), 1);
+    is_int(mm_sdi_observed(0.30, 10000, 30000), 10);
+    is_int(mm_sdi_observed(0.625, 10000, 30000), 6);
+    is_int(mm_sdi_observed(0.625, 25000, 30000), 7);    /* slow: harder */
+    is_int(mm_sdi_observed(0.625, 2000, 30000), 5);     /* at a glance: easier */
+    is_int(mm_sdi_observed(0.0, 29000, 30000), 10);
 
     /* too few plays say nothing; many pull the SDI to what players show */
-    assert_int_equal(mm_sdi_calibrated(8, MM_SDI_MIN_PLAYS - 1, 0.95, 3000, 30000), 8);
-    assert_int_equal(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000), 5);       /* halfway */
-    assert_int_equal(mm_sdi_calibrated(8, 2000, 0.95, 10000, 30000), 1);
+    is_int(mm_sdi_calibrated(8, MM_SDI_MIN_PLAYS - 1, 0.95, 3000, 30000), 8);
+    is_int(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000), 5);       /* halfway */
+    is_int(mm_sdi_calibrated(8, 2000, 0.95, 10000, 30000), 1);
     /* and it is a function: the same answers give the same SDI again */
-    assert_int_equal(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000),
+    is_int(mm_sdi_calibrated(8, 20, 0.95, 10000, 30000),
                      mm_sdi_calibrated(8, 20, 0.95, 10000, 30000));
 }
 
-static void test_topic_slug(void **state) {
+static void test_topic_slug(void) {
     char out[MM_Q_TOPIC_MAX];
     mm_question q = make_q("Which?", "a", "b", "c", "d", 0);
     char why[100];
-
-    (void) state;
-    assert_int_equal(mm_topic_slug("  Space   Exploration! ", out, sizeof(out)), 17);
-    assert_string_equal(out, "space exploration");
-    assert_int_equal(mm_topic_slug("Über-Physik", out, sizeof(out)), 10);
-    assert_string_equal(out, "ber-physik");
-    assert_int_equal(mm_topic_slug("¿¡ !?", out, sizeof(out)), 0);
+    is_int(mm_topic_slug("  Space   Exploration! ", out, sizeof(out)), 17);
+    is_str(out, "space exploration");
+    is_int(mm_topic_slug("Über-Physik", out, sizeof(out)), 10);
+    is_str(out, "ber-physik");
+    is_int(mm_topic_slug("¿¡ !?", out, sizeof(out)), 0);
     /* long topics are cut at a word boundary */
     mm_topic_slug("the history of the roman empire and its many emperors", out, sizeof(out));
-    assert_string_equal(out, "the history of the roman empire");
+    is_str(out, "the history of the roman empire");
     snprintf(q.topic, sizeof(q.topic), "%s", out);
-    assert_int_equal(mm_question_check(&q, why, sizeof(why)), 0);
+    is_int(mm_question_check(&q, why, sizeof(why)), 0);
     snprintf(q.topic, sizeof(q.topic), "two  spaces");
-    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    is_int(mm_question_check(&q, why, sizeof(why)), -1);
     snprintf(q.topic, sizeof(q.topic), "Upper");
-    assert_int_equal(mm_question_check(&q, why, sizeof(why)), -1);
+    is_int(mm_question_check(&q, why, sizeof(why)), -1);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gemini),
-        cmocka_unit_test(test_openai),
-        cmocka_unit_test(test_json_span),
-        cmocka_unit_test(test_questions),
-        cmocka_unit_test(test_words),
-        cmocka_unit_test(test_difficulty),
-        cmocka_unit_test(test_topic_slug),
-    };
-    cmocka_set_message_output(CM_OUTPUT_TAP);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    test_gemini();
+    test_openai();
+    test_json_span();
+    test_questions();
+    test_words();
+    test_difficulty();
+    test_topic_slug();
+    return tap_done();
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ingest/mm_update.h"
+#include "telegram/mm_update.h"
 
 static const char *mm_str(json_t *obj, const char *key) {
     return json_string_value(json_object_get(obj, key));
