@@ -13,9 +13,11 @@
 //   api.reset(), api.close()
 //
 // CLI: node botapi.mjs --port P --token T [--bot-username U] [--host H]
-//                      [--webhook-timeout-ms N] [--callback-ttl-ms N] [--playground]
+//                      [--webhook-timeout-ms N] [--callback-ttl-ms N] [--first-update-id N] [--playground]
 //      prints exactly "listening <port>" once ready, exits 0 on SIGTERM/SIGINT.
-//      --playground starts with three players and a group (POST /_ctl/playground).
+//      --playground starts with three players and a group (POST /_ctl/playground);
+//      --first-update-id: where update ids start (run.sh continues after the last one
+//      the bot processed, or a restarted emulator's updates would look like repeats).
 //
 // The playground: GET / is a Telegram-like web chat with the bot (web/: plain
 // HTML, CSS and JavaScript, nothing loaded from elsewhere).  It reads and acts
@@ -621,7 +623,8 @@ const FLOOD_METHODS = new Set(['sendmessage', 'sendpoll', 'editmessagetext', 'ed
 const SEND_METHODS = new Set(['sendmessage', 'sendpoll']);
 
 export class BotApiEmulator {
-  constructor({ token, botUsername = 'mm_test_bot', webhookTimeoutMs = 30000, callbackTtlMs = 0 } = {}) {
+  constructor({ token, botUsername = 'mm_test_bot', webhookTimeoutMs = 30000, callbackTtlMs = 0, firstUpdateId = 100000001 } = {}) {
+    this.firstUpdateId = Number.isSafeInteger(firstUpdateId) && firstUpdateId > 0 ? firstUpdateId : 100000001;
     if (!(webhookTimeoutMs > 0)) webhookTimeoutMs = 30000;
     if (!(callbackTtlMs >= 0)) callbackTtlMs = 0;
     if (!token) throw new Error('token is required');
@@ -651,7 +654,7 @@ export class BotApiEmulator {
     this.users = new Map();
     this.polls = new Map();
     this.cbq = new Map();
-    this.nextUpdateId = 100000001;
+    this.nextUpdateId = this.firstUpdateId;
     this.queue = [];
     this.qHead = 0;
     this.live = 0;
@@ -2329,6 +2332,7 @@ async function cliMain() {
       botUsername: args['bot-username'] || 'mm_test_bot',
       webhookTimeoutMs: args['webhook-timeout-ms'] ? Number(args['webhook-timeout-ms']) : undefined,
       callbackTtlMs: args['callback-ttl-ms'] ? Number(args['callback-ttl-ms']) : undefined,
+      firstUpdateId: args['first-update-id'] ? Number(args['first-update-id']) : undefined,
     });
   } catch (err) {
     process.stderr.write(`botapi: cannot listen: ${err.message}\n`);

@@ -832,7 +832,7 @@ test('players, groups and my_chat_member; state and chat views; pins', async () 
 
 test('CLI --playground starts with the players and the group', async () => {
   const script = fileURLToPath(new URL('./botapi.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script, '--port', '0', '--token', TOKEN, '--playground'], {
+  const child = spawn(process.execPath, [script, '--port', '0', '--token', TOKEN, '--playground', '--first-update-id', '5000'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise((resolve, reject) => {
@@ -847,6 +847,8 @@ test('CLI --playground starts with the players and the group', async () => {
   const st = await (await fetch(`http://127.0.0.1:${port}/_ctl/state`)).json();
   assert.deepEqual(st.users.map((u) => u.first_name), ['Ann', 'Bob', 'Cy']);
   assert.ok(st.chats.some((c) => c.title === 'Quiz night'));
+  const { updates } = await (await fetch(`http://127.0.0.1:${port}/_ctl/updates`)).json();
+  assert.equal(updates[0].update.update_id, 5000, 'update ids start at --first-update-id');
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
 });
