@@ -6,13 +6,19 @@
 use strict;
 use warnings;
 use lib 't/lib';
+use Cwd ();
 use Test::More;
 use MM::Stack;
 
 my $root = Cwd::abs_path('.');
-plan skip_all => 'no /usr/bin/chromium' unless -x ($ENV{CHROMIUM} || '/usr/bin/chromium');
-plan skip_all => 'no playwright-core: npm ci --prefix worker/tests/browser'
-    unless -d "$root/worker/tests/browser/node_modules/playwright-core";
+# scripts/test.sh installs both and sets MM_REQUIRE_BROWSER: there, missing is a failure
+for ([-x ($ENV{CHROMIUM} || '/usr/bin/chromium'), 'no /usr/bin/chromium'],
+     [-d "$root/worker/tests/browser/node_modules/playwright-core",
+      'no playwright-core: npm ci --prefix worker/tests/browser']) {
+    next if $_->[0];
+    if ($ENV{MM_REQUIRE_BROWSER}) { fail($_->[1]); done_testing; exit 1 }
+    plan skip_all => $_->[1];
+}
 
 my $s = MM::Stack->new(name => 'playground', webhook => 1,
                        env => { MM_QUESTION_SECONDS => 120 });

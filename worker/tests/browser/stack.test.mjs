@@ -27,6 +27,18 @@ after(async () => {
   if (b) await b.close();
 });
 
+// the README's picture (docs/playground.png): question 1 answered, question 2
+// asked.  MM_DOCS_SHOT=$PWD/docs/playground.png prove worker/tests/playground.t
+async function docsShot() {
+  await last(ann, questionRe(2)).locator('.kb-btn[data-data^="a:"]').first().waitFor();
+  await ann.setViewportSize({ width: 900, height: 560 });
+  await ann.mouse.move(0, 0);
+  await ann.locator('#toast').waitFor({ state: 'hidden' });
+  await ann.locator('#messages').evaluate((e) => (e.scrollTop = e.scrollHeight));
+  await ann.screenshot({ path: process.env.MM_DOCS_SHOT });
+  await ann.setViewportSize({ width: 1100, height: 760 });
+}
+
 // what the page shows must be what the bot sent: a bubble's text against
 // the emulator's record of that message
 async function sameAsBot(p, chatId, mid) {
@@ -74,6 +86,7 @@ test('a practice run to the end by clicking the answer buttons, a 🚩 report, f
     assert.match(await fb.locator('.meta').textContent(), /edited/);
     await sameAsBot(ann, 1, Number(mid));
     if (n === 1) await b.shot(ann, 'feedback-1');
+    if (n === 1 && process.env.MM_DOCS_SHOT) await docsShot();
   }
   const done = last(ann, /Run complete/);
   await done.waitFor();
