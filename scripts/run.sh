@@ -66,7 +66,7 @@ if [ -z "${TELEGRAM_TOKEN:-}" ]; then
   first=$(psql -h 127.0.0.1 -p 5433 -U postgres -d mm -tAc \
           'SELECT coalesce(max(update_id), 0) + 1 FROM processed_updates' 2>/dev/null || true)
   node worker/tests/botapi/botapi.mjs --port 8081 --token "$TELEGRAM_TOKEN" \
-    --bot-username mental_maze_local_bot --playground ${first:+--first-update-id "$first"} \
+    --bot-username mental_maze_local_bot --bot-name "Mental Maze" --playground ${first:+--first-update-id "$first"} \
     >"$run/logs/botapi.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do grep -q listening "$run/logs/botapi.log" && break; sleep 0.1; done

@@ -13,7 +13,8 @@
 //   api.reset(), api.close()
 //
 // CLI: node botapi.mjs --port P --token T [--bot-username U] [--host H]
-//                      [--webhook-timeout-ms N] [--callback-ttl-ms N] [--first-update-id N] [--playground]
+//                      [--webhook-timeout-ms N] [--callback-ttl-ms N] [--first-update-id N]
+//                      [--bot-name NAME] [--playground]
 //      prints exactly "listening <port>" once ready, exits 0 on SIGTERM/SIGINT.
 //      --playground starts with three players and a group (POST /_ctl/playground);
 //      --first-update-id: where update ids start (run.sh continues after the last one
@@ -623,13 +624,16 @@ const FLOOD_METHODS = new Set(['sendmessage', 'sendpoll', 'editmessagetext', 'ed
 const SEND_METHODS = new Set(['sendmessage', 'sendpoll']);
 
 export class BotApiEmulator {
-  constructor({ token, botUsername = 'mm_test_bot', webhookTimeoutMs = 30000, callbackTtlMs = 0, firstUpdateId = 100000001 } = {}) {
+  constructor({
+    token, botUsername = 'mm_test_bot', botName = 'Mental Maze Test', webhookTimeoutMs = 30000, callbackTtlMs = 0,
+    firstUpdateId = 100000001,
+  } = {}) {
     this.firstUpdateId = Number.isSafeInteger(firstUpdateId) && firstUpdateId > 0 ? firstUpdateId : 100000001;
     if (!(webhookTimeoutMs > 0)) webhookTimeoutMs = 30000;
     if (!(callbackTtlMs >= 0)) callbackTtlMs = 0;
     if (!token) throw new Error('token is required');
     this.token = String(token);
-    this.bot = { id: BOT_ID, is_bot: true, first_name: 'Mental Maze Test', username: botUsername };
+    this.bot = { id: BOT_ID, is_bot: true, first_name: String(botName), username: botUsername };
     this.events = new EventEmitter();
     this.events.setMaxListeners(0);
     this.webhookTimeoutMs = webhookTimeoutMs;
@@ -2012,6 +2016,22 @@ export class BotApiEmulator {
     });
   }
 
+  foreignBrowser(req) {
+    const host = req.headers.host;
+    if (host !== undefined) {
+      let name;
+      try {
+        name = new URL('http://' + host).hostname;
+      } catch {
+        return 'bad Host header';
+      }
+      if (!LOOPBACK.has(name) && name !== this.listenHost) return 'the emulator answers loopback names only';
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'http://' + host) return 'cross-origin requests are refused';
+    return null;
+  }
+
   // the page: web/ next to this file; nothing else is served
   serveStatic(req, res, path) {
     const name = path === '/' ? 'index.html' : path.slice('/web/'.length);
@@ -2051,6 +2071,16 @@ export class BotApiEmulator {
     const at = nowMs();
     const u = new URL(req.url, 'http://x');
     const path = u.pathname;
+    if (path.startsWith('/_ctl/') || path === '/' || path.startsWith('/web/')) {
+      // a browser is only served the page and the controls under a loopback
+      // name, from the page itself: no other site (nor one rebinding its DNS
+      // name to 127.0.0.1) can read the chats or act as a player
+      const why = this.foreignBrowser(req);
+      if (why) {
+        res.writeHead(403, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ error: why }));
+      }
+    }
     if (path.startsWith('/_ctl/')) return this.handleCtl(req, res, u);
     if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path.startsWith('/web/')))
       return this.serveStatic(req, res, path);
@@ -2194,6 +2224,7 @@ export class BotApiEmulator {
 
 export async function startBotApi({ port = 0, host = '127.0.0.1', token, botUsername = 'mm_test_bot', ...opts } = {}) {
   const emu = new BotApiEmulator({ token, botUsername, ...opts });
+  emu.listenHost = host.replace(/^\[|\]$/g, '');
   const server = http.createServer((req, res) => {
     emu.handle(req, res).catch((err) => {
       try {
@@ -2330,6 +2361,7 @@ async function cliMain() {
       host: args.host || '127.0.0.1',
       token,
       botUsername: args['bot-username'] || 'mm_test_bot',
+      botName: args['bot-name'] || undefined,
       webhookTimeoutMs: args['webhook-timeout-ms'] ? Number(args['webhook-timeout-ms']) : undefined,
       callbackTtlMs: args['callback-ttl-ms'] ? Number(args['callback-ttl-ms']) : undefined,
       firstUpdateId: args['first-update-id'] ? Number(args['first-update-id']) : undefined,

@@ -852,3 +852,24 @@ test('CLI --playground starts with the players and the group', async () => {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
 });
+
+test('the page and the controls refuse other sites and other host names', async () => {
+  const get = (path, headers) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${api.url}${path}`, { method: headers.method || 'GET', headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end(headers.method === 'POST' ? JSON.stringify({ user: USER, text: 'hi' }) : undefined);
+    });
+  const host = new URL(api.url).host;
+  assert.equal(await get('/', { host }), 200);
+  assert.equal(await get('/', { host: `localhost:${api.port}` }), 200);
+  assert.equal(await get('/', { host: `evil.example:${api.port}` }), 403, 'a DNS-rebinding name');
+  assert.equal(await get('/_ctl/state', { host: `evil.example:${api.port}` }), 403);
+  assert.equal(await get('/_ctl/message', { host, origin: 'https://evil.example', method: 'POST' }), 403, 'another site');
+  assert.equal(await get('/_ctl/message', { host, origin: `http://${host}`, method: 'POST' }), 200, 'the page itself');
+  assert.equal(api.messages(USER.id).length, 0);
+  assert.equal((await ctl('GET', 'updates')).body.updates.length, 1, 'only the page\'s message got in');
+});

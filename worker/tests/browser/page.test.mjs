@@ -208,6 +208,33 @@ test('players and groups: add, rename, a new group tells the bot with my_chat_me
   await p.close();
 });
 
+test('keyboard only: a chat opened and a button pressed without the mouse', async () => {
+  const m = await bot('sendMessage', {
+    chat_id: 3, text: 'Keys?', reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'K' }]] },
+  });
+  const p = await b.page('#me=1&chat=1');
+  await p.locator('#me').focus();
+  let steps = 0;
+  const tabTo = async (sel) => {
+    while (!(await p.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel))) {
+      assert.ok(++steps < 60, `reached ${sel} with Tab`);
+      await p.keyboard.press('Tab');
+    }
+  };
+  await tabTo('.chat-item[data-chat="3"]');
+  await p.keyboard.press('Enter');
+  await p.locator('#chat-sub', { hasText: 'private chat of Cy' }).waitFor();
+  await tabTo(`.msg[data-id="${m.message_id}"] .kb-btn`);
+  await p.keyboard.press('Enter');
+  const u = await nextUpdate((x) => x.callback_query && x.callback_query.data === 'K');
+  assert.equal(u.callback_query.from.id, 3);
+  await tabTo('#input');
+  await p.keyboard.type('hello from the keyboard');
+  await p.keyboard.press('Enter');
+  await nextUpdate((x) => x.message && x.message.text === 'hello from the keyboard');
+  await p.close();
+});
+
 test('a phone-sized window: the list, then the chat; no foreign requests, no page errors', async () => {
   const p = await b.page('#me=1');
   await p.setViewportSize({ width: 390, height: 844 });
