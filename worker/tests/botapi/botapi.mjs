@@ -56,7 +56,7 @@ import http from 'node:http';
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const unix = () => Math.floor(Date.now() / 1000);

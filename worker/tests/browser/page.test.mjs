@@ -52,7 +52,8 @@ test('HTML renders as Telegram renders it, and nothing else gets in', async () =
     '<pre><code class="language-c">int main(void);</code></pre>' +
     '<a href="https://example.org/">a link</a> <tg-spoiler>secret</tg-spoiler>\n' +
     '<blockquote>quoted</blockquote>' +
-    '&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;window.pwned=1&lt;/script&gt; <b>&lt;i&gt;not italic&lt;/i&gt;</b>';
+    '&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;window.pwned=1&lt;/script&gt; <b>&lt;i&gt;not italic&lt;/i&gt;</b> ' +
+    '<a href="javascript:window.pwned=2">not a link</a>';
   const m = await bot('sendMessage', { chat_id: 1, text: html, parse_mode: 'HTML' });
   const p = await b.page('#me=1&chat=1');
   const t = bubble(p, m.message_id).locator('.text');
@@ -77,6 +78,8 @@ test('HTML renders as Telegram renders it, and nothing else gets in', async () =
   assert.match(await t.textContent(), /<img src=x onerror=alert\(1\)> <script>window.pwned=1<\/script> <i>not italic<\/i>/);
   assert.equal(await p.evaluate(() => window.pwned), undefined);
   assert.equal(await t.locator('b').nth(1).locator('i').count(), 0);
+  assert.equal(await t.locator('a', { hasText: 'not a link' }).count(), 0, 'a javascript: link is plain text');
+  assert.equal(await t.locator('a').count(), 1);
   await b.shot(p, 'html');
   await p.close();
 });
