@@ -6,7 +6,8 @@
 #
 #   TELEGRAM_TOKEN unset   "Telegram" is the local Bot API emulator on
 #                          http://127.0.0.1:8081, delivering to the webhook;
-#                          talk to the bot with curl (printed below)
+#                          its playground page there is a Telegram-like web
+#                          chat with the bot (three players and a group)
 #   TELEGRAM_TOKEN set     the real Telegram: long polling, or the webhook
 #                          when WEBHOOK_URL (your public HTTPS URL) is set
 # Nothing is installed as a system service; everything stops on exit.
@@ -61,8 +62,12 @@ if [ -z "${TELEGRAM_TOKEN:-}" ]; then
   export TELEGRAM_TOKEN=1000000001:local-emulator-token
   export TELEGRAM_API_BASE=http://127.0.0.1:8081
   export WEBHOOK_URL=http://127.0.0.1:8080/tg/webhook WEBHOOK_SECRET=local-dev-secret
+  # update ids go on from the last one the bot processed: it ignores repeats
+  first=$(psql -h 127.0.0.1 -p 5433 -U postgres -d mm -tAc \
+          'SELECT coalesce(max(update_id), 0) + 1 FROM processed_updates' 2>/dev/null || true)
   node worker/tests/botapi/botapi.mjs --port 8081 --token "$TELEGRAM_TOKEN" \
-    --bot-username mental_maze_local_bot >"$run/logs/botapi.log" 2>&1 &
+    --bot-username mental_maze_local_bot --bot-name "Mental Maze" --playground ${first:+--first-update-id "$first"} \
+    >"$run/logs/botapi.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do grep -q listening "$run/logs/botapi.log" && break; sleep 0.1; done
   build/mm-worker set-webhook >/dev/null
@@ -84,15 +89,7 @@ Mental Maze is running (Ctrl-C stops it):
   logs     $run/logs/ (worker.log: one JSON object per line)
 EOT
 case $mode in
-  emulator) cat <<'EOT'
-No TELEGRAM_TOKEN: a local Bot API emulator plays Telegram.  Be a player:
-  curl -s -d '{"user":{"id":1,"first_name":"You"},"text":"/play space"}' http://127.0.0.1:8081/_ctl/message
-  curl -s 'http://127.0.0.1:8081/_ctl/messages?chat_id=1'      # what the bot shows you
-  curl -s -d '{"user":{"id":1,"first_name":"You"},"message_id":2,"data":"<callback_data of a button>"}' \
-       http://127.0.0.1:8081/_ctl/callback                      # press a button
-Set TELEGRAM_TOKEN to serve the real Telegram instead.
-EOT
-  ;;
+  emulator) echo "No TELEGRAM_TOKEN, so a local emulator plays Telegram: open http://127.0.0.1:8081/" ;;
   polling) echo "Serving Telegram by long polling getUpdates (no WEBHOOK_URL set)." ;;
   webhook) echo "Serving Telegram through the webhook; register it once: build/mm-worker set-webhook" ;;
 esac

@@ -4,7 +4,8 @@
 #      ASan and UBSan, on shared/tests/tap.h)
 #   2. the worker's tests (worker/tests/): near-api-js checking near sign,
 #      the chain layer, and the bot end to end (nginx, Redis, PostgreSQL,
-#      the worker and a local Bot API emulator)
+#      the worker and a local Bot API emulator); the emulator's playground
+#      page in Debian's chromium, alone and through the whole bot
 #   2b. the stream and bot tests again with mm-worker built with ASan+UBSan
 #   3. the module's t/ suites against real nginx and Redis
 #   4. the same suites with the module built with ASan and UBSan
@@ -27,12 +28,19 @@ prove --exec '' build/tests/test_*
 echo "== the Bot API emulator's own tests (worker/tests/botapi/)"
 node --test worker/tests/botapi/selftest.mjs
 
+echo "== the playground page in chromium (worker/tests/browser/)"
+# playwright-core, pinned by package-lock.json, drives /usr/bin/chromium; no browser download
+npm ci --prefix worker/tests/browser --no-audit --no-fund --silent
+rm -rf t/servroot-browser-page
+MM_SHOTS=$root/t/servroot-browser-page/logs/shots node --test worker/tests/browser/page.test.mjs
+
 echo "== worker (worker/tests/)"
 # near-api-js, pinned by package-lock.json, checks what near sign produces
 npm ci --prefix worker/tests/near-peer --no-audit --no-fund --silent
 # the local NEAR node the wallet tests and bench/payouts.pl run against
 node --test worker/tests/near-peer/node.test.mjs
-TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" worker/tests/
+# playground.t: the page through the whole bot (skipped without chromium, unless required)
+MM_REQUIRE_BROWSER=1 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" worker/tests/
 
 echo "== the stream and the bot again, mm-worker built with AddressSanitizer and UBSan"
 MM_WORKER_BIN=$root/build/asan/mm-worker ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

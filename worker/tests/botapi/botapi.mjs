@@ -13,8 +13,25 @@
 //   api.reset(), api.close()
 //
 // CLI: node botapi.mjs --port P --token T [--bot-username U] [--host H]
-//                      [--webhook-timeout-ms N] [--callback-ttl-ms N]
+//                      [--webhook-timeout-ms N] [--callback-ttl-ms N] [--first-update-id N]
+//                      [--bot-name NAME] [--playground]
 //      prints exactly "listening <port>" once ready, exits 0 on SIGTERM/SIGINT.
+//      --playground starts with three players and a group (POST /_ctl/playground);
+//      --first-update-id: where update ids start (run.sh continues after the last one
+//      the bot processed, or a restarted emulator's updates would look like repeats).
+//
+// The playground: GET / is a Telegram-like web chat with the bot (web/: plain
+// HTML, CSS and JavaScript, nothing loaded from elsewhere).  It reads and acts
+// through /_ctl/ like the tests do, plus:
+//           GET  /_ctl/events       Server-Sent Events: {type: message|edit|delete|pin|answer|
+//                                   commands|chats|reset, chat_id?, message_id?, …} per change
+//           GET  /_ctl/state        {bot, users, chats}      (the side bar)
+//           GET  /_ctl/chat?chat_id=&as=  {chat, messages, commands}  (bot's and players' messages;
+//                                   the command menu and poll votes as player `as` sees them)
+//           POST /_ctl/users        {id?, first_name, username?} -> {user}  (add or rename a player)
+//           POST /_ctl/groups       {title, member_ids, admin_id, id?} -> {chat_id, update_id}
+//                                   (the admin adds the bot: a my_chat_member update)
+//           POST /_ctl/members      {chat_id, add?, remove?}   POST /_ctl/playground (seed, once)
 //
 // Bot API:  GET|POST /bot<TOKEN>/<method>   (JSON, form-urlencoded, multipart or query string)
 // Control:  POST /_ctl/message      {user, chat?|chat_id?, text, reply_to_message_id?, entities?, extra?, edited?}
@@ -38,6 +55,7 @@
 import http from 'node:http';
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -606,12 +624,16 @@ const FLOOD_METHODS = new Set(['sendmessage', 'sendpoll', 'editmessagetext', 'ed
 const SEND_METHODS = new Set(['sendmessage', 'sendpoll']);
 
 export class BotApiEmulator {
-  constructor({ token, botUsername = 'mm_test_bot', webhookTimeoutMs = 30000, callbackTtlMs = 0 } = {}) {
+  constructor({
+    token, botUsername = 'mm_test_bot', botName = 'Mental Maze Test', webhookTimeoutMs = 30000, callbackTtlMs = 0,
+    firstUpdateId = 100000001,
+  } = {}) {
+    this.firstUpdateId = Number.isSafeInteger(firstUpdateId) && firstUpdateId > 0 ? firstUpdateId : 100000001;
     if (!(webhookTimeoutMs > 0)) webhookTimeoutMs = 30000;
     if (!(callbackTtlMs >= 0)) callbackTtlMs = 0;
     if (!token) throw new Error('token is required');
     this.token = String(token);
-    this.bot = { id: BOT_ID, is_bot: true, first_name: 'Mental Maze Test', username: botUsername };
+    this.bot = { id: BOT_ID, is_bot: true, first_name: String(botName), username: botUsername };
     this.events = new EventEmitter();
     this.events.setMaxListeners(0);
     this.webhookTimeoutMs = webhookTimeoutMs;
@@ -636,7 +658,7 @@ export class BotApiEmulator {
     this.users = new Map();
     this.polls = new Map();
     this.cbq = new Map();
-    this.nextUpdateId = 100000001;
+    this.nextUpdateId = this.firstUpdateId;
     this.queue = [];
     this.qHead = 0;
     this.live = 0;
@@ -653,9 +675,22 @@ export class BotApiEmulator {
     this.flood = null;
     this.floodBuckets = new Map();
     this.commands = [];
+    this.commandScopes = new Map();
     this.allowedUpdates = null;
     this.deliveries = [];
     this.stats = { delivered: 0, failed_attempts: 0, dropped_updates: 0, flood_429: 0, faults_consumed: 0 };
+    this.nextGroupId = -1001000000001;
+    this.notify({ type: 'reset' });
+  }
+
+  // a change the playground page shows: to the 'ui' event and every open
+  // /_ctl/events stream (Server-Sent Events)
+  notify(ev) {
+    if (!this.sse) this.sse = new Set();
+    this.events.emit('ui', ev);
+    if (!this.sse.size) return;
+    const line = 'data: ' + JSON.stringify(ev) + '\n\n';
+    for (const res of this.sse) res.write(line);
   }
 
   // ------------------------------------------------------------ records
@@ -743,7 +778,10 @@ export class BotApiEmulator {
     const key = String(id);
     let c = this.chats.get(key);
     if (!c) {
-      c = { id: Number(id), type: id > 0 ? 'private' : 'supergroup', nextId: 1, msgs: new Map(), userMsgs: new Set() };
+      c = {
+        id: Number(id), type: id > 0 ? 'private' : 'supergroup', nextId: 1, msgs: new Map(), userMsgs: new Set(),
+        umsgs: new Map(), pinned: null, members: null,
+      };
       this.chats.set(key, c);
     }
     return c;
@@ -824,7 +862,10 @@ export class BotApiEmulator {
     const cq = update.callback_query;
     if (cq && typeof cq === 'object' && cq.id !== undefined && cq.id !== null && !this.cbq.has(String(cq.id))) {
       const chatKey = cq.message && cq.message.chat ? String(cq.message.chat.id) : cq.from ? String(cq.from.id) : null;
-      this.cbq.set(String(cq.id), { answered: false, chatKey, at_ms: nowMs(), message_id: cq.message && cq.message.message_id });
+      this.cbq.set(String(cq.id), {
+        answered: false, chatKey, at_ms: nowMs(), message_id: cq.message && cq.message.message_id,
+        user_id: cq.from && cq.from.id,
+      });
     }
     this.queue.push(e);
     this.live++;
@@ -1185,6 +1226,7 @@ export class BotApiEmulator {
     if (entities.length) msg.entities = entities;
     if (markup && markup.inline_keyboard) msg.reply_markup = markup;
     c.msgs.set(msg.message_id, msg);
+    this.notify({ type: 'message', chat_id: c.id, message_id: msg.message_id });
     return msg;
   }
 
@@ -1216,6 +1258,7 @@ export class BotApiEmulator {
     if (newMarkup) m.reply_markup = newMarkup;
     else delete m.reply_markup;
     c.msgs.set(m.message_id, m);
+    this.notify({ type: 'edit', chat_id: c.id, message_id: m.message_id });
     return m;
   }
 
@@ -1229,6 +1272,7 @@ export class BotApiEmulator {
     if (newMarkup) m.reply_markup = newMarkup;
     else delete m.reply_markup;
     c.msgs.set(m.message_id, m);
+    this.notify({ type: 'edit', chat_id: c.id, message_id: m.message_id });
     return m;
   }
 
@@ -1236,8 +1280,12 @@ export class BotApiEmulator {
     const chatId = requireChat(p);
     const mid = requireMessageId(p);
     const c = this.chats.get(String(chatId));
-    if (c && c.msgs.delete(mid)) return true;
-    if (c && c.userMsgs.delete(mid)) return true;
+    if (c && (c.msgs.delete(mid) || c.userMsgs.delete(mid))) {
+      c.umsgs.delete(mid);
+      if (c.pinned === mid) c.pinned = null;
+      this.notify({ type: 'delete', chat_id: c.id, message_id: mid });
+      return true;
+    }
     throw bad('message to delete not found');
   }
 
@@ -1248,7 +1296,11 @@ export class BotApiEmulator {
     const c = this.chats.get(String(chatId));
     for (const raw of ids) {
       const mid = toInt(raw);
-      if (c && mid !== undefined && !c.msgs.delete(mid)) c.userMsgs.delete(mid);
+      if (c && mid !== undefined && (c.msgs.delete(mid) || c.userMsgs.delete(mid))) {
+        c.umsgs.delete(mid);
+        if (c.pinned === mid) c.pinned = null;
+        this.notify({ type: 'delete', chat_id: c.id, message_id: mid });
+      }
     }
     return true;
   }
@@ -1261,6 +1313,10 @@ export class BotApiEmulator {
     if (cpLen(text) > 200) throw bad('MESSAGE_TOO_LONG');
     q.answered = true;
     q.answer = { text, show_alert: toBool(p.show_alert), url: p.url, cache_time: toInt(p.cache_time) };
+    this.notify({
+      type: 'answer', callback_query_id: id, chat_id: q.chatKey === null ? null : Number(q.chatKey),
+      message_id: q.message_id, user_id: q.user_id, ...q.answer,
+    });
     return true;
   }
 
@@ -1323,6 +1379,7 @@ export class BotApiEmulator {
     if (markup && markup.inline_keyboard) msg.reply_markup = markup;
     c.msgs.set(msg.message_id, msg);
     this.polls.set(poll.id, { chatKey: String(chatId), message_id: msg.message_id, votes: new Map(), poll });
+    this.notify({ type: 'message', chat_id: c.id, message_id: msg.message_id });
     return msg;
   }
 
@@ -1340,6 +1397,7 @@ export class BotApiEmulator {
     c.msgs.set(mid, m);
     const ps = this.polls.get(poll.id);
     if (ps) ps.poll = poll;
+    this.notify({ type: 'edit', chat_id: c.id, message_id: mid });
     return poll;
   }
 
@@ -1380,25 +1438,83 @@ export class BotApiEmulator {
     return true;
   }
 
+  // BotCommandScope + language_code -> the key commands are stored under
+  static scopeKey(p) {
+    let scope = jsonish(p.scope);
+    if (scope === undefined || scope === null || scope === '') scope = { type: 'default' };
+    if (typeof scope !== 'object' || Array.isArray(scope) || typeof scope.type !== 'string')
+      throw bad("can't parse BotCommandScope JSON object");
+    const lang = p.language_code === undefined || p.language_code === null ? '' : String(p.language_code);
+    if (lang !== '' && !/^[a-z]{2}$/.test(lang)) throw bad('invalid language code specified');
+    const t = scope.type;
+    let key;
+    if (['default', 'all_private_chats', 'all_group_chats', 'all_chat_administrators'].includes(t)) key = t;
+    else if (t === 'chat' || t === 'chat_administrators' || t === 'chat_member') {
+      const chat = toInt(scope.chat_id);
+      if (chat === undefined || chat === 0) throw bad('chat not found');
+      key = t + ':' + chat;
+      if (t === 'chat_member') {
+        const uid = toInt(scope.user_id);
+        if (uid === undefined) throw bad('user not found');
+        key += ':' + uid;
+      }
+    } else throw bad('wrong bot command scope type specified');
+    return key + '|' + lang;
+  }
+
   m_setmycommands(p) {
     const cmds = jsonish(p.commands);
     if (!Array.isArray(cmds)) throw bad("can't parse commands JSON object");
+    if (cmds.length > 100) throw bad('too many commands');
     for (const c of cmds) {
       if (!c || typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw bad('BOT_COMMAND_INVALID');
       if (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 256)
         throw bad('command description is empty');
     }
-    this.commands = cmds.map((c) => ({ command: c.command, description: c.description }));
+    const key = BotApiEmulator.scopeKey(p);
+    const list = cmds.map((c) => ({ command: c.command, description: c.description }));
+    if (list.length) this.commandScopes.set(key, list);
+    else this.commandScopes.delete(key);
+    if (key === 'default|') this.commands = list;
+    this.notify({ type: 'commands' });
     return true;
   }
 
-  m_getmycommands() {
-    return this.commands;
+  m_getmycommands(p) {
+    return this.commandScopes.get(BotApiEmulator.scopeKey(p)) || [];
   }
 
-  m_deletemycommands() {
-    this.commands = [];
+  m_deletemycommands(p) {
+    const key = BotApiEmulator.scopeKey(p);
+    this.commandScopes.delete(key);
+    if (key === 'default|') this.commands = [];
+    this.notify({ type: 'commands' });
     return true;
+  }
+
+  // the menu a client shows in chat c to user userId, as Telegram picks it:
+  // the narrowest scope with commands wins (language-specific lists first)
+  commandsFor(c, userId, lang = '') {
+    const keys = [];
+    const admin = c.id < 0 && this.isAdmin(c.id, userId);
+    if (c.id < 0) {
+      keys.push(`chat_member:${c.id}:${userId}`);
+      if (admin) keys.push(`chat_administrators:${c.id}`);
+      keys.push(`chat:${c.id}`);
+      if (admin) keys.push('all_chat_administrators');
+      keys.push('all_group_chats');
+    } else keys.push(`chat:${c.id}`, 'all_private_chats');
+    keys.push('default');
+    for (const k of keys) {
+      const l = (lang && this.commandScopes.get(k + '|' + lang)) || this.commandScopes.get(k + '|');
+      if (l) return l;
+    }
+    return [];
+  }
+
+  isAdmin(chatId, userId) {
+    const a = this.admins.get(String(chatId));
+    return !!(a && a.some((m) => m.user.id === userId));
   }
 
   m_setmydescription() {
@@ -1414,11 +1530,24 @@ export class BotApiEmulator {
     return true;
   }
   m_pinchatmessage(p) {
-    requireChat(p);
+    const chatId = requireChat(p);
+    const c = this.chats.get(String(chatId));
+    const mid = toInt(p.message_id);
+    // the tests' stand-in chats hold no messages: pinning there just succeeds
+    if (!c || mid === undefined) return true;
+    if (!c.msgs.has(mid) && !c.userMsgs.has(mid)) throw bad('message to pin not found');
+    c.pinned = mid;
+    this.notify({ type: 'pin', chat_id: c.id, message_id: mid });
     return true;
   }
   m_unpinchatmessage(p) {
-    requireChat(p);
+    const chatId = requireChat(p);
+    const c = this.chats.get(String(chatId));
+    const mid = toInt(p.message_id);
+    if (c && c.pinned !== null && (mid === undefined || mid === c.pinned)) {
+      c.pinned = null;
+      this.notify({ type: 'pin', chat_id: c.id, message_id: null });
+    }
     return true;
   }
   m_leavechat(p) {
@@ -1595,7 +1724,9 @@ export class BotApiEmulator {
     }
     if (b.extra && typeof b.extra === 'object') Object.assign(msg, b.extra);
     c.userMsgs.add(msg.message_id);
+    c.umsgs.set(msg.message_id, msg);
     const r = this.inject({ [b.edited ? 'edited_message' : 'message']: msg });
+    this.notify({ type: 'message', chat_id: c.id, message_id: msg.message_id });
     return r.dropped
       ? { update_id: r.update_id, message_id: msg.message_id, dropped: true }
       : { update_id: r.update_id, message_id: msg.message_id };
@@ -1616,7 +1747,7 @@ export class BotApiEmulator {
     const id = uniqueId();
     const q = { id, from, message: msg, chat_instance: this.chatInstance(String(chatId)) };
     if (b.data !== undefined) q.data = String(b.data);
-    this.cbq.set(id, { answered: false, chatKey: String(chatId), at_ms: nowMs(), message_id: mid });
+    this.cbq.set(id, { answered: false, chatKey: String(chatId), at_ms: nowMs(), message_id: mid, user_id: from.id });
     const r = this.inject({ callback_query: q });
     return { update_id: r.update_id, callback_query_id: id };
   }
@@ -1640,6 +1771,7 @@ export class BotApiEmulator {
     const poll = { ...base, options, total_voter_count: ps.votes.size };
     ps.poll = poll;
     if (cur && cur.poll) c.msgs.set(ps.message_id, { ...cur, poll });
+    this.notify({ type: 'edit', chat_id: Number(ps.chatKey), message_id: ps.message_id });
     const r = this.inject({ poll_answer: { poll_id: poll.id, user, option_ids: opts } });
     return { update_id: r.update_id };
   }
@@ -1729,6 +1861,206 @@ export class BotApiEmulator {
     return { ok: true };
   }
 
+  // ------------------------------------------------------------ the playground page
+
+  // a player: {id?, first_name, username?}; a known id renames them
+  ctlUser(b) {
+    const first = b.first_name === undefined ? '' : String(b.first_name).trim();
+    let id = b.id === undefined || b.id === null || b.id === '' ? undefined : toInt(b.id);
+    if (b.id !== undefined && b.id !== null && b.id !== '' && (id === undefined || id <= 0))
+      throw new CtlError(400, 'id must be a positive integer');
+    if (id === undefined) {
+      if (!first) throw new CtlError(400, 'first_name is required');
+      id = 1;
+      for (const k of this.users.keys()) if (Number(k) >= id && Number(k) < BOT_ID) id = Number(k) + 1;
+    }
+    if (first.length > 64) throw new CtlError(400, 'first_name is too long');
+    const prev = this.users.get(String(id));
+    const o = { id, is_bot: false, first_name: first || (prev && prev.first_name) || `User${id}` };
+    if (prev && prev.last_name) o.last_name = prev.last_name;
+    const username = b.username !== undefined ? String(b.username).replace(/^@/, '') : prev && prev.username;
+    if (username) {
+      if (!/^[A-Za-z0-9_]{1,32}$/.test(username)) throw new CtlError(400, 'bad username');
+      o.username = username;
+    }
+    o.language_code = (prev && prev.language_code) || 'en';
+    this.users.set(String(id), o);
+    const c = this.chats.get(String(id));
+    if (c) for (const [mid, m] of c.msgs) c.msgs.set(mid, { ...m, chat: this.chatObj(c) });
+    this.notify({ type: 'chats' });
+    return { user: o };
+  }
+
+  // a group with players as members, one of them its creator (admin); the
+  // bot is added by that admin, which Telegram tells the bot with a
+  // my_chat_member update.  {title, member_ids, admin_id, id?}
+  ctlGroup(b) {
+    const title = b.title === undefined ? '' : String(b.title).trim();
+    if (!title || title.length > 128) throw new CtlError(400, 'title is required (at most 128 characters)');
+    const members = (Array.isArray(b.member_ids) ? b.member_ids : []).map(toInt);
+    if (!members.length || members.some((m) => m === undefined || !this.users.has(String(m))))
+      throw new CtlError(400, 'member_ids must name known players');
+    const adminId = toInt(b.admin_id);
+    if (adminId === undefined || !members.includes(adminId)) throw new CtlError(400, 'admin_id must be a member');
+    let id = b.id === undefined ? undefined : toInt(b.id);
+    if (b.id !== undefined && (id === undefined || id >= 0)) throw new CtlError(400, 'a group id is negative');
+    if (id === undefined) while (this.chats.has(String((id = this.nextGroupId--))));
+    if (this.chats.has(String(id)) && this.chats.get(String(id)).members)
+      throw new CtlError(409, 'that group exists');
+    const c = this.chat(id);
+    c.type = 'supergroup';
+    c.title = title;
+    c.members = [...new Set(members)];
+    this.ctlAdmins({ chat_id: id, creator_id: adminId });
+    const r = this.inject({
+      my_chat_member: {
+        chat: this.chatObj(c), from: this.users.get(String(adminId)), date: unix(),
+        old_chat_member: { user: this.bot, status: 'left' },
+        new_chat_member: { user: this.bot, status: 'member' },
+      },
+    });
+    this.notify({ type: 'chats' });
+    return { chat_id: id, update_id: r.update_id };
+  }
+
+  // who is in group chat_id: {chat_id, add?:[ids], remove?:[ids]}
+  ctlMembers(b) {
+    const c = this.chats.get(chatKeyOf(b.chat_id));
+    if (!c || !c.members) throw new CtlError(404, 'no such group');
+    for (const id of (Array.isArray(b.add) ? b.add : []).map(toInt))
+      if (id !== undefined && this.users.has(String(id)) && !c.members.includes(id)) c.members.push(id);
+    const rm = new Set((Array.isArray(b.remove) ? b.remove : []).map(toInt));
+    c.members = c.members.filter((m) => !rm.has(m));
+    this.notify({ type: 'chats' });
+    return { members: c.members };
+  }
+
+  // three players and a group, once (run.sh --playground, the browser test)
+  ctlPlayground() {
+    const made = [];
+    if (!this.users.size)
+      for (const [id, first_name, username] of [[1, 'Ann', 'ann'], [2, 'Bob', 'bob'], [3, 'Cy', null]])
+        made.push(this.ctlUser({ id, first_name, ...(username ? { username } : {}) }).user);
+    let group = [...this.chats.values()].find((c) => c.members);
+    if (!group) {
+      const ids = [...this.users.keys()].map(Number).slice(0, 3);
+      group = this.chat(this.ctlGroup({ title: 'Quiz night', member_ids: ids, admin_id: ids[0] }).chat_id);
+    }
+    return { users: [...this.users.values()], group_id: group.id, created: made.length };
+  }
+
+  chatSummary(c) {
+    const ids = [...c.msgs.keys(), ...c.umsgs.keys()];
+    const lastId = ids.length ? Math.max(...ids) : null;
+    const last = lastId === null ? null : c.msgs.get(lastId) || c.umsgs.get(lastId);
+    const o = { ...this.chatObj(c), pinned: c.pinned, count: ids.length, last_message_id: lastId };
+    if (last) {
+      o.last = { from_bot: !!(last.from && last.from.is_bot), date: last.date,
+                 text: last.text !== undefined ? last.text.slice(0, 120) : last.poll ? '📊 ' + last.poll.question : '' };
+      if (last.from && !last.from.is_bot) o.last.from = last.from.first_name;
+    }
+    if (c.members) {
+      o.members = c.members;
+      o.admins = (this.admins.get(String(c.id)) || []).map((a) => a.user.id);
+    }
+    return o;
+  }
+
+  // everything the page's side bar shows
+  ctlState() {
+    const chats = [];
+    for (const c of this.chats.values()) {
+      if (c.type === 'private' ? !this.users.has(String(c.id)) && !c.msgs.size : !c.members && !c.msgs.size) continue;
+      chats.push(this.chatSummary(c));
+    }
+    for (const u of this.users.values())
+      if (!this.chats.has(String(u.id))) chats.push({ id: u.id, type: 'private', first_name: u.first_name, pinned: null, count: 0, last_message_id: null });
+    return { bot: this.bot, users: [...this.users.values()], chats };
+  }
+
+  // one chat as user `as` sees it: the bot's and the players' messages in
+  // order, the pinned one, the command menu, and `as`'s own poll votes
+  ctlChat(q) {
+    const key = chatKeyOf(q.chat_id);
+    if (key === null) throw new CtlError(400, 'chat_id is required');
+    const as = toInt(q.as);
+    const c = this.chats.get(key) || (this.users.has(key) ? this.chat(Number(key)) : null);
+    if (!c) throw new CtlError(404, 'no such chat');
+    const ids = [...new Set([...c.msgs.keys(), ...c.umsgs.keys()])].sort((a, b) => a - b);
+    const messages = ids.map((id) => {
+      const m = this.currentMsg(c, id) || c.umsgs.get(id);
+      if (!m.poll || as === undefined) return m;
+      const ps = this.polls.get(m.poll.id);
+      const mine = ps && ps.votes.get(as);
+      return mine ? { ...m, my_option_ids: mine } : m;
+    });
+    const u = as === undefined ? null : this.users.get(String(as));
+    return {
+      chat: this.chatSummary(c), messages,
+      commands: as === undefined ? [] : this.commandsFor(c, as, (u && u.language_code) || ''),
+    };
+  }
+
+  sseOpen(req, res) {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive',
+    });
+    res.write('retry: 1000\n: hello\n\n');
+    if (!this.sse) this.sse = new Set();
+    this.sse.add(res);
+    const beat = setInterval(() => res.write(': ping\n\n'), 15000);
+    beat.unref();
+    res.on('close', () => {
+      clearInterval(beat);
+      this.sse.delete(res);
+    });
+  }
+
+  foreignBrowser(req) {
+    const host = req.headers.host;
+    if (host !== undefined) {
+      let name;
+      try {
+        name = new URL('http://' + host).hostname;
+      } catch {
+        return 'bad Host header';
+      }
+      if (!LOOPBACK.has(name) && name !== this.listenHost) return 'the emulator answers loopback names only';
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'http://' + host) return 'cross-origin requests are refused';
+    return null;
+  }
+
+  // the page: web/ next to this file; nothing else is served
+  serveStatic(req, res, path) {
+    const name = path === '/' ? 'index.html' : path.slice('/web/'.length);
+    const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', png: 'image/png' };
+    const m = /^[a-z0-9_-]{1,64}\.(html|js|css|svg|png)$/.exec(name);
+    let body;
+    if (m) {
+      try {
+        body = fs.readFileSync(new URL('web/' + name, import.meta.url));
+      } catch {
+        /* 404 below */
+      }
+    }
+    if (!body) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      return res.end('not found\n');
+    }
+    const headers = {
+      'Content-Type': types[m[1]] + (m[1] === 'png' ? '' : '; charset=utf-8'), 'Content-Length': body.length,
+      'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer',
+      // the page loads nothing from anywhere else and runs no inline script
+      'Content-Security-Policy':
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    };
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
   ctlStats() {
     return { calls: this.calls.length, seq: this.seq, pending_updates: this.live, next_update_id: this.nextUpdateId, ...this.stats };
   }
@@ -1739,7 +2071,19 @@ export class BotApiEmulator {
     const at = nowMs();
     const u = new URL(req.url, 'http://x');
     const path = u.pathname;
+    if (path.startsWith('/_ctl/') || path === '/' || path.startsWith('/web/')) {
+      // a browser is only served the page and the controls under a loopback
+      // name, from the page itself: no other site (nor one rebinding its DNS
+      // name to 127.0.0.1) can read the chats or act as a player
+      const why = this.foreignBrowser(req);
+      if (why) {
+        res.writeHead(403, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ error: why }));
+      }
+    }
     if (path.startsWith('/_ctl/')) return this.handleCtl(req, res, u);
+    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path.startsWith('/web/')))
+      return this.serveStatic(req, res, path);
     const m = /^\/bot([^/]*)\/([^/]*)\/?$/.exec(path);
     let buf;
     try {
@@ -1852,6 +2196,20 @@ export class BotApiEmulator {
           return reply(200, this.ctlStats());
         case 'GET /_ctl/health':
           return reply(200, { ok: true });
+        case 'GET /_ctl/events':
+          return this.sseOpen(req, res);
+        case 'GET /_ctl/state':
+          return reply(200, this.ctlState());
+        case 'GET /_ctl/chat':
+          return reply(200, this.ctlChat(q));
+        case 'POST /_ctl/users':
+          return reply(200, this.ctlUser(body));
+        case 'POST /_ctl/groups':
+          return reply(200, this.ctlGroup(body));
+        case 'POST /_ctl/members':
+          return reply(200, this.ctlMembers(body));
+        case 'POST /_ctl/playground':
+          return reply(200, this.ctlPlayground());
         default:
           return reply(404, { error: 'unknown control endpoint ' + route });
       }
@@ -1866,6 +2224,7 @@ export class BotApiEmulator {
 
 export async function startBotApi({ port = 0, host = '127.0.0.1', token, botUsername = 'mm_test_bot', ...opts } = {}) {
   const emu = new BotApiEmulator({ token, botUsername, ...opts });
+  emu.listenHost = host.replace(/^\[|\]$/g, '');
   const server = http.createServer((req, res) => {
     emu.handle(req, res).catch((err) => {
       try {
@@ -1928,6 +2287,11 @@ export async function startBotApi({ port = 0, host = '127.0.0.1', token, botUser
     flood: (b) => emu.ctlFlood(b),
     block: (b) => wrap(() => emu.ctlBlocked(b)),
     webhook: () => emu.ctlWebhook(),
+    user: (b) => wrap(() => emu.ctlUser(b)),
+    group: (b) => wrap(() => emu.ctlGroup(b)),
+    playground: () => wrap(() => emu.ctlPlayground()),
+    state: () => emu.ctlState(),
+    chatView: (q) => wrap(() => emu.ctlChat(q)),
     stats: () => emu.ctlStats(),
     reset: () => emu.reset(),
     close: () =>
@@ -1948,7 +2312,8 @@ function parseArgs(argv) {
     const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
     if (!m) continue;
     const key = m[1];
-    const val = m[2] !== undefined ? m[2] : argv[++i];
+    const flag = key === 'playground';
+    const val = m[2] !== undefined ? m[2] : flag ? '1' : argv[++i];
     out[key] = val;
   }
   return out;
@@ -1996,14 +2361,17 @@ async function cliMain() {
       host: args.host || '127.0.0.1',
       token,
       botUsername: args['bot-username'] || 'mm_test_bot',
+      botName: args['bot-name'] || undefined,
       webhookTimeoutMs: args['webhook-timeout-ms'] ? Number(args['webhook-timeout-ms']) : undefined,
       callbackTtlMs: args['callback-ttl-ms'] ? Number(args['callback-ttl-ms']) : undefined,
+      firstUpdateId: args['first-update-id'] ? Number(args['first-update-id']) : undefined,
     });
   } catch (err) {
     process.stderr.write(`botapi: cannot listen: ${err.message}\n`);
     process.exit(1);
   }
   if (closing) return stop();
+  if (args.playground !== undefined) api.playground();
   process.stdout.write(`listening ${api.port}\n`);
 }
 

@@ -651,3 +651,225 @@ test('CLI prints "listening <port>" and exits on SIGTERM', async () => {
   assert.equal(code, 0);
   assert.equal(out, `listening ${port}\n`);
 });
+
+// ---------------------------------------------------------------- the playground's side
+
+// reads Server-Sent Events from /_ctl/events until `n` events arrived
+function sse() {
+  const events = [];
+  let wake = null;
+  const req = http.get(`${api.url}/_ctl/events`);
+  const opened = new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      assert.equal(res.statusCode, 200);
+      assert.match(res.headers['content-type'], /^text\/event-stream/);
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        buf += d;
+        for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (data) events.push(JSON.parse(data));
+          if (wake) wake();
+        }
+        resolve();
+      });
+    });
+    req.on('error', reject);
+  });
+  return {
+    opened,
+    events,
+    async take(n, ms = 2000) {
+      const until = Date.now() + ms;
+      while (events.length < n && Date.now() < until) await new Promise((r) => ((wake = r), setTimeout(r, 50)));
+      return events.splice(0, n);
+    },
+    close: () => req.destroy(),
+  };
+}
+
+test('events: every change the page shows, as Server-Sent Events', async () => {
+  const s = sse();
+  await s.opened;
+  const m = ok(await call('sendMessage', { chat_id: 42, text: 'hi', reply_markup: kb('x') }));
+  ok(await call('editMessageText', { chat_id: 42, message_id: m.message_id, text: 'ho' }));
+  ok(await call('pinChatMessage', { chat_id: 42, message_id: m.message_id }));
+  const c = await ctl('POST', 'callback', { user: USER, chat_id: 42, message_id: m.message_id, data: 'x' });
+  ok(await call('answerCallbackQuery', { callback_query_id: c.body.callback_query_id, text: 'done', show_alert: true }));
+  ok(await call('deleteMessage', { chat_id: 42, message_id: m.message_id }));
+  await ctl('POST', 'message', { user: USER, text: '/start' });
+  ok(await call('setMyCommands', { commands: [{ command: 'a', description: 'b' }] }));
+  const got = await s.take(7);
+  assert.deepEqual(got.map((e) => e.type), ['message', 'edit', 'pin', 'answer', 'delete', 'message', 'commands']);
+  assert.deepEqual(got[0], { type: 'message', chat_id: 42, message_id: m.message_id });
+  assert.deepEqual(got[2], { type: 'pin', chat_id: 42, message_id: m.message_id });
+  const { type, callback_query_id: id, chat_id: chat, user_id: user, text, show_alert: alert } = got[3];
+  assert.deepEqual([type, id, chat, user, text, alert], ['answer', c.body.callback_query_id, 42, USER.id, 'done', true]);
+  assert.deepEqual(got[5], { type: 'message', chat_id: USER.id, message_id: 1 });
+  // a failed call changes nothing and tells nobody
+  fails(await call('editMessageText', { chat_id: 42, message_id: 99, text: 'x' }), 400);
+  assert.deepEqual(await s.take(1, 200), []);
+  s.close();
+});
+
+test('the page: static files from web/, nothing else; a strict CSP', async () => {
+  const res = await fetch(`${api.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  assert.match(res.headers.get('content-security-policy'), /default-src 'none'; script-src 'self'/);
+  assert.match(await res.text(), /<script src="\/web\/app.js" defer><\/script>/);
+  for (const [path, type] of [['/web/app.js', /^text\/javascript/], ['/web/app.css', /^text\/css/]]) {
+    const r = await fetch(api.url + path);
+    assert.equal(r.status, 200, path);
+    assert.match(r.headers.get('content-type'), type);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    await r.arrayBuffer();
+  }
+  for (const path of ['/web/../botapi.mjs', '/web/%2e%2e%2fbotapi.mjs', '/web/nope.js', '/web/selftest.mjs', '/web/']) {
+    const r = await fetch(api.url + path);
+    assert.equal(r.status, 404, path);
+    await r.arrayBuffer();
+  }
+  const head = await fetch(`${api.url}/web/app.js`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  // the Bot API is where it was
+  assert.equal((await call('getMe')).status, 200);
+});
+
+test('setMyCommands / getMyCommands / deleteMyCommands by scope and language; the menu a chat shows', async () => {
+  const cmds = (...names) => names.map((n) => ({ command: n, description: n + ' it' }));
+  ok(await call('setMyCommands', { commands: cmds('help') }));
+  ok(await call('setMyCommands', { commands: cmds('play', 'stats'), scope: { type: 'all_private_chats' } }));
+  ok(await call('setMyCommands', { commands: cmds('leaderboard'), scope: JSON.stringify({ type: 'all_group_chats' }) }, { mode: 'form' }));
+  ok(await call('setMyCommands', { commands: cmds('spielen'), scope: { type: 'all_private_chats' }, language_code: 'de' }));
+  ok(await call('setMyCommands', { commands: cmds('quiz'), scope: { type: 'chat_administrators', chat_id: -100 } }));
+  assert.deepEqual(ok(await call('getMyCommands')), cmds('help'));
+  assert.deepEqual(ok(await call('getMyCommands', { scope: { type: 'all_private_chats' } })), cmds('play', 'stats'));
+  assert.deepEqual(ok(await call('getMyCommands', { scope: { type: 'all_group_chats' } })), cmds('leaderboard'));
+  assert.deepEqual(ok(await call('getMyCommands', { scope: { type: 'all_private_chats' }, language_code: 'de' })), cmds('spielen'));
+  assert.deepEqual(ok(await call('getMyCommands', { scope: { type: 'all_chat_administrators' } })), []);
+  fails(await call('setMyCommands', { commands: cmds('x'), scope: { type: 'nonsense' } }), 400, 'Bad Request: wrong bot command scope type specified');
+  fails(await call('setMyCommands', { commands: cmds('x'), scope: { type: 'chat' } }), 400, 'Bad Request: chat not found');
+  fails(await call('setMyCommands', { commands: [{ command: 'Bad-Name', description: 'x' }] }), 400, 'Bad Request: BOT_COMMAND_INVALID');
+
+  // the menus: private -> all_private_chats; a group -> all_group_chats, its admins -> chat_administrators
+  const { group_id: g } = api.playground();
+  ok(await call('setMyCommands', { commands: cmds('quiz'), scope: { type: 'chat_administrators', chat_id: g } }));
+  const menu = async (chat, as) => (await ctl('GET', `chat?chat_id=${chat}&as=${as}`)).body.commands.map((c) => c.command);
+  assert.deepEqual(await menu(1, 1), ['play', 'stats']);
+  assert.deepEqual(await menu(g, 2), ['leaderboard']);
+  assert.deepEqual(await menu(g, 1), ['quiz'], 'the group admin');
+  ok(await call('deleteMyCommands', { scope: { type: 'all_private_chats' } }));
+  assert.deepEqual(await menu(1, 1), ['help'], 'back to the default scope');
+  assert.deepEqual(ok(await call('getMyCommands', { scope: { type: 'all_private_chats' } })), []);
+});
+
+test('players, groups and my_chat_member; state and chat views; pins', async () => {
+  const seeded = (await ctl('POST', 'playground')).body;
+  assert.deepEqual(seeded.users.map((u) => u.first_name), ['Ann', 'Bob', 'Cy']);
+  const again = (await ctl('POST', 'playground')).body;
+  assert.equal(again.created, 0, 'seeding twice adds nothing');
+  assert.equal(again.group_id, seeded.group_id);
+  const up = (await ctl('GET', 'updates')).body.updates.map((e) => e.update);
+  assert.equal(up.length, 1, 'one update: the bot added to the group');
+  const mcm = up[0].my_chat_member;
+  assert.deepEqual(mcm.chat, { id: seeded.group_id, title: 'Quiz night', type: 'supergroup' });
+  assert.equal(mcm.from.first_name, 'Ann');
+  assert.deepEqual([mcm.old_chat_member.status, mcm.new_chat_member.status], ['left', 'member']);
+  assert.equal(mcm.new_chat_member.user.id, 7000000001);
+  assert.equal(ok(await call('getChatMember', { chat_id: seeded.group_id, user_id: 1 })).status, 'creator');
+
+  // add and rename a player
+  const dana = (await ctl('POST', 'users', { first_name: 'Dana' })).body.user;
+  assert.equal(dana.id, 4);
+  assert.equal((await ctl('POST', 'users', { id: 4, first_name: 'Dana B.', username: 'danab' })).body.user.first_name, 'Dana B.');
+  assert.equal((await ctl('POST', 'users', {})).status, 400);
+  assert.equal((await ctl('POST', 'users', { id: -3, first_name: 'x' })).status, 400);
+  assert.equal((await ctl('POST', 'groups', { title: 'x', member_ids: [99], admin_id: 99 })).status, 400);
+  assert.equal((await ctl('POST', 'groups', { title: 'x', member_ids: [1, 2], admin_id: 3 })).status, 400);
+  const g2 = (await ctl('POST', 'groups', { title: 'Owls', member_ids: [2, 4], admin_id: 4 })).body;
+  assert.ok(g2.chat_id < 0 && g2.chat_id !== seeded.group_id);
+  assert.deepEqual((await ctl('POST', 'members', { chat_id: g2.chat_id, add: [3], remove: [2] })).body.members, [4, 3]);
+
+  // the side bar and one chat, the players' messages included
+  await ctl('POST', 'message', { user: { id: 2, first_name: 'Bob' }, chat_id: seeded.group_id, text: '/leaderboard' });
+  const m = ok(await call('sendMessage', { chat_id: seeded.group_id, text: '<b>board</b>', parse_mode: 'HTML' }));
+  const st = (await ctl('GET', 'state')).body;
+  assert.equal(st.bot.username, 'mm_test_bot');
+  assert.deepEqual(st.users.map((u) => u.first_name), ['Ann', 'Bob', 'Cy', 'Dana B.']);
+  const gs = st.chats.find((c) => c.id === seeded.group_id);
+  assert.deepEqual([gs.title, gs.members, gs.admins, gs.count], ['Quiz night', [1, 2, 3], [1], 2]);
+  assert.deepEqual(gs.last, { from_bot: true, date: m.date, text: 'board' });
+  assert.ok(st.chats.some((c) => c.id === 4 && c.type === 'private' && c.first_name === 'Dana B.'));
+  const view = (await ctl('GET', `chat?chat_id=${seeded.group_id}&as=2`)).body;
+  assert.deepEqual(view.messages.map((x) => [x.message_id, x.from.first_name, x.text]), [[1, 'Bob', '/leaderboard'], [2, 'Mental Maze Test', 'board']]);
+  assert.deepEqual(view.messages[1].entities, [{ type: 'bold', offset: 0, length: 5 }]);
+  assert.equal((await ctl('GET', 'chat?chat_id=-999')).status, 404);
+  // the bot's messages only, as before, for the tests
+  assert.deepEqual((await ctl('GET', `messages?chat_id=${seeded.group_id}`)).body.messages.map((x) => x.message_id), [2]);
+
+  // pins; deleting a pinned message unpins it; a user's message can be deleted
+  fails(await call('pinChatMessage', { chat_id: seeded.group_id, message_id: 77 }), 400, 'Bad Request: message to pin not found');
+  ok(await call('pinChatMessage', { chat_id: seeded.group_id, message_id: 2 }));
+  assert.equal((await ctl('GET', `chat?chat_id=${seeded.group_id}`)).body.chat.pinned, 2);
+  ok(await call('deleteMessage', { chat_id: seeded.group_id, message_id: 2 }));
+  ok(await call('deleteMessage', { chat_id: seeded.group_id, message_id: 1 }));
+  const after = (await ctl('GET', `chat?chat_id=${seeded.group_id}`)).body;
+  assert.equal(after.chat.pinned, null);
+  assert.deepEqual(after.messages, []);
+
+  // poll votes are per player in the chat view
+  const p = ok(await call('sendPoll', { chat_id: seeded.group_id, question: 'Q?', options: ['a', 'b'], type: 'quiz', correct_option_id: 1 }));
+  await ctl('POST', 'poll_answer', { user: { id: 3 }, poll_id: p.poll.id, option_ids: [0] });
+  const pv = async (as) => (await ctl('GET', `chat?chat_id=${seeded.group_id}&as=${as}`)).body.messages[0];
+  assert.deepEqual((await pv(3)).my_option_ids, [0]);
+  assert.equal((await pv(2)).my_option_ids, undefined);
+  assert.equal((await pv(2)).poll.total_voter_count, 1);
+});
+
+test('CLI --playground starts with the players and the group', async () => {
+  const script = fileURLToPath(new URL('./botapi.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, '--port', '0', '--token', TOKEN, '--playground', '--first-update-id', '5000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^listening (\d+)\n/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error('exited early: ' + out)));
+  });
+  const st = await (await fetch(`http://127.0.0.1:${port}/_ctl/state`)).json();
+  assert.deepEqual(st.users.map((u) => u.first_name), ['Ann', 'Bob', 'Cy']);
+  assert.ok(st.chats.some((c) => c.title === 'Quiz night'));
+  const { updates } = await (await fetch(`http://127.0.0.1:${port}/_ctl/updates`)).json();
+  assert.equal(updates[0].update.update_id, 5000, 'update ids start at --first-update-id');
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+});
+
+test('the page and the controls refuse other sites and other host names', async () => {
+  const get = (path, headers) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${api.url}${path}`, { method: headers.method || 'GET', headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end(headers.method === 'POST' ? JSON.stringify({ user: USER, text: 'hi' }) : undefined);
+    });
+  const host = new URL(api.url).host;
+  assert.equal(await get('/', { host }), 200);
+  assert.equal(await get('/', { host: `localhost:${api.port}` }), 200);
+  assert.equal(await get('/', { host: `evil.example:${api.port}` }), 403, 'a DNS-rebinding name');
+  assert.equal(await get('/_ctl/state', { host: `evil.example:${api.port}` }), 403);
+  assert.equal(await get('/_ctl/message', { host, origin: 'https://evil.example', method: 'POST' }), 403, 'another site');
+  assert.equal(await get('/_ctl/message', { host, origin: `http://${host}`, method: 'POST' }), 200, 'the page itself');
+  assert.equal(api.messages(USER.id).length, 0);
+  assert.equal((await ctl('GET', 'updates')).body.updates.length, 1, 'only the page\'s message got in');
+});
