@@ -9,7 +9,7 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/../tests/lib";
 use Getopt::Long;
 use IPC::Open2;
 use POSIX ();

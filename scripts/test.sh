@@ -19,7 +19,7 @@ cd "$root"
 scripts/deps.sh test
 make -s -j"$(nproc)" all unit asan
 
-export PERL5LIB=$root/t/lib${PERL5LIB:+:$PERL5LIB}
+export PERL5LIB=$root/t/lib:$root/tests/lib${PERL5LIB:+:$PERL5LIB}
 jobs=${TEST_JOBS:-2}
 
 echo "== unit tests (shared/, worker/chain/, the worker's pure parts)"

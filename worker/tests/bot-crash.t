@@ -4,7 +4,7 @@
 # points, processed updates) and each chat's replies arrive in order.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use Time::HiRes qw(sleep time);
 use MM::Stack;

@@ -4,7 +4,7 @@
 # and does not block what follows.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use Time::HiRes qw(sleep time);
 use MM::Stack;

@@ -9,7 +9,7 @@
 use strict;
 use warnings;
 use utf8;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use HTTP::Tiny;
 use JSON::PP;

@@ -3,7 +3,7 @@
 # plays; a restart loses and repeats nothing; a webhook left set is named.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use Time::HiRes qw(sleep time);
 use MM::Stack;

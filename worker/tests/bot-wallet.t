@@ -8,7 +8,7 @@
 use strict;
 use warnings;
 use utf8;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(sleep time);

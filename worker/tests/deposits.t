@@ -3,7 +3,7 @@
 # token by call and by event), recent, credited once, rate-limited.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use MIME::Base64 qw(encode_base64);

@@ -8,7 +8,7 @@
 # item (option count, duplicates, two correct, lengths, profanity).
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(time);

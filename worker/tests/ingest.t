@@ -4,7 +4,7 @@
 # worker processes; a duplicate update_id takes effect once.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(sleep time);

@@ -3,7 +3,7 @@
 # migration once, and the ledger's constraints hold.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use Cwd ();
 use MM::Pg;

@@ -2,7 +2,7 @@
 # a second look asks the chain nothing; malformed metadata is not cached.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use Cwd ();

@@ -3,7 +3,7 @@
 # 5xx pages, garbage, silence, refused connections.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use IPC::Open3;

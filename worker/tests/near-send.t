@@ -3,7 +3,7 @@
 # and nothing counts as paid before it is final.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use IPC::Open3;

@@ -4,7 +4,7 @@
 # processes never sign with one key at once, and an InvalidNonce rebuilds.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use IPC::Open2;

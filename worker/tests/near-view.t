@@ -3,7 +3,7 @@
 # legacy "error inside result" form, and garbage.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use MIME::Base64 qw(decode_base64);

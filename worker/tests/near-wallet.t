@@ -3,7 +3,7 @@
 # printed before anything is sent, then found on chain.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use IPC::Open2;

@@ -6,7 +6,7 @@
 # restart every reward is paid exactly once on the node.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use POSIX ();

@@ -5,7 +5,7 @@
 # replaced, and two payers at once pay a reward once.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use MM::FakeHttp;

@@ -5,7 +5,7 @@
 # its screenshots are kept in t/servroot-playground/logs/shots/.
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Cwd ();
 use Test::More;
 use MM::Stack;

@@ -4,7 +4,7 @@
 use strict;
 use warnings;
 
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use MM::Stores;

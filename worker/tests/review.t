@@ -3,7 +3,7 @@
 # the moderator's review queue (mm-worker review list|approve|reject).
 use strict;
 use warnings;
-use lib 't/lib';
+use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use MM::Stack;

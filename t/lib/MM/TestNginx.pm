@@ -41,6 +41,9 @@ use Test::LongString ();
 use Test::More import => [qw(done_testing note explain subtest BAIL_OUT
                              require_ok new_ok)];
 use Time::HiRes ();
+# the helpers the module's and the worker's tests share (Redis, PostgreSQL)
+use File::Basename ();
+use lib File::Basename::dirname(__FILE__) . '/../../../tests/lib';
 use MM::Redis;
 
 # Test::Base already exports the rest of Test::More's functions
