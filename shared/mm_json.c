@@ -385,7 +385,8 @@ const char *mm_update_strerror(mm_update_rc_t rc) {
     case MM_UPDATE_NO_ID:      return "\"update_id\" is missing";
     case MM_UPDATE_BAD_ID:     return "\"update_id\" is not a non-negative integer";
     case MM_UPDATE_DUP_ID:     return "\"update_id\" appears more than once";
-    case MM_UPDATE_RESERVED:   return "a field starting with \"" MM_UPDATE_RESERVED_PREFIX "\" is reserved";
+    case MM_UPDATE_RESERVED:
+        return "a field starting with \"" MM_UPDATE_RESERVED_PREFIX "\" is reserved";
     }
     return "unknown error";
 }

@@ -21,7 +21,8 @@ typedef struct mm_var {
 } mm_var;
 
 #define MM_STR(n, a, f, d, h)       { n, a, MM_VAR_STR, offsetof(mm_config, f), d, 0, 0, 0, h }
-#define MM_SECRET(n, a, f, h)       { n, a, MM_VAR_SECRET, offsetof(mm_config, f), NULL, 0, 0, 0, h }
+#define MM_SECRET(n, a, f, h)                                                                      \
+    { n, a, MM_VAR_SECRET, offsetof(mm_config, f), NULL, 0, 0, 0, h }
 #define MM_URL(n, a, f, d, h)       { n, a, MM_VAR_URL, offsetof(mm_config, f), d, 0, 0, 0, h }
 #define MM_INT(n, a, f, d, lo, hi, h) \
     { n, a, MM_VAR_INT, offsetof(mm_config, f), NULL, d, lo, hi, h }

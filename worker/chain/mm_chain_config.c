@@ -75,7 +75,8 @@ int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen) {
                  "(it seals every wallet key)");
         return -1;
     }
-    if (c->initial_balance && strspn(c->initial_balance, "0123456789") != strlen(c->initial_balance)) {
+    if (c->initial_balance
+        && strspn(c->initial_balance, "0123456789") != strlen(c->initial_balance)) {
         snprintf(err, errlen, "NEAR_INITIAL_BALANCE must be yoctoNEAR as an integer");
         return -1;
     }
@@ -90,18 +91,18 @@ const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol) {
     return NULL;
 }
 
-int mm_amount_parse(const char *text, int decimals, char out[48], char *why, size_t whylen) {
+int mm_amount_parse(const char *text, int decimals, char out[48], char *err, size_t errlen) {
     const char *dot = strchr(text, '.');
     size_t whole = dot ? (size_t) (dot - text) : strlen(text), frac = dot ? strlen(dot + 1) : 0;
     size_t n = 0;
 
     if ((whole == 0 && frac == 0) || strspn(text, "0123456789") != whole
         || (dot && strspn(dot + 1, "0123456789") != frac) || (dot && frac == 0)) {
-        snprintf(why, whylen, "\"%.40s\" is not an amount (digits, one point: 1.5)", text);
+        snprintf(err, errlen, "\"%.40s\" is not an amount (digits, one point: 1.5)", text);
         return -1;
     }
     if ((int) frac > decimals) {
-        snprintf(why, whylen, "at most %d digits after the point", decimals);
+        snprintf(err, errlen, "at most %d digits after the point", decimals);
         return -1;
     }
     /* whole digits, then the fraction padded to decimals: exact, no floats */
@@ -113,13 +114,13 @@ int mm_amount_parse(const char *text, int decimals, char out[48], char *why, siz
         if (n || d != '0')
             out[n++] = d;
         if (n >= 40) {
-            snprintf(why, whylen, "the amount is too large");
+            snprintf(err, errlen, "the amount is too large");
             return -1;
         }
     }
     out[n] = '\0';
     if (n == 0) {
-        snprintf(why, whylen, "the amount must be more than 0");
+        snprintf(err, errlen, "the amount must be more than 0");
         return -1;
     }
     return 0;

@@ -23,7 +23,7 @@ const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol);
 
 /* "1.5" with at most decimals digits after the point, > 0, into base
  * units as decimal text (out: 48 bytes); -1 with why. */
-int mm_amount_parse(const char *text, int decimals, char out[48], char *why, size_t whylen);
+int mm_amount_parse(const char *text, int decimals, char out[48], char *err, size_t errlen);
 
 /* base units (decimal text) as a number of whole tokens, trailing zeros
  * dropped: "1500000000000000000000000", 24 -> "1.5" (out: 64 bytes). */

@@ -25,7 +25,7 @@
 /* The player's wallet, created on chain if it is not yet: 0 with w
  * filled (w->sealed malloc'd), -1 with why. */
 static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
-                                  char *why, size_t whylen) {
+                                  char *err, size_t errlen) {
     mm_params get, p;
     PGresult *res;
     mm_send_rc rc;
@@ -35,12 +35,12 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     mm_params_init(&get, MM_SQL_WALLET_GET);
     mm_param_ll(&get, user);
     if ((found = mm_db_one(&c->loop.db, &get, &res)) < 0)
-        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
+        return snprintf(err, errlen, "database: %.200s", c->loop.db.err), -1;
     if (found == 0) {
         /* a new key, sealed and committed before anything is sent */
         mm_near_wallet fresh;
         int stored;
-        if (mm_near_wallet_key(c->cfg->master, c->cfg->seal_key, user, &fresh, why, whylen))
+        if (mm_near_wallet_key(c->cfg->master, c->cfg->seal_key, user, &fresh, err, errlen))
             return -1;
         mm_params_init(&p, MM_SQL_WALLET_ADD);
         mm_param_ll(&p, user);
@@ -50,10 +50,10 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
         stored = mm_db_do(&c->loop.db, &p);
         mm_near_wallet_free(&fresh);
         if (stored)
-            return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
+            return snprintf(err, errlen, "database: %.200s", c->loop.db.err), -1;
         /* whoever inserted first, the stored key is the one */
         if (mm_db_one(&c->loop.db, &get, &res) != 1)
-            return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
+            return snprintf(err, errlen, "database: %.200s", c->loop.db.err), -1;
     }
     active = !strcmp(mm_col_str(res, 0, MM_WALLET_STATE), "active");
     snprintf(w->account_id, sizeof(w->account_id), "%s", mm_col_str(res, 0, MM_WALLET_ACCOUNT));
@@ -68,7 +68,7 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
         rc = MM_SEND_SUCCESS;
     } else {
         rc = mm_near_wallet_send(c->loop.redis, &c->rpc, c->cfg->master, c->cfg->master_key, w,
-                                 c->cfg->initial_balance, why, whylen);
+                                 c->cfg->initial_balance, err, errlen);
         *created = rc == MM_SEND_SUCCESS;
     }
     if (rc != MM_SEND_SUCCESS)
@@ -77,19 +77,19 @@ static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w
     mm_param_ll(&p, user);
     mm_param_str(&p, w->hash[0] ? w->hash : NULL);
     if (mm_db_do(&c->loop.db, &p))
-        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
-    mm_log_info(&c->loop.ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id, user,
-                *created ? " (created)" : "");
+        return snprintf(err, errlen, "database: %.200s", c->loop.db.err), -1;
+    mm_log_info(&c->loop.ctx->log, "chain", "wallet %s of user %lld is active%s", w->account_id,
+                user, *created ? " (created)" : "");
     return 0;
 }
 
 /* Opens the wallet and reads its balances (NEAR and NEAR_TOKENS, cached). */
-static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t whylen) {
+static json_t *mm_chain_wallet(mm_chain *c, long long user, char *err, size_t errlen) {
     mm_near_wallet w;
     json_t *balances, *result;
     int created = 0;
 
-    if (mm_chain_wallet_ensure(c, user, &w, &created, why, whylen))
+    if (mm_chain_wallet_ensure(c, user, &w, &created, err, errlen))
         return NULL;
     balances = json_array();
     for (int i = 0; i < c->cfg->ntokens; i++) {
@@ -99,9 +99,8 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t wh
         mm_view_rc rc;
 
         memset(&err, 0, sizeof(err));
-        rc = mm_near_cached_balance(c->loop.redis, &c->rpc, w.account_id, t->contract[0] ? t->contract
-                                                                                   : NULL,
-                                    units, &err);
+        rc = mm_near_cached_balance(c->loop.redis, &c->rpc, w.account_id,
+                                    t->contract[0] ? t->contract : NULL, units, &err);
         json_decref(err.error);
         json_array_append_new(balances, json_pack("{s:s, s:s, s:i}", "symbol", t->symbol,
                                                   "units", rc == MM_VIEW_OK ? units
@@ -115,57 +114,57 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *why, size_t wh
 }
 
 /* Pays one withdrawal payout with its wallet's key, opened just for it. */
-static int mm_chain_pay(mm_chain *c, long long payout, char *why, size_t whylen) {
+static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
     mm_ledger_stats st;
     mm_params p;
     PGresult *res;
     uint8_t *sk;
-    char *text, account[72], err[256];
+    char *text, account[72], kerr[256];
     size_t len;
     int rc;
 
     mm_params_init(&p, MM_SQL_WITHDRAW_KEY);
     mm_param_ll(&p, payout);
     if ((rc = mm_db_one(&c->loop.db, &p, &res)) < 0)
-        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), -1;
+        return snprintf(err, errlen, "database: %.200s", c->loop.db.err), -1;
     if (rc == 0)
-        return snprintf(why, whylen, "no active wallet signs payout %lld", payout), -1;
+        return snprintf(err, errlen, "no active wallet signs payout %lld", payout), -1;
     snprintf(account, sizeof(account), "%s", mm_col_str(res, 0, MM_SIGNER_ACCOUNT));
     sk = mm_keystore_open(c->cfg->seal_key, account, mm_col_str(res, 0, MM_SIGNER_SEALED), &len,
-                          err, sizeof(err));
+                          kerr, sizeof(kerr));
     PQclear(res);
     if (sk == NULL || len != crypto_sign_SECRETKEYBYTES) {
         sodium_free(sk);
-        mm_log_error(&c->loop.ctx->log, "chain", "the key of %s does not open: %s", account, err);
-        return snprintf(why, whylen, "the wallet's key does not open"), -1;
+        mm_log_error(&c->loop.ctx->log, "chain", "the key of %s does not open: %s", account, kerr);
+        return snprintf(err, errlen, "the wallet's key does not open"), -1;
     }
     /* its text form, in locked memory too, for the moment of signing */
     text = sodium_malloc(8 + 2 * crypto_sign_SECRETKEYBYTES);
     if (text == NULL) {
         sodium_free(sk);
-        return snprintf(why, whylen, "out of locked memory"), -1;
+        return snprintf(err, errlen, "out of locked memory"), -1;
     }
     memcpy(text, "ed25519:", 8);
     mm_base58_encode(sk, len, text + 8);
     sodium_free(sk);
-    rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, why,
-                           whylen);
+    rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, err,
+                           errlen);
     sodium_free(text);
     return rc;
 }
 
-static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t whylen) {
+static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *err, size_t errlen) {
     long long payout = json_integer_value(json_object_get(payload, "payout"));
     mm_params p;
     PGresult *res;
     json_t *result;
 
-    if (mm_chain_pay(c, payout, why, whylen))
+    if (mm_chain_pay(c, payout, err, errlen))
         return NULL;
     mm_params_init(&p, MM_SQL_PAYOUT_GET);
     mm_param_ll(&p, payout);
     if (mm_db_one(&c->loop.db, &p, &res) != 1)
-        return snprintf(why, whylen, "database: %.200s", c->loop.db.err), NULL;
+        return snprintf(err, errlen, "database: %.200s", c->loop.db.err), NULL;
     result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
                        "state", mm_col_str(res, 0, MM_PAYOUT_STATE),
                        "tx_hash", mm_col_str(res, 0, MM_PAYOUT_HASH),
@@ -178,13 +177,13 @@ static json_t *mm_chain_withdraw(mm_chain *c, json_t *payload, char *why, size_t
 }
 
 /* A "wallet" job: the player's wallet, opened (created first if needed). */
-static json_t *mm_chain_wallet_job(void *runner, mm_job *job, char *why, size_t whylen) {
-    return mm_chain_wallet(runner, job->user_id, why, whylen);
+static json_t *mm_chain_wallet_job(void *runner, mm_job *job, char *err, size_t errlen) {
+    return mm_chain_wallet(runner, job->user_id, err, errlen);
 }
 
 /* A "withdraw" job: the payout of a confirmed withdrawal. */
-static json_t *mm_chain_withdraw_job(void *runner, mm_job *job, char *why, size_t whylen) {
-    return mm_chain_withdraw(runner, job->payload, why, whylen);
+static json_t *mm_chain_withdraw_job(void *runner, mm_job *job, char *err, size_t errlen) {
+    return mm_chain_withdraw(runner, job->payload, err, errlen);
 }
 
 static const mm_queue_kind mm_chain_kinds[] = {

@@ -80,8 +80,8 @@ static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, unsigned __in
 /* NEP-141: ft_transfer calls to the bot on the token contract, and the
  * token's own ft_transfer events to the bot in successful receipts; the
  * smaller of the two sums counts */
-static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
-                     char *reason, size_t len) {
+static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d,
+                                unsigned __int128 *sum, char *reason, size_t len) {
     unsigned __int128 called = 0, evented = 0;
     json_t *action, *receipt, *log;
     size_t i, j;
@@ -94,7 +94,8 @@ static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d
         json_t *fc = json_object_get(action, "FunctionCall"), *args;
         const char *method = json_string_value(json_object_get(fc, "method_name"));
 
-        if (method == NULL || strcmp(method, "ft_transfer") || (args = mm_deposit_call_args(fc)) == NULL)
+        if (method == NULL || strcmp(method, "ft_transfer")
+            || (args = mm_deposit_call_args(fc)) == NULL)
             continue;
         if (strcmp(mm_member_str(args, "receiver_id"), d->bot) == 0
             && mm_deposit_add(&called, json_string_value(json_object_get(args, "amount"))))
@@ -121,7 +122,8 @@ static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d
                 json_array_foreach(data, k, item)
                     if (strcmp(mm_member_str(item, "new_owner_id"),
                                d->bot) == 0)
-                        (void) mm_deposit_add(&evented, json_string_value(json_object_get(item, "amount")));
+                        (void) mm_deposit_add(&evented,
+                                              json_string_value(json_object_get(item, "amount")));
             json_decref(ev);
         }
     }
@@ -161,6 +163,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
     mm_rpc_rc rpc_rc;
     unsigned __int128 sum = 0, min;
     mm_deposit_rc rc = MM_DEPOSIT_REJECTED;
+    const char *block;
     long when = 0;
 
     amount[0] = '\0';
@@ -199,8 +202,9 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         snprintf(reason, reasonlen, "the transaction was not signed by %s", d->signer);
         goto done;
     }
-    if ((strcmp(d->token, "NEAR") == 0 ? mm_deposit_near_amount(tx, d, &sum, reason, reasonlen)
-                                       : mm_deposit_ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
+    if ((strcmp(d->token, "NEAR") == 0
+             ? mm_deposit_near_amount(tx, d, &sum, reason, reasonlen)
+             : mm_deposit_ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
         goto done;
     if (sum < min) {
         mm_near_u128_text(sum, amount);
@@ -208,8 +212,8 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         amount[0] = '\0';
         goto done;
     }
-    if (mm_deposit_block_time(rpc, mm_member_str(json_object_get(outcome, "transaction_outcome"), "block_hash"),
-                   &when) != 0) {
+    block = mm_member_str(json_object_get(outcome, "transaction_outcome"), "block_hash");
+    if (mm_deposit_block_time(rpc, block, &when) != 0) {
         snprintf(reason, reasonlen, "cannot read the block the transaction is in");
         rc = MM_DEPOSIT_PENDING;
         goto done;

@@ -106,8 +106,8 @@ uint8_t *mm_keystore_open(const char *master, const char *account_id,
     secret = sodium_malloc(*len + 16);       /* GCM's final may write a block */
     key = mm_keystore_derive(master, raw + 1);
     if (secret == NULL || key == NULL
-        || mm_keystore_gcm(0, key, raw + 1 + MM_SEAL_SALT_LEN, account_id, raw + MM_SEAL_HEAD_LEN, *len,
-               secret, raw + MM_SEAL_HEAD_LEN + *len)) {
+        || mm_keystore_gcm(0, key, raw + 1 + MM_SEAL_SALT_LEN, account_id, raw + MM_SEAL_HEAD_LEN,
+                           *len, secret, raw + MM_SEAL_HEAD_LEN + *len)) {
         sodium_free(key);
         sodium_free(secret);
         snprintf(err, errlen, "the key record does not authenticate "

@@ -40,7 +40,8 @@ int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const c
 }
 
 /* stores the signed transaction before it can be sent (mm_near_pay's hook) */
-static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce, void *data) {
+static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce,
+                                  void *data) {
     mm_ledger_row *r = data;
     mm_params p;
 
@@ -52,8 +53,8 @@ static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint
     return mm_db_do(r->db, &p);
 }
 
-static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts, const char *reason,
-                  mm_ledger_stats *st, char *err, size_t errlen) {
+static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts,
+                            const char *reason, mm_ledger_stats *st, char *err, size_t errlen) {
     mm_params p;
     mm_sql sql;
 
@@ -127,10 +128,11 @@ static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const
         actions = strcmp(token, "NEAR") == 0
                   ? json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount)
                   : mm_near_ft_actions(rpc, token, recipient, amount, NULL, reason, sizeof(reason));
-        rc = actions ? mm_near_pay(redis, rpc, signer, secret_key,
-                                   strcmp(token, "NEAR") == 0 ? recipient : token, actions,
-                                   30000, mm_ledger_store_signed, &r, hash, &outcome, reason, sizeof(reason))
-                     : MM_SEND_PENDING;
+        rc = actions
+                 ? mm_near_pay(redis, rpc, signer, secret_key,
+                               strcmp(token, "NEAR") == 0 ? recipient : token, actions, 30000,
+                               mm_ledger_store_signed, &r, hash, &outcome, reason, sizeof(reason))
+                 : MM_SEND_PENDING;
         json_decref(actions);
     }
     PQclear(res);

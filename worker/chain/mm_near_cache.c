@@ -62,7 +62,8 @@ mm_view_rc mm_near_cached_metadata(redisContext *redis, mm_near_rpc *rpc, const 
         json_decref(*meta);
         *meta = NULL;
         snprintf(err->name, sizeof(err->name), "BAD_ANSWER");
-        snprintf(err->message, sizeof(err->message), "%s.ft_metadata is not NEP-148 metadata", token);
+        snprintf(err->message, sizeof(err->message), "%s.ft_metadata is not NEP-148 metadata",
+                 token);
         return MM_VIEW_ERROR;
     }
     if ((text = json_dumps(*meta, JSON_COMPACT)) != NULL) {

@@ -143,10 +143,11 @@ static int mm_rpc_provider_problem(const char *name, const char *cause) {
     return 0;
 }
 
-static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause,
+                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause, const char *fmt, ...) {
+static void mm_rpc_set_error(mm_rpc_error *err, const char *name, const char *cause,
+                             const char *fmt, ...) {
     va_list ap;
 
     snprintf(err->name, sizeof(err->name), "%s", name);
@@ -175,7 +176,8 @@ static mm_rpc_verdict mm_rpc_try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, cons
     curl_easy_setopt(rpc->curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, request);
     curl_easy_setopt(rpc->curl, CURLOPT_TIMEOUT_MS, e->timeout_ms);
-    curl_easy_setopt(rpc->curl, CURLOPT_CONNECTTIMEOUT_MS, e->timeout_ms < 5000 ? e->timeout_ms : 5000);
+    curl_easy_setopt(rpc->curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     e->timeout_ms < 5000 ? e->timeout_ms : 5000);
     curl_easy_setopt(rpc->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(rpc->curl, CURLOPT_WRITEFUNCTION, mm_rpc_on_body);
     curl_easy_setopt(rpc->curl, CURLOPT_WRITEDATA, &b);

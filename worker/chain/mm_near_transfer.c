@@ -49,10 +49,10 @@ void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *
 
     mm_transfer_key_name(key, sizeof(key), "signer", signer, public_key);
     /* only our own lease: it may have expired and been taken since */
-    freeReplyObject(redisCommand(redis,
-        "EVAL %s 1 %s %s",
-        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
-        key, token));
+    freeReplyObject(redisCommand(redis, "EVAL %s 1 %s %s",
+                                 "if redis.call('get', KEYS[1]) == ARGV[1] then return "
+                                 "redis.call('del', KEYS[1]) end return 0",
+                                 key, token));
 }
 
 /* the nonce for the next transaction: the cache's, or the chain's + 1 */
@@ -155,8 +155,8 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         char *signed_b64 = NULL;
 
         if (mm_transfer_next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
-            || mm_transfer_build(rpc, signer, secret_key, receiver, actions, nonce, hash, &signed_b64,
-                     reason, reasonlen)) {
+            || mm_transfer_build(rpc, signer, secret_key, receiver, actions, nonce, hash,
+                                 &signed_b64, reason, reasonlen)) {
             rc = MM_SEND_REJECTED;
             break;
         }
@@ -241,8 +241,9 @@ json_t *mm_near_ft_actions(mm_near_rpc *rpc, const char *token, const char *rece
         json_decref(actions);
         return NULL;
     }
-    args = memo ? json_pack("{s:s, s:s, s:s}", "receiver_id", receiver, "amount", amount, "memo", memo)
-                : json_pack("{s:s, s:s}", "receiver_id", receiver, "amount", amount);
+    args =
+        memo ? json_pack("{s:s, s:s, s:s}", "receiver_id", receiver, "amount", amount, "memo", memo)
+             : json_pack("{s:s, s:s}", "receiver_id", receiver, "amount", amount);
     json_array_append_new(actions, mm_transfer_function_call("ft_transfer", args, "1"));
     return actions;
 }

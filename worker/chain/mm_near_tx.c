@@ -88,7 +88,8 @@ static int mm_tx_put_account(mm_tx_parse *ps, mm_borsh *b, const json_t *obj, co
     return 0;
 }
 
-static int mm_tx_put_public_key(mm_tx_parse *ps, mm_borsh *b, const json_t *obj, const char *field) {
+static int mm_tx_put_public_key(mm_tx_parse *ps, mm_borsh *b, const json_t *obj,
+                                const char *field) {
     mm_near_public_key pk;
     const char *text = mm_tx_get_string(ps, obj, field);
 
@@ -110,7 +111,8 @@ static int mm_tx_put_function_call(mm_tx_parse *ps, mm_borsh *b, const json_t *a
     uint8_t *raw;
     int n;
 
-    if (args == NULL || mm_tx_get_u64(ps, a, "gas", &gas) || mm_tx_get_u128(ps, a, "deposit", &deposit))
+    if (args == NULL || mm_tx_get_u64(ps, a, "gas", &gas)
+        || mm_tx_get_u128(ps, a, "deposit", &deposit))
         return -1;
 
     /* args: standard base64, as NEAR RPC shows them */

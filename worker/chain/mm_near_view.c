@@ -74,10 +74,11 @@ mm_view_rc mm_near_access_key_nonce(mm_near_rpc *rpc, const char *account,
                                     const char *public_key, uint64_t *nonce,
                                     mm_rpc_error *err) {
     json_t *r;
-    mm_view_rc rc = mm_view_query(rpc, json_pack("{s:s, s:s, s:s, s:s}", "request_type", "view_access_key",
-                                         "finality", "optimistic", "account_id", account,
-                                         "public_key", public_key),
-                          "UNKNOWN_ACCESS_KEY", "does not exist", &r, err);
+    mm_view_rc rc = mm_view_query(rpc,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "request_type",
+                                            "view_access_key", "finality", "optimistic",
+                                            "account_id", account, "public_key", public_key),
+                                  "UNKNOWN_ACCESS_KEY", "does not exist", &r, err);
 
     if (rc != MM_VIEW_OK)
         return rc;
@@ -156,7 +157,8 @@ mm_view_rc mm_near_ft_balance(mm_near_rpc *rpc, const char *token, const char *a
     if (rc != MM_VIEW_OK)
         return rc;
     if (mm_borsh_parse_u128(json_string_value(v), amount))
-        rc = mm_view_fail(err, "FT_BALANCE", "%s.ft_balance_of did not return a decimal string", token);
+        rc = mm_view_fail(err, "FT_BALANCE", "%s.ft_balance_of did not return a decimal string",
+                          token);
     json_decref(v);
     return rc;
 }

@@ -44,7 +44,8 @@ int mm_near_wallet_key(const char *master, const char *wallet_key, long long tel
 
     memset(w, 0, sizeof(*w));
     if (mm_near_wallet_account(telegram_id, master, w->account_id, sizeof(w->account_id))) {
-        snprintf(reason, reasonlen, "no valid account id for user %lld under %s", telegram_id, master);
+        snprintf(reason, reasonlen, "no valid account id for user %lld under %s", telegram_id,
+                 master);
         return -1;
     }
     /* the user's key: generated and sealed in locked memory only */

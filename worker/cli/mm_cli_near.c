@@ -191,8 +191,8 @@ static int mm_cli_near_send(mm_cli *c, int argc, char **argv) {
     }
     rc = mm_near_send(client, b64, hash, signer, wait_until, &outcome, reason, sizeof(reason));
     report = json_pack("{s:s, s:s, s:s, s:O?}", "result", mm_near_send_name(rc), "hash", hash,
-                       "reason", reason,
-                       "final_execution_status", json_object_get(outcome, "final_execution_status"));
+                       "reason", reason, "final_execution_status",
+                       json_object_get(outcome, "final_execution_status"));
     json_dumpf(report, stdout, JSON_COMPACT);
     fputc('\n', stdout);
     json_decref(report);

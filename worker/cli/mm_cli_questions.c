@@ -120,7 +120,8 @@ int mm_cli_review(mm_cli *c, int argc, char **argv) {
     if (!(argc == 1 && !strcmp(argv[0], "list"))
         && !(argc == 2 && (!strcmp(argv[0], "approve") || !strcmp(argv[0], "reject"))
              && strspn(argv[1], "0123456789") == strlen(argv[1]) && argv[1][0])) {
-        fprintf(stderr, "usage: mm-worker review list | approve QUESTION_ID | reject QUESTION_ID\n");
+        fprintf(stderr,
+                "usage: mm-worker review list | approve QUESTION_ID | reject QUESTION_ID\n");
         return 2;
     }
     if ((db = mm_cli_db(c)) == NULL)
@@ -139,7 +140,8 @@ int mm_cli_review(mm_cli *c, int argc, char **argv) {
             fprintf(stderr, "review: no question %s\n", argv[1]);
             rc = 1;
         } else if (res) {
-            printf("question %s %s\n", argv[1], !strcmp(argv[0], "approve") ? "approved" : "rejected");
+            printf("question %s %s\n", argv[1],
+                   !strcmp(argv[0], "approve") ? "approved" : "rejected");
         }
     }
     if (res == NULL) {

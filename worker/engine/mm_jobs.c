@@ -55,7 +55,7 @@ static void mm_jobs_extend(void *arg) {
 }
 
 /* A generation job: the engine writes its questions into the bank. */
-static json_t *mm_generate_job(void *runner, mm_job *job, char *why, size_t whylen) {
+static json_t *mm_generate_job(void *runner, mm_job *job, char *err, size_t errlen) {
     mm_engine_loop *el = runner;
     mm_engine *e = &el->engine;
     mm_ctx *ctx = el->loop.ctx;
@@ -85,7 +85,7 @@ static json_t *mm_generate_job(void *runner, mm_job *job, char *why, size_t whyl
     mm_metric_add(e->redis, "mm_engine_jobs_total",
                   made > 0 ? "state=\"done\"" : "state=\"failed\"", 1);
     if (made == 0) {
-        snprintf(why, whylen, "%s", res.why);
+        snprintf(err, errlen, "%s", res.why);
         return NULL;
     }
     return json_pack("{s:i, s:s}", "made", made, "provider", res.provider ? res.provider : "");

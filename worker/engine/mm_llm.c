@@ -57,14 +57,16 @@ int mm_llm_config(mm_llm *llm, const mm_llm_cfg *c, char *err, size_t errlen) {
     snprintf(list, sizeof(list), "%s", order ? order
              : gkey && (okey || obase) ? "gemini,openai,offline"
              : gkey ? "gemini,offline" : (okey || obase) ? "openai,offline" : "offline");
-    for (char *save, *name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+    for (char *save, *name = strtok_r(list, ", ", &save); name;
+         name = strtok_r(NULL, ", ", &save)) {
         if (llm->n == MM_LLM_MAX_PROVIDERS) {
             snprintf(err, errlen, "LLM_PROVIDERS names too many providers");
             return -1;
         }
         if (!strcmp(name, "gemini")) {
             if (gkey == NULL) {
-                snprintf(err, errlen, "LLM_PROVIDERS has gemini but GOOGLE_GEMINI_API_KEY is not set");
+                snprintf(err, errlen,
+                         "LLM_PROVIDERS has gemini but GOOGLE_GEMINI_API_KEY is not set");
                 return -1;
             }
             mm_add_provider(llm, c, MM_PROVIDER_GEMINI, name, gkey, c->gemini_model,
@@ -80,8 +82,8 @@ int mm_llm_config(mm_llm *llm, const mm_llm_cfg *c, char *err, size_t errlen) {
         } else if (!strcmp(name, "offline")) {
             mm_add_provider(llm, c, MM_PROVIDER_OFFLINE, name, NULL, "bank+maze", NULL);
         } else {
-            snprintf(err, errlen, "LLM_PROVIDERS: unknown provider \"%s\" (gemini, openai, offline)",
-                     name);
+            snprintf(err, errlen,
+                     "LLM_PROVIDERS: unknown provider \"%s\" (gemini, openai, offline)", name);
             return -1;
         }
     }
@@ -126,9 +128,10 @@ char *mm_llm_prompt(const mm_llm_request *req, int count) {
         mm_buf_printf(&b, "Example items, for the form and the difficulty scale:\n%s",
                       req->examples);
     else
-        mm_buf_adds(&b, "Example item: {\"question\":\"Which planet is known as the Red Planet?\","
-                        "\"options\":[\"Venus\",\"Mars\",\"Jupiter\",\"Mercury\"],\"correct_index\":1,"
-                        "\"explanation\":\"Iron oxide dust gives Mars its red colour.\",\"sdi\":2}\n");
+        mm_buf_adds(&b,
+                    "Example item: {\"question\":\"Which planet is known as the Red Planet?\","
+                    "\"options\":[\"Venus\",\"Mars\",\"Jupiter\",\"Mercury\"],\"correct_index\":1,"
+                    "\"explanation\":\"Iron oxide dust gives Mars its red colour.\",\"sdi\":2}\n");
     mm_buf_adds(&b,
         "Answer with JSON only: {\"questions\":[items]} where each item has question, options, "
         "correct_index (0-3), explanation and sdi (your estimate, 1-10).");
@@ -139,12 +142,12 @@ char *mm_llm_prompt(const mm_llm_request *req, int count) {
 static json_t *mm_schema(int gemini) {
     const char *s = gemini ? "STRING" : "string", *i = gemini ? "INTEGER" : "integer";
     const char *a = gemini ? "ARRAY" : "array", *o = gemini ? "OBJECT" : "object";
-    json_t *item = json_pack("{s:s, s:{s:{s:s}, s:{s:s, s:{s:s}, s:i, s:i}, s:{s:s}, s:{s:s}, s:{s:s}},"
-                             " s:[s,s,s,s,s]}",
-                             "type", o, "properties", "question", "type", s, "options", "type", a,
-                             "items", "type", s, "minItems", 4, "maxItems", 4, "correct_index",
-                             "type", i, "explanation", "type", s, "sdi", "type", i, "required",
-                             "question", "options", "correct_index", "explanation", "sdi");
+    json_t *item = json_pack(
+        "{s:s, s:{s:{s:s}, s:{s:s, s:{s:s}, s:i, s:i}, s:{s:s}, s:{s:s}, s:{s:s}},"
+        " s:[s,s,s,s,s]}",
+        "type", o, "properties", "question", "type", s, "options", "type", a, "items", "type", s,
+        "minItems", 4, "maxItems", 4, "correct_index", "type", i, "explanation", "type", s, "sdi",
+        "type", i, "required", "question", "options", "correct_index", "explanation", "sdi");
     json_t *root = json_pack("{s:s, s:{s:{s:s, s:o}}, s:[s]}", "type", o, "properties",
                              "questions", "type", a, "items", item, "required", "questions");
     if (!gemini) {
@@ -296,8 +299,8 @@ static void mm_sha256_hex(const char *s, char out[65]) {
 
 int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                     const char **provider, const char **model, char prompt_hash[65],
-                    const mm_llm_hooks *hooks, char *why, size_t whylen) {
-    snprintf(why, whylen, "no provider is configured");
+                    const mm_llm_hooks *hooks, char *err, size_t errlen) {
+    snprintf(err, errlen, "no provider is configured");
     prompt_hash[0] = '\0';
     for (int i = 0; i < llm->n; i++) {
         mm_provider *p = &llm->providers[i];
@@ -318,7 +321,8 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                 *model = p->model;
                 return have;
             }
-            snprintf(why, whylen, "offline: no questions on \"%s\" in the shipped bank", req->topic);
+            snprintf(err, errlen, "offline: no questions on \"%s\" in the shipped bank",
+                     req->topic);
             continue;
         }
         /* answers that fail (errors, unusable text) count against
@@ -360,7 +364,7 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                 continue;
             }
             mm_hook_log(hooks, p->name, a.why);
-            snprintf(why, whylen, "%s: %s", p->name, a.why);
+            snprintf(err, errlen, "%s: %s", p->name, a.why);
             if (++p->failures >= MM_BREAKER_FAILURES)
                 p->open_until_ms = mm_llm_now_ms() + MM_BREAKER_OPEN_MS;
             if (a.verdict == MM_LLM_FAILOVER || ++failed >= MM_LLM_ATTEMPTS)

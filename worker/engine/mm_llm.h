@@ -72,6 +72,6 @@ char *mm_llm_prompt(const mm_llm_request *req, int count);
  * prompt sent.  0 with why when none could. */
 int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                     const char **provider, const char **model, char prompt_hash[65],
-                    const mm_llm_hooks *hooks, char *why, size_t whylen);
+                    const mm_llm_hooks *hooks, char *err, size_t errlen);
 
 #endif /* MM_LLM_H */

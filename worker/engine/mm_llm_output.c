@@ -51,7 +51,8 @@ void mm_llm_gemini_answer(long status, const char *body, size_t len, mm_llm_answ
             json_t *v, *q;
             size_t j;
             if (!a->retry_after_ms)
-                a->retry_after_ms = mm_duration_ms(json_string_value(json_object_get(d, "retryDelay")));
+                a->retry_after_ms =
+                    mm_duration_ms(json_string_value(json_object_get(d, "retryDelay")));
             v = json_object_get(d, "violations");
             json_array_foreach(v, j, q) {
                 const char *id = json_string_value(json_object_get(q, "quotaId"));
@@ -75,7 +76,8 @@ void mm_llm_gemini_answer(long status, const char *body, size_t len, mm_llm_answ
     block = json_string_value(json_object_get(json_object_get(root, "promptFeedback"),
                                               "blockReason"));
     if (cand == NULL) {
-        mm_verdict(a, MM_LLM_FAILOVER, "the prompt was blocked: %s", block ? block : "no candidates");
+        mm_verdict(a, MM_LLM_FAILOVER, "the prompt was blocked: %s",
+                   block ? block : "no candidates");
         json_decref(root);
         return;
     }
@@ -196,40 +198,40 @@ static int mm_filler(const char *option) {
 /* One item into q (the common checks of quiz/mm_question.c, then a
  * model's own failings: filler options, long explanations); -1 with why */
 static int mm_llm_item(json_t *it, const char *topic, int sdi_default, mm_question *q,
-                       char *why, size_t whylen) {
+                       char *err, size_t errlen) {
     const mm_question_form form = { "correct_index", topic, sdi_default };
     int lf = 0;
 
-    if (mm_question_from_object(it, &form, q, why, whylen))
+    if (mm_question_from_object(it, &form, q, err, errlen))
         return -1;
     for (int i = 0; i < 4; i++)
         if (mm_filler(q->options[i]))
-            return snprintf(why, whylen, "option %d (\"%s\") is filler, not an answer", i + 1,
+            return snprintf(err, errlen, "option %d (\"%s\") is filler, not an answer", i + 1,
                             q->options[i]), -1;
     for (const char *p = q->explanation; *p; p++)
         lf += *p == '\n';
     if (lf > 2)
-        return snprintf(why, whylen, "explanation has more than 2 line feeds"), -1;
+        return snprintf(err, errlen, "explanation has more than 2 line feeds"), -1;
     return 0;
 }
 
 /* 1 when any text of q holds a listed word; its name goes to why */
-static int mm_has_word(const char *words, const mm_question *q, char *why, size_t whylen) {
+static int mm_has_word(const char *words, const mm_question *q, char *err, size_t errlen) {
     const char *fields[6] = { q->text, q->options[0], q->options[1], q->options[2],
                               q->options[3], q->explanation };
     char hit[128];
 
     for (int i = 0; words && i < 6; i++)
         if (mm_words_find(words, fields[i], hit, sizeof(hit))) {
-            snprintf(why, whylen, "contains the filtered word \"%s\"", hit);
+            snprintf(err, errlen, "contains the filtered word \"%s\"", hit);
             return 1;
         }
     return 0;
 }
 
 int mm_llm_questions(const char *text, const char *topic, int sdi_default, const char *words,
-                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *why,
-                     size_t whylen) {
+                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *err,
+                     size_t errlen) {
     const char *start;
     size_t jlen;
     json_error_t jerr;
@@ -238,17 +240,17 @@ int mm_llm_questions(const char *text, const char *topic, int sdi_default, const
     int kept = 0;
 
     if (mm_llm_json_span(text, &start, &jlen))
-        return snprintf(why, whylen, "the text is not one JSON object (or one fenced block)"), -1;
+        return snprintf(err, errlen, "the text is not one JSON object (or one fenced block)"), -1;
     root = json_loadb(start, jlen, JSON_REJECT_DUPLICATES, &jerr);
     items = json_object_get(root, "questions");
     if (!json_is_array(items)) {
-        snprintf(why, whylen, "%s", root ? "no \"questions\" array" : jerr.text);
+        snprintf(err, errlen, "%s", root ? "no \"questions\" array" : jerr.text);
         json_decref(root);
         return -1;
     }
     if ((seen = calloc((size_t) max + 1, sizeof(char *))) == NULL) {
         json_decref(root);
-        return snprintf(why, whylen, "out of memory"), -1;
+        return snprintf(err, errlen, "out of memory"), -1;
     }
     for (size_t i = 0; i < json_array_size(items) && kept < max; i++) {
         mm_buf norm;

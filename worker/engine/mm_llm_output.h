@@ -55,7 +55,7 @@ typedef void (*mm_llm_reject_fn)(void *arg, int index, const char *why);
  * to reject() and dropped.  Returns how many were kept, or -1 with why
  * when the text is not quiz JSON at all. */
 int mm_llm_questions(const char *text, const char *topic, int sdi_default, const char *words,
-                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *why,
-                     size_t whylen);
+                     mm_question *out, int max, mm_llm_reject_fn reject, void *arg, char *err,
+                     size_t errlen);
 
 #endif /* MM_LLM_OUTPUT_H */

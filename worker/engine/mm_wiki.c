@@ -135,8 +135,10 @@ int mm_wiki_context(const mm_wiki *w, redisContext *redis, const char *topic, ch
     if (redis && (r = redisCommand(redis, "GET %s", key)) != NULL) {
         if (r->type == REDIS_REPLY_STRING) {
             doc = json_loadb(r->str, r->len, 0, NULL);
-            snprintf(title, titlelen, "%s", json_string_value(json_object_get(doc, "title"))
-                                            ? json_string_value(json_object_get(doc, "title")) : "");
+            snprintf(title, titlelen, "%s",
+                     json_string_value(json_object_get(doc, "title"))
+                         ? json_string_value(json_object_get(doc, "title"))
+                         : "");
             snprintf(out, outlen, "%s", json_string_value(json_object_get(doc, "extract"))
                                         ? json_string_value(json_object_get(doc, "extract")) : "");
             json_decref(doc);

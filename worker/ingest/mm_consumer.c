@@ -47,7 +47,8 @@ static void mm_drop(mm_consumer *c, int k, const char *why) {
 static int mm_take(mm_consumer *c, int k) {
     mm_part *p = &c->parts[k];
     mm_ctx *ctx = c->loop.ctx;
-    long long e = mm_lease_acquire(c->loop.redis, p->lease, c->loop.owner, ctx->cfg.lease_ms), stored;
+    long long e = mm_lease_acquire(c->loop.redis, p->lease, c->loop.owner, ctx->cfg.lease_ms),
+              stored;
     mm_params params;
     PGresult *res;
 
@@ -72,8 +73,9 @@ static int mm_take(mm_consumer *c, int k) {
     freeReplyObject(redisCommand(c->loop.redis, "XGROUP CREATE %s %s 0 MKSTREAM", p->stream,
                                  ctx->cfg.group));
     for (char cursor[64] = "0-0";;) {
-        redisReply *reply = redisCommand(c->loop.redis, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID",
-                                         p->stream, ctx->cfg.group, c->loop.owner, cursor);
+        redisReply *reply =
+            redisCommand(c->loop.redis, "XAUTOCLAIM %s %s %s 0 %s COUNT 1000 JUSTID", p->stream,
+                         ctx->cfg.group, c->loop.owner, cursor);
         int more = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
                    && strcmp(reply->element[0]->str, "0-0");
         if (more)
@@ -102,7 +104,8 @@ static void mm_balance(mm_consumer *c, long long now) {
 
     c->leases_at = now + ctx->cfg.lease_ms / 3;
     snprintf(key, sizeof(key), "%s:consumers", ctx->cfg.stream);
-    freeReplyObject(redisCommand(c->loop.redis, "ZADD %s %lld %s", key, wall + ctx->cfg.lease_ms, c->loop.owner));
+    freeReplyObject(redisCommand(c->loop.redis, "ZADD %s %lld %s", key, wall + ctx->cfg.lease_ms,
+                                 c->loop.owner));
     freeReplyObject(redisCommand(c->loop.redis, "ZREMRANGEBYSCORE %s -inf %lld", key, wall));
     reply = redisCommand(c->loop.redis, "ZCARD %s", key);
     if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
@@ -117,7 +120,9 @@ static void mm_balance(mm_consumer *c, long long now) {
         if (c->owned > share) {
             mm_lease_release(c->loop.redis, p->lease, c->loop.owner, p->epoch);
             mm_drop(c, k, NULL);
-        } else if (mm_lease_renew(c->loop.redis, p->lease, c->loop.owner, p->epoch, ctx->cfg.lease_ms) != 1) {
+        } else if (mm_lease_renew(c->loop.redis, p->lease, c->loop.owner, p->epoch,
+                                  ctx->cfg.lease_ms)
+                   != 1) {
             mm_drop(c, k, "lease lost");
         }
     }
@@ -252,7 +257,8 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
         return;
     }
     snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
-    reply = redisCommand(c->loop.redis, "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
+    reply = redisCommand(c->loop.redis,
+                         "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
                          " %b partition %d entry %s error %s",
                          dead, upd ? upd : "", upd ? ulen : (size_t) 0, uid ? uid : "",
                          uid ? ilen : (size_t) 0, k, id, err);

@@ -17,7 +17,8 @@ static const char *mm_route_lua =
     "for i = 2, #ARGV, 5 do "
     "  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then "
     "    redis.call('XADD', KEYS[tonumber(ARGV[i + 1])], '*', "
-    "      '" MM_STREAM_FIELD_UPDATE "', ARGV[i + 2], '" MM_STREAM_FIELD_UPDATE_ID "', ARGV[i + 3], "
+    "      '" MM_STREAM_FIELD_UPDATE "', ARGV[i + 2], '" MM_STREAM_FIELD_UPDATE_ID
+    "', ARGV[i + 3], "
     "      '" MM_STREAM_FIELD_RECEIVED_AT "', ARGV[i + 4], '" MM_STREAM_FIELD_SRC "', ARGV[i]) "
     "    n = n + 1 "
     "  end "

@@ -109,6 +109,7 @@ void mm_logf(const mm_log *log, mm_log_level level, const char *component,
                      (long long) ids->update_id);
     }
     /* one fprintf per line: stdio locks the stream, lines never interleave */
-    fprintf(stderr, "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"component\":\"%s\"%s,\"msg\":\"%s\"}\n",
-            ts, (int) (tv.tv_usec / 1000), mm_level_names[level], component, idbuf, safe);
+    fprintf(stderr,
+            "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"component\":\"%s\"%s,\"msg\":\"%s\"}\n", ts,
+            (int) (tv.tv_usec / 1000), mm_level_names[level], component, idbuf, safe);
 }

@@ -27,7 +27,8 @@ void mm_metric_observe(redisContext *redis, const char *name, const char *labels
     for (size_t i = 0; i < sizeof(mm_buckets) / sizeof(mm_buckets[0]); i++) {
         if (seconds > mm_buckets[i])
             continue;
-        snprintf(field, sizeof(field), "%s_bucket{%s%sle=\"%g\"}", name, labels, sep, mm_buckets[i]);
+        snprintf(field, sizeof(field), "%s_bucket{%s%sle=\"%g\"}", name, labels, sep,
+                 mm_buckets[i]);
         queued += redisAppendCommand(redis, "HINCRBY " MM_METRICS_KEY " %s 1", field) == REDIS_OK;
     }
     snprintf(field, sizeof(field), "%s_bucket{%s%sle=\"+Inf\"}", name, labels, sep);

@@ -58,25 +58,26 @@ size_t mm_topic_slug(const char *in, char *out, size_t outlen) {
     return n;
 }
 
-int mm_question_check(const mm_question *q, char *why, size_t whylen) {
+int mm_question_check(const mm_question *q, char *err, size_t errlen) {
     size_t n = mm_utf8_len(q->text), t = strlen(q->topic);
 
     /* a topic goes into /play and into button data: see mm_topic_slug() */
-    if (t < 1 || t > MM_TOPIC_LEN || strspn(q->topic, "abcdefghijklmnopqrstuvwxyz0123456789_- ") != t
-        || q->topic[0] == ' ' || q->topic[t - 1] == ' ' || strstr(q->topic, "  "))
-        return snprintf(why, whylen, "topic must be 1-32 of a-z 0-9 _ - and single spaces"), -1;
+    if (t < 1 || t > MM_TOPIC_LEN
+        || strspn(q->topic, "abcdefghijklmnopqrstuvwxyz0123456789_- ") != t || q->topic[0] == ' '
+        || q->topic[t - 1] == ' ' || strstr(q->topic, "  "))
+        return snprintf(err, errlen, "topic must be 1-32 of a-z 0-9 _ - and single spaces"), -1;
     if (n < 1 || n > 300)
-        return snprintf(why, whylen, "question has %zu characters (1-300)", n), -1;
+        return snprintf(err, errlen, "question has %zu characters (1-300)", n), -1;
     if (q->correct < 0 || q->correct > 3)
-        return snprintf(why, whylen, "correct must be 0-3"), -1;
+        return snprintf(err, errlen, "correct must be 0-3"), -1;
     if (q->sdi < 1 || q->sdi > 10)
-        return snprintf(why, whylen, "sdi must be 1-10"), -1;
+        return snprintf(err, errlen, "sdi must be 1-10"), -1;
     if (mm_utf8_len(q->explanation) > 200)
-        return snprintf(why, whylen, "explanation is over 200 characters"), -1;
+        return snprintf(err, errlen, "explanation is over 200 characters"), -1;
     for (int i = 0; i < 4; i++) {
         size_t m = mm_utf8_len(q->options[i]);
         if (m < 1 || m > 100)
-            return snprintf(why, whylen, "option %d has %zu characters (1-100)", i + 1, m), -1;
+            return snprintf(err, errlen, "option %d has %zu characters (1-100)", i + 1, m), -1;
         for (int j = 0; j < i; j++) {
             mm_buf a, b;
             int same;
@@ -88,7 +89,7 @@ int mm_question_check(const mm_question *q, char *why, size_t whylen) {
             mm_buf_free(&a);
             mm_buf_free(&b);
             if (same)
-                return snprintf(why, whylen, "options %d and %d are the same", j + 1, i + 1), -1;
+                return snprintf(err, errlen, "options %d and %d are the same", j + 1, i + 1), -1;
         }
     }
     return 0;
@@ -156,17 +157,17 @@ double mm_question_similarity(const char *a, const char *b) {
 /* Keeps v whole in out (outlen bytes); -1 with why when it does not fit
  * (never cut: a cut text is another question). */
 static int mm_question_text(const char *what, const char *v, char *out, size_t outlen,
-                            char *why, size_t whylen) {
+                            char *err, size_t errlen) {
     size_t n = strlen(v);
 
     if (n >= outlen)
-        return snprintf(why, whylen, "%s text too long (%zu bytes)", what, n), -1;
+        return snprintf(err, errlen, "%s text too long (%zu bytes)", what, n), -1;
     memcpy(out, v, n + 1);
     return 0;
 }
 
 int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_question *q,
-                            char *why, size_t whylen) {
+                            char *err, size_t errlen) {
     const json_t *opts = json_object_get(o, "options");
     const json_t *correct = json_object_get(o, form->correct_key);
     const json_t *sdi = json_object_get(o, "sdi");
@@ -179,18 +180,18 @@ int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_qu
     if (!json_is_object(o) || topic == NULL || text == NULL || !json_is_array(opts)
         || !json_is_integer(correct) || (expl && !json_is_string(expl))
         || (sdi ? !json_is_integer(sdi) : form->sdi_default == 0))
-        return snprintf(why, whylen, "needs %squestion, 4 options, %s (integer), explanation%s",
+        return snprintf(err, errlen, "needs %squestion, 4 options, %s (integer), explanation%s",
                         form->topic ? "" : "topic, ", form->correct_key,
                         form->sdi_default ? "" : " and sdi"), -1;
     if (json_array_size(opts) != 4)
-        return snprintf(why, whylen, "has %zu options, not 4", json_array_size(opts)), -1;
+        return snprintf(err, errlen, "has %zu options, not 4", json_array_size(opts)), -1;
     c = json_integer_value(correct);
     if (c < 0 || c > 3)
-        return snprintf(why, whylen, "%s %lld is not 0-3", form->correct_key, (long long) c), -1;
-    if (mm_question_text("topic", topic, q->topic, sizeof(q->topic), why, whylen)
-        || mm_question_text("question", text, q->text, sizeof(q->text), why, whylen)
+        return snprintf(err, errlen, "%s %lld is not 0-3", form->correct_key, (long long) c), -1;
+    if (mm_question_text("topic", topic, q->topic, sizeof(q->topic), err, errlen)
+        || mm_question_text("question", text, q->text, sizeof(q->text), err, errlen)
         || mm_question_text("explanation", expl ? json_string_value(expl) : "", q->explanation,
-                            sizeof(q->explanation), why, whylen))
+                            sizeof(q->explanation), err, errlen))
         return -1;
     for (int i = 0; i < 4; i++) {
         const char *v = json_string_value(json_array_get(opts, (size_t) i));
@@ -198,17 +199,17 @@ int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_qu
 
         snprintf(what, sizeof(what), "option %d", i + 1);
         if (v == NULL)
-            return snprintf(why, whylen, "option %d is not a string", i + 1), -1;
-        if (mm_question_text(what, v, q->options[i], sizeof(q->options[i]), why, whylen))
+            return snprintf(err, errlen, "option %d is not a string", i + 1), -1;
+        if (mm_question_text(what, v, q->options[i], sizeof(q->options[i]), err, errlen))
             return -1;
     }
     q->correct = (int) c;
     q->sdi = sdi ? (int) json_integer_value(sdi) : form->sdi_default;
-    return mm_question_check(q, why, whylen);
+    return mm_question_check(q, err, errlen);
 }
 
-int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
-                          size_t whylen) {
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *err,
+                          size_t errlen) {
     static const mm_question_form bank = { "correct", NULL, 0 };
     json_error_t jerr;
     json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -217,9 +218,9 @@ int mm_question_from_json(const char *line, size_t len, mm_question *q, char *wh
     if (!json_is_object(o)) {
         memset(q, 0, sizeof(*q));
         json_decref(o);
-        return snprintf(why, whylen, "not a JSON object: %.100s", jerr.text), -1;
+        return snprintf(err, errlen, "not a JSON object: %.100s", jerr.text), -1;
     }
-    rc = mm_question_from_object(o, &bank, q, why, whylen);
+    rc = mm_question_from_object(o, &bank, q, err, errlen);
     json_decref(o);
     return rc;
 }

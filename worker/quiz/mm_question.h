@@ -37,7 +37,7 @@ size_t mm_topic_slug(const char *in, char *out, size_t outlen);
 
 /* 0 when q is well formed (lengths, four distinct options, one correct,
  * SDI 1..10); otherwise -1 with the reason. */
-int mm_question_check(const mm_question *q, char *why, size_t whylen);
+int mm_question_check(const mm_question *q, char *err, size_t errlen);
 
 /* The two JSON forms a question arrives in: a line of the bank's JSON-lines
  * format (and of operators' imports), and an item of a model's answer. */
@@ -50,12 +50,12 @@ typedef struct mm_question_form {
 /* {"topic"?, "question", "options" [4], <correct_key>, "explanation", "sdi"?}
  * into q, nothing cut, then checked (mm_question_check); 0, or -1 with why. */
 int mm_question_from_object(const json_t *o, const mm_question_form *form, mm_question *q,
-                            char *why, size_t whylen);
+                            char *err, size_t errlen);
 
 /* One line of the bank's JSON-lines format ({"topic","question","options"
  * [4],"correct","explanation","sdi"}) into q, checked; -1 with why. */
-int mm_question_from_json(const char *line, size_t len, mm_question *q, char *why,
-                          size_t whylen);
+int mm_question_from_json(const char *line, size_t len, mm_question *q, char *err,
+                          size_t errlen);
 
 /* The hex SHA-256 of q's normalised topic, text and options: what makes
  * two questions the same one.  0, or -1 out of memory. */

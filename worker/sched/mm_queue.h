@@ -45,7 +45,7 @@ int mm_queue_extend(mm_job *job);
 
 /* Runs a job; returns its result (stolen; the job is done) or NULL with
  * why (the job failed). */
-typedef json_t *(*mm_queue_run_fn)(void *runner, mm_job *job, char *why, size_t whylen);
+typedef json_t *(*mm_queue_run_fn)(void *runner, mm_job *job, char *err, size_t errlen);
 
 typedef struct mm_queue_kind {
     const char *kind;

@@ -8,7 +8,8 @@
 #define MM_MIGRATE_LOCK  "7261728657"
 
 /* runs sql; 0, or -1 with PostgreSQL's first line in err */
-static int mm_migrate_exec(PGconn *conn, const char *sql, const char *what, char *err, size_t errlen) {
+static int mm_migrate_exec(PGconn *conn, const char *sql, const char *what, char *err,
+                           size_t errlen) {
     PGresult *res = PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(res);
     int rc = 0;
@@ -53,17 +54,21 @@ int mm_migrate(PGconn *conn, int *version, char *err, size_t errlen) {
 
         snprintf(what, sizeof(what), "migration %03d_%s", m->version, m->name);
         if (mm_migrate_exec(conn, "BEGIN", what, err, errlen)
-            || mm_migrate_exec(conn, "SELECT pg_advisory_xact_lock(" MM_MIGRATE_LOCK ")", what, err, errlen)
-            || mm_migrate_exec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                          " version integer PRIMARY KEY, name text NOT NULL,"
-                          " applied_at timestamptz NOT NULL DEFAULT now())", what, err, errlen)
+            || mm_migrate_exec(conn, "SELECT pg_advisory_xact_lock(" MM_MIGRATE_LOCK ")", what, err,
+                               errlen)
+            || mm_migrate_exec(conn,
+                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               " version integer PRIMARY KEY, name text NOT NULL,"
+                               " applied_at timestamptz NOT NULL DEFAULT now())",
+                               what, err, errlen)
             || (done = mm_migrate_applied(conn, m->version, err, errlen)) < 0)
             goto fail;
         if (!done) {
             snprintf(insert, sizeof(insert),
                      "INSERT INTO schema_migrations (version, name) VALUES (%d, '%s')",
                      m->version, m->name);
-            if (mm_migrate_exec(conn, m->sql, what, err, errlen) || mm_migrate_exec(conn, insert, what, err, errlen))
+            if (mm_migrate_exec(conn, m->sql, what, err, errlen)
+                || mm_migrate_exec(conn, insert, what, err, errlen))
                 goto fail;
             count++;
         }
