@@ -522,62 +522,97 @@ static char *mm_feedback(mm_turn *t, const mm_session *s, const mm_asked *a, int
     return json;
 }
 
+/* What one answer (or a timeout) does to the run. */
+typedef struct mm_result {
+    int chosen;                 /* bank index, -1 when time ran out */
+    int correct, points, streak, best;
+    long long elapsed_ms;
+} mm_result;
+
+static void mm_result_of(const mm_turn *t, const mm_session *s, const mm_asked *a, int chosen,
+                         mm_result *r) {
+    long long limit = t->ctx->cfg.question_seconds * 1000LL;
+    long long elapsed = a->asked_ms ? t->received_at_ms - a->asked_ms : 0;
+
+    r->chosen = chosen;
+    r->correct = chosen == a->correct;
+    r->elapsed_ms = chosen < 0 ? limit : elapsed < 0 ? 0 : elapsed;
+    r->points = mm_score_points(a->sdi, r->correct, r->elapsed_ms, limit, s->streak);
+    r->streak = r->correct ? s->streak + 1 : 0;
+    r->best = r->streak > s->best_streak ? r->streak : s->best_streak;
+}
+
+/* The run and the caches after an answer was recorded. */
+static void mm_session_add(mm_turn *t, mm_session *s, const mm_result *r) {
+    if (r->points > 0) {
+        t->board_user = s->user_id;
+        t->board_points = r->points;
+    }
+    mm_profile_forget(t, s->user_id);
+    s->streak = r->streak;
+    s->best_streak = r->best;
+    s->points += r->points;
+    s->correct += r->correct;
+}
+
+/* SETTLE's parameters: the answer, its points, the player's totals, the
+ * run, its timer and the feedback edit (edit may be NULL). */
+static void mm_settle_params(const mm_turn *t, const mm_session *s, const mm_asked *a,
+                             const mm_result *r, const char *edit, char reason[64],
+                             char payload[96], mm_params *p) {
+    snprintf(reason, 64, "answer:%lld:%d", s->id, s->seq);
+    mm_timer_payload(t, s->id, s->seq, payload, 96);
+    mm_params_init(p, MM_SQL_SETTLE);
+    mm_param_ll(p, s->id);
+    mm_param_int(p, s->seq);
+    mm_param_ll(p, s->user_id);
+    mm_param_ll(p, a->question_id);
+    if (r->chosen >= 0)
+        mm_param_int(p, r->chosen);
+    else
+        mm_param_null(p);
+    mm_param_bool(p, r->correct);
+    mm_param_ll(p, r->elapsed_ms);
+    mm_param_int(p, r->points);
+    mm_param_ll(p, t->received_at_ms);
+    mm_param_str(p, reason);
+    mm_param_int(p, r->streak);
+    mm_param_int(p, r->best);
+    mm_param_int(p, s->points + r->points);
+    mm_param_int(p, s->correct + r->correct);
+    mm_param_str(p, payload);
+    mm_param_int(p, r->correct);
+    mm_param_ll(p, t->u->chat_id);
+    mm_param_str(p, edit);
+    mm_param_str(p, t->ctx->instance);
+    mm_param_int(p, t->ctx->cfg.outbox_lease_ms);
+    mm_param_str(p, MM_TIMER_Q_TIMEOUT);
+}
+
 /* Records the outcome of question s->seq and moves the run on.  chosen is
  * the bank index, or -1 when time ran out.  The answer with all it moves
  * and its feedback is one statement, sent together with the read of the
  * next question. */
 static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
                      long long message_id) {
-    long long limit = t->ctx->cfg.question_seconds * 1000LL;
-    long long elapsed = a->asked_ms ? t->received_at_ms - a->asked_ms : 0;
-    int correct = chosen == a->correct;
-    int points = mm_score_points(a->sdi, correct, elapsed, limit, s->streak);
-    int streak = correct ? s->streak + 1 : 0;
-    int best = streak > s->best_streak ? streak : s->best_streak;
-    char reason[64], payload[96];
-    char *edit = message_id > 0 ? mm_feedback(t, s, a, chosen, points, streak, message_id) : NULL;
+    char reason[64], payload[96], *edit = NULL;
+    mm_result r;
     mm_params p, q;
     mm_db_step steps[2] = { { &p, NULL, NULL }, { &q, NULL, NULL } };
     int more = s->seq < s->count, inserted, rc = 0;
     long long edit_id = 0;
     mm_asked next;
 
-    if (elapsed < 0)
-        elapsed = 0;
-    snprintf(reason, sizeof(reason), "answer:%lld:%d", s->id, s->seq);
-    mm_timer_payload(t, s->id, s->seq, payload, sizeof(payload));
-    mm_params_init(&p, MM_SQL_SETTLE);
-    mm_param_ll(&p, s->id);
-    mm_param_int(&p, s->seq);
-    mm_param_ll(&p, s->user_id);
-    mm_param_ll(&p, a->question_id);
-    if (chosen >= 0)
-        mm_param_int(&p, chosen);
-    else
-        mm_param_null(&p);
-    mm_param_bool(&p, correct);
-    mm_param_ll(&p, chosen >= 0 ? elapsed : limit);
-    mm_param_int(&p, points);
-    mm_param_ll(&p, t->received_at_ms);
-    mm_param_str(&p, reason);
-    mm_param_int(&p, streak);
-    mm_param_int(&p, best);
-    mm_param_int(&p, s->points + points);
-    mm_param_int(&p, s->correct + correct);
-    mm_param_str(&p, payload);
-    mm_param_int(&p, correct);
-    mm_param_ll(&p, t->u->chat_id);
-    mm_param_str(&p, edit);
-    mm_param_str(&p, t->ctx->instance);
-    mm_param_int(&p, t->ctx->cfg.outbox_lease_ms);
-    mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
-    mm_params_init(&q, MM_SQL_SQ_GET);
-    mm_param_ll(&q, s->id);
-    mm_param_int(&q, s->seq + 1);
-    if (message_id > 0 && edit == NULL) {
+    mm_result_of(t, s, a, chosen, &r);
+    if (message_id > 0
+        && (edit = mm_feedback(t, s, a, chosen, r.points, r.streak, message_id)) == NULL) {
         snprintf(t->err, sizeof(t->err), "out of memory building feedback");
         return -1;
     }
+    mm_settle_params(t, s, a, &r, edit, reason, payload, &p);
+    mm_params_init(&q, MM_SQL_SQ_GET);
+    mm_param_ll(&q, s->id);
+    mm_param_int(&q, s->seq + 1);
     if (mm_db_batch(t->db, steps, more ? 2 : 1)) {
         free(edit);
         return mm_fail(t, "answer");
@@ -587,10 +622,9 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         edit_id = mm_col_ll(steps[0].res, 0, 0);
     PQclear(steps[0].res);
     if (more) {
-        if (PQntuples(steps[1].res) == 1)
+        more = PQntuples(steps[1].res) == 1 ? 1 : -1;
+        if (more > 0)
             mm_asked_row(steps[1].res, 0, &next);
-        else
-            more = -1;
         PQclear(steps[1].res);
     }
     if (!inserted) {
@@ -598,19 +632,11 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
         mm_reply_callback(t, "You already answered this one.");
         return 0;
     }
-    if (points > 0) {
-        t->board_user = s->user_id;
-        t->board_points = points;
-    }
-    mm_profile_forget(t, s->user_id);
-    s->streak = streak;
-    s->best_streak = best;
-    s->points += points;
-    s->correct += correct;
+    mm_session_add(t, s, &r);
 
     /* feedback in place of the buttons (practice shows it at once) */
     if (chosen >= 0)
-        mm_reply_callback(t, correct ? "✅ Correct!" : "❌ Not quite");
+        mm_reply_callback(t, r.correct ? "✅ Correct!" : "❌ Not quite");
     if (edit)
         rc = mm_reply_queue(t, t->u->chat_id, "editMessageText", edit, edit_id) < 0 ? -1 : 0;
     free(edit);

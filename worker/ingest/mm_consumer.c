@@ -146,87 +146,83 @@ static void mm_ack(mm_consumer *c, mm_part *p, const char *id) {
 
 typedef enum { MM_DONE, MM_FAILED, MM_FENCED, MM_POISON } mm_outcome;
 
+/* BEGIN and the fence (with the dedupe by update_id for Telegram's updates;
+ * timers have none) in one round trip: MM_DONE when the transaction is open
+ * and the update is ours to handle (or, with *dup, already handled: rolled
+ * back), MM_FENCED when a newer owner holds the partition, MM_FAILED. */
+static mm_outcome mm_begin(mm_consumer *c, int k, const mm_update *u, int *dup) {
+    mm_params fence, seen;
+    mm_db_step steps[2] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL } };
+    PGresult *res;
+    int fresh;
+
+    *dup = 0;
+    mm_params_init(&fence, u->update_id < 0 ? MM_SQL_FENCE : MM_SQL_FENCE_DEDUPE);
+    if (u->update_id >= 0)
+        mm_param_ll(&fence, u->update_id);
+    mm_param_int(&fence, k);
+    mm_param_ll(&fence, c->parts[k].epoch);
+    if (mm_db_batch(&c->loop.db, steps, 2))
+        return MM_FAILED;
+    PQclear(steps[0].res);
+    fresh = PQntuples(steps[1].res) == 1;
+    PQclear(steps[1].res);
+    if (fresh)
+        return MM_DONE;
+    if (u->update_id >= 0) {
+        mm_params_init(&seen, MM_SQL_IS_PROCESSED);
+        mm_param_ll(&seen, u->update_id);
+        if ((*dup = mm_db_one(&c->loop.db, &seen, &res)) < 0)
+            return MM_FAILED;
+        PQclear(res);
+    }
+    mm_db_exec(&c->loop.db, "ROLLBACK");
+    return *dup ? MM_DONE : MM_FENCED;
+}
+
 /* One entry: fenced, deduplicated, handled and committed, or rolled back. */
 static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *err,
                              size_t errlen) {
     mm_ctx *ctx = c->loop.ctx;
-    mm_part *p = &c->parts[k];
     size_t ulen, rlen;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
     const char *recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
-    mm_params fence, seen;
+    mm_outcome o;
     mm_update u;
     mm_turn turn;
-    PGresult *res;
-    int fresh;
+    int dup;
 
-    if (upd == NULL || mm_update_parse(upd, ulen, &u, err, errlen))
-        return upd == NULL ? (snprintf(err, errlen, "entry has no update field"), MM_POISON)
-                           : MM_POISON;
-    if (mm_db_ensure(&c->loop.db)) {
-        snprintf(err, errlen, "%s", c->loop.db.err);
-        mm_update_free(&u);
-        return MM_FAILED;
-    }
-    /* BEGIN and the fence (with the dedupe by update_id for Telegram's
-     * updates; timers have none) in one round trip */
-    mm_params_init(&fence, u.update_id < 0 ? MM_SQL_FENCE : MM_SQL_FENCE_DEDUPE);
-    if (u.update_id >= 0)
-        mm_param_ll(&fence, u.update_id);
-    mm_param_int(&fence, k);
-    mm_param_ll(&fence, p->epoch);
-    {
-        mm_db_step steps[2] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL } };
-        int dup = 0;
-
-        if (mm_db_batch(&c->loop.db, steps, 2))
-            goto failed;
-        PQclear(steps[0].res);
-        fresh = PQntuples(steps[1].res) == 1;
-        PQclear(steps[1].res);
-        if (!fresh && u.update_id >= 0) {
-            mm_params_init(&seen, MM_SQL_IS_PROCESSED);
-            mm_param_ll(&seen, u.update_id);
-            if ((dup = mm_db_one(&c->loop.db, &seen, &res)) < 0)
-                goto failed;
-            PQclear(res);
-        }
-        if (!fresh) {
+    if (upd == NULL)
+        return snprintf(err, errlen, "entry has no update field"), MM_POISON;
+    if (mm_update_parse(upd, ulen, &u, err, errlen))
+        return MM_POISON;
+    if ((o = mm_begin(c, k, &u, &dup)) != MM_DONE || dup) {
+        if (o == MM_FAILED) {
+            snprintf(err, errlen, "%s", c->loop.db.err);
             mm_db_exec(&c->loop.db, "ROLLBACK");
-            mm_update_free(&u);
-            if (dup) {
-                mm_log_ids ids = { u.chat_id, u.user_id, u.update_id };
-                mm_logf(&ctx->log, MM_LOG_INFO, "ingest", &ids, "duplicate update ignored");
-                return MM_DONE;
-            }
-            return MM_FENCED;
+        } else if (dup) {
+            mm_log_ids ids = { u.chat_id, u.user_id, u.update_id };
+            mm_logf(&ctx->log, MM_LOG_INFO, "ingest", &ids, "duplicate update ignored");
         }
+        mm_update_free(&u);
+        return o;
     }
-
     mm_turn_init(&turn, ctx, &c->loop.db, ctx->cfg.database_read_url ? &c->read_db : &c->loop.db,
                  c->loop.redis, &u, recv ? atoll(recv) : mm_now_ms());
     if (mm_bot_handle(&turn)) {
         snprintf(err, errlen, "%s", turn.err);
         mm_db_exec(&c->loop.db, "ROLLBACK");
-        mm_turn_discard(&turn);
-        mm_update_free(&u);
-        return MM_FAILED;
-    }
-    if (mm_db_exec(&c->loop.db, "COMMIT")) {
+        o = MM_FAILED;
+    } else if (mm_db_exec(&c->loop.db, "COMMIT")) {
         snprintf(err, errlen, "%s", c->loop.db.err);
-        mm_turn_discard(&turn);
-        mm_update_free(&u);
-        return MM_FAILED;
+        o = MM_FAILED;
     }
-    mm_turn_commit(&turn);
+    if (o == MM_DONE)
+        mm_turn_commit(&turn);
+    else
+        mm_turn_discard(&turn);
     mm_update_free(&u);
-    return MM_DONE;
-
-failed:
-    snprintf(err, errlen, "%s", c->loop.db.err);
-    mm_db_exec(&c->loop.db, "ROLLBACK");
-    mm_update_free(&u);
-    return MM_FAILED;
+    return o;
 }
 
 /* An entry that failed: retried later, or dead-lettered after max_attempts. */
