@@ -76,6 +76,17 @@ static void *mm_loop_main(void *arg) {
     return NULL;
 }
 
+void mm_loop_init(mm_loop *l, mm_ctx *ctx, const char *name, unsigned needs, mm_loop_fn step,
+                  int idle_ms, void *arg) {
+    memset(l, 0, sizeof(*l));
+    l->ctx = ctx;
+    l->name = name;
+    l->needs = needs;
+    l->step = step;
+    l->idle_ms = idle_ms;
+    l->arg = arg;
+}
+
 int mm_loop_start(mm_loop *l) {
     int err;
 

@@ -62,6 +62,11 @@ struct mm_loop {
     int running;
 };
 
+/* Sets l up (zeroed first) to run step in a thread called name with the
+ * connections needs asks for; the other hooks are set by the caller. */
+void mm_loop_init(mm_loop *l, mm_ctx *ctx, const char *name, unsigned needs, mm_loop_fn step,
+                  int idle_ms, void *arg);
+
 /* Starts l in a thread of its own; 0, or -1 logged (the thread could not
  * be created). */
 int mm_loop_start(mm_loop *l);

@@ -210,13 +210,15 @@ static int mm_cmd_start(mm_turn *t, const char *args) {
     return mm_say_buf(t, &b, mm_main_menu());
 }
 
+/* /help; under the menu's own ❓ button, without the menu again */
 static int mm_cmd_help(mm_turn *t, const char *args) {
     mm_buf b;
 
     (void) args;
     mm_buf_init(&b);
     mm_help_html(t->ctx, &b);
-    return mm_say_buf(t, &b, t->u->is_private ? mm_main_menu() : NULL);
+    return mm_say_buf(t, &b, t->u->is_private && t->u->kind == MM_UPD_MESSAGE ? mm_main_menu()
+                                                                              : NULL);
 }
 
 static int mm_cmd_play(mm_turn *t, const char *args) {
@@ -333,34 +335,15 @@ static int mm_cb_play(mm_turn *t, const char *rest) {
     return mm_play_start(t, NULL);
 }
 
-static int mm_cb_board(mm_turn *t, const char *rest) {
-    (void) rest;
-    return mm_board_show(t);
-}
-
-static int mm_cb_stats(mm_turn *t, const char *rest) {
-    (void) rest;
-    return mm_board_stats(t);
-}
-
-static int mm_cb_help(mm_turn *t, const char *rest) {
-    mm_buf b;
-
-    (void) rest;
-    mm_buf_init(&b);
-    mm_help_html(t->ctx, &b);
-    return mm_say_buf(t, &b, NULL);
-}
-
 static const mm_callback_def mm_callbacks[] = {
     { MM_CB_ANSWER, 0, mm_cb_answer },
     { MM_CB_REPORT, 0, mm_cb_report },
     { MM_CB_WITHDRAW, 0, mm_cb_withdraw },
     { MM_CB_TOPIC, MM_CB_REGISTER | MM_CB_ACK, mm_cb_topic },
     { MM_CB_MENU_PLAY, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_play },
-    { MM_CB_MENU_BOARD, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_board },
-    { MM_CB_MENU_STATS, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_stats },
-    { MM_CB_MENU_HELP, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cb_help },
+    { MM_CB_MENU_BOARD, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cmd_board },
+    { MM_CB_MENU_STATS, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cmd_stats },
+    { MM_CB_MENU_HELP, MM_CB_EXACT | MM_CB_REGISTER | MM_CB_ACK, mm_cmd_help },
 };
 
 static int mm_on_callback(mm_turn *t) {

@@ -255,12 +255,8 @@ static int mm_chain_stop(mm_loop *l) {
 void mm_chain_init(mm_chain *c, mm_ctx *ctx) {
     memset(c, 0, sizeof(*c));
     c->cfg = &ctx->cfg.chain;
-    c->loop.name = "chain";
-    c->loop.ctx = ctx;
-    c->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
+    mm_loop_init(&c->loop, ctx, "chain", MM_LOOP_REDIS | MM_LOOP_DB, mm_chain_step,
+                 MM_CHAIN_IDLE_MS, c);
     c->loop.on_start = mm_chain_start;
-    c->loop.step = mm_chain_step;
     c->loop.on_stop = mm_chain_stop;
-    c->loop.idle_ms = MM_CHAIN_IDLE_MS;
-    c->loop.arg = c;
 }

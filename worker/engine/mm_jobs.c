@@ -112,13 +112,9 @@ void mm_engine_loop_init(mm_engine_loop *el, mm_ctx *ctx, int index) {
     el->engine.log = mm_jobs_log;
     el->engine.log_arg = ctx;
     snprintf(el->name, sizeof(el->name), "engine%d", index);
-    el->loop.name = el->name;
+    mm_loop_init(&el->loop, ctx, el->name, MM_LOOP_REDIS | MM_LOOP_DB, mm_engine_step,
+                 MM_IDLE_MS, el);
     el->loop.component = "engine";
-    el->loop.ctx = ctx;
-    el->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
-    el->loop.step = mm_engine_step;
-    el->loop.idle_ms = MM_IDLE_MS;
-    el->loop.arg = el;
 }
 
 /* Generated topics players keep choosing get more before they run dry. */
@@ -202,12 +198,8 @@ static int mm_maintenance_step(mm_loop *l) {
 
 void mm_maintenance_init(mm_maintenance *m, mm_ctx *ctx) {
     memset(m, 0, sizeof(*m));
-    m->loop.name = "maintenance";
-    m->loop.ctx = ctx;
-    m->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
+    mm_loop_init(&m->loop, ctx, "maintenance", MM_LOOP_REDIS | MM_LOOP_DB, mm_maintenance_step,
+                 1000, m);
     m->loop.lease = "mm:lease:maintenance";
     m->loop.lease_ms = ctx->cfg.lease_ms;
-    m->loop.step = mm_maintenance_step;
-    m->loop.idle_ms = 1000;
-    m->loop.arg = m;
 }

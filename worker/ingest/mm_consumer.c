@@ -439,15 +439,11 @@ mm_consumer *mm_consumer_new(mm_ctx *ctx, int index) {
     c->index = index;
     c->read_db.url = ctx->cfg.database_read_url;
     snprintf(c->name, sizeof(c->name), "t%d", index);
-    c->loop.name = c->name;
+    /* idle 0: reads block */
+    mm_loop_init(&c->loop, ctx, c->name, MM_LOOP_REDIS | MM_LOOP_DB, mm_consumer_step, 0, c);
     c->loop.component = "ingest";
-    c->loop.ctx = ctx;
-    c->loop.needs = MM_LOOP_REDIS | MM_LOOP_DB;
     c->loop.on_connect = mm_consumer_connected;
-    c->loop.step = mm_consumer_step;
     c->loop.on_stop = mm_consumer_stop;
-    c->loop.idle_ms = 0;        /* reads block */
-    c->loop.arg = c;
     return c;
 }
 

@@ -144,17 +144,12 @@ void mm_poller_init(mm_poller *p, mm_ctx *ctx) {
     memset(p, 0, sizeof(*p));
     snprintf(p->lease, sizeof(p->lease), "%s:lease:poller", ctx->cfg.stream);
     snprintf(p->offset_key, sizeof(p->offset_key), "%s:poll_offset", ctx->cfg.stream);
-    p->loop.name = "poller";
-    p->loop.ctx = ctx;
-    p->loop.needs = MM_LOOP_REDIS;
+    mm_loop_init(&p->loop, ctx, "poller", MM_LOOP_REDIS, mm_poller_step, 0, p);
     p->loop.lease = p->lease;
     /* the lease outlives one long poll, and is extended before each */
     p->loop.lease_ms = (ctx->cfg.poll_timeout + 30) * 1000;
     p->loop.lease_each_step = 1;
     p->loop.on_start = mm_poller_start;
     p->loop.on_leader = mm_poller_lead;
-    p->loop.step = mm_poller_step;
     p->loop.on_stop = mm_poller_stop;
-    p->loop.idle_ms = 0;
-    p->loop.arg = p;
 }

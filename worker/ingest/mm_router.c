@@ -173,14 +173,10 @@ static int mm_router_step(mm_loop *l) {
 void mm_router_init(mm_router *rt, mm_ctx *ctx) {
     memset(rt, 0, sizeof(*rt));
     snprintf(rt->lease, sizeof(rt->lease), "%s:lease:router", ctx->cfg.stream);
-    rt->loop.name = "router";
-    rt->loop.ctx = ctx;
-    rt->loop.needs = MM_LOOP_REDIS;
+    /* idle 0: the read blocks */
+    mm_loop_init(&rt->loop, ctx, "router", MM_LOOP_REDIS, mm_router_step, 0, rt);
     rt->loop.lease = rt->lease;
     rt->loop.lease_ms = ctx->cfg.lease_ms;
     rt->loop.on_leader = mm_router_lead;
-    rt->loop.step = mm_router_step;
-    rt->loop.idle_ms = 0;           /* the read blocks */
     rt->loop.error_ms = 500;
-    rt->loop.arg = rt;
 }

@@ -90,10 +90,6 @@ static int mm_timers_step(mm_loop *l) {
 }
 
 void mm_timers_init(mm_loop *l, mm_ctx *ctx) {
-    memset(l, 0, sizeof(*l));
-    l->name = "sched";
-    l->ctx = ctx;
-    l->needs = MM_LOOP_REDIS | MM_LOOP_DB;
-    l->step = mm_timers_step;
-    l->idle_ms = MM_TIMER_TICK_MS;
+    mm_loop_init(l, ctx, "sched", MM_LOOP_REDIS | MM_LOOP_DB, mm_timers_step, MM_TIMER_TICK_MS,
+                 NULL);
 }
