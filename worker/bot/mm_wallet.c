@@ -169,8 +169,29 @@ static int mm_withdraw_usage(mm_turn *t, const char *problem) {
     return rc;
 }
 
+#define MM_WORD_MAX 80
+
+/* Splits s at white space into at most max words of fewer than
+ * MM_WORD_MAX bytes each, never cut (the split is at ASCII spaces, so
+ * every word is whole characters); how many words, or -1 when there are
+ * more or one is longer. */
+static int mm_words(const char *s, char words[][MM_WORD_MAX], int max) {
+    int n = 0;
+
+    for (s += strspn(s, " \t\n"); *s; s += strspn(s, " \t\n")) {
+        size_t len = strcspn(s, " \t\n");
+        if (n == max || len >= MM_WORD_MAX)
+            return -1;
+        memcpy(words[n], s, len);
+        words[n++][len] = '\0';
+        s += len;
+    }
+    return n;
+}
+
 int mm_wallet_withdraw(mm_turn *t, const char *args) {
-    char amount[48], symbol[24], to[80], extra[2], units[48], why[160], account[72];
+    char words[3][MM_WORD_MAX], units[48], why[200], account[72];
+    const char *amount = words[0], *symbol = words[1], *to = words[2];
     char shown[128], data[MM_CB_MAX];
     const mm_token *token;
     uint32_t nonce;
@@ -183,7 +204,7 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
 
     if (!t->ctx->cfg.chain.enabled)
         return mm_wallets_off(t);
-    if (sscanf(args, "%47s %23s %79s %1s", amount, symbol, to, extra) != 3)
+    if (mm_words(args, words, 3) != 3)
         return mm_withdraw_usage(t, NULL);
     if ((token = mm_chain_token(&t->ctx->cfg.chain, symbol)) == NULL) {
         snprintf(why, sizeof(why), "I don't know the token \"%s\".", symbol);

@@ -423,6 +423,34 @@ static void test_question_check(void) {
     is_int(mm_question_check(&q, why, sizeof(why)), -1);
 }
 
+/* cuts and repairs of UTF-8: one place for all of them (mm_utf8.c) */
+static void test_utf8(void) {
+    const char *smile = "\xf0\x9f\x98\x80";           /* U+1F600, 4 bytes */
+    char buf[16], text[64];
+
+    snprintf(text, sizeof(text), "ab%s%s", smile, smile);  /* 10 bytes */
+    is_int(mm_utf8_len(text), 4);
+    is_int(mm_utf8_cut(text, strlen(text), 10), 10);
+    is_int(mm_utf8_cut(text, strlen(text), 9), 6);          /* not inside the second smile */
+    is_int(mm_utf8_cut(text, strlen(text), 5), 2);
+    is_int(mm_utf8_copy(buf, 7, text), 6);
+    is_str(buf, "ab\xf0\x9f\x98\x80");
+    is_true(mm_utf8_valid(buf));
+    is_true(mm_utf8_valid("plain ascii, \xc3\xa9t\xc3\xa9 and \xe2\x82\xac"));
+    is_true(!mm_utf8_valid("\xc3"));                        /* cut */
+    is_true(!mm_utf8_valid("\x80" "abc"));                     /* a stray continuation */
+    is_true(!mm_utf8_valid("\xc0\xaf"));                    /* overlong '/' */
+    is_true(!mm_utf8_valid("\xed\xa0\x80"));                /* a surrogate */
+    is_true(!mm_utf8_valid("\xf4\x90\x80\x80"));            /* above U+10FFFF */
+    snprintf(buf, sizeof(buf), "ok \xf0\x9f\x98");          /* a smile cut by snprintf */
+    is_int(mm_utf8_fix(buf), 3);
+    is_str(buf, "ok ");
+    snprintf(buf, sizeof(buf), "a\x80" "b\xff" "c");
+    is_int(mm_utf8_fix(buf), 2);
+    is_str(buf, "a?b?c");
+    is_true(mm_utf8_valid(buf));
+}
+
 static void test_similarity(void) {
     is_true(mm_question_similarity("Which planet is the largest in the Solar System?",
                                        "Which is the largest planet in the solar system?") > 0.99);
@@ -450,5 +478,6 @@ int main(void) {
     test_maze();
     test_question_check();
     test_similarity();
+    test_utf8();
     return tap_done();
 }
