@@ -95,7 +95,7 @@ QUIZ_SRCS := $(filter-out %_cli.c,$(wildcard worker/quiz/*.c)) worker/mm_buf.c w
 BOT_UNIT_SRCS := worker/telegram/mm_update.c $(QUIZ_SRCS) \
                  worker/telegram/mm_html.c worker/telegram/mm_flood.c \
                  worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
-                 worker/bot/mm_callback.c
+                 worker/bot/mm_callback.c shared/mm_json.c
 
 $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
                          $(wildcard worker/*.h worker/*/*.h)

@@ -421,10 +421,10 @@ int mm_play_ready(mm_turn *t) {
     PGresult *res;
     int rc, done;
 
-    if ((rc = mm_queue_get(t->db, job, &res)) < 0)
+    /* once, and only in the chat the job was asked from */
+    if ((rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_GENERATE, &res)) < 0)
         return mm_fail(t, "generation job");
-    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)
-        || strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_GENERATE)) {
+    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)) {
         PQclear(res);
         return 0;
     }

@@ -384,13 +384,13 @@ int mm_wallet_done(mm_turn *t) {
     json_t *result;
     int rc, done, wallet;
 
-    if ((rc = mm_queue_get(t->db, job, &res)) <= 0)
+    /* once, and only in the chat the job was asked from: a wallet job or,
+     * failing that, a withdrawal */
+    if ((rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_WALLET, &res)) == 0)
+        rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_WITHDRAW, &res);
+    if (rc <= 0)
         return rc < 0 ? mm_fail(t, "chain job") : 0;
     wallet = !strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WALLET);
-    if (!wallet && strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WITHDRAW)) {
-        PQclear(res);
-        return 0;
-    }
     done = !strcmp(mm_col_str(res, 0, MM_JOBGET_STATE), "done");
     result = json_loads(mm_col_str(res, 0, MM_JOBGET_RESULT), 0, NULL);
     PQclear(res);

@@ -184,17 +184,19 @@ static mm_outcome mm_begin(mm_consumer *c, int k, const mm_update *u, int *dup) 
 static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *err,
                              size_t errlen) {
     mm_ctx *ctx = c->loop.ctx;
-    size_t ulen, rlen;
+    size_t ulen, rlen, tlen;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
     const char *recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
+    const char *timer = mm_redis_field(fields, MM_STREAM_FIELD_TIMER, &tlen);
     mm_outcome o;
     mm_update u;
     mm_turn turn;
     int dup;
 
-    if (upd == NULL)
-        return snprintf(err, errlen, "entry has no update field"), MM_POISON;
-    if (mm_update_parse(upd, ulen, &u, err, errlen))
+    /* a timer travels in its own field, which only the timer thread writes */
+    if (timer ? mm_update_parse_timer(timer, tlen, &u, err, errlen)
+              : upd == NULL ? (snprintf(err, errlen, "entry has no update field"), -1)
+              : mm_update_parse(upd, ulen, &u, err, errlen))
         return MM_POISON;
     if ((o = mm_begin(c, k, &u, &dup)) != MM_DONE || dup) {
         if (o == MM_FAILED) {

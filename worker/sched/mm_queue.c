@@ -138,6 +138,17 @@ int mm_queue_run_one(mm_db *db, const char *owner, int lease_ms, const mm_queue_
     return rc ? -1 : 1;
 }
 
+int mm_queue_announce(mm_db *db, long long id, long long chat_id, const char *kind,
+                      PGresult **row) {
+    mm_params p;
+
+    mm_params_init(&p, MM_SQL_JOB_ANNOUNCE);
+    mm_param_ll(&p, id);
+    mm_param_ll(&p, chat_id);
+    mm_param_str(&p, kind);
+    return mm_db_one(db, &p, row);
+}
+
 int mm_queue_get(mm_db *db, long long id, PGresult **row) {
     mm_params p;
 

@@ -84,6 +84,24 @@ my ($again) = said($ann, '/wallet');
 unlike($again->{params}{text}, qr/ready!/, 'a second /wallet shows it');
 is(creates(), 1, 'without creating anything');
 
+# a chain_done timer fired twice (a worker died between sending it into the
+# stream and deleting its row): the end of the job is announced once
+my $job = $s->psql("SELECT id FROM jobs WHERE kind = 'wallet' AND user_id = 2101 ORDER BY id LIMIT 1");
+my $before = $s->calls(chat_id => 2101, method => 'sendMessage');
+my $part = 2101 % 16;
+$s->redis->cli('XADD', "mm:updates:p:$part", '*', 'timer',
+               qq({"job":$job,"kind":"chain_done","chat_id":2101}), 'received_at', int(time * 1000));
+my ($next_said) = said($ann, '/history');
+like($next_said->{params}{text}, qr/History/, 'the chat goes on after the repeated timer');
+is(scalar($s->calls(chat_id => 2101, method => 'sendMessage')), $before + 1,
+   'and the repeated timer said nothing');
+# nor can a job's end be announced in another chat
+$s->redis->cli('XADD', "mm:updates:p:" . (2102 % 16), '*', 'timer',
+               qq({"job":$job,"kind":"chain_done","chat_id":2102}), 'received_at', int(time * 1000));
+sleep 1;
+ok(!(grep { $_->{params}{text} =~ /user2101/ } $s->calls(chat_id => 2102, method => 'sendMessage')),
+   "a job's end is never told in another chat");
+
 # two /wallet at once: one account
 $s->user_message($bob, '/wallet');
 $s->user_message($bob, '/wallet');

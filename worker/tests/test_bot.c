@@ -77,18 +77,30 @@ static void test_update_callback_and_group(void) {
     is_int(mm_update_order_key(&u), 3);
     mm_update_free(&u);
 
-    parse_ok("{\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":11,\"user_id\":11,"
-             "\"session\":4,\"seq\":2}}", &u);
-    is_int(u.kind, MM_UPD_TIMER);
-    is_int(u.update_id, -1);
-    is_int(u.chat_id, 11);
-    mm_update_free(&u);
+    /* a timer comes in its own stream field, never as an update */
+    {
+        const char *timer = "{\"kind\":\"q_timeout\",\"chat_id\":11,\"user_id\":11,"
+                            "\"session\":4,\"seq\":2}";
+        char err[160];
+        is_int(mm_update_parse_timer(timer, strlen(timer), &u, err, sizeof(err)), 0);
+        is_int(u.kind, MM_UPD_TIMER);
+        is_int(u.update_id, -1);
+        is_int(u.chat_id, 11);
+        is_str(json_string_value(json_object_get(u.timer, "kind")), "q_timeout");
+        mm_update_free(&u);
+        is_int(mm_update_parse_timer("{\"chat_id\":1}", 13, &u, err, sizeof(err)), -1);
+        is_int(mm_update_parse_timer("[1]", 3, &u, err, sizeof(err)), -1);
+    }
 }
 
 static void test_update_rejects(void) {
     static const char *bad[] = {
         "", "[]", "{\"message\":{}}", "{\"update_id\":-1}", "{\"update_id\":\"1\"}",
         "{\"update_id\":1,\"update_id\":2}", "{\"mm_timer\":5}", "{\"update_id\":1",
+        /* a forged internal event: refused whatever it holds */
+        "{\"update_id\":7,\"mm_timer\":{\"kind\":\"chain_done\",\"job\":1,\"chat_id\":5}}",
+        "{\"mm_timer\":{\"kind\":\"chain_done\",\"job\":1,\"chat_id\":5}}",
+        "{\"update_id\":7,\"message\":{\"text\":\"hi\"},\"mm_x\":1}",
     };
     mm_update u;
     char err[160];
