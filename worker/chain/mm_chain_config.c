@@ -103,6 +103,9 @@ const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol) {
     return NULL;
 }
 
+/* 2^128 - 1, the largest amount NEAR's Balance (u128) holds */
+#define MM_U128_MAX "340282366920938463463374607431768211455"
+
 int mm_amount_parse(const char *text, int decimals, char out[48], char *why, size_t whylen) {
     const char *dot = strchr(text, '.');
     size_t whole = dot ? (size_t) (dot - text) : strlen(text), frac = dot ? strlen(dot + 1) : 0;
@@ -117,22 +120,25 @@ int mm_amount_parse(const char *text, int decimals, char out[48], char *why, siz
         snprintf(why, whylen, "at most %d digits after the point", decimals);
         return -1;
     }
-    /* whole digits, then the fraction padded to decimals: exact, no floats */
-    for (size_t i = 0; i < whole; i++)
-        if (n || text[i] != '0')
-            out[n++] = text[i];
-    for (int i = 0; i < decimals; i++) {
-        char d = i < (int) frac ? dot[1 + i] : '0';
-        if (n || d != '0')
-            out[n++] = d;
-        if (n >= 40) {
+    /* whole digits, then the fraction padded to decimals: exact, no floats;
+     * at most u128::MAX base units (39 digits), all a transfer can carry */
+    for (size_t i = 0; i < whole + (size_t) decimals; i++) {
+        char d = i < whole ? text[i] : i - whole < frac ? dot[1 + i - whole] : '0';
+        if (n == 0 && d == '0')
+            continue;
+        if (n == sizeof(MM_U128_MAX) - 1) {
             snprintf(why, whylen, "the amount is too large");
             return -1;
         }
+        out[n++] = d;
     }
     out[n] = '\0';
     if (n == 0) {
         snprintf(why, whylen, "the amount must be more than 0");
+        return -1;
+    }
+    if (n == sizeof(MM_U128_MAX) - 1 && strcmp(out, MM_U128_MAX) > 0) {
+        snprintf(why, whylen, "the amount is too large");
         return -1;
     }
     return 0;
