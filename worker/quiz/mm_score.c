@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,9 @@ static int mm_parse_i64(const char **p, int64_t *out, char stop) {
 
     if (**p < '0' || **p > '9')
         return -1;
+    errno = 0;
     v = strtoll(*p, &end, 10);
-    if (*end != stop || v < 0)
+    if (*end != stop || v < 0 || errno == ERANGE)       /* no clamping to LLONG_MAX */
         return -1;
     *out = v;
     *p = end + (stop ? 1 : 0);
