@@ -9,7 +9,8 @@
  * JSON object with a known kind; every string field points into the
  * parsed document (it lives as long as root); the ids are the document's
  * (update_id >= 0 and as written, -1 for a timer; chat and user ids those
- * of the kind's message/from/chat objects, 0 when absent); a poll answer's
+ * of the kind's message/from/chat objects, 0 when absent; private only
+ * for a chat of type "private"); a poll answer's
  * chat is its user; the same result twice.  A command parsed is '/' and a
  * lowercase name of 1-32 [a-z0-9_] taken from the text, args a suffix of
  * the text without leading white space, addressed 1 only for @<our name>.
@@ -133,6 +134,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(u.user_id == id_of(json_object_get(v, "from"), "id"));
             CHECK(u.chat_id == id_of(json_object_get(v, "chat"), "id"));
             CHECK(u.message_id == id_of(v, "message_id"));
+            {
+                const char *type = json_string_value(json_object_get(json_object_get(v, "chat"),
+                                                                     "type"));
+                CHECK(u.is_private == (type && !strcmp(type, "private")));
+            }
         }
         if (u.kind != MM_UPD_MESSAGE)
             CHECK(u.text == NULL);
