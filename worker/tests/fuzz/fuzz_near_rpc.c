@@ -14,8 +14,8 @@
  * <retry-after s>\n<body>"; when they run out, the fake cannot connect.
  * Invariants: at most 3 x 4 tries; MM_RPC_OK exactly with a result, which
  * equals the "result" member of the last answer; MM_RPC_ERROR with the
- * last answer's "error" object, whose cause is not one that means "this
- * node cannot serve now"; MM_RPC_UNAVAILABLE only when no answer was a
+ * last answer's "error" object, named as it names itself (or ERROR),
+ * whose cause is not one that means "this node cannot serve now"; MM_RPC_UNAVAILABLE only when no answer was a
  * result or such an error, named UNAVAILABLE; every text field terminated.
  */
 
@@ -193,7 +193,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(k == 'R' && json_equal(result, v) && e.error == NULL);
     } else if (rc == MM_RPC_ERROR) {
         CHECK(k == 'E' && json_is_object(e.error) && json_equal(e.error, v));
-        CHECK(e.name[0] != '\0' && !provider_problem(e.name, e.cause));
+        {
+            const char *name = json_string_value(json_object_get(v, "name"));
+            CHECK(!strncmp(e.name, name ? name : "ERROR", sizeof(e.name) - 1));
+            CHECK(!provider_problem(e.name, e.cause));
+        }
     } else {
         CHECK(!strcmp(e.name, "UNAVAILABLE"));
         for (int i = 0; i < nperformed; i++) {
