@@ -112,9 +112,8 @@ $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.
 
 # libFuzzer targets (clang and libclang-rt-14-dev): the update check in
 # shared/, and the worker's parsers in worker/tests/fuzz/ (README there).
-# scripts/test.sh runs each for a few seconds; a deeper run of one:
-#   make fuzz && mkdir -p /tmp/c && build/tests/fuzz_update -max_total_time=600 \
-#       /tmp/c worker/tests/fuzz/seeds/update
+# scripts/test.sh runs each for 8 s on a copy of its seeds (scripts/fuzz.sh 8);
+# deeper: scripts/fuzz.sh 600 update amount (or any targets by name)
 FUZZ_CC    := clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN)
 FUZZ_WORKER = $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(FUZZ_FLAGS) -Iworker -Ishared \
