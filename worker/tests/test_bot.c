@@ -213,7 +213,8 @@ static void test_answer_data(void) {
     is_int(nonce, 4000000000u);
     is_int(shown, 2);
     static const char *bad[] = { "a:1:2:3", "a:1:2:3:4", "a:1:0:3:1", "a:-1:2:3:1",
-                                 "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "" };
+                                 "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "",
+                                 "a:99999999999999999999:2:3:1" /* over int64: not clamped */ };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         is_int(mm_callback_answer_parse(bad[i], &s, &seq, &nonce, &shown), -1);
     /* the longest button we make fits Telegram's 64 bytes */

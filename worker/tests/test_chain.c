@@ -178,6 +178,37 @@ int main(void) {
                "amount \"%s\" refused: %s", bad[i], why);
         ok(mm_amount_parse("1234567890123456789012345678901234567890", 6, units, why,
                            sizeof(why)) == -1, "an absurd amount is refused: %s", why);
+        /* at most u128::MAX base units: more could never be signed */
+        {
+            static const struct { const char *text; int dec; const char *units; } edge[] = {
+                { "340282366920938463463374607431768211455", 0,
+                  "340282366920938463463374607431768211455" },
+                { "340282366920938463463374607.431768211455", 12,
+                  "340282366920938463463374607431768211455" },
+                { "000340282366920938463463374607431768211455", 0,
+                  "340282366920938463463374607431768211455" },
+                { "340282366920938.46346337460743176821145", 24,
+                  "340282366920938463463374607431768211450" } };
+            static const struct { const char *text; int dec; } over[] = {
+                { "340282366920938463463374607431768211456", 0 },
+                { "340282366920938463463374607.431768211456", 12 },
+                { "340282366920938.463463374607431768211456", 24 },
+                { "340282366920938463463374607431768211455.1", 1 },
+                { "999999999999999999999999999999999999999", 0 },
+                { "1000000000000000000000000000000000000000", 0 },
+                { "12345678901234567890123456789012345678901234567", 0 },
+                { "123456789012345678901234567890123456789012345678901234567890", 0 },
+                { "123456789012345678901234567890123456789012345678901234567890", 6 } };
+
+            for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+                ok(mm_amount_parse(edge[i].text, edge[i].dec, units, why, sizeof(why)) == 0
+                   && strcmp(units, edge[i].units) == 0, "u128::MAX and below: %s (%d decimals)",
+                   edge[i].text, edge[i].dec);
+            for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+                ok(mm_amount_parse(over[i].text, over[i].dec, units, why, sizeof(why)) == -1
+                   && strstr(why, "too large"), "over u128::MAX refused: %s (%d decimals): %s",
+                   over[i].text, over[i].dec, why);
+        }
         mm_amount_format("1500000000000000000000000", 24, back);
         ok(strcmp(back, "1.5") == 0, "1.5 NEAR shown as 1.5 (%s)", back);
         mm_amount_format("1820000000000000000000", 24, back);
