@@ -80,6 +80,12 @@ static const mm_var mm_vars[] = {
     MM_INT("TELEGRAM_RATE_CHAT", MM_CFG_BOT, rate_chat, 1, 0, 1000, "messages/s per private chat"),
     MM_INT("TELEGRAM_RATE_GROUP", MM_CFG_BOT, rate_group_per_min, 20, 0, 100000,
            "messages/min per group"),
+    MM_INT("MM_WALLETS_PER_DAY", MM_CFG_BOT, wallets_per_day, 1000, 0, 10000000,
+           "new wallets a day, all players (each costs the operator its first balance)"),
+    MM_INT("MM_GENERATIONS_PER_USER_DAY", MM_CFG_BOT, generations_per_user_day, 10, 0, 10000,
+           "quizzes on new topics one player may ask the language model for a day"),
+    MM_INT("MM_GENERATIONS_PER_DAY", MM_CFG_BOT, generations_per_day, 500, 0, 10000000,
+           "generation jobs a day in all, top-ups included"),
 
     MM_SECRET("GOOGLE_GEMINI_API_KEY", MM_CFG_LLM, llm.gemini_key, "Gemini's API key"),
     MM_STR("GEMINI_MODEL", MM_CFG_LLM, llm.gemini_model, "gemini-2.5-flash", "Gemini model"),

@@ -106,6 +106,9 @@ typedef struct mm_config {
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;
+    int wallets_per_day;            /* daily budgets (sched/mm_budget.h) */
+    int generations_per_user_day;
+    int generations_per_day;
 
     mm_llm_cfg llm;
     mm_wiki_cfg wiki;

@@ -18,6 +18,7 @@
 #include "chain/mm_chain_jobs.h"
 #include "chain/mm_near_key.h"
 #include "mm_buf.h"
+#include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
 #include "telegram/mm_html.h"
 
@@ -120,7 +121,19 @@ int mm_wallet_show(mm_turn *t) {
 
     if (!t->ctx->cfg.chain.enabled)
         return mm_wallets_off(t);
-    if ((active = mm_wallet_of(t, account)) < 0 || mm_wallet_job(t, &queued))
+    if ((active = mm_wallet_of(t, account)) < 0)
+        return -1;
+    if (account[0] == '\0') {
+        /* a new wallet costs the operator its first balance */
+        int room = mm_budget_room(t->db, t->redis, &t->ctx->cfg, MM_BUDGET_WALLETS, 0);
+        if (room < 0)
+            return mm_fail(t, "budget");
+        if (room == 0)
+            return mm_reply_html(t, "👛 New wallets are paused for today: the bot has opened "
+                                    "as many as it may in a day. Try again tomorrow.", NULL) < 0
+                   ? -1 : 0;
+    }
+    if (mm_wallet_job(t, &queued))
         return -1;
     /* balances come from the chain: the answer follows from the chain thread */
     if (!active && queued)

@@ -8,6 +8,7 @@
 #include "engine/mm_jobs.h"
 #include "log/mm_metrics.h"
 #include "mm_member.h"
+#include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
 #include "sched/mm_timers.h"
 
@@ -136,6 +137,8 @@ static void mm_jobs_topup(mm_ctx *ctx, redisContext *redis, mm_db *db) {
 
         if (ready < 0 || ready >= MM_TOPUP_LOW)
             continue;
+        if (mm_budget_room(db, redis, &ctx->cfg, MM_BUDGET_GENERATIONS, 0) != 1)
+            break;          /* the day's budget of generations is spent (or unknown) */
         if (mm_generate_queue(db, 0, 0, topic, sdi, MM_TOPUP_COUNT) < 0)
             mm_log_warn(&ctx->log, "engine", "top-up of \"%s\": %s", topic, db->err);
     }

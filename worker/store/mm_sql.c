@@ -43,6 +43,15 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "AND ($1::text IS NULL OR q.topic = $1) ORDER BY "
         "EXISTS (SELECT 1 FROM answers a WHERE a.user_id = $3 AND a.question_id = q.id), "
         "abs(q.sdi - $2::int) / 2, random() LIMIT $4" },
+    /* --- daily budgets (sched/mm_budget.c) --- */
+    [MM_SQL_BUDGET_WALLETS] = { "budget_wallets", 0,
+        "SELECT count(*) FROM wallets WHERE created_at > now() - interval '1 day'" },
+    [MM_SQL_BUDGET_GENERATIONS_USER] = { "budget_generations_user", 1,
+        "SELECT count(*) FROM jobs WHERE kind = 'generate' AND user_id = $1 "
+        "AND created_at > now() - interval '1 day'" },
+    [MM_SQL_BUDGET_GENERATIONS] = { "budget_generations", 0,
+        "SELECT count(*) FROM jobs WHERE kind = 'generate' "
+        "AND created_at > now() - interval '1 day'" },
     [MM_SQL_STILL_ACTIVE] = { "still_active", 1,
         "SELECT id FROM questions WHERE id = ANY($1::bigint[]) AND status = 'active'" },
     [MM_SQL_QUESTION_ADD] = { "question_add", 11,

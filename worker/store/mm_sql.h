@@ -15,6 +15,9 @@ typedef enum mm_sql {
     MM_SQL_SESSION_ACTIVE,      /* $1 user_id */
     MM_SQL_SESSION_NEW,         /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count */
     MM_SQL_PICK_QUESTIONS,      /* $1 topic or NULL, $2 sdi, $3 user, $4 count */
+    MM_SQL_BUDGET_WALLETS,      /* -> wallets opened in the last day */
+    MM_SQL_BUDGET_GENERATIONS_USER, /* $1 user -> their generation jobs in the last day */
+    MM_SQL_BUDGET_GENERATIONS,  /* -> generation jobs in the last day */
     MM_SQL_STILL_ACTIVE,        /* $1 ids[] -> those still served (not hidden or rejected) */
     MM_SQL_QUESTION_ADD,        /* $1 topic .. $7 source, $8 hash -> id */
     MM_SQL_QUESTION_BY_HASH,    /* $1 hash -> id */

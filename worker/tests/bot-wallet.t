@@ -102,6 +102,21 @@ sleep 1;
 ok(!(grep { $_->{params}{text} =~ /user2101/ } $s->calls(chat_id => 2102, method => 'sendMessage')),
    "a job's end is never told in another chat");
 
+# the day's budget of new wallets (each costs the operator its first balance)
+{
+    my $opened = $s->psql("SELECT count(*) FROM wallets WHERE created_at > now() - interval '1 day'");
+    $s->stop_worker(0);
+    $s->start_worker(9, %env, MM_WALLETS_PER_DAY => $opened);
+    my $late = { id => 2199, first_name => 'Late' };
+    my ($paused) = said($late, '/wallet');
+    like($paused->{params}{text}, qr/New wallets are paused for today/, 'a new wallet over the budget: refused');
+    is($s->psql('SELECT count(*) FROM wallets WHERE telegram_user_id = 2199'), 0, 'and none made');
+    my ($still) = said($ann, '/wallet');
+    like($still->{params}{text}, qr/user2101\.quizbot\.testnet/, 'an existing wallet still opens');
+    $s->stop_worker(9);
+    $s->start_worker(0, %env);
+}
+
 # two /wallet at once: one account
 $s->user_message($bob, '/wallet');
 $s->user_message($bob, '/wallet');
