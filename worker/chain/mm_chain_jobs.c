@@ -115,7 +115,7 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *err, size_t er
 
 /* Pays one withdrawal payout with its wallet's key, opened just for it. */
 static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
-    mm_ledger_stats st;
+    mm_ledger_stats st = { 0 };
     mm_params p;
     PGresult *res;
     uint8_t *sk;
