@@ -159,7 +159,7 @@ static int mm_cli_near_rpc(mm_cli *c, int argc, char **argv) {
         json_decref(err.error);
     }
     for (int i = 0; i < client->n; i++)
-        mm_cli_say(c, "endpoint %s: %llu calls, %llu failed, breaker %s", client->endpoint[i].url,
+        mm_cli_say(c, "endpoint %s: %llu calls, %llu failed, breaker %s", client->endpoint[i].name,
                    (unsigned long long) client->endpoint[i].calls,
                    (unsigned long long) client->endpoint[i].errors,
                    client->endpoint[i].failures >= client->breaker_after ? "open" : "closed");
