@@ -80,6 +80,8 @@ static void mm_rpc_host(const char *url, size_t len, char *out, size_t outlen) {
 static int mm_rpc_add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, const char *key,
                         char *err, size_t errlen) {
     mm_rpc_endpoint *e;
+    char host[64];
+    int rank;
 
     while (len && (*url == ' ')) url++, len--;
     while (len && url[len - 1] == ' ') len--;
@@ -96,11 +98,12 @@ static int mm_rpc_add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, co
                  rpc->n ? "NEAR_RPC_FALLBACKS" : "NEAR_RPC_ENDPOINT", rpc->n);
         return -1;
     }
-    e = &rpc->endpoint[rpc->n];
+    rank = rpc->n++;
+    e = &rpc->endpoint[rank];
     memset(e, 0, sizeof(*e));
-    mm_rpc_host(url, len, e->host, sizeof(e->host));
-    snprintf(e->name, sizeof(e->name), "%s #%d", e->host, rpc->n);
-    rpc->n++;
+    mm_rpc_host(url, len, host, sizeof(host));
+    snprintf(e->host, sizeof(e->host), "%s", host);
+    snprintf(e->name, sizeof(e->name), "%s #%d", host, rank);
     e->url = strndup(url, len);
     e->timeout_ms = key ? 15000 : 30000;
     if (key) {
