@@ -1,6 +1,7 @@
 # A player's signing key in the bot's worker (run as root: /proc/PID/mem):
 # after a withdrawal it is in no readable memory at all, the operator's is
-# only in locked pages, and /proc/PID/environ holds no secret.  A withdrawal
+# only in locked pages, and /proc/PID/environ holds no secret; the RPC URL's
+# keys (userinfo, path, query) are in no metric label and no log.  A withdrawal
 # that can never be signed (an amount above u128::MAX) fails, and the
 # player is told why; nothing is left for the sweep of stalled withdrawals.
 use strict;
@@ -27,7 +28,9 @@ my $node = MM::NearNode->new(dir => $s->dir, accounts => {
                                                                  nonce => 0, permission => 'FullAccess' }] },
         'alice.testnet' => { amount => "1$near", keys => [] } });
 my %env = (NEAR_WALLET_ADDRESS => 'quizbot.testnet', NEAR_WALLET_PRIVATE_KEY => $master->{secret_key},
-           WALLET_ENCRYPTION_KEY => $seal, NEAR_RPC_ENDPOINT => $node->url, FASTNEAR_API_KEY => $apikey,
+           WALLET_ENCRYPTION_KEY => $seal, FASTNEAR_API_KEY => $apikey,
+           # where providers put keys: userinfo, path, query
+           NEAR_RPC_ENDPOINT => $node->url =~ s{//}{//keyuser:keypass\@}r . '/v1/KEYINPATH?apikey=KEYINQUERY',
            NEAR_RPC_BACKOFF_MS => 20, NEAR_RPC_TIMEOUT_MS => 2000, MM_JOB_LEASE_MS => 3000);
 my $hook = `env DATABASE_URL=unused TELEGRAM_TOKEN=$MM::Stack::Token TELEGRAM_API_BASE=@{[$s->api_url]} WEBHOOK_URL=@{[$s->webhook_url]} WEBHOOK_SECRET=$MM::Stack::Secret @{[$s->worker_bin]} set-webhook 2>&1`;
 is($? >> 8, 0, 'the webhook is set') or diag $hook;
@@ -56,6 +59,15 @@ ok(length $environ, '/proc/PID/environ was read');
 is(scalar(grep { index($environ, $_) >= 0 } $master->{secret_key} =~ s/^ed25519://r, $seal, $apikey), 0,
    'it holds none of the operator\'s key, the sealing key, the API key');
 
+unlike($environ, qr/keypass|KEYINPATH|KEYINQUERY/, 'nor the RPC URL with its keys');
+
+# the RPC URL's keys: not in the metrics' labels, not in any log
+my %m = $s->redis->cli('HGETALL', 'mm:metrics');
+my @labels = grep { /^mm_near_rpc_calls_total/ } keys %m;
+ok(@labels && !grep({ !/endpoint="127\.0\.0\.1",rank="0"/ } @labels),
+   'RPC calls are counted by host and rank') or diag join "\n", @labels;
+is(scalar(grep { /keyuser|keypass|KEYIN/ } keys %m), 0, 'no part of the URL but the host is a label');
+
 # a withdrawal that can never be signed: failed, and the player is told
 my $huge = '9' x 39;
 my $payout = $s->psql("INSERT INTO payouts (purpose, recipient, token, amount, signer_id) VALUES "
@@ -70,6 +82,10 @@ is($s->psql("SELECT count(*) FROM payouts WHERE signer_id IS NOT NULL AND state 
    'nothing is left for the sweep');
 
 $s->stop_worker(0);
+my $logs = join '', map { open my $f, '<', $_; local $/; <$f> // '' } glob($s->dir . '/logs/*');
+ok(length $logs > 200, 'the logs were read');
+is(scalar(() = $logs =~ /keyuser|keypass|KEYINPATH|KEYINQUERY|\Q$apikey\E|\Q$seal\E/g), 0,
+   'no part of the RPC URL but its host, no key in any log');
 $node->stop;
 $s->stop;
 done_testing;
