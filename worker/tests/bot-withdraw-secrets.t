@@ -52,8 +52,13 @@ my $player = open_sealed($record, $seal, $account);
 like($player, qr/^ed25519:\w{80,}$/, 'the player\'s key, opened here from its record');
 my @hits = scan($pid, forms($player));
 is(show(@hits), '', 'after the withdrawal the player\'s key is nowhere in the worker\'s memory');
-@hits = scan($pid, forms($master->{secret_key}));
-is(show(unlocked(@hits)), '', 'the operator\'s key is only in locked memory');
+SKIP: {
+    # AddressSanitizer makes mlock a no-op: no page of that build is locked
+    skip 'mlock is a no-op under AddressSanitizer', 1
+        if do { open my $m, '<', "/proc/$pid/maps"; local $/; <$m> =~ /libasan/ };
+    @hits = scan($pid, forms($master->{secret_key}));
+    is(show(unlocked(@hits)), '', 'the operator\'s key is only in locked memory');
+}
 my $environ = environ($pid);
 ok(length $environ, '/proc/PID/environ was read');
 is(scalar(grep { index($environ, $_) >= 0 } $master->{secret_key} =~ s/^ed25519://r, $seal, $apikey), 0,
