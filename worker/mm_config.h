@@ -129,8 +129,11 @@ int mm_config_read(mm_config *cfg, unsigned areas, char *err, size_t errlen);
  * what need asks for).  cfg is zeroed first; 0, or -1 with err. */
 int mm_config_load(mm_config *cfg, unsigned need, char *err, size_t errlen);
 
-/* Registers the secrets among what was read (tokens, keys, passwords,
- * the password inside a database URL) for redaction in log lines. */
+/* Registers every secret of the environment, whichever areas were read
+ * (tokens, keys, passwords, the password inside a database or RPC URL)
+ * for redaction in log lines.  The first read moves those variables and
+ * the URLs that may carry credentials out of the environment into locked
+ * memory (mm_config.c). */
 void mm_config_secrets(const mm_config *cfg, mm_log *log);
 
 /* Every variable of the table, once, grouped by area, for --help. */

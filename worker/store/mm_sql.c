@@ -297,9 +297,9 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT state, coalesce(tx_hash, ''), coalesce(last_error, ''), recipient, token, "
         "amount::text FROM payouts WHERE id = $1" },
     [MM_SQL_WITHDRAW_STALLED] = { "withdraw_stalled", 0,
-        "SELECT id::text FROM payouts WHERE signer_id IS NOT NULL "
-        "AND state IN ('pending', 'signed') "
-        "AND updated_at < now() - interval '1 minute' ORDER BY id LIMIT 20" },
+        "SELECT id FROM payouts WHERE signer_id IS NOT NULL AND state IN ('pending', 'signed') "
+        "AND updated_at < now() - interval '1 minute' AND next_attempt_at <= now() "
+        "ORDER BY next_attempt_at, id LIMIT 20" },
     /* --- the payout ledger: one row per (purpose, recipient, token) --- */
     /* the existing row wins: the same reward is recorded once */
     [MM_SQL_PAYOUT_ADD] = { "payout_add", 4,
@@ -320,8 +320,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_PAYOUT_RESIGN] = { "payout_resign", 2,
         "UPDATE payouts SET state = 'pending', tx_hash = NULL, signed_tx = NULL, nonce = NULL, "
         "last_error = $2, updated_at = now() WHERE id = $1" },
+    /* still unsettled: behind the others, later each time (1 .. 32 minutes) */
     [MM_SQL_PAYOUT_NOTE] = { "payout_note", 2,
-        "UPDATE payouts SET last_error = $2, updated_at = now() WHERE id = $1" },
+        "UPDATE payouts SET last_error = $2, updated_at = now(), unsettled = unsettled + 1, "
+        "next_attempt_at = now() + interval '1 minute' * power(2, least(unsettled, 5)) "
+        "WHERE id = $1" },
     [MM_SQL_PAYOUT_TO_PAY] = { "payout_to_pay", 1,
         "SELECT state, recipient, token, amount::text, tx_hash, signed_tx, attempts "
         "FROM payouts WHERE id = $1 AND state IN ('pending', 'signed')" },
@@ -329,8 +332,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT attempts, state FROM payouts WHERE id = $1" },
     /* the operator's payouts; a player's withdrawal is signed with their key */
     [MM_SQL_PAYOUTS_UNPAID] = { "payouts_unpaid", 0,
-        "SELECT id::text FROM payouts WHERE state IN ('pending', 'signed') "
-        "AND signer_id IS NULL ORDER BY id" },
+        "SELECT id FROM payouts WHERE state IN ('pending', 'signed') "
+        "AND signer_id IS NULL ORDER BY next_attempt_at, id" },
     /* a session lock: it dies with a crashed worker's connection */
     [MM_SQL_PAYOUT_LOCK] = { "payout_lock", 1,
         "SELECT pg_try_advisory_lock(726172, $1::integer)" },

@@ -296,7 +296,7 @@ static void test_tg_parse(void) {
 }
 
 static void test_log_redaction(void) {
-    mm_log log = { MM_LOG_INFO, { NULL }, 0 };
+    mm_log log = { .level = MM_LOG_INFO };
     char out[512];
     mm_log_secret(&log, "123456:ABC-secret");
     mm_log_secret(&log, "pw");                   /* too short to register */
