@@ -86,6 +86,7 @@ typedef struct mm_config {
     int threads;                    /* handler threads in this process */
     int lease_ms;                   /* partition lease lifetime */
     int max_attempts;               /* then the entry is dead-lettered */
+    int dead_letter_max;            /* <stream>:dead is trimmed to about this */
     int report_interval;            /* seconds between backlog reports */
     int outbox_lease_ms;            /* a reply's stay with its worker */
     int job_lease_ms;               /* then a dead worker's job is taken over */

@@ -126,6 +126,7 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
             parts += reply->integer;
         freeReplyObject(reply);
     }
+    mm_ingest_report(ctx, r);
     if (r->err)
         mm_log_warn(&ctx->log, "main", "backlog report failed: %s", r->errstr);
     else
