@@ -364,4 +364,12 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         {"deposit_add", 5,
          "INSERT INTO deposits (tx_hash, telegram_user_id, signer_id, token, amount) "
          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
+    /* --- ingest hardening --- */
+    /* replies a live sender holds (queued behind flood limits, or in flight) keep their
+     * lease, so no sweep takes them while they wait */
+    [MM_SQL_OUTBOX_RENEW] =
+        {"outbox_renew", 3,
+         "UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' "
+         "WHERE id = ANY($1::bigint[]) AND owner = $2 AND sent_at IS NULL AND failed_at IS NULL "
+         "RETURNING id"},
 };

@@ -78,6 +78,8 @@ typedef enum mm_sql {
     MM_SQL_PAYOUT_LOCK,     /* $1 id -> whether this session now holds its lock */
     MM_SQL_PAYOUT_UNLOCK,   /* $1 id */
     MM_SQL_DEPOSIT_ADD,     /* $1 tx hash, $2 user, $3 signer, $4 token, $5 amount */
+    /* --- ingest hardening --- */
+    MM_SQL_OUTBOX_RENEW,    /* $1 ids[], $2 owner, $3 lease ms -> the ids still ours */
     MM_SQL_COUNT
 } mm_sql;
 
