@@ -12,7 +12,9 @@
  *   update_id) → COMMIT → replies to the sender → XACK + XDEL
  *
  * So one chat's updates take effect in arrival order and never at once,
- * whichever processes run; different chats proceed in parallel.
+ * whichever processes run; different chats proceed in parallel.  A chat
+ * whose update fails is held back alone: its entries stay pending while
+ * the partition's other chats go on (mm_consumer.c).
  */
 
 #ifndef MM_INGEST_H
