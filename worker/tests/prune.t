@@ -61,7 +61,7 @@ payout('signed-8', 'signed', 8);
 payout('pending-8', 'pending', 8);
 
 $s->start_worker(0);
-my $metric = sub { $r->cli('HGET', 'mm:metrics', "mm_pruned_rows_total{table=\"$_[0]\"}") // 0 };
+my $metric = sub { $r->cli('HGET', 'mm:metrics', "mm_pruned_rows_total{table=\"$_[0]\"}") || 0 };
 for (1 .. 200) {
     last if $metric->('processed_updates') >= 12000 && $metric->('payouts.signed_tx') >= 2;
     sleep 0.1;
