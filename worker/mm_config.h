@@ -86,9 +86,14 @@ typedef struct mm_config {
     int threads;                    /* handler threads in this process */
     int lease_ms;                   /* partition lease lifetime */
     int max_attempts;               /* then the entry is dead-lettered */
+    int dead_letter_max;            /* <stream>:dead is trimmed to about this */
     int report_interval;            /* seconds between backlog reports */
     int outbox_lease_ms;            /* a reply's stay with its worker */
     int job_lease_ms;               /* then a dead worker's job is taken over */
+    int prune_interval_s;           /* between prunes of old rows */
+    int retention_days;             /* sent/failed replies, finished jobs */
+    int processed_retention_h;      /* update ids remembered (at least 48) */
+    int signed_tx_retention_days;   /* signed bytes of paid/failed payouts */
 
     /* bot */
     const char *telegram_token;

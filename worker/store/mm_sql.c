@@ -343,4 +343,27 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_DEPOSIT_ADD] = { "deposit_add", 5,
         "INSERT INTO deposits (tx_hash, telegram_user_id, signer_id, token, amount) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING" },
+    /* --- the sender's leases, the maintenance's prune --- */
+    /* replies a live sender holds (queued behind flood limits, or in flight) keep their
+     * lease, so no sweep takes them while they wait */
+    [MM_SQL_OUTBOX_RENEW] = { "outbox_renew", 3,
+        "UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' "
+        "WHERE id = ANY($1::bigint[]) AND owner = $2 AND sent_at IS NULL AND failed_at IS NULL "
+        "RETURNING id" },
+    /* one batch per statement, so no lock is long */
+    [MM_SQL_PRUNE_PROCESSED] = { "prune_processed", 2,
+        "DELETE FROM processed_updates WHERE update_id IN (SELECT update_id "
+        "FROM processed_updates WHERE processed_at < now() - $1 * interval '1 hour' LIMIT $2)" },
+    [MM_SQL_PRUNE_OUTBOX] = { "prune_outbox", 2,
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
+        "WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) "
+        "AND coalesce(sent_at, failed_at) < now() - $1 * interval '1 day' LIMIT $2)" },
+    [MM_SQL_PRUNE_JOBS] = { "prune_jobs", 2,
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'failed') "
+        "AND finished_at < now() - $1 * interval '1 day' LIMIT $2)" },
+    /* payouts rows are never deleted: only the bytes nothing will send again */
+    [MM_SQL_PRUNE_SIGNED_TX] = { "prune_signed_tx", 2,
+        "UPDATE payouts SET signed_tx = NULL WHERE id IN (SELECT id FROM payouts "
+        "WHERE signed_tx IS NOT NULL AND state IN ('paid', 'failed') "
+        "AND updated_at < now() - $1 * interval '1 day' LIMIT $2)" },
 };

@@ -83,6 +83,12 @@ typedef enum mm_sql {
     MM_SQL_PAYOUT_LOCK,         /* $1 id -> whether this session now holds its lock */
     MM_SQL_PAYOUT_UNLOCK,       /* $1 id */
     MM_SQL_DEPOSIT_ADD,         /* $1 tx hash, $2 user, $3 signer, $4 token, $5 amount */
+    /* --- the sender's leases, the maintenance's prune --- */
+    MM_SQL_OUTBOX_RENEW,        /* $1 ids[], $2 owner, $3 lease ms -> the ids still ours */
+    MM_SQL_PRUNE_PROCESSED,     /* $1 hours kept, $2 batch -> rows deleted */
+    MM_SQL_PRUNE_OUTBOX,        /* $1 days kept, $2 batch: sent or failed replies */
+    MM_SQL_PRUNE_JOBS,          /* $1 days kept, $2 batch: done or failed jobs */
+    MM_SQL_PRUNE_SIGNED_TX,     /* $1 days kept, $2 batch: signed bytes of paid or failed payouts */
     MM_SQL_COUNT
 } mm_sql;
 
