@@ -231,9 +231,15 @@ my ($early) = say_in($players[0], "/start quiz_$Q2");
 like($early->{params}{text}, qr/It isn't open yet/, 'before its start: not open yet');
 ok(!grep({ ($_->{callback_data} // '') =~ /^q:s:/ } buttons($early)), 'and no Start button');
 
-# --- Cy: a wizard given up with /cancel -----------------------------------------
-my ($ct) = say_in($cy, '/createquiz');
-like($ct->{params}{text}, qr/New quiz for Quiz night/, 'Cy, an admin of Quiz night too, starts one');
+# --- Cy: an admin of both groups picks one; a wizard given up with /cancel --------
+$s->api('POST', '/_ctl/admins', { chat_id => $G2, creator_id => 102, user_ids => [103] });
+$s->psql("UPDATE groups SET admins_at = now() - interval '11 minutes'");   # the lists are old
+my ($which) = say_in($cy, '/createquiz');
+like($which->{params}{text}, qr/Which group is it for\?/, 'in private chat, an admin of two groups is asked which');
+is_deeply([map { $_->{text} } grep { $_->{callback_data} =~ /^w:\d+:-/ } buttons($which)],
+          ['Quiz night', 'Trivia club'], 'the groups where Cy is an admin (both lists read again)');
+my ($ct) = press_for($cy, $which, button($which, qr/^Quiz night$/)->{callback_data}, 'editMessageText');
+like($ct->{params}{text}, qr/New quiz for Quiz night/, 'Cy starts one for Quiz night');
 say_in($cy, 'history');
 my ($cc) = say_in($cy, '/cancel');
 like($cc->{params}{text}, qr/Quiz creation cancelled; nothing was announced/, '/cancel at any step');
@@ -332,7 +338,10 @@ for my $i (grep { $_ != 17 } 1 .. 20) {
 }
 ok(wait_text($players[0]{id}, qr/All done!<\/b> Your answers are in\. The ranking is posted in the group when the quiz ends/),
    'the last answer: no score, the results come at the end');
-my @fb = map { $s->calls(chat_id => $_->{id}, method => 'editMessageText') } @players;
+# (P17 left: its next question times out, "⏰ Time's up." — also without the answer)
+my @fb = map { $s->calls(chat_id => $_->{id}, method => 'editMessageText') } grep { $_->{id} != 1017 } @players;
+my @timeout = grep { $_->{params}{text} =~ /Time's up/ } $s->calls(chat_id => 1017, method => 'editMessageText');
+is(scalar(grep { $_->{params}{text} !~ /⏰ <b>Time's up\.<\/b>$/ } @timeout), 0, 'a timeout in a quiz says only that');
 is(scalar(grep { $_->{params}{text} =~ /Correct|answer was|✅|❌/ } @fb), 0, 'no right or wrong during the quiz');
 is(scalar(grep { $_->{params}{text} =~ /✔ <b>Answer recorded:<\/b> / } @fb), scalar(@fb),
    'each answer: "✔ Answer recorded" with the option chosen');
