@@ -7,6 +7,7 @@
 #include "chain/mm_near_key.h"
 #include "chain/mm_near_send.h"
 #include "chain/mm_near_transfer.h"
+#include "sched/mm_timers.h"
 
 typedef struct mm_ledger_row {
     mm_db *db;
@@ -86,6 +87,8 @@ static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts
     mm_param_ll(&p, id);
     if (sql != MM_SQL_PAYOUT_PAID)
         mm_param_str(&p, reason);
+    if (sql == MM_SQL_PAYOUT_PAID || sql == MM_SQL_PAYOUT_FAILED)
+        mm_param_str(&p, MM_TIMER_PAYOUT_DONE);     /* told to the row's chat, if any */
     if (mm_db_do(db, &p)) {
         snprintf(err, errlen, "%s", db->err);
         return -1;

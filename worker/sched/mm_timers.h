@@ -19,6 +19,9 @@
 #define MM_TIMER_QUIZ_START     "quiz_start"    /* {"quiz"}: a scheduled quiz opens */
 #define MM_TIMER_QUIZ_END       "quiz_end"      /* {"quiz"}: a quiz ends: ranking, results */
 #define MM_TIMER_QUIZ_CARD      "quiz_card"     /* {"quiz"}: its group card brought up to date */
+#define MM_TIMER_PAYOUT_DONE    "payout_done"   /* {"payout"}: a payout with a notify_chat is final */
+#define MM_TIMER_QUIZ_FUNDED    "quiz_fund"     /* {"job"}: a paid quiz's funding job ended */
+#define MM_TIMER_QUIZ_FUND_END  "quiz_fund_end" /* {"quiz"}: an hour of funding is over */
 
 #include "mm_loop.h"
 

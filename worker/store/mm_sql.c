@@ -338,10 +338,19 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "UPDATE payouts SET state = 'signed', tx_hash = $2, signed_tx = $3, nonce = $4, "
         "attempts = attempts + 1, updated_at = now() "
         "WHERE id = $1 AND state IN ('pending', 'signed')" },
-    [MM_SQL_PAYOUT_PAID] = { "payout_paid", 1,
-        "UPDATE payouts SET state = 'paid', last_error = NULL, updated_at = now() WHERE id = $1" },
-    [MM_SQL_PAYOUT_FAILED] = { "payout_failed", 2,
-        "UPDATE payouts SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1" },
+    /* final: told to the row's chat, if it has one, by a timer of kind $2 ($3) */
+    [MM_SQL_PAYOUT_PAID] = { "payout_paid", 2,
+        "WITH u AS (UPDATE payouts SET state = 'paid', last_error = NULL, updated_at = now() "
+        "  WHERE id = $1 RETURNING id, notify_chat) "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT notify_chat, $2, "
+        "jsonb_build_object('payout', id), now() FROM u WHERE notify_chat IS NOT NULL "
+        "ON CONFLICT DO NOTHING" },
+    [MM_SQL_PAYOUT_FAILED] = { "payout_failed", 3,
+        "WITH u AS (UPDATE payouts SET state = 'failed', last_error = $2, updated_at = now() "
+        "  WHERE id = $1 RETURNING id, notify_chat) "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT notify_chat, $3, "
+        "jsonb_build_object('payout', id), now() FROM u WHERE notify_chat IS NOT NULL "
+        "ON CONFLICT DO NOTHING" },
     [MM_SQL_PAYOUT_RESIGN] = { "payout_resign", 2,
         "UPDATE payouts SET state = 'pending', tx_hash = NULL, signed_tx = NULL, nonce = NULL, "
         "last_error = $2, updated_at = now() WHERE id = $1" },
@@ -356,9 +365,12 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_PAYOUT_ATTEMPTS] = { "payout_attempts", 1,
         "SELECT attempts, state FROM payouts WHERE id = $1" },
     /* the operator's payouts; a player's withdrawal is signed with their key */
+    /* (a prize waits for its winner's wallet to be active on chain) */
     [MM_SQL_PAYOUTS_UNPAID] = { "payouts_unpaid", 0,
-        "SELECT id FROM payouts WHERE state IN ('pending', 'signed') "
-        "AND signer_id IS NULL ORDER BY next_attempt_at, id" },
+        "SELECT id FROM payouts p WHERE state IN ('pending', 'signed') AND signer_id IS NULL "
+        "AND (recipient_user IS NULL OR EXISTS (SELECT 1 FROM wallets w "
+        "  WHERE w.telegram_user_id = p.recipient_user AND w.state = 'active')) "
+        "ORDER BY next_attempt_at, id" },
     /* a session lock: it dies with a crashed worker's connection */
     [MM_SQL_PAYOUT_LOCK] = { "payout_lock", 1,
         "SELECT pg_try_advisory_lock(726172, $1::integer)" },

@@ -73,8 +73,8 @@ typedef enum mm_sql {
     /* --- the payout ledger (chain/mm_ledger.c) and deposits (chain/mm_deposit.c) --- */
     MM_SQL_PAYOUT_ADD,          /* $1 purpose, $2 recipient, $3 token, $4 amount -> id */
     MM_SQL_PAYOUT_SIGNED,       /* $1 id, $2 tx hash, $3 signed tx (base64), $4 nonce */
-    MM_SQL_PAYOUT_PAID,         /* $1 id */
-    MM_SQL_PAYOUT_FAILED,       /* $1 id, $2 reason */
+    MM_SQL_PAYOUT_PAID,         /* $1 id, $2 timer kind (payout_done to notify_chat) */
+    MM_SQL_PAYOUT_FAILED,       /* $1 id, $2 why, $3 timer kind */
     MM_SQL_PAYOUT_RESIGN,       /* $1 id, $2 reason: never on chain, may be signed anew */
     MM_SQL_PAYOUT_NOTE,         /* $1 id, $2 reason: still unsettled */
     MM_SQL_PAYOUT_TO_PAY,       /* $1 id -> mm_col_pay, if it is unfinished */
