@@ -345,6 +345,36 @@ sub check {
         $dupes += ($calls->{$k}[1] - $rows{$k}) if $calls->{$k} && $calls->{$k}[1] > $rows{$k};
     }
     Test::More::is($missing, 0, "$what: every reply reached the Bot API");
+    if (defined $opt{max_dupes}) {
+        Test::More::cmp_ok($dupes, '<=', $opt{max_dupes},
+                           "$what: replies sent twice ($dupes) only those in flight at the fault");
+    } else {
+        Test::More::is($dupes, 0, "$what: no reply sent twice");
+    }
+
+    # each chat's replies in order: the answers to /cN (one round each) and
+    # /bN (a burst) come in the order of N (a reply sent twice repeats in place)
+    my ($chats, $ordered, @disorder) = (0, 0);
+    for my $u (@{ $self->{players} }) {
+        my %seq;
+        for my $c ($s->calls(chat_id => $u->{id}, method => 'sendMessage')) {
+            next unless $c->{status} == 200;
+            push @{ $seq{$1} }, $2 if ($c->{params}{text} // '') =~ m{^I don't know /([bc])(\d+)\.};
+        }
+        $chats++;
+        my $ok = 1;
+        for my $k (keys %seq) {
+            my @n = @{ $seq{$k} };
+            for my $i (1 .. $#n) {
+                next if $n[$i] >= $n[$i - 1];
+                $ok = 0;
+                push @disorder, "chat $u->{id}: /$k$n[$i] after /$k$n[$i - 1]" if @disorder < 5;
+            }
+        }
+        $ordered += $ok;
+    }
+    Test::More::is($ordered, $chats, "$what: every chat got its replies in order")
+        or Test::More::diag(join "\n", @disorder);
 
     # payouts: final, each paid by one transaction on the node, none doubled
     my @pay = $s->psql("SELECT id, state, coalesce(tx_hash, ''), signer_id, recipient FROM payouts "
@@ -389,6 +419,14 @@ sub check {
                              . 'deliveries redelivered; %d replies, %d sent more than once; '
                              . '%d payouts, %d paid', $what, scalar(@sent), scalar(keys %acked),
                              $twice, $refused // 0, scalar(@rows), $dupes, scalar(@pay), $paid));
+    if ($opt{payout_within}) {
+        my @slow = $s->psql("SELECT id || ' (' || signer_id || ', ' || round(extract(epoch FROM "
+                            . "updated_at - created_at)::numeric, 1) || ' s)' FROM payouts WHERE "
+                            . "state <> 'paid' OR updated_at - created_at > "
+                            . "$opt{payout_within} * interval '1 s'");
+        Test::More::is("@slow", '', "$what: every withdrawal paid within $opt{payout_within} s "
+                       . 'of its confirmation (the stores were out for 2 s)');
+    }
     if ($opt{payouts_final}) {
         Test::More::diag("$what: payout $_") for $s->psql(
             "SELECT id || ' ' || signer_id || ' ' || state || ' after ' || "
