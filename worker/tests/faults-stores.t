@@ -3,6 +3,7 @@
 # the Bot API emulator, the local NEAR node, two mm-worker processes;
 # players keep playing practice runs and sending commands, a withdrawal is
 # in flight each time):
+#   0. Redis SIGKILLed and started again while idle, then a withdrawal;
 #   1. Redis SIGKILLed during a burst of webhooks and started again on the
 #      same data directory 2 s later (the edge answers 503, the emulator
 #      delivers again, as Telegram does);
@@ -50,8 +51,25 @@ sub edge_back {
     return time - $t0;
 }
 
-# 1. Redis SIGKILLed during the burst, a withdrawal in flight
+# 0. Redis SIGKILLed and started again while nothing happens; then a
+#    withdrawal: paid at once (the workers' connections to the old Redis
+#    are stale, not broken for good)
 my %fig;
+my $wil = { id => 4903, first_name => 'Wil' };
+$f->wallet($wil, 5);
+ok($s->redis->crash, 'Redis SIGKILLed while the stack is idle');
+ok($s->redis->start, 'and started again');
+$fig{edge0} = edge_back();
+sleep 1;
+$f->withdraw($wil, '0.1');
+my $t_wil = time;
+sleep 0.2 until $s->psql("SELECT count(*) FROM payouts WHERE signer_id = 'user4903.quizbot.testnet' "
+                         . "AND state = 'paid'") || time - $t_wil > 15;
+ok(time - $t_wil < 15, sprintf('a withdrawal after the restart is paid at once (%.1f s)', time - $t_wil))
+    or diag $s->psql("SELECT id, state, attempts, coalesce(last_error, '') FROM payouts "
+                     . "WHERE signer_id = 'user4903.quizbot.testnet'");
+
+# 1. Redis SIGKILLed during the burst, a withdrawal in flight
 is($s->redis->cli('CONFIG', 'GET', 'appendfsync'), "appendfsync\nalways", 'Redis syncs its AOF on every write');
 $f->withdraw($wanda, '0.5', 1);
 $f->drive(seconds => 6, at => {

@@ -233,6 +233,18 @@ sub dump {
                                    grep { length } $s->redis->cli('KEYS', 'mm:near:*'));
 }
 
+# each change of a payout row, for the diagnosis of a slow one
+sub _payout_history {
+    my ($self) = @_;
+    for my $row ($self->{s}->psql("SELECT id, state, attempts, coalesce(tx_hash, ''), "
+                                  . "coalesce(last_error, ''), updated_at FROM payouts")) {
+        my ($id) = split /\|/, $row;
+        next if ($self->{payout_seen}{$id} // '') eq $row;
+        $self->{payout_seen}{$id} = $row;
+        push @{ $self->{payout_log} }, sprintf('%.1f s: %s', time - $self->{t0}, $row);
+    }
+}
+
 # Waits (at most $timeout s) until the emulator has nothing left to
 # deliver, every update it sent is processed, every reply sent, every
 # payout and job final and no timer overdue; returns the seconds it took
@@ -245,6 +257,7 @@ sub settle {
     my (@u, %last);
     while (time - $t0 < ($timeout || 60)) {
         @u = eval { $self->unsettled };
+        $self->_payout_history;
         @u[2, 3] = (0, 0) if @u && $opt{payouts_later};
         for my $i (0 .. $#u) { $last{ $names[$i] } = time - $t0 if $u[$i] }
         if (@u && !grep { $_ > 0 } @u) {
@@ -425,7 +438,8 @@ sub check {
                             . "state <> 'paid' OR updated_at - created_at > "
                             . "$opt{payout_within} * interval '1 s'");
         Test::More::is("@slow", '', "$what: every withdrawal paid within $opt{payout_within} s "
-                       . 'of its confirmation (the stores were out for 2 s)');
+                       . 'of its confirmation (the stores were out for 2 s)')
+            or Test::More::diag(join "\n", @{ $self->{payout_log} || [] });
     }
     if ($opt{payouts_final}) {
         Test::More::diag("$what: payout $_") for $s->psql(
