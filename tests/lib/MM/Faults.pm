@@ -336,6 +336,16 @@ sub check {
                             . "|| a.seq) AND a.points > 0"),
                    0, "$what: every scoring answer has its points");
 
+    Test::More::is($s->psql('SELECT count(*) FROM (SELECT session_id FROM answers GROUP BY 1 '
+                            . 'HAVING max(seq) <> count(*)) g'),
+                   0, "$what: each run's answers are questions 1..k, none skipped");
+    Test::More::is($s->psql('SELECT count(*) FROM play_sessions p WHERE points <> coalesce((SELECT '
+                            . 'sum(points) FROM answers a WHERE a.session_id = p.id), 0)'),
+                   0, "$what: each run's points are the sum of its answers");
+    my ($answers, $runs, $finished) = split /\|/, $s->psql(
+        "SELECT (SELECT count(*) FROM answers), (SELECT count(*) FROM play_sessions), "
+        . "(SELECT count(*) FROM play_sessions WHERE state = 'finished')");
+
     # replies: every outbox row sent, and seen by the emulator
     my @rows = $s->psql("SELECT id, method, params::text, sent_at IS NOT NULL, "
                         . "coalesce(last_error, '') FROM outbox");
@@ -430,8 +440,9 @@ sub check {
 
     Test::More::diag(sprintf('%s: %d updates sent, %d acknowledged (%d twice), %d refused '
                              . 'deliveries redelivered; %d replies, %d sent more than once; '
-                             . '%d payouts, %d paid', $what, scalar(@sent), scalar(keys %acked),
-                             $twice, $refused // 0, scalar(@rows), $dupes, scalar(@pay), $paid));
+                             . '%d payouts, %d paid; %d answers in %d runs (%d finished)', $what,
+                             scalar(@sent), scalar(keys %acked), $twice, $refused // 0,
+                             scalar(@rows), $dupes, scalar(@pay), $paid, $answers, $runs, $finished));
     if ($opt{payout_within}) {
         my @slow = $s->psql("SELECT id || ' (' || signer_id || ', ' || round(extract(epoch FROM "
                             . "updated_at - created_at)::numeric, 1) || ' s)' FROM payouts WHERE "
