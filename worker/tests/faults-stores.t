@@ -61,11 +61,12 @@ ok($s->redis->crash, 'Redis SIGKILLed while the stack is idle');
 ok($s->redis->start, 'and started again');
 $fig{edge0} = edge_back();
 sleep 1;
+my @before = $s->calls(chat_id => $wil->{id}, method => 'sendMessage');
 $f->withdraw($wil, '0.1');
-my $t_wil = time;
-sleep 0.2 until $s->psql("SELECT count(*) FROM payouts WHERE signer_id = 'user4903.quizbot.testnet' "
-                         . "AND state = 'paid'") || time - $t_wil > 15;
-ok(time - $t_wil < 15, sprintf('a withdrawal after the restart is paid at once (%.1f s)', time - $t_wil))
+my @told = $s->wait_calls(chat_id => $wil->{id}, method => 'sendMessage', count => @before + 2,
+                          timeout => 20);
+like($told[-1]{params}{text} // '', qr/✅ Sent 0\.1 NEAR to/,
+     'with Redis back and nothing failing, the withdrawal is sent at once')
     or diag $s->psql("SELECT id, state, attempts, coalesce(last_error, '') FROM payouts "
                      . "WHERE signer_id = 'user4903.quizbot.testnet'");
 
