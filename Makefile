@@ -1,7 +1,7 @@
 # make            build/ngx_mm_module.so and build/mm-worker
 # make asan       the same module with AddressSanitizer and UBSan, build/asan/
 # make unit       C unit tests (TAP, shared/tests/tap.h) under build/tests/
-# make fuzz       the update check under libFuzzer (clang)
+# make fuzz       libFuzzer targets: the update check, the worker's parsers (clang)
 # make test       every test: scripts/test.sh
 
 BUILD      ?= build
@@ -79,7 +79,7 @@ unit: $(UNIT_TESTS)
 
 CHAIN_SRCS := $(filter-out worker/chain/%_cli.c worker/chain/mm_ledger.c worker/chain/mm_deposit.c \
                           worker/chain/mm_chain_jobs.c,$(wildcard worker/chain/*.c)) \
-              worker/log/mm_metrics.c worker/log/mm_log.c worker/mm_config.c
+              worker/log/mm_metrics.c worker/log/mm_log.c worker/mm_config.c worker/mm_utf8.c
 
 $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)
 	@mkdir -p $(BUILD)/tests
@@ -95,7 +95,7 @@ QUIZ_SRCS := $(filter-out %_cli.c,$(wildcard worker/quiz/*.c)) worker/mm_buf.c w
 BOT_UNIT_SRCS := worker/telegram/mm_update.c $(QUIZ_SRCS) \
                  worker/telegram/mm_html.c worker/telegram/mm_flood.c \
                  worker/log/mm_log.c worker/telegram/mm_tg.c worker/mm_ctx.c \
-                 worker/bot/mm_callback.c
+                 worker/bot/mm_callback.c shared/mm_json.c
 
 $(BUILD)/tests/test_bot: worker/tests/test_bot.c $(BOT_UNIT_SRCS) \
                          $(wildcard worker/*.h worker/*/*.h)
@@ -116,13 +116,64 @@ $(BUILD)/tests/test_%: shared/tests/test_%.c $(SHARED_SRCS) $(wildcard shared/*.
 	$(CC) -std=c99 -g -O1 $(SANITIZE) $(WARN) -Ishared $< $(SHARED_SRCS) \
 	    -ljansson -o $@
 
-# a libFuzzer run of the update check (clang and libclang-rt-14-dev):
-#   make fuzz && build/tests/fuzz_mm_json -max_total_time=60 /tmp/corpus
-fuzz: shared/tests/fuzz_mm_json.c shared/mm_json.c shared/mm_json.h
-	@mkdir -p $(BUILD)/tests
-	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined $(WARN) -Ishared shared/mm_json.c $< \
-	    -o $(BUILD)/tests/fuzz_mm_json
+# libFuzzer targets (clang and libclang-rt-14-dev): the update check in
+# shared/, and the worker's parsers in worker/tests/fuzz/ (README there).
+# scripts/test.sh runs each for 8 s on a copy of its seeds (scripts/fuzz.sh 8);
+# deeper: scripts/fuzz.sh 600 update amount (or any targets by name)
+FUZZ_CC    := clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN)
+FUZZ_WORKER = $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(FUZZ_FLAGS) -Iworker -Ishared \
+              $(filter %.c,$^)
+FUZZ_DEPS  := worker/tests/fuzz/fuzz.h $(wildcard worker/*.h worker/*/*.h)
+FUZZ_NAMES := mm_json update answer_data llm_output base58 borsh amount near_rpc tg
+
+fuzz: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+
+$(BUILD)/tests/fuzz_mm_json: shared/tests/fuzz_mm_json.c shared/mm_json.c shared/mm_json.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c99 $(FUZZ_FLAGS) -Ishared shared/mm_json.c $< -o $@
+
+$(BUILD)/tests/fuzz_update: worker/tests/fuzz/fuzz_update.c worker/telegram/mm_update.c \
+                            shared/mm_json.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -ljansson -o $@
+
+$(BUILD)/tests/fuzz_answer_data: worker/tests/fuzz/fuzz_answer_data.c worker/bot/mm_callback.c \
+                                 worker/mm_utf8.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -o $@
+
+$(BUILD)/tests/fuzz_llm_output: worker/tests/fuzz/fuzz_llm_output.c worker/engine/mm_llm_output.c \
+                                worker/engine/mm_words.c worker/quiz/mm_question.c worker/mm_buf.c \
+                                worker/mm_utf8.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -ljansson -lcrypto -lm -o $@
+
+$(BUILD)/tests/fuzz_base58: worker/tests/fuzz/fuzz_base58.c worker/chain/mm_base58.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -o $@
+
+$(BUILD)/tests/fuzz_borsh: worker/tests/fuzz/fuzz_borsh.c worker/chain/mm_borsh.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -o $@
+
+$(BUILD)/tests/fuzz_amount: worker/tests/fuzz/fuzz_amount.c worker/chain/mm_chain_config.c \
+                            worker/chain/mm_near_key.c worker/chain/mm_borsh.c \
+                            worker/chain/mm_base58.c worker/mm_config.c worker/log/mm_log.c \
+                            worker/mm_utf8.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -lsodium -o $@
+
+# links a fake libcurl (in the target) instead of -lcurl: no socket at all
+$(BUILD)/tests/fuzz_near_rpc: worker/tests/fuzz/fuzz_near_rpc.c worker/chain/mm_near_rpc.c \
+                              worker/log/mm_metrics.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -lhiredis -ljansson -lsodium -o $@
+
+$(BUILD)/tests/fuzz_tg: worker/tests/fuzz/fuzz_tg.c worker/telegram/mm_tg.c worker/mm_ctx.c \
+                        worker/log/mm_log.c worker/mm_buf.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_WORKER) -ljansson -lcurl -o $@
 
 # signing throughput of the chain layer (bench/near_sign_bench.c)
 bench-sign: $(BUILD)/bench/near_sign_bench

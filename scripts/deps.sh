@@ -8,7 +8,7 @@ build=(build-essential nginx-core nginx-dev libhiredis-dev libjansson-dev libsod
        libpcre2-dev libssl-dev zlib1g-dev)
 run=("${build[@]}" redis-server redis-tools curl postgresql)
 test=("${run[@]}" perl openssl libtest-base-perl libtest-longstring-perl libtext-diff-perl
-      libipc-run-perl liblist-moreutils-perl valgrind
+      libipc-run-perl liblist-moreutils-perl valgrind clang libclang-rt-14-dev
       chromium fonts-noto-color-emoji)   # the playground's browser tests (playwright-core)
 bench=("${run[@]}" wrk python3)
 

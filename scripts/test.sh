@@ -2,6 +2,7 @@
 # test.sh: every test, on a fresh Debian bookworm machine or a developer's.
 #   1. C unit tests of shared/ and the worker's pure parts (TAP; built with
 #      ASan and UBSan, on shared/tests/tap.h)
+#   1b. every libFuzzer target for 8 s on a copy of its seeds (scripts/fuzz.sh)
 #   2. the worker's tests (worker/tests/): near-api-js checking near sign,
 #      the chain layer, and the bot end to end (nginx, Redis, PostgreSQL,
 #      the worker and a local Bot API emulator); the emulator's playground
@@ -24,6 +25,9 @@ jobs=${TEST_JOBS:-2}
 
 echo "== unit tests (shared/, worker/chain/, the worker's pure parts)"
 prove --exec '' build/tests/test_*
+
+echo "== libFuzzer targets, 8 s each (scripts/fuzz.sh; worker/tests/fuzz/)"
+scripts/fuzz.sh 8
 
 echo "== the Bot API emulator's own tests (worker/tests/botapi/)"
 node --test worker/tests/botapi/selftest.mjs

@@ -22,6 +22,10 @@
 #define MM_STREAM_FIELD_UPDATE_ID   "update_id"
 #define MM_STREAM_FIELD_RECEIVED_AT "received_at"
 #define MM_STREAM_FIELD_SRC         "src"
+/* A timer in a partition stream: its own field, which the edge and the
+ * poller never write, instead of update/update_id:
+ *   XADD <stream>:p:<k> * timer {"kind", "chat_id", …} received_at <ms> */
+#define MM_STREAM_FIELD_TIMER       "timer"
 
 /* The worker's partition k of <stream> (updates of chats with id mod N = k,
  * and the timers of those chats): "<stream>:p:<k>". */

@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "mm_config.h"
 #include "mm_stream.h"
@@ -18,14 +21,17 @@ typedef struct mm_var {
     const char *dflt;               /* strings: the value when unset */
     int def, min, max;              /* integers */
     const char *help;
+    int hidden;                     /* holds a credential: moved out of the environment */
 } mm_var;
 
-#define MM_STR(n, a, f, d, h)       { n, a, MM_VAR_STR, offsetof(mm_config, f), d, 0, 0, 0, h }
+#define MM_STR(n, a, f, d, h)       { n, a, MM_VAR_STR, offsetof(mm_config, f), d, 0, 0, 0, h, 0 }
 #define MM_SECRET(n, a, f, h)                                                                      \
-    { n, a, MM_VAR_SECRET, offsetof(mm_config, f), NULL, 0, 0, 0, h }
-#define MM_URL(n, a, f, d, h)       { n, a, MM_VAR_URL, offsetof(mm_config, f), d, 0, 0, 0, h }
+    { n, a, MM_VAR_SECRET, offsetof(mm_config, f), NULL, 0, 0, 0, h, 1 }
+#define MM_URL(n, a, f, d, h)       { n, a, MM_VAR_URL, offsetof(mm_config, f), d, 0, 0, 0, h, 0 }
 #define MM_INT(n, a, f, d, lo, hi, h) \
-    { n, a, MM_VAR_INT, offsetof(mm_config, f), NULL, d, lo, hi, h }
+    { n, a, MM_VAR_INT, offsetof(mm_config, f), NULL, d, lo, hi, h, 0 }
+/* a URL or list of URLs that may carry a password or a provider's key */
+#define MM_CRED(n, a, f, t, h)      { n, a, t, offsetof(mm_config, f), NULL, 0, 0, 0, h, 1 }
 
 static const mm_var mm_vars[] = {
     MM_STR("REDIS_HOST", MM_CFG_CORE, redis_host, "127.0.0.1", "Redis host"),
@@ -33,9 +39,9 @@ static const mm_var mm_vars[] = {
     MM_SECRET("REDIS_PASSWORD", MM_CFG_CORE, redis_password, "Redis password (default: none)"),
     MM_STR("REDIS_SSL", MM_CFG_CORE, redis_ssl, "false",
            "must be false: this build's hiredis has no TLS"),
-    MM_STR("DATABASE_URL", MM_CFG_CORE, database_url, NULL, "PostgreSQL connection URI"),
-    MM_STR("DATABASE_READ_URL", MM_CFG_CORE, database_read_url, NULL,
-           "optional replica for reads that may lag (leaderboards)"),
+    MM_CRED("DATABASE_URL", MM_CFG_CORE, database_url, MM_VAR_STR, "PostgreSQL connection URI"),
+    MM_CRED("DATABASE_READ_URL", MM_CFG_CORE, database_read_url, MM_VAR_STR,
+            "optional replica for reads that may lag (leaderboards)"),
     MM_STR("ENVIRONMENT", MM_CFG_CORE, environment, "development", "development or production"),
     MM_STR("LOG_LEVEL", MM_CFG_CORE, log_level_name, "info", "debug, info, warn or error"),
     MM_STR("MM_STREAM", MM_CFG_CORE, stream, MM_STREAM_DEFAULT,
@@ -47,12 +53,22 @@ static const mm_var mm_vars[] = {
     MM_INT("MM_LEASE_MS", MM_CFG_CORE, lease_ms, 10000, 1000, 600000, "partition lease lifetime"),
     MM_INT("MM_MAX_ATTEMPTS", MM_CFG_CORE, max_attempts, 5, 1, 100,
            "failures before an update goes to <stream>:dead"),
+    MM_INT("MM_DEAD_LETTER_MAX", MM_CFG_CORE, dead_letter_max, 10000, 1, 100000000,
+           "about how many entries <stream>:dead keeps (XADD MAXLEN ~)"),
     MM_INT("MM_REPORT_INTERVAL", MM_CFG_CORE, report_interval, 30, 1, 86400,
            "seconds between backlog reports"),
     MM_INT("MM_OUTBOX_LEASE_MS", MM_CFG_CORE, outbox_lease_ms, 30000, 1000, 3600000,
            "how long a reply stays with its worker before another may send it"),
     MM_INT("MM_JOB_LEASE_MS", MM_CFG_CORE, job_lease_ms, 120000, 1000, 3600000,
            "a job of a dead worker is taken over after this"),
+    MM_INT("MM_PRUNE_INTERVAL", MM_CFG_CORE, prune_interval_s, 600, 1, 86400,
+           "seconds between prunes of old rows (one leaseholder)"),
+    MM_INT("MM_RETENTION_DAYS", MM_CFG_CORE, retention_days, 7, 1, 3650,
+           "days sent or failed replies and finished jobs are kept"),
+    MM_INT("MM_PROCESSED_RETENTION_HOURS", MM_CFG_CORE, processed_retention_h, 72, 48, 87600,
+           "hours update ids are remembered (Telegram redelivers for 24 h)"),
+    MM_INT("MM_SIGNED_TX_RETENTION_DAYS", MM_CFG_CORE, signed_tx_retention_days, 7, 1, 3650,
+           "days the signed bytes of paid or failed payouts are kept"),
 
     MM_SECRET("TELEGRAM_TOKEN", MM_CFG_BOT, telegram_token, "bot token from @BotFather"),
     MM_URL("TELEGRAM_API_BASE", MM_CFG_BOT, telegram_api_base, "https://api.telegram.org",
@@ -80,6 +96,12 @@ static const mm_var mm_vars[] = {
     MM_INT("TELEGRAM_RATE_CHAT", MM_CFG_BOT, rate_chat, 1, 0, 1000, "messages/s per private chat"),
     MM_INT("TELEGRAM_RATE_GROUP", MM_CFG_BOT, rate_group_per_min, 20, 0, 100000,
            "messages/min per group"),
+    MM_INT("MM_WALLETS_PER_DAY", MM_CFG_BOT, wallets_per_day, 1000, 0, 10000000,
+           "new wallets a day, all players (each costs the operator its first balance)"),
+    MM_INT("MM_GENERATIONS_PER_USER_DAY", MM_CFG_BOT, generations_per_user_day, 10, 0, 10000,
+           "quizzes on new topics one player may ask the language model for a day"),
+    MM_INT("MM_GENERATIONS_PER_DAY", MM_CFG_BOT, generations_per_day, 500, 0, 10000000,
+           "generation jobs a day in all, top-ups included"),
 
     MM_SECRET("GOOGLE_GEMINI_API_KEY", MM_CFG_LLM, llm.gemini_key, "Gemini's API key"),
     MM_STR("GEMINI_MODEL", MM_CFG_LLM, llm.gemini_model, "gemini-2.5-flash", "Gemini model"),
@@ -112,9 +134,9 @@ static const mm_var mm_vars[] = {
               "its ed25519 secret key"),
     MM_SECRET("WALLET_ENCRYPTION_KEY", MM_CFG_CHAIN, chain.seal_key,
               "seals every wallet key at rest (32+ characters)"),
-    MM_URL("NEAR_RPC_ENDPOINT", MM_CFG_CHAIN, chain.rpc, NULL, "NEAR JSON-RPC endpoint"),
-    MM_STR("NEAR_RPC_FALLBACKS", MM_CFG_CHAIN, chain.fallbacks, NULL,
-           "comma-separated fallback endpoints"),
+    MM_CRED("NEAR_RPC_ENDPOINT", MM_CFG_CHAIN, chain.rpc, MM_VAR_URL, "NEAR JSON-RPC endpoint"),
+    MM_CRED("NEAR_RPC_FALLBACKS", MM_CFG_CHAIN, chain.fallbacks, MM_VAR_STR,
+            "comma-separated fallback endpoints"),
     MM_SECRET("FASTNEAR_API_KEY", MM_CFG_CHAIN, chain.api_key,
               "bearer token for NEAR_RPC_ENDPOINT"),
     MM_STR("NEAR_NETWORK", MM_CFG_CHAIN, chain.network, "testnet",
@@ -159,10 +181,39 @@ static int mm_config_int(const mm_var *v, const char *text, int *out, char *err,
     return 0;
 }
 
+/* The hidden variables' values, every area's at once on the first read:
+ * copied into locked memory out of core dumps (libsodium's), wiped in the
+ * environment and unset there, so that neither /proc/PID/environ nor a
+ * child sees them.  Kept for the process's life; cfg points into it. */
+static char *mm_config_vault[MM_NVARS];
+static pthread_once_t mm_config_vault_once = PTHREAD_ONCE_INIT;
+
+static void mm_config_vault_fill(void) {
+    if (sodium_init() < 0)
+        return;
+    for (size_t i = 0; i < MM_NVARS; i++) {
+        char *text = mm_vars[i].hidden ? getenv(mm_vars[i].name) : NULL;
+        size_t n;
+
+        if (text == NULL)
+            continue;
+        n = strlen(text);
+        if (n && (mm_config_vault[i] = sodium_malloc(n + 1)) != NULL)
+            memcpy(mm_config_vault[i], text, n + 1);
+        sodium_memzero(text, n);
+        unsetenv(mm_vars[i].name);
+    }
+}
+
+static const char *mm_config_getenv(size_t i) {
+    pthread_once(&mm_config_vault_once, mm_config_vault_fill);
+    return mm_vars[i].hidden ? mm_config_vault[i] : getenv(mm_vars[i].name);
+}
+
 int mm_config_read(mm_config *cfg, unsigned areas, char *err, size_t errlen) {
     for (size_t i = 0; i < MM_NVARS; i++) {
         const mm_var *v = &mm_vars[i];
-        const char *text = getenv(v->name);
+        const char *text = mm_config_getenv(i);
         void *field = (char *) cfg + v->offset;
 
         if (!(v->areas & areas))
@@ -262,11 +313,16 @@ static void mm_config_url_secret(mm_log *log, const char *url) {
 }
 
 void mm_config_secrets(const mm_config *cfg, mm_log *log) {
-    for (size_t i = 0; i < MM_NVARS; i++)
+    (void) cfg;
+    /* every area's, read or not yet (the engine reads its keys later) */
+    for (size_t i = 0; i < MM_NVARS; i++) {
+        const char *text = mm_config_getenv(i);
+
         if (mm_vars[i].type == MM_VAR_SECRET)
-            mm_log_secret(log, *(const char *const *) ((const char *) cfg + mm_vars[i].offset));
-    mm_config_url_secret(log, cfg->database_url);
-    mm_config_url_secret(log, cfg->database_read_url);
+            mm_log_secret(log, text);
+        else if (mm_vars[i].hidden)
+            mm_config_url_secret(log, text);    /* the password inside */
+    }
 }
 
 void mm_config_help(FILE *out) {

@@ -86,9 +86,14 @@ typedef struct mm_config {
     int threads;                    /* handler threads in this process */
     int lease_ms;                   /* partition lease lifetime */
     int max_attempts;               /* then the entry is dead-lettered */
+    int dead_letter_max;            /* <stream>:dead is trimmed to about this */
     int report_interval;            /* seconds between backlog reports */
     int outbox_lease_ms;            /* a reply's stay with its worker */
     int job_lease_ms;               /* then a dead worker's job is taken over */
+    int prune_interval_s;           /* between prunes of old rows */
+    int retention_days;             /* sent/failed replies, finished jobs */
+    int processed_retention_h;      /* update ids remembered (at least 48) */
+    int signed_tx_retention_days;   /* signed bytes of paid/failed payouts */
 
     /* bot */
     const char *telegram_token;
@@ -106,6 +111,9 @@ typedef struct mm_config {
     int rate_global;                /* messages/s, 0 = unlimited */
     int rate_chat;                  /* messages/s per private chat */
     int rate_group_per_min;
+    int wallets_per_day;            /* daily budgets (sched/mm_budget.h) */
+    int generations_per_user_day;
+    int generations_per_day;
 
     mm_llm_cfg llm;
     mm_wiki_cfg wiki;
@@ -126,8 +134,11 @@ int mm_config_read(mm_config *cfg, unsigned areas, char *err, size_t errlen);
  * what need asks for).  cfg is zeroed first; 0, or -1 with err. */
 int mm_config_load(mm_config *cfg, unsigned need, char *err, size_t errlen);
 
-/* Registers the secrets among what was read (tokens, keys, passwords,
- * the password inside a database URL) for redaction in log lines. */
+/* Registers every secret of the environment, whichever areas were read
+ * (tokens, keys, passwords, the password inside a database or RPC URL)
+ * for redaction in log lines.  The first read moves those variables and
+ * the URLs that may carry credentials out of the environment into locked
+ * memory (mm_config.c). */
 void mm_config_secrets(const mm_config *cfg, mm_log *log);
 
 /* Every variable of the table, once, grouped by area, for --help. */

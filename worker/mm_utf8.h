@@ -21,4 +21,15 @@ size_t mm_utf8_cut(const char *s, size_t len, size_t max);
  * boundary when it does not fit; the bytes copied. */
 size_t mm_utf8_copy(char *out, size_t outlen, const char *s);
 
+/* 1 when s is well-formed UTF-8 (no stray continuation bytes, no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+int mm_utf8_valid(const char *s);
+
+/* Makes s well-formed in place: every byte that does not start a valid
+ * character is replaced by '?', and a character cut at the end (snprintf
+ * into a buffer too small) is dropped.  For text from outside (a
+ * provider's error, a node's message) on its way into JSON or PostgreSQL,
+ * which both refuse invalid UTF-8.  How many bytes were replaced. */
+size_t mm_utf8_fix(char *s);
+
 #endif /* MM_UTF8_H */

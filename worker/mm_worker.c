@@ -126,6 +126,7 @@ static void mm_report(mm_ctx *ctx, redisContext *r) {
             parts += reply->integer;
         freeReplyObject(reply);
     }
+    mm_ingest_report(ctx, r);
     if (r->err)
         mm_log_warn(&ctx->log, "main", "backlog report failed: %s", r->errstr);
     else
@@ -215,6 +216,7 @@ int mm_cli_run(mm_cli *c, int argc, char **argv) {
         mm_cli_say(c, "%s", err);
         return MM_EXIT_USAGE;
     }
+    engine.llm.stop = &ctx->stop;       /* a provider's retry delay ends with SIGTERM */
     ctx->engine = &engine;
     if ((rc = mm_prepare(ctx)) != 0)
         return rc;

@@ -98,6 +98,36 @@ long long mm_question_near(mm_db *db, const mm_question *q, double *sim) {
     return id;
 }
 
+/* Keeps those of ids[0..n) that are still served (a moderator may have
+ * hidden or rejected one since it was cached), in their order; how many,
+ * or -1. */
+static int mm_bank_still_active(mm_db *db, long long *ids, int n) {
+    mm_params p;
+    PGresult *res;
+    mm_buf list;
+    int kept = 0;
+
+    mm_buf_init(&list);
+    mm_buf_adds(&list, "{");
+    for (int i = 0; i < n; i++)
+        mm_buf_printf(&list, "%s%lld", i ? "," : "", ids[i]);
+    mm_buf_adds(&list, "}");
+    mm_params_init(&p, MM_SQL_STILL_ACTIVE);
+    mm_param_str(&p, list.data);
+    res = list.oom ? NULL : mm_db_query(db, &p);
+    mm_buf_free(&list);
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < PQntuples(res); r++)
+            if (mm_col_ll(res, r, 0) == ids[i]) {
+                ids[kept++] = ids[i];
+                break;
+            }
+    PQclear(res);
+    return kept;
+}
+
 int mm_bank_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int64_t user_id,
                    int count, long long *ids) {
     mm_params p;
@@ -118,6 +148,8 @@ int mm_bank_pick(mm_db *db, redisContext *redis, const char *topic, int sdi, int
     /* fresh questions nobody has seen; a player's run may hold them all */
     if (strcmp(topic, MM_TOPIC_MIX))
         ready = mm_ready_take(redis, topic, sdi, count, ids, NULL);
+    if (ready > 0 && (ready = mm_bank_still_active(db, ids, ready)) < 0)
+        return -1;
     if (ready == count) {
         mm_metric_add(redis, "mm_questions_served_total", "from=\"ready\"", ready);
         return ready;

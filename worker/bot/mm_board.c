@@ -11,6 +11,7 @@
 
 #include "bot/mm_bot.h"
 #include "mm_buf.h"
+#include "mm_utf8.h"
 #include "telegram/mm_html.h"
 
 #define MM_BOARD_TTL 180
@@ -144,6 +145,7 @@ int mm_board_show(mm_turn *t) {
 /* A player's profile as /stats shows it: a Redis hash kept 30 min, read
  * through from PostgreSQL, dropped whenever a turn changes the player. */
 #define MM_PROFILE_TTL 1800
+#define MM_PROFILE_VALUE (64 * 4 + 1)   /* a name: Telegram's 64 characters of UTF-8 */
 static const char *mm_profile_fields[] = { "sdi", "points", "answers", "correct", "runs",
                                             "best_streak", "name" };
 
@@ -152,7 +154,7 @@ static void mm_profile_key(int64_t user, char *out, size_t len) {
 }
 
 /* 1 with v[] filled from the cache or PostgreSQL, 0 no such player, -1 error */
-static int mm_profile_get(mm_turn *t, char v[7][256]) {
+static int mm_profile_get(mm_turn *t, char v[7][MM_PROFILE_VALUE]) {
     char key[48];
     mm_params p;
     redisReply *r;
@@ -164,7 +166,7 @@ static int mm_profile_get(mm_turn *t, char v[7][256]) {
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 7
         && r->element[0]->type == REDIS_REPLY_STRING) {
         for (int i = 0; i < 7; i++)
-            snprintf(v[i], 256, "%s", r->element[i]->str ? r->element[i]->str : "");
+            mm_utf8_copy(v[i], MM_PROFILE_VALUE, r->element[i]->str ? r->element[i]->str : "");
         freeReplyObject(r);
         return 1;
     }
@@ -174,7 +176,7 @@ static int mm_profile_get(mm_turn *t, char v[7][256]) {
     if ((found = mm_db_one(t->db, &p, &res)) <= 0)
         return found < 0 ? mm_fail(t, "stats") : 0;
     for (int i = 0; i < MM_USER_NCOLS; i++)
-        snprintf(v[i], 256, "%s", mm_col_str(res, 0, i));
+        mm_utf8_copy(v[i], MM_PROFILE_VALUE, mm_col_str(res, 0, i));
     PQclear(res);
     freeReplyObject(redisCommand(t->redis, "HSET %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
                                  key, mm_profile_fields[0], v[0], mm_profile_fields[1], v[1],
@@ -194,7 +196,7 @@ void mm_profile_forget(mm_turn *t, int64_t user) {
 }
 
 int mm_board_stats(mm_turn *t) {
-    char v[7][256];
+    char v[7][MM_PROFILE_VALUE];
     mm_buf b;
     long long rc;
     int answers, correct, found = mm_profile_get(t, v);

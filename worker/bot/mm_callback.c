@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,10 @@ int mm_callback_numbers(const char *data, const char *prefix, long long *v, int 
         char *end;
         if (*data < '0' || *data > '9')
             return -1;
+        errno = 0;
         v[i] = strtoll(data, &end, 10);
-        if (v[i] < 0 || *end != (i + 1 < n ? ':' : '\0'))
+        /* ERANGE: strtoll clamps to LLONG_MAX, which is not the number given */
+        if (v[i] < 0 || errno == ERANGE || *end != (i + 1 < n ? ':' : '\0'))
             return -1;
         data = end + (i + 1 < n);
     }

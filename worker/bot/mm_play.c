@@ -21,6 +21,7 @@
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
 #include "bank/mm_bank.h"
+#include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
 #include "sched/mm_timers.h"
 #include "telegram/mm_html.h"
@@ -278,7 +279,7 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
     mm_params p;
     PGresult *res;
     mm_buf b;
-    int rc, queued, stock;
+    int rc = 1, queued, stock;
 
     mm_params_init(&p, MM_SQL_TOPIC_STOCK);
     mm_param_str(&p, topic);
@@ -297,6 +298,19 @@ static int mm_play_new_topic(mm_turn *t, const char *typed, const char *topic, i
         mm_buf_adds(&b, "I can't make a quiz on “");
         mm_html_add(&b, typed);
         mm_buf_adds(&b, "”. Pick one of these:");
+    } else if ((rc = mm_budget_room(t->db, t->redis, &t->ctx->cfg, MM_BUDGET_GENERATIONS_USER,
+                                    t->u->user_id)) == 0) {
+        mm_buf_printf(&b, "You've asked for %d new quizzes today, the most for one day — "
+                          "tomorrow you can ask again. Meanwhile, pick one of these:",
+                      mm_budget_limit(&t->ctx->cfg, MM_BUDGET_GENERATIONS_USER));
+    } else if (rc > 0 && (rc = mm_budget_room(t->db, t->redis, &t->ctx->cfg,
+                                              MM_BUDGET_GENERATIONS, 0)) == 0) {
+        mm_buf_adds(&b, "I've written as many new quizzes today as I may. Try again tomorrow, "
+                        "or pick one of these:");
+    }
+    if (rc < 0) {
+        mm_buf_free(&b);
+        return mm_fail(t, "budget");
     }
     if (b.len) {
         rc = mm_topic_picker(t, b.data);
@@ -421,10 +435,10 @@ int mm_play_ready(mm_turn *t) {
     PGresult *res;
     int rc, done;
 
-    if ((rc = mm_queue_get(t->db, job, &res)) < 0)
+    /* once, and only in the chat the job was asked from */
+    if ((rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_GENERATE, &res)) < 0)
         return mm_fail(t, "generation job");
-    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)
-        || strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_GENERATE)) {
+    if (rc == 0 || mm_col_null(res, 0, MM_JOBGET_USER)) {
         PQclear(res);
         return 0;
     }

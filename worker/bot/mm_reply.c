@@ -31,15 +31,39 @@ void mm_turn_discard(mm_turn *t) {
     t->tail = &t->replies;
 }
 
+#define MM_REPLY_FALLBACK "Sorry, something went wrong showing this \u2014 please try again."
+
+/* A reply that could not be built (jansson refuses text that is not UTF-8)
+ * becomes a generic one, so the update is not failed for it: a callback's
+ * answer stays one, anything else becomes a message to the chat. */
+static char *mm_reply_fallback(mm_turn *t, int64_t chat_id, const char **method) {
+    mm_log_ids ids = { t->u->chat_id, t->u->user_id, t->u->update_id };
+    json_t *p;
+    char *json;
+
+    mm_logf(&t->ctx->log, MM_LOG_WARN, "bot", &ids,
+            "%s could not be built (text not UTF-8?): a generic reply instead", *method);
+    if (!strcmp(*method, "answerCallbackQuery"))
+        p = json_pack("{s:s, s:s}", "callback_query_id",
+                      t->u->callback_id ? t->u->callback_id : "", "text", MM_REPLY_FALLBACK);
+    else
+        p = json_pack("{s:I, s:s}", "chat_id", (json_int_t) chat_id, "text", MM_REPLY_FALLBACK);
+    if (strcmp(*method, "answerCallbackQuery"))
+        *method = "sendMessage";
+    json = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    return json;
+}
+
 static long long mm_reply_add(mm_turn *t, int64_t chat_id, const char *method, json_t *params,
                               int durable) {
-    char *json = json_dumps(params, JSON_COMPACT);
+    char *json = params ? json_dumps(params, JSON_COMPACT) : NULL;
     mm_params p;
     PGresult *res;
     long long id = 0;
 
     json_decref(params);
-    if (json == NULL) {
+    if (json == NULL && (json = mm_reply_fallback(t, chat_id, &method)) == NULL) {
         snprintf(t->err, sizeof(t->err), "out of memory building %s", method);
         return -1;
     }

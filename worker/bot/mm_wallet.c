@@ -18,6 +18,7 @@
 #include "chain/mm_chain_jobs.h"
 #include "chain/mm_near_key.h"
 #include "mm_buf.h"
+#include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
 #include "telegram/mm_html.h"
 
@@ -120,7 +121,19 @@ int mm_wallet_show(mm_turn *t) {
 
     if (!t->ctx->cfg.chain.enabled)
         return mm_wallets_off(t);
-    if ((active = mm_wallet_of(t, account)) < 0 || mm_wallet_job(t, &queued))
+    if ((active = mm_wallet_of(t, account)) < 0)
+        return -1;
+    if (account[0] == '\0') {
+        /* a new wallet costs the operator its first balance */
+        int room = mm_budget_room(t->db, t->redis, &t->ctx->cfg, MM_BUDGET_WALLETS, 0);
+        if (room < 0)
+            return mm_fail(t, "budget");
+        if (room == 0)
+            return mm_reply_html(t, "👛 New wallets are paused for today: the bot has opened "
+                                    "as many as it may in a day. Try again tomorrow.", NULL) < 0
+                   ? -1 : 0;
+    }
+    if (mm_wallet_job(t, &queued))
         return -1;
     /* balances come from the chain: the answer follows from the chain thread */
     if (!active && queued)
@@ -169,8 +182,29 @@ static int mm_withdraw_usage(mm_turn *t, const char *problem) {
     return rc;
 }
 
+#define MM_WORD_MAX 80
+
+/* Splits s at white space into at most max words of fewer than
+ * MM_WORD_MAX bytes each, never cut (the split is at ASCII spaces, so
+ * every word is whole characters); how many words, or -1 when there are
+ * more or one is longer. */
+static int mm_words(const char *s, char words[][MM_WORD_MAX], int max) {
+    int n = 0;
+
+    for (s += strspn(s, " \t\n"); *s; s += strspn(s, " \t\n")) {
+        size_t len = strcspn(s, " \t\n");
+        if (n == max || len >= MM_WORD_MAX)
+            return -1;
+        memcpy(words[n], s, len);
+        words[n++][len] = '\0';
+        s += len;
+    }
+    return n;
+}
+
 int mm_wallet_withdraw(mm_turn *t, const char *args) {
-    char amount[48], symbol[24], to[80], extra[2], units[48], why[160], account[72];
+    char words[3][MM_WORD_MAX], units[48], why[200], account[72];
+    const char *amount = words[0], *symbol = words[1], *to = words[2];
     char shown[128], data[MM_CB_MAX];
     const mm_token *token;
     uint32_t nonce;
@@ -183,7 +217,7 @@ int mm_wallet_withdraw(mm_turn *t, const char *args) {
 
     if (!t->ctx->cfg.chain.enabled)
         return mm_wallets_off(t);
-    if (sscanf(args, "%47s %23s %79s %1s", amount, symbol, to, extra) != 3)
+    if (mm_words(args, words, 3) != 3)
         return mm_withdraw_usage(t, NULL);
     if ((token = mm_chain_token(&t->ctx->cfg.chain, symbol)) == NULL) {
         snprintf(why, sizeof(why), "I don't know the token \"%s\".", symbol);
@@ -363,13 +397,13 @@ int mm_wallet_done(mm_turn *t) {
     json_t *result;
     int rc, done, wallet;
 
-    if ((rc = mm_queue_get(t->db, job, &res)) <= 0)
+    /* once, and only in the chat the job was asked from: a wallet job or,
+     * failing that, a withdrawal */
+    if ((rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_WALLET, &res)) == 0)
+        rc = mm_queue_announce(t->db, job, t->u->chat_id, MM_JOB_WITHDRAW, &res);
+    if (rc <= 0)
         return rc < 0 ? mm_fail(t, "chain job") : 0;
     wallet = !strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WALLET);
-    if (!wallet && strcmp(mm_col_str(res, 0, MM_JOBGET_KIND), MM_JOB_WITHDRAW)) {
-        PQclear(res);
-        return 0;
-    }
     done = !strcmp(mm_col_str(res, 0, MM_JOBGET_STATE), "done");
     result = json_loads(mm_col_str(res, 0, MM_JOBGET_RESULT), 0, NULL);
     PQclear(res);

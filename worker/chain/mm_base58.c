@@ -34,6 +34,8 @@ size_t mm_base58_encode(const uint8_t *in, size_t len, char *out) {
     for (j = 0; j < n; j++)
         out[zeros + j] = mm_base58_alphabet[digits[n - 1 - j]];
     out[zeros + n] = '\0';
+    /* secret keys pass through here too */
+    explicit_bzero(digits, sizeof(digits));
     return zeros + n;
 }
 

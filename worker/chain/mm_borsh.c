@@ -17,8 +17,8 @@ int mm_borsh_ok(const mm_borsh *b) {
 }
 
 static uint8_t *mm_borsh_reserve(mm_borsh *b, size_t n) {
-    if (b->failed)
-        return NULL;
+    if (b->failed || n == 0)
+        return NULL;                    /* nothing to write (data may be NULL yet) */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         uint8_t *p;

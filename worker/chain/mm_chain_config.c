@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "chain/mm_chain_config.h"
+#include "mm_utf8.h"
 #include "chain/mm_near_key.h"
 
 /* NEAR_TOKENS: SYMBOL=contract:decimals, comma-separated */
@@ -91,6 +92,9 @@ const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol) {
     return NULL;
 }
 
+/* 2^128 - 1, the largest amount NEAR's Balance (u128) holds */
+#define MM_U128_MAX "340282366920938463463374607431768211455"
+
 int mm_amount_parse(const char *text, int decimals, char out[48], char *err, size_t errlen) {
     const char *dot = strchr(text, '.');
     size_t whole = dot ? (size_t) (dot - text) : strlen(text), frac = dot ? strlen(dot + 1) : 0;
@@ -98,29 +102,33 @@ int mm_amount_parse(const char *text, int decimals, char out[48], char *err, siz
 
     if ((whole == 0 && frac == 0) || strspn(text, "0123456789") != whole
         || (dot && strspn(dot + 1, "0123456789") != frac) || (dot && frac == 0)) {
-        snprintf(err, errlen, "\"%.40s\" is not an amount (digits, one point: 1.5)", text);
+        snprintf(err, errlen, "\"%.*s\" is not an amount (digits, one point: 1.5)",
+                 (int) mm_utf8_cut(text, strlen(text), 40), text);
         return -1;
     }
     if ((int) frac > decimals) {
         snprintf(err, errlen, "at most %d digits after the point", decimals);
         return -1;
     }
-    /* whole digits, then the fraction padded to decimals: exact, no floats */
-    for (size_t i = 0; i < whole; i++)
-        if (n || text[i] != '0')
-            out[n++] = text[i];
-    for (int i = 0; i < decimals; i++) {
-        char d = i < (int) frac ? dot[1 + i] : '0';
-        if (n || d != '0')
-            out[n++] = d;
-        if (n >= 40) {
+    /* whole digits, then the fraction padded to decimals: exact, no floats;
+     * at most u128::MAX base units (39 digits), all a transfer can carry */
+    for (size_t i = 0; i < whole + (size_t) decimals; i++) {
+        char d = i < whole ? text[i] : i - whole < frac ? dot[1 + i - whole] : '0';
+        if (n == 0 && d == '0')
+            continue;
+        if (n == sizeof(MM_U128_MAX) - 1) {
             snprintf(err, errlen, "the amount is too large");
             return -1;
         }
+        out[n++] = d;
     }
     out[n] = '\0';
     if (n == 0) {
         snprintf(err, errlen, "the amount must be more than 0");
+        return -1;
+    }
+    if (n == sizeof(MM_U128_MAX) - 1 && strcmp(out, MM_U128_MAX) > 0) {
+        snprintf(err, errlen, "the amount is too large");
         return -1;
     }
     return 0;

@@ -21,8 +21,9 @@ int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen);
 /* The token a player named (case-insensitive symbol), or NULL. */
 const mm_token *mm_chain_token(const mm_chain_cfg *c, const char *symbol);
 
-/* "1.5" with at most decimals digits after the point, > 0, into base
- * units as decimal text (out: 48 bytes); -1 with why. */
+/* "1.5" with at most decimals digits after the point, > 0 and at most
+ * 2^128 - 1 base units, into base units as decimal text (out: 48 bytes);
+ * -1 with err. */
 int mm_amount_parse(const char *text, int decimals, char out[48], char *err, size_t errlen);
 
 /* base units (decimal text) as a number of whole tokens, trailing zeros

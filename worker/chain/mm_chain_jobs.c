@@ -115,7 +115,7 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *err, size_t er
 
 /* Pays one withdrawal payout with its wallet's key, opened just for it. */
 static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
-    mm_ledger_stats st;
+    mm_ledger_stats st = { 0 };
     mm_params p;
     PGresult *res;
     uint8_t *sk;
@@ -202,10 +202,19 @@ static void mm_chain_sweep(mm_chain *c) {
         mm_log_warn(&c->loop.ctx->log, "chain", "stalled withdrawals: %s", c->loop.db.err);
         return;
     }
-    for (int i = 0; i < PQntuples(res); i++)
-        if (mm_chain_pay(c, mm_col_ll(res, i, 0), why, sizeof(why)))
-            mm_log_warn(&c->loop.ctx->log, "chain", "settling payout %s: %s", mm_col_str(res, i, 0),
-                        why);
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long id = mm_col_ll(res, i, 0);
+
+        if (mm_chain_pay(c, id, why, sizeof(why)) == 0)
+            continue;
+        mm_log_warn(&c->loop.ctx->log, "chain", "settling payout %lld: %s", id, why);
+        /* not even tried: its turn comes later, after the others' */
+        mm_params_init(&p, MM_SQL_PAYOUT_NOTE);
+        mm_param_ll(&p, id);
+        mm_param_str(&p, why);
+        if (mm_db_do(&c->loop.db, &p))
+            mm_log_warn(&c->loop.ctx->log, "chain", "payout %lld: %s", id, c->loop.db.err);
+    }
     PQclear(res);
 }
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/mm_borsh.h"
 #include "chain/mm_ledger.h"
 #include "chain/mm_near_key.h"
 #include "chain/mm_near_send.h"
@@ -92,6 +93,22 @@ static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts
     return 0;
 }
 
+/* Whether a row could ever be signed: a NEAR account id to pay, NEAR or
+ * a token contract, an amount that is a u128 above zero.  A row that fails
+ * this never will be signed, whatever is retried; 0, or -1 with reason. */
+static int mm_ledger_signable(const char *recipient, const char *token, const char *amount,
+                              char *reason, size_t len) {
+    unsigned __int128 units;
+
+    if (!mm_near_account_id_valid(recipient))
+        return snprintf(reason, len, "cannot sign: the recipient is not a NEAR account id"), -1;
+    if (strcmp(token, "NEAR") && !mm_near_account_id_valid(token))
+        return snprintf(reason, len, "cannot sign: the token is not a contract's account id"), -1;
+    if (mm_borsh_parse_u128(amount, &units) || units == 0)
+        return snprintf(reason, len, "cannot sign: the amount is not a u128 above zero"), -1;
+    return 0;
+}
+
 /* pays one mm_ledger_row we hold the lock of */
 static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *signer,
                const char *secret_key, long long id, mm_ledger_stats *st,
@@ -125,6 +142,11 @@ static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const
         const char *token = mm_col_str(res, 0, MM_PAY_TOKEN);
         const char *amount = mm_col_str(res, 0, MM_PAY_AMOUNT);
 
+        if (mm_ledger_signable(recipient, token, amount, reason, sizeof(reason))) {
+            /* nothing was signed: failing it is safe, and says why */
+            PQclear(res);
+            return mm_ledger_settle(db, id, MM_SEND_FAILED, 0, reason, st, err, errlen);
+        }
         actions = strcmp(token, "NEAR") == 0
                   ? json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount)
                   : mm_near_ft_actions(rpc, token, recipient, amount, NULL, reason, sizeof(reason));

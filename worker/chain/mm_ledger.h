@@ -2,9 +2,12 @@
  * The payout ledger: rewards are paid from PostgreSQL rows, never twice.
  *
  *   pending --sign, store hash+bytes, commit--> signed --send--> paid | failed
- *      ^                                          |
- *      +------ the transaction is proven dead ----+   (rejected: never on chain)
+ *    |  ^                                         |
+ *    |  +----- the transaction is proven dead ----+   (refused, and unknown by hash)
+ *    +-- can never be signed (amount above u128, not an account id) --> failed
  *
+ * A row left unsettled waits longer each time (next_attempt_at) and goes
+ * behind the others, so rows that keep failing never crowd the rest out.
  * One row per (purpose, recipient, token) makes recording idempotent; a
  * signed transaction is committed before it can leave, so a crash resumes
  * by re-sending the same bytes; a per-row advisory lock (released with the

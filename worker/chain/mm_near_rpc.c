@@ -52,9 +52,36 @@ static size_t mm_rpc_on_body(char *p, size_t size, size_t n, void *data) {
     return n;
 }
 
+/* The host of an http(s) url (len bytes): after the scheme and any
+ * userinfo, before the port, path, query or fragment; keys live in all of
+ * those but the host. */
+static void mm_rpc_host(const char *url, size_t len, char *out, size_t outlen) {
+    size_t skip = strncmp(url, "https://", 8) == 0 ? 8 : 7, a = 0, n = 0;
+    const char *p = url + skip;
+
+    len -= skip;
+    while (a < len && p[a] != '/' && p[a] != '?' && p[a] != '#')
+        a++;
+    for (size_t i = a; i > 0; i--)
+        if (p[i - 1] == '@') {
+            p += i;
+            a -= i;
+            break;
+        }
+    if (a && p[0] == '[')
+        while (n < a && p[n++] != ']')
+            ;
+    else
+        while (n < a && p[n] != ':')
+            n++;
+    snprintf(out, outlen, "%.*s", (int) (n < outlen ? n : outlen - 1), p);
+}
+
 static int mm_rpc_add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, const char *key,
                         char *err, size_t errlen) {
     mm_rpc_endpoint *e;
+    char host[64];
+    int rank;
 
     while (len && (*url == ' ')) url++, len--;
     while (len && url[len - 1] == ' ') len--;
@@ -66,12 +93,17 @@ static int mm_rpc_add_endpoint(mm_near_rpc *rpc, const char *url, size_t len, co
     }
     if (!(len > 7 && strncmp(url, "http://", 7) == 0)
         && !(len > 8 && strncmp(url, "https://", 8) == 0)) {
-        snprintf(err, errlen, "%s: \"%.*s\" is not an http(s) URL",
-                 rpc->n ? "NEAR_RPC_FALLBACKS" : "NEAR_RPC_ENDPOINT", (int) len, url);
+        /* not echoed: the text may hold a key */
+        snprintf(err, errlen, "%s: endpoint #%d is not an http(s) URL",
+                 rpc->n ? "NEAR_RPC_FALLBACKS" : "NEAR_RPC_ENDPOINT", rpc->n);
         return -1;
     }
-    e = &rpc->endpoint[rpc->n++];
+    rank = rpc->n++;
+    e = &rpc->endpoint[rank];
     memset(e, 0, sizeof(*e));
+    mm_rpc_host(url, len, host, sizeof(host));
+    snprintf(e->host, sizeof(e->host), "%s", host);
+    snprintf(e->name, sizeof(e->name), "%s #%d", host, rank);
     e->url = strndup(url, len);
     e->timeout_ms = key ? 15000 : 30000;
     if (key) {
@@ -190,7 +222,7 @@ static mm_rpc_verdict mm_rpc_try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, cons
     e->latency_ms = (mm_rpc_now_s() - t0) * 1000;
 
     if (cc != CURLE_OK) {
-        mm_rpc_set_error(err, "UNAVAILABLE", "TRANSPORT", "%s: %s", e->url,
+        mm_rpc_set_error(err, "UNAVAILABLE", "TRANSPORT", "%s: %s", e->name,
                   b.too_big ? "answer larger than 16 MiB" : curl_easy_strerror(cc));
         out = cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT
               || cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING
@@ -213,7 +245,7 @@ static mm_rpc_verdict mm_rpc_try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, cons
         json_t *data = json_object_get(v, "data");
         char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-        mm_rpc_set_error(err, name ? name : "ERROR", cause ? cause : "", "%s: %s%s%s%s%s", e->url,
+        mm_rpc_set_error(err, name ? name : "ERROR", cause ? cause : "", "%s: %s%s%s%s%s", e->name,
                   name ? name : "error", cause ? "/" : "", cause ? cause : "",
                   msg || data_text ? ": " : "", data_text ? data_text : msg ? msg : "");
         free(data_text);
@@ -228,12 +260,12 @@ static mm_rpc_verdict mm_rpc_try_once(mm_near_rpc *rpc, mm_rpc_endpoint *e, cons
         if (curl_easy_getinfo(rpc->curl, CURLINFO_RETRY_AFTER, &h) == CURLE_OK)
             ra = (double) h;
         *retry_after_s = (long) ra;
-        mm_rpc_set_error(err, "UNAVAILABLE", "RATE_LIMITED", "%s: HTTP 429%s", e->url,
+        mm_rpc_set_error(err, "UNAVAILABLE", "RATE_LIMITED", "%s: HTTP 429%s", e->name,
                   ra > 0 ? " with Retry-After" : "");
         out = NEXT;
     } else {
         mm_rpc_set_error(err, "UNAVAILABLE", "BAD_ANSWER", "%s: HTTP %ld without a JSON-RPC body",
-                  e->url, status);
+                  e->name, status);
         out = status >= 500 ? RETRY : NEXT;
     }
 done:
@@ -242,25 +274,22 @@ done:
     return out;
 }
 
-/* per endpoint, for mm:metrics: its host (never the path: keys live there
- * with some providers) and its rank in the failover order */
+/* per endpoint, for mm:metrics: its host (never the path, query or
+ * userinfo: keys live there with some providers) and its rank in the
+ * failover order */
 static void mm_rpc_count(mm_near_rpc *rpc, int i, const char *outcome, double ms, int opened) {
-    const char *url = rpc->endpoint[i].url, *host = strstr(url, "://");
+    const char *host = rpc->endpoint[i].host;
     char labels[160], lower[32];
-    size_t n;
 
     if (rpc->metrics == NULL)
         return;
-    host = host ? host + 3 : url;
-    n = strcspn(host, ":/?#@");
     snprintf(lower, sizeof(lower), "%s", outcome);
     for (char *c = lower; *c; c++)
         *c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-    snprintf(labels, sizeof(labels), "endpoint=\"%.*s\",rank=\"%d\",outcome=\"%s\"",
-             (int) (n < 100 ? n : 100), host, i, lower);
+    snprintf(labels, sizeof(labels), "endpoint=\"%s\",rank=\"%d\",outcome=\"%s\"", host, i,
+             lower);
     mm_metric_add(rpc->metrics, "mm_near_rpc_calls_total", labels, 1);
-    snprintf(labels, sizeof(labels), "endpoint=\"%.*s\",rank=\"%d\"", (int) (n < 100 ? n : 100),
-             host, i);
+    snprintf(labels, sizeof(labels), "endpoint=\"%s\",rank=\"%d\"", host, i);
     mm_metric_observe(rpc->metrics, "mm_near_rpc_call_seconds", labels, ms / 1000);
     if (opened)
         mm_metric_add(rpc->metrics, "mm_near_rpc_breaker_opened_total", labels, 1);

@@ -38,7 +38,9 @@ typedef struct mm_rpc_error {
 } mm_rpc_error;
 
 typedef struct mm_rpc_endpoint {
-    char *url;
+    char *url;            /* may hold a provider's key (path, query, userinfo): never shown */
+    char name[80];        /* what errors, logs and metrics call it: "host #rank" */
+    char host[64];        /* its host alone, the metrics' label */
     char *auth;           /* "Authorization: Bearer …" or NULL */
     long timeout_ms;
     int failures;         /* consecutive */

@@ -95,12 +95,20 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
         if (rc == MM_RPC_ERROR && mm_send_is_cause(&err, "INVALID_TRANSACTION")) {
             mm_send_invalid_tx_reason(&err, why, sizeof(why));
             json_decref(err.error);
-            /* a resent tx that already landed may read as InvalidNonce: ask first */
-            if (strstr(why, "InvalidNonce")
-                && mm_send_lookup(rpc, hash_b58, signer_id, outcome, &err) == MM_RPC_OK)
+            /* a re-sent tx that already landed reads as InvalidNonce, Expired, …:
+             * whatever the refusal, ask by hash; only a node that answers it does
+             * not know the tx proves it never applied (nothing else may re-sign) */
+            rc = mm_send_lookup(rpc, hash_b58, signer_id, outcome, &err);
+            if (rc == MM_RPC_OK)
                 return mm_near_outcome(*outcome, reason, reasonlen);
-            snprintf(reason, reasonlen, "rejected: %s", why);
-            return MM_SEND_REJECTED;
+            json_decref(err.error);
+            if (rc == MM_RPC_ERROR && mm_send_is_cause(&err, "UNKNOWN_TRANSACTION")) {
+                snprintf(reason, reasonlen, "rejected: %s", why);
+                return MM_SEND_REJECTED;
+            }
+            snprintf(reason, reasonlen, "refused (%s), outcome unknown: %s%s%s", why, err.name,
+                     err.cause[0] ? "/" : "", err.cause);
+            return MM_SEND_PENDING;
         }
         json_decref(err.error);
 

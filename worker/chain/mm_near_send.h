@@ -15,7 +15,7 @@
 typedef enum {
     MM_SEND_SUCCESS = 0,  /* executed in final blocks, every receipt succeeded */
     MM_SEND_FAILED,       /* executed in final blocks, and failed */
-    MM_SEND_REJECTED,     /* refused before execution (INVALID_TRANSACTION): never on chain */
+    MM_SEND_REJECTED,     /* refused (INVALID_TRANSACTION) and unknown by hash: never on chain */
     MM_SEND_PENDING       /* not known yet: poll by hash or re-send the same bytes later */
 } mm_send_rc;
 

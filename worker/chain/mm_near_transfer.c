@@ -91,10 +91,11 @@ static int mm_transfer_next_nonce(redisContext *redis, mm_near_rpc *rpc, const c
     return 0;
 }
 
-/* builds and signs one transaction; 0, or -1 with reason */
-static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const char *secret_key,
-                 const char *receiver, json_t *actions, uint64_t nonce,
-                 char hash[48], char **signed_b64, char *reason, size_t len) {
+/* builds and signs one transaction with sk (locked; the key never enters
+ * the description); 0, or -1 with reason */
+static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const uint8_t *sk,
+                 const mm_near_public_key *pk, const char *receiver, json_t *actions,
+                 uint64_t nonce, char hash[48], char **signed_b64, char *reason, size_t len) {
     uint8_t block[32];
     uint64_t height;
     char block58[MM_BASE58_SIZE(32)], nonce_text[24], err_text[256];
@@ -111,10 +112,9 @@ static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const char *s
     }
     mm_base58_encode(block, sizeof(block), block58);
     snprintf(nonce_text, sizeof(nonce_text), "%llu", (unsigned long long) nonce);
-    desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "signer_id", signer,
-                     "secret_key", secret_key, "receiver_id", receiver, "nonce", nonce_text,
-                     "block_hash", block58, "actions", actions);
-    rc = desc ? mm_near_sign_json(desc, &tx, err_text, sizeof(err_text)) : -1;
+    desc = json_pack("{s:s, s:s, s:s, s:s, s:O}", "signer_id", signer, "receiver_id", receiver,
+                     "nonce", nonce_text, "block_hash", block58, "actions", actions);
+    rc = desc ? mm_near_sign_key(desc, sk, pk, &tx, err_text, sizeof(err_text)) : -1;
     json_decref(desc);
     if (rc != 0) {
         snprintf(reason, len, "cannot sign: %s", desc ? err_text : "out of memory");
@@ -139,14 +139,15 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
 
     *outcome = NULL;
     hash[0] = '\0';
+    /* parsed once into locked memory, wiped when this payment is done */
     if ((sk = mm_near_secret_key_parse(secret_key, &pk)) == NULL) {
         snprintf(reason, reasonlen, "NEAR_WALLET_PRIVATE_KEY is not an ed25519 secret key");
         return MM_SEND_REJECTED;
     }
-    mm_near_secret_key_free(sk);
     mm_near_public_key_format(&pk, public_key);
 
     if (mm_near_signer_lock(redis, signer, public_key, 60000, lock_wait_ms, token)) {
+        mm_near_secret_key_free(sk);
         snprintf(reason, reasonlen, "another process is signing with %s's key", signer);
         return MM_SEND_PENDING;
     }
@@ -155,7 +156,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         char *signed_b64 = NULL;
 
         if (mm_transfer_next_nonce(redis, rpc, signer, public_key, &nonce, reason, reasonlen)
-            || mm_transfer_build(rpc, signer, secret_key, receiver, actions, nonce, hash,
+            || mm_transfer_build(rpc, signer, sk, &pk, receiver, actions, nonce, hash,
                                  &signed_b64, reason, reasonlen)) {
             rc = MM_SEND_REJECTED;
             break;
@@ -176,6 +177,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
     }
     mm_near_signer_unlock(redis, signer, public_key, token);
+    mm_near_secret_key_free(sk);
     return rc;
 }
 

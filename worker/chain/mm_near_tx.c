@@ -236,10 +236,29 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
                       char *err, size_t errlen) {
     mm_tx_parse ps = { err, errlen, "" };
     mm_near_public_key pk;
+    const char *text;
+    uint8_t *sk;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(desc))
+        return mm_tx_fail(&ps, "", "the transaction must be a JSON object");
+    if ((text = mm_tx_get_string(&ps, desc, "secret_key")) == NULL)
+        return -1;
+    if ((sk = mm_near_secret_key_parse(text, &pk)) == NULL)
+        return mm_tx_fail(&ps, "secret_key", "must be \"ed25519:\" and the base58 of a "
+                    "64-byte key whose second half is the public key of the first");
+    rc = mm_near_sign_key(desc, sk, &pk, out, err, errlen);
+    mm_near_secret_key_free(sk);
+    return rc;
+}
+
+int mm_near_sign_key(const json_t *desc, const uint8_t *sk, const mm_near_public_key *pk,
+                     mm_near_signed_tx *out, char *err, size_t errlen) {
+    mm_tx_parse ps = { err, errlen, "" };
     const json_t *actions;
     const char *text;
     uint8_t block_hash[32], sig[crypto_sign_BYTES];
-    uint8_t *sk = NULL;
     uint64_t nonce;
     size_t i;
 
@@ -249,18 +268,10 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
     if (!json_is_object(desc))
         return mm_tx_fail(&ps, "", "the transaction must be a JSON object");
 
-    text = mm_tx_get_string(&ps, desc, "secret_key");
-    if (text == NULL)
-        return -1;
-    /* parsed first so that every path below frees it */
-    if ((sk = mm_near_secret_key_parse(text, &pk)) == NULL)
-        return mm_tx_fail(&ps, "secret_key", "must be \"ed25519:\" and the base58 of a "
-                    "64-byte key whose second half is the public key of the first");
-
     if (mm_tx_put_account(&ps, &out->bytes, desc, "signer_id"))
         goto mm_tx_fail;
     mm_borsh_u8(&out->bytes, KEY_ED25519);
-    mm_borsh_fixed(&out->bytes, pk.bytes, sizeof(pk.bytes));
+    mm_borsh_fixed(&out->bytes, pk->bytes, sizeof(pk->bytes));
     if (mm_tx_get_u64(&ps, desc, "nonce", &nonce))
         goto mm_tx_fail;
     mm_borsh_u64(&out->bytes, nonce);
@@ -294,7 +305,6 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
     /* the id is the hash of the unsigned transaction; the key signs the hash */
     SHA256(out->bytes.data, out->bytes.len, out->hash);
     crypto_sign_detached(sig, NULL, out->hash, sizeof(out->hash), sk);
-    mm_near_secret_key_free(sk);
 
     mm_borsh_u8(&out->bytes, KEY_ED25519);
     mm_borsh_fixed(&out->bytes, sig, sizeof(sig));
@@ -306,7 +316,6 @@ int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
     return 0;
 
 mm_tx_fail:
-    mm_near_secret_key_free(sk);
     mm_near_signed_tx_free(out);
     return -1;
 }

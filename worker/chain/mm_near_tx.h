@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "chain/mm_borsh.h"
+#include "chain/mm_near_key.h"
 
 typedef struct mm_near_signed_tx {
     uint8_t hash[32];
@@ -29,6 +30,12 @@ typedef struct mm_near_signed_tx {
  */
 int mm_near_sign_json(const json_t *desc, mm_near_signed_tx *out,
                       char *err, size_t errlen);
+
+/* The same from a description without "secret_key": signed with sk, the
+ * 64-byte libsodium secret key (locked memory, the caller's), whose public
+ * key is pk.  The key never passes through a JSON object or a string. */
+int mm_near_sign_key(const json_t *desc, const uint8_t *sk, const mm_near_public_key *pk,
+                     mm_near_signed_tx *out, char *err, size_t errlen);
 
 void mm_near_signed_tx_free(mm_near_signed_tx *tx);
 

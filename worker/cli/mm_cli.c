@@ -170,6 +170,7 @@ static int mm_cli_setup(mm_cli *c, const mm_cli_def *def) {
     char err[512], host[64] = "host";
     unsigned char rnd[4];
 
+    mm_cli_harden();
     ctx->log.level = MM_LOG_DEBUG;
     if (mm_config_load(&ctx->cfg, def->need, err, sizeof(err))
         || ((def->areas & MM_CFG_CHAIN)

@@ -47,6 +47,9 @@ int mm_cli_main(int argc, char **argv);
 /* --- the handlers, by file --- */
 int mm_cli_run(mm_cli *c, int argc, char **argv);          /* mm_worker.c */
 int mm_cli_near(mm_cli *c, int argc, char **argv);         /* cli/mm_cli_near.c */
+/* Before anything else: not dumpable, no core, every JSON buffer wiped
+ * when freed (cli/mm_cli_near.c). */
+void mm_cli_harden(void);
 int mm_cli_payouts(mm_cli *c, int argc, char **argv);      /* cli/mm_cli_payouts.c */
 int mm_cli_deposits(mm_cli *c, int argc, char **argv);
 int mm_cli_generate(mm_cli *c, int argc, char **argv);     /* cli/mm_cli_generate.c */

@@ -7,9 +7,12 @@
  * fallbacks) and, where a signer or a cache is involved, to Redis.
  */
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -39,23 +42,27 @@ static int mm_cli_view_code(mm_view_rc rc) {
     return rc == MM_VIEW_OK ? MM_EXIT_OK : rc == MM_VIEW_MISSING ? MM_EXIT_FAIL : MM_EXIT_DOWN;
 }
 
-/* jansson's copies of the input hold the secret key: wipe them on free */
+/* jansson's copies may hold a secret (near sign's input, a provider's
+ * answer): every one is wiped when freed, in every command.  Plain malloc
+ * underneath, so that what json_dumps() returns may still go to free(). */
 static void *mm_cli_wiping_malloc(size_t n) {
-    size_t *p = malloc(sizeof(size_t) + n);
-
-    if (p == NULL)
-        return NULL;
-    *p = n;
-    return p + 1;
+    return malloc(n);
 }
 
-static void mm_cli_wiping_free(void *q) {
-    size_t *p = q;
-
+static void mm_cli_wiping_free(void *p) {
     if (p == NULL)
         return;
-    sodium_memzero(q, p[-1]);
-    free(p - 1);
+    sodium_memzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+void mm_cli_harden(void) {
+    struct rlimit none = { 0, 0 };
+
+    /* no core dumps, and /proc/PID/mem, environ, … for root (ptrace) only */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &none);
+    json_set_alloc_funcs(mm_cli_wiping_malloc, mm_cli_wiping_free);
 }
 
 static int mm_cli_near_sign(mm_cli *c, int argc, char **argv) {
@@ -82,7 +89,6 @@ static int mm_cli_near_sign(mm_cli *c, int argc, char **argv) {
         return 1;
     }
 
-    json_set_alloc_funcs(mm_cli_wiping_malloc, mm_cli_wiping_free);
     desc = json_loadb(input, len, JSON_REJECT_DUPLICATES, &jerr);
     sodium_free(input);
     if (desc == NULL) {
@@ -159,7 +165,7 @@ static int mm_cli_near_rpc(mm_cli *c, int argc, char **argv) {
         json_decref(err.error);
     }
     for (int i = 0; i < client->n; i++)
-        mm_cli_say(c, "endpoint %s: %llu calls, %llu failed, breaker %s", client->endpoint[i].url,
+        mm_cli_say(c, "endpoint %s: %llu calls, %llu failed, breaker %s", client->endpoint[i].name,
                    (unsigned long long) client->endpoint[i].calls,
                    (unsigned long long) client->endpoint[i].errors,
                    client->endpoint[i].failures >= client->breaker_after ? "open" : "closed");

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "engine/mm_jobs.h"
 #include "log/mm_metrics.h"
 #include "mm_member.h"
+#include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
 #include "sched/mm_timers.h"
 
@@ -16,6 +18,7 @@
 #define MM_TOPUP_LOW       5        /* ready questions below which a topic is topped up */
 #define MM_TOPUP_COUNT     10
 #define MM_IDLE_MS         500
+#define MM_PRUNE_BATCH     5000     /* rows per statement: no lock is held long */
 
 int mm_generate_queue(mm_db *db, long long user_id, long long chat_id, const char *topic,
                       int sdi, int count) {
@@ -136,6 +139,8 @@ static void mm_jobs_topup(mm_ctx *ctx, redisContext *redis, mm_db *db) {
 
         if (ready < 0 || ready >= MM_TOPUP_LOW)
             continue;
+        if (mm_budget_room(db, redis, &ctx->cfg, MM_BUDGET_GENERATIONS, 0) != 1)
+            break;          /* the day's budget of generations is spent (or unknown) */
         if (mm_generate_queue(db, 0, 0, topic, sdi, MM_TOPUP_COUNT) < 0)
             mm_log_warn(&ctx->log, "engine", "top-up of \"%s\": %s", topic, db->err);
     }
@@ -180,10 +185,52 @@ static void mm_jobs_calibrate(mm_ctx *ctx, redisContext *redis, mm_db *db, int w
     PQclear(res);
 }
 
+/* What the prune bounds: a statement, the setting that says how long its
+ * rows are kept (in the statement's unit) and its name in mm:metrics. */
+typedef struct mm_prune {
+    mm_sql sql;
+    size_t keep;                    /* offset of an int in mm_config */
+    const char *table;
+} mm_prune;
+
+static const mm_prune mm_prunes[] = {
+    { MM_SQL_PRUNE_PROCESSED, offsetof(mm_config, processed_retention_h), "processed_updates" },
+    { MM_SQL_PRUNE_OUTBOX, offsetof(mm_config, retention_days), "outbox" },
+    { MM_SQL_PRUNE_JOBS, offsetof(mm_config, retention_days), "jobs" },
+    { MM_SQL_PRUNE_SIGNED_TX, offsetof(mm_config, signed_tx_retention_days), "payouts.signed_tx" },
+};
+
+/* One batch of each table's old rows, counted in mm:metrics; 1 when a
+ * batch was full (more are due at once), else 0. */
+static int mm_jobs_prune(mm_ctx *ctx, redisContext *redis, mm_db *db) {
+    int more = 0;
+
+    for (size_t i = 0; i < sizeof(mm_prunes) / sizeof(mm_prunes[0]); i++) {
+        const mm_prune *pr = &mm_prunes[i];
+        char labels[64];
+        mm_params p;
+        long long n;
+
+        mm_params_init(&p, pr->sql);
+        mm_param_int(&p, *(const int *) (const void *) ((const char *) &ctx->cfg + pr->keep));
+        mm_param_int(&p, MM_PRUNE_BATCH);
+        if ((n = mm_db_count(db, &p)) < 0) {
+            mm_log_warn(&ctx->log, "maintenance", "pruning %s: %s", pr->table, db->err);
+            continue;
+        }
+        if (n > 0)
+            mm_log_info(&ctx->log, "maintenance", "pruned %lld old rows of %s", n, pr->table);
+        snprintf(labels, sizeof(labels), "table=\"%s\"", pr->table);
+        mm_metric_add(redis, "mm_pruned_rows_total", labels, n);
+        more |= n == MM_PRUNE_BATCH;
+    }
+    return more;
+}
+
 static int mm_maintenance_step(mm_loop *l) {
     mm_maintenance *m = l->arg;
     mm_ctx *ctx = l->ctx;
-    int period_ms = ctx->cfg.engine_period_s * 1000;
+    int period_ms = ctx->cfg.engine_period_s * 1000, more = 0;
 
     if (mm_mono_ms() >= m->next_calibration) {
         mm_jobs_calibrate(ctx, l->redis, &l->db, 2 * ctx->cfg.engine_period_s);
@@ -193,7 +240,11 @@ static int mm_maintenance_step(mm_loop *l) {
         mm_jobs_topup(ctx, l->redis, &l->db);
         m->next_topup = mm_mono_ms() + period_ms;
     }
-    return 0;
+    if (mm_mono_ms() >= m->next_prune) {
+        more = mm_jobs_prune(ctx, l->redis, &l->db);
+        m->next_prune = more ? 0 : mm_mono_ms() + ctx->cfg.prune_interval_s * 1000LL;
+    }
+    return more;
 }
 
 void mm_maintenance_init(mm_maintenance *m, mm_ctx *ctx) {

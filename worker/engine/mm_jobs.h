@@ -35,6 +35,7 @@ int mm_generate_queue(mm_db *db, long long user_id, long long chat_id, const cha
 typedef struct mm_maintenance {
     mm_loop loop;
     long long next_topup, next_calibration;
+    long long next_prune;           /* old rows, in batches (mm_jobs.c) */
 } mm_maintenance;
 
 void mm_maintenance_init(mm_maintenance *m, mm_ctx *ctx);

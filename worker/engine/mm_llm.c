@@ -297,6 +297,26 @@ static void mm_sha256_hex(const char *s, char out[65]) {
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+/* Sleeps ms, waking every 100 ms to see whether the worker stops; 0, or
+ * -1 when it does. */
+static int mm_llm_wait(const mm_llm *llm, long long ms) {
+    long long end = mm_llm_now_ms() + ms;
+
+    for (;;) {
+        long long left = end - mm_llm_now_ms();
+        struct timespec ts;
+
+        if (llm->stop && atomic_load(llm->stop))
+            return -1;
+        if (left <= 0)
+            return 0;
+        left = left < 100 ? left : 100;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long) left * 1000000L;
+        nanosleep(&ts, NULL);
+    }
+}
+
 int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                     const char **provider, const char **model, char prompt_hash[65],
                     const mm_llm_hooks *hooks, char *err, size_t errlen) {
@@ -305,7 +325,7 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
     for (int i = 0; i < llm->n; i++) {
         mm_provider *p = &llm->providers[i];
         struct mm_reject_ctx rctx = { hooks, p->name };
-        int have = 0, backoff = llm->backoff_ms;
+        int have = 0, backoff = llm->backoff_ms, stopped = 0;
         char line[300];
 
         if (req->only && strcmp(req->only, p->name))
@@ -369,9 +389,19 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
                 p->open_until_ms = mm_llm_now_ms() + MM_BREAKER_OPEN_MS;
             if (a.verdict == MM_LLM_FAILOVER || ++failed >= MM_LLM_ATTEMPTS)
                 break;
-            int wait = a.retry_after_ms ? a.retry_after_ms : mm_jitter(backoff);
-            struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
-            nanosleep(&ts, NULL);
+            long long wait = a.retry_after_ms ? (long long) a.retry_after_ms : mm_jitter(backoff);
+            if (wait > MM_LLM_WAIT_MAX_MS) {
+                snprintf(line, sizeof(line), "asks to wait %lld s, more than %d s: next provider",
+                         wait / 1000, MM_LLM_WAIT_MAX_MS / 1000);
+                mm_hook_log(hooks, p->name, line);
+                snprintf(err, errlen, "%s: %s; %s", p->name, a.why, line);
+                break;
+            }
+            if (mm_llm_wait(llm, wait)) {
+                snprintf(err, errlen, "stopped while waiting to ask %s again", p->name);
+                stopped = 1;
+                break;
+            }
             backoff *= 2;
         }
         if (have > 0) {
@@ -379,6 +409,8 @@ int mm_llm_generate(mm_llm *llm, const mm_llm_request *req, mm_question *out,
             *model = p->model;
             return have;
         }
+        if (stopped)
+            return 0;
     }
     return 0;
 }

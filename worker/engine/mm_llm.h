@@ -2,7 +2,9 @@
  * Question generation by language models: Gemini generateContent, OpenAI
  * chat completions and any OpenAI-compatible server, in the order of
  * LLM_PROVIDERS, with retries (1 s, 2 s, 4 s with jitter, at most 3 per
- * provider, honouring retryDelay / Retry-After), no retry of what cannot
+ * provider, honouring retryDelay / Retry-After up to MM_LLM_WAIT_MAX_MS:
+ * a provider that asks for longer is left for the next one; every wait
+ * ends early on the worker's stop), no retry of what cannot
  * succeed, a circuit breaker per provider, and every item checked in C
  * (engine/mm_llm_output.h).  Items that fail are generated again, never
  * repaired.  The offline source stays the last resort.
@@ -11,10 +13,13 @@
 #ifndef MM_LLM_H
 #define MM_LLM_H
 
+#include <stdatomic.h>
+
 #include "mm_config.h"
 #include "quiz/mm_question.h"
 
 #define MM_LLM_MAX_PROVIDERS 4
+#define MM_LLM_WAIT_MAX_MS   60000   /* the longest retry delay a provider gets */
 
 typedef enum { MM_PROVIDER_GEMINI, MM_PROVIDER_OPENAI, MM_PROVIDER_OFFLINE } mm_provider_kind;
 
@@ -34,6 +39,7 @@ typedef struct mm_llm {
     mm_provider providers[MM_LLM_MAX_PROVIDERS];
     int n;
     int backoff_ms;             /* first retry delay (LLM_BACKOFF_MS, default 1000) */
+    const atomic_int *stop;     /* once set, waits end and nothing more is asked; or NULL */
 } mm_llm;
 
 /* Reads the providers from the environment; -1 with err naming the

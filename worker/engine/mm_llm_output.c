@@ -123,7 +123,9 @@ void mm_llm_openai_answer(long status, const char *body, size_t len, int retry_a
 
         snprintf(a->why, sizeof(a->why), "HTTP %ld %s: %.180s", status,
                  code ? code : type ? type : "", m ? m : "no error message");
-        a->retry_after_ms = retry_after_header > 0 ? retry_after_header * 1000 : 0;
+        /* at most a day, as retryDelay; more would overflow an int of ms */
+        a->retry_after_ms = retry_after_header > 0
+                            ? (retry_after_header < 86400 ? retry_after_header : 86400) * 1000 : 0;
         /* insufficient_quota is a 429 that retrying cannot fix */
         a->verdict = ((status == 429 && !quota) || status == 408 || status == 409
                       || status >= 500) ? MM_LLM_RETRY : MM_LLM_FAILOVER;

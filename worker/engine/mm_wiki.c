@@ -8,6 +8,8 @@
 
 #include "engine/mm_wiki.h"
 #include "mm_buf.h"
+#include "mm_member.h"
+#include "mm_utf8.h"
 
 #define MM_WIKI_TTL      (7 * 86400)
 #define MM_WIKI_MISS_TTL 3600
@@ -108,8 +110,8 @@ static int mm_wiki_fetch(const mm_wiki *w, const char *topic, char *title, size_
     /* a disambiguation page lists meanings: no facts to ground questions */
     if (type && !strcmp(type, "standard") && extract && *extract) {
         const char *t = json_string_value(json_object_get(summary, "title"));
-        snprintf(title, titlelen, "%s", t ? t : key);
-        snprintf(out, outlen, "%s", extract);
+        mm_utf8_copy(title, titlelen, t ? t : key);
+        mm_utf8_copy(out, outlen, extract);       /* a summary may be longer than a prompt wants */
         rc = 1;
     }
     json_decref(summary);
@@ -135,12 +137,8 @@ int mm_wiki_context(const mm_wiki *w, redisContext *redis, const char *topic, ch
     if (redis && (r = redisCommand(redis, "GET %s", key)) != NULL) {
         if (r->type == REDIS_REPLY_STRING) {
             doc = json_loadb(r->str, r->len, 0, NULL);
-            snprintf(title, titlelen, "%s",
-                     json_string_value(json_object_get(doc, "title"))
-                         ? json_string_value(json_object_get(doc, "title"))
-                         : "");
-            snprintf(out, outlen, "%s", json_string_value(json_object_get(doc, "extract"))
-                                        ? json_string_value(json_object_get(doc, "extract")) : "");
+            mm_utf8_copy(title, titlelen, mm_member_str(doc, "title"));
+            mm_utf8_copy(out, outlen, mm_member_str(doc, "extract"));
             json_decref(doc);
             freeReplyObject(r);
             *cached = 1;

@@ -12,11 +12,39 @@
 
 #define MM_READ_BATCH 64
 
+/*
+ * A failing update holds back its own chat, not its partition.  The chat
+ * is remembered with its retry time; its entries (the failing one and any
+ * later ones) stay delivered to us and unacknowledged, in the partition's
+ * pending list, while other chats' entries go on.  A pass over the pending
+ * list, in id order, takes a chat's entries again once its retry is due:
+ *
+ *   entry of chat C --> C held? --no--> handle --ok--> ack
+ *                         |                  +--failed--> hold C (retry_at),
+ *                         |                               later C entries skipped
+ *                        yes: ">" read, retry not due, or C already
+ *                             skipped or failed in this pass --> skip (stays pending)
+ *
+ * So a chat's updates still take effect in arrival order, whoever reads
+ * the partition after a crash (XAUTOCLAIM keeps them pending, a pass from
+ * "0" meets them in order).  A lost database connection is nobody's
+ * fault: it stops the partition's pass without counting an attempt.
+ */
+typedef struct mm_hold {
+    int k;                      /* its partition */
+    int64_t key;                /* the chat's order key */
+    long long retry_at;         /* monotonic */
+    unsigned pass;              /* the pass that last met it */
+} mm_hold;
+
 typedef struct mm_part {
     int owned;
     long long epoch;
-    int has_pending;            /* entries delivered to us and not yet acked */
-    long long retry_at;         /* monotonic; after a failure */
+    int has_pending;            /* a pass over the pending list is under way */
+    unsigned pass;              /* numbers the passes */
+    char cursor[64];            /* where the pass goes on */
+    long long retry_at;         /* monotonic; after the database went away */
+    int db_failures;            /* in a row, for the backoff */
     char stream[128];
     char lease[160];
 } mm_part;
@@ -29,7 +57,59 @@ struct mm_consumer {
     mm_part *parts;
     int owned;
     long long leases_at;
+    mm_hold *holds;             /* chats held back, every partition's */
+    int nholds, holds_cap;
 };
+
+static mm_hold *mm_hold_find(mm_consumer *c, int k, int64_t key) {
+    for (int i = 0; i < c->nholds; i++)
+        if (c->holds[i].k == k && c->holds[i].key == key)
+            return &c->holds[i];
+    return NULL;
+}
+
+/* Holds chat key of partition k until retry_at; NULL out of memory. */
+static mm_hold *mm_hold_set(mm_consumer *c, int k, int64_t key, long long retry_at) {
+    mm_hold *h = mm_hold_find(c, k, key);
+
+    if (h == NULL) {
+        if (c->nholds == c->holds_cap) {
+            int cap = c->holds_cap ? 2 * c->holds_cap : 16;
+            mm_hold *more = realloc(c->holds, (size_t) cap * sizeof(*more));
+            if (more == NULL)
+                return NULL;
+            c->holds = more;
+            c->holds_cap = cap;
+        }
+        h = &c->holds[c->nholds++];
+        h->k = k;
+        h->key = key;
+    }
+    h->retry_at = retry_at;
+    h->pass = c->parts[k].pass;
+    return h;
+}
+
+static void mm_hold_drop(mm_consumer *c, mm_hold *h) {
+    *h = c->holds[--c->nholds];
+}
+
+/* Forgets the holds of partition k: all of them, or (stale_only) those
+ * its last pass did not meet (their entries are gone). */
+static void mm_holds_clear(mm_consumer *c, int k, int stale_only) {
+    for (int i = 0; i < c->nholds;)
+        if (c->holds[i].k == k && (!stale_only || c->holds[i].pass != c->parts[k].pass))
+            mm_hold_drop(c, &c->holds[i]);
+        else
+            i++;
+}
+
+/* Starts a pass over partition k's pending list, from its first entry. */
+static void mm_pass_start(mm_part *p) {
+    p->has_pending = 1;
+    p->pass++;
+    snprintf(p->cursor, sizeof(p->cursor), "0");
+}
 
 static void mm_drop(mm_consumer *c, int k, const char *why) {
     mm_part *p = &c->parts[k];
@@ -38,6 +118,7 @@ static void mm_drop(mm_consumer *c, int k, const char *why) {
         return;
     p->owned = 0;
     c->owned--;
+    mm_holds_clear(c, k, 0);
     mm_logf(&c->loop.ctx->log, why ? MM_LOG_WARN : MM_LOG_DEBUG, "ingest", NULL,
             "partition %d released%s%s", k, why ? ": " : "", why ? why : "");
 }
@@ -86,8 +167,10 @@ static int mm_take(mm_consumer *c, int k) {
     }
     p->owned = 1;
     p->epoch = e;
-    p->has_pending = 1;
+    mm_holds_clear(c, k, 0);
+    mm_pass_start(p);
     p->retry_at = 0;
+    p->db_failures = 0;
     c->owned++;
     mm_log_debug(&ctx->log, "ingest", "partition %d taken (epoch %lld)", k, e);
     return 0;
@@ -144,7 +227,16 @@ static void mm_ack(mm_consumer *c, mm_part *p, const char *id) {
     }
 }
 
-typedef enum { MM_DONE, MM_FAILED, MM_FENCED, MM_POISON } mm_outcome;
+/* MM_FAILED is the handler's own failure and counts as an attempt;
+ * MM_DB_DOWN (the connection went away) does not. */
+typedef enum { MM_DONE, MM_FAILED, MM_DB_DOWN, MM_FENCED, MM_POISON } mm_outcome;
+
+/* After a failed statement: whose fault it was. */
+static mm_outcome mm_blame(mm_consumer *c) {
+    PGconn *conn = c->loop.db.conn;
+
+    return conn == NULL || PQstatus(conn) != CONNECTION_OK ? MM_DB_DOWN : MM_FAILED;
+}
 
 /* BEGIN and the fence (with the dedupe by update_id for Telegram's updates;
  * timers have none) in one round trip: MM_DONE when the transaction is open
@@ -180,62 +272,77 @@ static mm_outcome mm_begin(mm_consumer *c, int k, const mm_update *u, int *dup) 
     return *dup ? MM_DONE : MM_FENCED;
 }
 
-/* One entry: fenced, deduplicated, handled and committed, or rolled back. */
-static mm_outcome mm_process(mm_consumer *c, int k, redisReply *fields, char *err,
+/* One update: fenced, deduplicated, handled and committed, or rolled back. */
+static mm_outcome mm_process(mm_consumer *c, int k, mm_update *u, const char *recv, char *err,
                              size_t errlen) {
     mm_ctx *ctx = c->loop.ctx;
-    size_t ulen, rlen;
-    const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
-    const char *recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
     mm_outcome o;
-    mm_update u;
     mm_turn turn;
     int dup;
 
-    if (upd == NULL)
-        return snprintf(err, errlen, "entry has no update field"), MM_POISON;
-    if (mm_update_parse(upd, ulen, &u, err, errlen))
-        return MM_POISON;
-    if ((o = mm_begin(c, k, &u, &dup)) != MM_DONE || dup) {
+    if ((o = mm_begin(c, k, u, &dup)) != MM_DONE || dup) {
         if (o == MM_FAILED) {
             snprintf(err, errlen, "%s", c->loop.db.err);
+            o = mm_blame(c);
             mm_db_exec(&c->loop.db, "ROLLBACK");
         } else if (dup) {
-            mm_log_ids ids = { u.chat_id, u.user_id, u.update_id };
+            mm_log_ids ids = { u->chat_id, u->user_id, u->update_id };
             mm_logf(&ctx->log, MM_LOG_INFO, "ingest", &ids, "duplicate update ignored");
         }
-        mm_update_free(&u);
         return o;
     }
     mm_turn_init(&turn, ctx, &c->loop.db, ctx->cfg.database_read_url ? &c->read_db : &c->loop.db,
-                 c->loop.redis, &u, recv ? atoll(recv) : mm_now_ms());
+                 c->loop.redis, u, recv ? atoll(recv) : mm_now_ms());
     if (mm_bot_handle(&turn)) {
         snprintf(err, errlen, "%s", turn.err);
+        o = mm_blame(c);
         mm_db_exec(&c->loop.db, "ROLLBACK");
-        o = MM_FAILED;
     } else if (mm_db_exec(&c->loop.db, "COMMIT")) {
         snprintf(err, errlen, "%s", c->loop.db.err);
-        o = MM_FAILED;
+        o = mm_blame(c);
     }
     if (o == MM_DONE)
         mm_turn_commit(&turn);
     else
         mm_turn_discard(&turn);
-    mm_update_free(&u);
     return o;
 }
 
-/* An entry that failed: retried later, or dead-lettered after max_attempts. */
-static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
-                      const char *err, int poison) {
+/* Appends a failed entry to <stream>:dead, capped at MM_DEAD_LETTER_MAX
+ * (roughly: MAXLEN ~); 0, or -1 logged. */
+static int mm_dead_letter(mm_consumer *c, int k, const char *id, redisReply *fields,
+                          const char *err) {
     mm_ctx *ctx = c->loop.ctx;
-    mm_part *p = &c->parts[k];
     redisReply *reply;
-    long long attempts = ctx->cfg.max_attempts;
-    char akey[160], dead[160], field[200];
-    size_t ulen, ilen;
+    char dead[160];
+    size_t ulen = 0, ilen = 0;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
     const char *uid = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE_ID, &ilen);
+
+    snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
+    reply = redisCommand(c->loop.redis,
+                         "XADD %s MAXLEN ~ %d * " MM_STREAM_FIELD_UPDATE " %b "
+                         MM_STREAM_FIELD_UPDATE_ID " %b partition %d entry %s error %s",
+                         dead, ctx->cfg.dead_letter_max, upd ? upd : "", upd ? ulen : (size_t) 0,
+                         uid ? uid : "", uid ? ilen : (size_t) 0, k, id, err);
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        mm_log_error(&ctx->log, "ingest", "dead-lettering %s failed: %s", id,
+                     reply ? reply->str : c->loop.redis->errstr);
+        freeReplyObject(reply);
+        return -1;
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
+/* An entry whose handler failed (or that is malformed): 1 when it is to be
+ * tried again in *delay_ms, 0 when it went to the dead letters (acked). */
+static int mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields, const char *err,
+                     int poison, long long *delay_ms) {
+    mm_ctx *ctx = c->loop.ctx;
+    redisReply *reply;
+    long long attempts = ctx->cfg.max_attempts;
+    char akey[160], field[200];
 
     snprintf(akey, sizeof(akey), "%s:attempts", ctx->cfg.stream);
     snprintf(field, sizeof(field), "%d/%s", k, id);
@@ -245,68 +352,110 @@ static void mm_failed(mm_consumer *c, int k, const char *id, redisReply *fields,
         freeReplyObject(reply);
     }
     if (attempts < ctx->cfg.max_attempts) {
-        long long delay = 100LL << (attempts < 6 ? attempts : 6);
+        *delay_ms = 100LL << (attempts < 6 ? attempts : 6);
         mm_log_warn(&ctx->log, "ingest", "partition %d entry %s failed (attempt %lld of %d, "
-                    "retry in %lld ms): %s", k, id, attempts, ctx->cfg.max_attempts, delay, err);
-        p->has_pending = 1;
-        p->retry_at = mm_mono_ms() + delay;
-        return;
+                    "retry in %lld ms), its chat waits: %s", k, id, attempts,
+                    ctx->cfg.max_attempts, *delay_ms, err);
+        return 1;
     }
-    snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
-    reply = redisCommand(c->loop.redis,
-                         "XADD %s * " MM_STREAM_FIELD_UPDATE " %b " MM_STREAM_FIELD_UPDATE_ID
-                         " %b partition %d entry %s error %s",
-                         dead, upd ? upd : "", upd ? ulen : (size_t) 0, uid ? uid : "",
-                         uid ? ilen : (size_t) 0, k, id, err);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        mm_log_error(&ctx->log, "ingest", "dead-lettering %s failed: %s", id,
-                     reply ? reply->str : c->loop.redis->errstr);
-        freeReplyObject(reply);
-        p->has_pending = 1;
-        p->retry_at = mm_mono_ms() + 1000;
-        return;
+    if (mm_dead_letter(c, k, id, fields, err)) {
+        *delay_ms = 1000;
+        return 1;
     }
-    freeReplyObject(reply);
-    mm_log_error(&ctx->log, "ingest", "partition %d entry %s moved to %s after %lld "
-                 "attempt(s): %s", k, id, dead, attempts, err);
-    mm_ack(c, p, id);
+    mm_log_error(&ctx->log, "ingest", "partition %d entry %s moved to %s:dead after %lld "
+                 "attempt(s): %s", k, id, ctx->cfg.stream, attempts, err);
+    mm_ack(c, &c->parts[k], id);
     freeReplyObject(redisCommand(c->loop.redis, "HDEL %s %s", akey, field));
+    return 0;
 }
 
-/* Handles one stream's entries in order; stops at the first failure so
- * later updates of the chat wait for it. */
-static void mm_handle_entries(mm_consumer *c, int k, redisReply *entries) {
-    for (size_t i = 0; i < entries->elements && !atomic_load(&c->loop.ctx->stop); i++) {
-        redisReply *e = entries->element[i];
-        const char *id = e->element[0]->str;
-        char err[512] = "";
-        mm_outcome o;
+/* Handles one stream's entries in id order (pending: a pass over what was
+ * delivered to us; else new entries): a held chat's entries are skipped
+ * and stay pending.  0, or -1 when the database went away (the partition
+ * starts its pass again after a pause). */
+static int mm_handle_entries(mm_consumer *c, int k, redisReply *entries, int pending) {
+    mm_ctx *ctx = c->loop.ctx;
+    mm_part *p = &c->parts[k];
 
-        if (e->element[1]->type != REDIS_REPLY_ARRAY) {
-            mm_ack(c, &c->parts[k], id);        /* deleted while pending */
+    for (size_t i = 0; i < entries->elements && !atomic_load(&ctx->stop) && p->owned; i++) {
+        redisReply *e = entries->element[i], *fields = e->element[1];
+        const char *id = e->element[0]->str, *upd, *timer, *recv;
+        long long now = mm_mono_ms(), delay = 0;
+        char err[512] = "";
+        size_t ulen, tlen, rlen;
+        mm_outcome o;
+        mm_update u;
+        mm_hold *h;
+        int64_t key;
+
+        if (pending)
+            snprintf(p->cursor, sizeof(p->cursor), "%s", id);
+        if (fields->type != REDIS_REPLY_ARRAY) {
+            mm_ack(c, p, id);        /* deleted while pending */
             continue;
         }
-        o = mm_process(c, k, e->element[1], err, sizeof(err));
-        if (o == MM_DONE) {
-            mm_ack(c, &c->parts[k], id);
-            if (c->parts[k].has_pending) {
-                char akey[160];
-                snprintf(akey, sizeof(akey), "%s:attempts", c->loop.ctx->cfg.stream);
-                freeReplyObject(redisCommand(c->loop.redis, "HDEL %s %d/%s", akey, k, id));
+        upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
+        timer = mm_redis_field(fields, MM_STREAM_FIELD_TIMER, &tlen);
+        /* a timer travels in its own field, which only the timer thread writes */
+        if (timer ? mm_update_parse_timer(timer, tlen, &u, err, sizeof(err))
+                  : upd == NULL || mm_update_parse(upd, ulen, &u, err, sizeof(err))) {
+            if (upd == NULL && timer == NULL)
+                snprintf(err, sizeof(err), "entry has no update field");
+            if (mm_failed(c, k, id, fields, err, 1, &delay)) {
+                /* not even dead-lettered: the partition pauses */
+                mm_pass_start(p);
+                p->retry_at = now + delay;
+                return 0;
             }
             continue;
         }
-        if (o == MM_FENCED) {
-            mm_drop(c, k, "a newer owner holds it");
-            return;
+        key = mm_update_order_key(&u);
+        h = mm_hold_find(c, k, key);
+        if (h && (!pending || h->pass == p->pass || h->retry_at > now)) {
+            h->pass = p->pass;      /* an earlier entry of its chat waits */
+            mm_update_free(&u);
+            continue;
         }
-        mm_failed(c, k, id, e->element[1], err, o == MM_POISON);
-        if (o == MM_FAILED)
-            return;
+        recv = mm_redis_field(fields, MM_STREAM_FIELD_RECEIVED_AT, &rlen);
+        o = mm_process(c, k, &u, recv, err, sizeof(err));
+        mm_update_free(&u);
+        if (o == MM_DONE) {
+            mm_ack(c, p, id);
+            if (pending) {
+                char akey[160];
+                snprintf(akey, sizeof(akey), "%s:attempts", ctx->cfg.stream);
+                freeReplyObject(redisCommand(c->loop.redis, "HDEL %s %d/%s", akey, k, id));
+            }
+            if (h)
+                mm_hold_drop(c, h);
+            p->db_failures = 0;
+        } else if (o == MM_FENCED) {
+            mm_drop(c, k, "a newer owner holds it");
+            return 0;
+        } else if (o == MM_DB_DOWN) {
+            delay = 100LL << (p->db_failures < 6 ? p->db_failures : 6);
+            p->db_failures++;
+            mm_log_warn(&ctx->log, "ingest", "partition %d entry %s waits for the database "
+                        "(not counted as an attempt; again in %lld ms): %s", k, id, delay, err);
+            mm_pass_start(p);
+            p->retry_at = now + delay;
+            return -1;
+        } else if (mm_failed(c, k, id, fields, err, 0, &delay)) {
+            if (mm_hold_set(c, k, key, now + delay) == NULL) {
+                mm_pass_start(p);       /* out of memory: the whole partition waits */
+                p->retry_at = now + delay;
+                return 0;
+            }
+        } else if (h) {
+            mm_hold_drop(c, h);         /* dead-lettered: its chat goes on */
+        }
     }
+    return 0;
 }
 
-/* One read over the partitions we own: what is pending to us first. */
+/* One read over the partitions we own: a pass over what is pending to us
+ * first (after a take-over, or when a held chat's retry is due), else new
+ * entries. */
 static void mm_read(mm_consumer *c) {
     mm_ctx *ctx = c->loop.ctx;
     int n = ctx->cfg.partitions, count = 0, pending = 0;
@@ -318,6 +467,11 @@ static void mm_read(mm_consumer *c) {
 
     if (argv == NULL || which == NULL)
         goto done;
+    for (int i = 0; i < c->nholds; i++) {
+        mm_part *p = &c->parts[c->holds[i].k];
+        if (p->owned && !p->has_pending && c->holds[i].retry_at <= now)
+            mm_pass_start(p);
+    }
     for (int k = 0; k < n; k++)
         if (c->parts[k].owned && c->parts[k].has_pending && c->parts[k].retry_at <= now)
             which[count++] = k;
@@ -346,7 +500,7 @@ static void mm_read(mm_consumer *c) {
     for (int i = 0; i < count; i++)
         argv[argc++] = c->parts[which[i]].stream;
     for (int i = 0; i < count; i++)
-        argv[argc++] = pending ? "0" : ">";
+        argv[argc++] = pending ? c->parts[which[i]].cursor : ">";
     reply = redisCommandArgv(c->loop.redis, argc, argv, NULL);
     if (reply == NULL) {
         mm_log_warn(&ctx->log, "ingest", "read failed: %s", c->loop.redis->errstr);
@@ -358,6 +512,7 @@ static void mm_read(mm_consumer *c) {
         for (int i = 0; i < count; i++)
             mm_drop(c, which[i], NULL);
     } else if (reply->type == REDIS_REPLY_ARRAY) {
+        int db_down = -1;           /* the partition that found the database gone */
         for (size_t s = 0; s < reply->elements; s++) {
             redisReply *st = reply->element[s];
             int k = -1;
@@ -366,11 +521,20 @@ static void mm_read(mm_consumer *c) {
                     k = which[i];
             if (k < 0 || !c->parts[k].owned)
                 continue;
-            if (pending && st->element[1]->elements == 0) {
-                c->parts[k].has_pending = 0;
+            if (db_down >= 0) {
+                /* delivered to us and not handled: the next pass takes them */
+                if (!pending)
+                    mm_pass_start(&c->parts[k]);
+                c->parts[k].retry_at = c->parts[db_down].retry_at;
                 continue;
             }
-            mm_handle_entries(c, k, st->element[1]);
+            if (pending && st->element[1]->elements == 0) {
+                c->parts[k].has_pending = 0;
+                mm_holds_clear(c, k, 1);
+                continue;
+            }
+            if (mm_handle_entries(c, k, st->element[1], pending))
+                db_down = k;
         }
         if (pending)        /* streams absent from the reply have nothing pending */
             for (int i = 0; i < count; i++) {
@@ -378,8 +542,10 @@ static void mm_read(mm_consumer *c) {
                 for (size_t s = 0; s < reply->elements; s++)
                     found |= !strcmp(reply->element[s]->element[0]->str,
                                      c->parts[which[i]].stream);
-                if (!found)
+                if (!found && c->parts[which[i]].has_pending) {
                     c->parts[which[i]].has_pending = 0;
+                    mm_holds_clear(c, which[i], 1);
+                }
             }
     }
     freeReplyObject(reply);
@@ -387,6 +553,20 @@ static void mm_read(mm_consumer *c) {
 done:
     free(argv);
     free(which);
+}
+
+/* The dead-letter stream's length, a gauge in mm:metrics. */
+int mm_ingest_report(mm_ctx *ctx, redisContext *r) {
+    redisReply *reply = redisCommand(r, "XLEN %s:dead", ctx->cfg.stream);
+    long long len = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+
+    freeReplyObject(reply);
+    if (len < 0)
+        return -1;
+    reply = redisCommand(r, "HSET " MM_METRICS_KEY " mm_ingest_dead_letters %lld", len);
+    len = reply && reply->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    freeReplyObject(reply);
+    return (int) len;
 }
 
 /* A new Redis connection: the leases went with the old one. */
@@ -455,5 +635,6 @@ void mm_consumer_free(mm_consumer *c) {
     if (c == NULL)
         return;
     free(c->parts);
+    free(c->holds);
     free(c);
 }

@@ -12,7 +12,9 @@
  *   update_id) → COMMIT → replies to the sender → XACK + XDEL
  *
  * So one chat's updates take effect in arrival order and never at once,
- * whichever processes run; different chats proceed in parallel.
+ * whichever processes run; different chats proceed in parallel.  A chat
+ * whose update fails is held back alone: its entries stay pending while
+ * the partition's other chats go on (mm_consumer.c).
  */
 
 #ifndef MM_INGEST_H
@@ -39,6 +41,10 @@ void mm_router_init(mm_router *rt, mm_ctx *ctx);
 typedef struct mm_consumer mm_consumer;
 
 mm_consumer *mm_consumer_new(mm_ctx *ctx, int index);
+
+/* The backlog report's gauges in mm:metrics (mm_ingest_dead_letters: the
+ * length of <stream>:dead); 0, or -1 when Redis did not answer. */
+int mm_ingest_report(mm_ctx *ctx, redisContext *r);
 mm_loop *mm_consumer_loop(mm_consumer *c);
 void mm_consumer_free(mm_consumer *c);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest/mm_ingest.h"
+#include "mm_json.h"
 #include "mm_stream.h"
 #include "store/mm_redis.h"
 #include "telegram/mm_tg.h"
@@ -24,6 +25,17 @@ static const char *mm_poll_append_lua =
     "    ARGV[i + 2]) end "
     "redis.call('SET', KEYS[2], ARGV[2]) "
     "return (#ARGV - 2) / 3";
+
+/* 1 when the update has a top-level member named like our internal ones */
+static int mm_poll_reserved(json_t *u) {
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(u, key, v)
+        if (mm_update_key_reserved(key, strlen(key)))
+            return 1;
+    return 0;
+}
 
 static int mm_poll_append(mm_ctx *ctx, redisContext *r, const char *offset_key,
                           const char *lease_key, const char *lease_value, json_t *updates,
@@ -49,6 +61,13 @@ static int mm_poll_append(mm_ctx *ctx, redisContext *r, const char *offset_key,
     for (size_t i = 0; i < n; i++) {
         json_t *u = json_array_get(updates, i);
         long long id = json_integer_value(json_object_get(u, "update_id"));
+        if (id > max)
+            max = id;
+        /* what the edge refuses (a reserved "mm_" member) is not stored either */
+        if (mm_poll_reserved(u)) {
+            mm_log_warn(&ctx->log, "poller", "update %lld refused: a reserved field", id);
+            continue;
+        }
         owned[2 * i] = json_dumps(u, JSON_COMPACT);
         owned[2 * i + 1] = malloc(24);
         if (owned[2 * i] == NULL || owned[2 * i + 1] == NULL)
@@ -57,8 +76,6 @@ static int mm_poll_append(mm_ctx *ctx, redisContext *r, const char *offset_key,
         argv[argc++] = owned[2 * i];
         argv[argc++] = owned[2 * i + 1];
         argv[argc++] = now;
-        if (id > max)
-            max = id;
     }
     snprintf(next, sizeof(next), "%lld", max + 1);
     reply = redisCommandArgv(r, (int) argc, argv, NULL);

@@ -14,11 +14,15 @@
 typedef enum { MM_LOG_DEBUG, MM_LOG_INFO, MM_LOG_WARN, MM_LOG_ERROR } mm_log_level;
 
 #define MM_LOG_MAX_SECRETS 24
+#define MM_LOG_VAULT_SIZE  16384    /* the secrets' copies, all together */
+#define MM_LOG_LINE_MAX    4096     /* a message's JSON text; cut after redaction */
 
 typedef struct mm_log {
     mm_log_level level;
-    const char *secrets[MM_LOG_MAX_SECRETS];
+    const char *secrets[MM_LOG_MAX_SECRETS];    /* in vault */
     int nsecrets;
+    char *vault;            /* locked, out of core dumps, wiped when freed */
+    size_t vault_used;
 } mm_log;
 
 /* ids that are 0 are left out of the line */
@@ -31,8 +35,9 @@ typedef struct mm_log_ids {
 /* "debug", "info", "warn" or "error"; -1 for anything else */
 int mm_log_parse_level(const char *name);
 
-/* Registers a copy of secret (kept for the process's life).  Strings
- * shorter than 4 bytes are not registered (they would redact noise). */
+/* Registers a copy of secret (kept for the process's life, in locked
+ * memory left out of core dumps).  Strings shorter than 4 bytes are not
+ * registered (they would redact noise). */
 void mm_log_secret(mm_log *log, const char *secret);
 
 void mm_logf(const mm_log *log, mm_log_level level, const char *component,
@@ -42,7 +47,9 @@ void mm_logf(const mm_log *log, mm_log_level level, const char *component,
 /* Forgets (and frees) the registered secrets. */
 void mm_log_free(mm_log *log);
 
-/* Writes msg with every registered secret replaced, JSON-escaped; for tests. */
+/* Writes msg with every registered secret replaced, JSON-escaped (a byte
+ * that is not UTF-8 becomes U+FFFD), cut to outlen at a character boundary
+ * only after the secrets were replaced; for tests. */
 void mm_log_redact(const mm_log *log, const char *msg, char *out, size_t outlen);
 
 #define mm_log_error(l, c, ...) mm_logf((l), MM_LOG_ERROR, (c), NULL, __VA_ARGS__)

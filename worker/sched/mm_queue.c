@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mm_buf.h"
+#include "mm_utf8.h"
 #include "sched/mm_queue.h"
 
 int mm_queue_add(mm_db *db, const char *kind, long long user_id, long long chat_id,
@@ -98,7 +99,7 @@ static int mm_queue_end(mm_job *job, const mm_queue_kind *k, json_t *result, con
     mm_param_str(&p, result ? "done" : "failed");
     mm_param_str(&p, text);
     mm_param_str(&p, result ? NULL : why);
-    mm_param_str(&p, k->done_timer);
+    mm_param_str(&p, k ? k->done_timer : NULL);
     rc = mm_db_do(job->db, &p);
     free(text);
     return rc;
@@ -120,17 +121,32 @@ int mm_queue_run_one(mm_db *db, const char *owner, int lease_ms, const mm_queue_
     for (int i = 0; i < nkinds && k == NULL; i++)
         if (!strcmp(kinds[i].kind, job.kind))
             k = &kinds[i];
-    if (job.attempts > k->max_attempts)
+    if (k == NULL)
+        /* a kind this build does not run: claimed only through a wrong kinds[] */
+        snprintf(why, sizeof(why), "no handler for kind %s", job.kind);
+    else if (job.attempts > k->max_attempts)
         /* the workers that held it died mid-way: it will not go better */
         snprintf(why, sizeof(why), "gave up after %d attempts", k->max_attempts);
     else
         result = k->run(runner, &job, why, sizeof(why));
+    mm_utf8_fix(why);           /* a provider's or a node's text: PostgreSQL wants UTF-8 */
     rc = mm_queue_end(&job, k, result, why);
     if (rc)
         snprintf(err, errlen, "ending %s job %lld: %s", job.kind, job.id, db->err);
     json_decref(result);
     json_decref(job.payload);
     return rc ? -1 : 1;
+}
+
+int mm_queue_announce(mm_db *db, long long id, long long chat_id, const char *kind,
+                      PGresult **row) {
+    mm_params p;
+
+    mm_params_init(&p, MM_SQL_JOB_ANNOUNCE);
+    mm_param_ll(&p, id);
+    mm_param_ll(&p, chat_id);
+    mm_param_str(&p, kind);
+    return mm_db_one(db, &p, row);
 }
 
 int mm_queue_get(mm_db *db, long long id, PGresult **row) {

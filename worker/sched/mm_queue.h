@@ -63,4 +63,11 @@ int mm_queue_run_one(mm_db *db, const char *owner, int lease_ms, const mm_queue_
  * mm_col_jobget), 0 none, -1 with db->err. */
 int mm_queue_get(mm_db *db, long long id, PGresult **row);
 
+/* The finished job id of kind, to be announced in chat_id, if it is that
+ * chat's and was not announced yet (it is marked so in the caller's
+ * transaction): 1 with *row as mm_queue_get's, 0 when there is nothing to
+ * say, -1 with db->err. */
+int mm_queue_announce(mm_db *db, long long id, long long chat_id, const char *kind,
+                      PGresult **row);
+
 #endif /* MM_QUEUE_H */

@@ -33,7 +33,7 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
     mm_buf_adds(&ids, "{");
     for (int i = 0; i < n; i++) {
         long long chat = mm_col_ll(res, i, MM_TIMER_CHAT);
-        json_t *payload = json_loads(mm_col_str(res, i, MM_TIMER_PAYLOAD), 0, NULL), *update;
+        json_t *payload = json_loads(mm_col_str(res, i, MM_TIMER_PAYLOAD), 0, NULL);
         char stream[160], *json, now[24];
         redisReply *reply;
 
@@ -41,17 +41,15 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
             payload = json_object();
         json_object_set_new(payload, "kind", json_string(mm_col_str(res, i, MM_TIMER_KIND)));
         json_object_set_new(payload, "chat_id", json_integer(chat));
-        update = json_pack("{s:o}", "mm_timer", payload);
-        json = json_dumps(update, JSON_COMPACT);
-        json_decref(update);
+        json = json_dumps(payload, JSON_COMPACT);
+        json_decref(payload);
         if (json == NULL)
             continue;
         snprintf(stream, sizeof(stream), MM_STREAM_PARTITION_FMT, ctx->cfg.stream,
                  mm_partition_of(chat, ctx->cfg.partitions));
         snprintf(now, sizeof(now), "%lld", mm_now_ms());
-        reply = redisCommand(r, "XADD %s * " MM_STREAM_FIELD_UPDATE " %s "
-                             MM_STREAM_FIELD_UPDATE_ID " -1 " MM_STREAM_FIELD_RECEIVED_AT " %s",
-                             stream, json, now);
+        reply = redisCommand(r, "XADD %s * " MM_STREAM_FIELD_TIMER " %s "
+                             MM_STREAM_FIELD_RECEIVED_AT " %s", stream, json, now);
         free(json);
         if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
             /* the row stays and fires on the next tick */

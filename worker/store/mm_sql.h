@@ -6,78 +6,89 @@
 #define MM_SQL_H
 
 typedef enum mm_sql {
-    MM_SQL_FENCE_DEDUPE,     /* $1 update_id, $2 partition, $3 epoch */
-    MM_SQL_FENCE,            /* $1 partition, $2 epoch */
-    MM_SQL_IS_PROCESSED,     /* $1 update_id */
-    MM_SQL_EPOCH_CLAIM,      /* $1 partition, $2 epoch -> epoch */
-    MM_SQL_USER_ENSURE,      /* $1 id, $2 first_name, $3 username, $4 language */
-    MM_SQL_USER_GET,         /* $1 id */
-    MM_SQL_SESSION_ACTIVE,   /* $1 user_id */
-    MM_SQL_SESSION_NEW,      /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count */
-    MM_SQL_PICK_QUESTIONS,   /* $1 topic or NULL, $2 sdi, $3 user, $4 count */
-    MM_SQL_QUESTION_ADD,     /* $1 topic .. $7 source, $8 hash -> id */
-    MM_SQL_QUESTION_BY_HASH, /* $1 hash -> id */
-    MM_SQL_TOPICS,           /* topics with active questions */
-    MM_SQL_SQ_ADD,           /* $1 session, $2 seq, $3 question, $4 perm, $5 nonce */
-    MM_SQL_SQ_GET,           /* $1 session, $2 seq */
-    MM_SQL_SESSION_END,      /* $1 id, $2 state */
-    MM_SQL_USER_RUN_DONE,    /* $1 user, $2 new sdi */
-    MM_SQL_OUTBOX_ADD,       /* $1 chat, $2 method, $3 params, $4 owner, $5 lease ms */
-    MM_SQL_OUTBOX_SENT,      /* $1 ids[], $2 message ids[] */
-    MM_SQL_OUTBOX_FAILED,    /* $1 ids[], $2 errors[] */
-    MM_SQL_OUTBOX_CLAIM,     /* $1 owner, $2 lease ms -> expired unsent rows */
-    MM_SQL_OUTBOX_EXTEND,    /* $1 id, $2 owner, $3 lease ms */
-    MM_SQL_TIMER_CANCEL,     /* $1 kind, $2 payload */
-    MM_SQL_TIMERS_DUE,       /* -> id, chat, kind, payload */
-    MM_SQL_TIMERS_DROP,      /* $1 ids[] */
-    MM_SQL_BOARD_ALL,        /* all players with points (cache rebuild) */
-    MM_SQL_BOARD_WEEK,       /* this week's points per player */
-    MM_SQL_USER_NAMES,       /* $1 ids[] */
-    MM_SQL_TURN_GET,         /* $1 session, $2 seq: the run (locked) and its question */
-    MM_SQL_SETTLE,           /* an answer and everything it moves, see mm_sql.c */
-    MM_SQL_ASK,              /* a question's message, its binding and its timer */
-    MM_SQL_QUESTIONS_EXPORT, /* $1 topic or NULL -> one JSON line per question */
-    MM_SQL_REPORT,           /* $1 session, $2 seq, $3 user, $4 hide at -> reports, hidden */
-    MM_SQL_REVIEW_LIST,      /* reported questions, most reported first */
-    MM_SQL_REVIEW_SET,       /* $1 question id, $2 status -> 1 row if it exists */
-    MM_SQL_TOPIC_TEXTS,      /* $1 topic -> id, question of the playable ones */
-    MM_SQL_EXAMPLES,         /* $1 topic, $2 sdi -> few-shot items as JSON */
+    MM_SQL_FENCE_DEDUPE,        /* $1 update_id, $2 partition, $3 epoch */
+    MM_SQL_FENCE,               /* $1 partition, $2 epoch */
+    MM_SQL_IS_PROCESSED,        /* $1 update_id */
+    MM_SQL_EPOCH_CLAIM,         /* $1 partition, $2 epoch -> epoch */
+    MM_SQL_USER_ENSURE,         /* $1 id, $2 first_name, $3 username, $4 language */
+    MM_SQL_USER_GET,            /* $1 id */
+    MM_SQL_SESSION_ACTIVE,      /* $1 user_id */
+    MM_SQL_SESSION_NEW,         /* $1 user, $2 chat, $3 topic, $4 sdi, $5 count */
+    MM_SQL_PICK_QUESTIONS,      /* $1 topic or NULL, $2 sdi, $3 user, $4 count */
+    MM_SQL_BUDGET_WALLETS,      /* -> wallets opened in the last day */
+    MM_SQL_BUDGET_GENERATIONS_USER, /* $1 user -> their generation jobs in the last day */
+    MM_SQL_BUDGET_GENERATIONS,  /* -> generation jobs in the last day */
+    MM_SQL_STILL_ACTIVE,        /* $1 ids[] -> those still served (not hidden or rejected) */
+    MM_SQL_QUESTION_ADD,        /* $1 topic .. $7 source, $8 hash -> id */
+    MM_SQL_QUESTION_BY_HASH,    /* $1 hash -> id */
+    MM_SQL_TOPICS,              /* topics with active questions */
+    MM_SQL_SQ_ADD,              /* $1 session, $2 seq, $3 question, $4 perm, $5 nonce */
+    MM_SQL_SQ_GET,              /* $1 session, $2 seq */
+    MM_SQL_SESSION_END,         /* $1 id, $2 state */
+    MM_SQL_USER_RUN_DONE,       /* $1 user, $2 new sdi */
+    MM_SQL_OUTBOX_ADD,          /* $1 chat, $2 method, $3 params, $4 owner, $5 lease ms */
+    MM_SQL_OUTBOX_SENT,         /* $1 ids[], $2 message ids[] */
+    MM_SQL_OUTBOX_FAILED,       /* $1 ids[], $2 errors[] */
+    MM_SQL_OUTBOX_CLAIM,        /* $1 owner, $2 lease ms -> expired unsent rows */
+    MM_SQL_OUTBOX_EXTEND,       /* $1 id, $2 owner, $3 lease ms */
+    MM_SQL_TIMER_CANCEL,        /* $1 kind, $2 payload */
+    MM_SQL_TIMERS_DUE,          /* -> id, chat, kind, payload */
+    MM_SQL_TIMERS_DROP,         /* $1 ids[] */
+    MM_SQL_BOARD_ALL,           /* all players with points (cache rebuild) */
+    MM_SQL_BOARD_WEEK,          /* this week's points per player */
+    MM_SQL_USER_NAMES,          /* $1 ids[] */
+    MM_SQL_TURN_GET,            /* $1 session, $2 seq: the run (locked) and its question */
+    MM_SQL_SETTLE,              /* an answer and everything it moves, see mm_sql.c */
+    MM_SQL_ASK,                 /* a question's message, its binding and its timer */
+    MM_SQL_QUESTIONS_EXPORT,    /* $1 topic or NULL -> one JSON line per question */
+    MM_SQL_REPORT,              /* $1 session, $2 seq, $3 user, $4 hide at -> reports, hidden */
+    MM_SQL_REVIEW_LIST,         /* reported questions, most reported first */
+    MM_SQL_REVIEW_SET,          /* $1 question id, $2 status -> 1 row if it exists */
+    MM_SQL_TOPIC_TEXTS,         /* $1 topic -> id, question of the playable ones */
+    MM_SQL_EXAMPLES,            /* $1 topic, $2 sdi -> few-shot items as JSON */
     /* --- the job queue (sched/mm_queue.c) --- */
-    MM_SQL_JOB_ADD,          /* $1 kind, $2 user, $3 chat, $4 payload, $5 dedupe, $6 priority
-                              * -> id, none when an open job has the same (kind, dedupe) */
-    MM_SQL_JOB_CLAIM,        /* $1 owner, $2 lease ms, $3 kinds[] -> mm_col_job */
-    MM_SQL_JOB_EXTEND,       /* $1 id, $2 owner, $3 lease ms */
-    MM_SQL_JOB_END,          /* $1 id, $2 owner, $3 state, $4 result, $5 error, $6 the kind
-                              * of the timer that announces the end in the job's chat */
-    MM_SQL_JOB_GET,          /* $1 id -> mm_col_jobget */
-    MM_SQL_TOPUP_TOPICS,     /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */
-    MM_SQL_TOPIC_STOCK,      /* $1 topic -> active questions */
-    MM_SQL_CALIBRATE_READ,   /* $1 since seconds, $2 min plays -> id, prior, plays, rate, median */
-    MM_SQL_CALIBRATE_SET,    /* $1 id, $2 sdi, $3 plays, $4 rate, $5 median */
-    MM_SQL_WALLET_GET,       /* $1 user -> state, account, public key, sealed key */
-    MM_SQL_WALLET_ADD,       /* $1 user, $2 account, $3 public key, $4 sealed key */
-    MM_SQL_WALLET_ACTIVE,    /* $1 user, $2 creating tx hash or NULL */
-    MM_SQL_WALLET_HISTORY,   /* $1 account, $2 limit -> payouts it received or sent */
-    MM_SQL_WITHDRAW_ADD,     /* $1 user, $2 chat, $3 account, $4 recipient, $5 token,
-                              * $6 amount, $7 shown, $8 nonce, $9 daily limit -> id */
-    MM_SQL_WITHDRAW_CONFIRM, /* $1 id, $2 user, $3 nonce -> withdrawal, shown, recipient */
-    MM_SQL_WITHDRAW_CANCEL,  /* $1 id, $2 user, $3 nonce -> id */
-    MM_SQL_WITHDRAW_KEY,     /* $1 payout -> its signer's account, sealed key */
-    MM_SQL_PAYOUT_GET,       /* $1 payout -> state, tx hash, last error, recipient, token, amount */
-    MM_SQL_WITHDRAW_STALLED, /* withdrawal payouts left unfinished for a minute */
+    MM_SQL_JOB_ADD,             /* $1 kind, $2 user, $3 chat, $4 payload, $5 dedupe, $6 priority
+                                 * -> id, none when an open job has the same (kind, dedupe) */
+    MM_SQL_JOB_CLAIM,           /* $1 owner, $2 lease ms, $3 kinds[] -> mm_col_job */
+    MM_SQL_JOB_EXTEND,          /* $1 id, $2 owner, $3 lease ms */
+    MM_SQL_JOB_END,             /* $1 id, $2 owner, $3 state, $4 result, $5 error, $6 the kind
+                                 * of the timer that announces the end in the job's chat */
+    MM_SQL_JOB_GET,             /* $1 id -> mm_col_jobget */
+    MM_SQL_JOB_ANNOUNCE,        /* $1 id, $2 chat, $3 kind -> mm_col_jobget, once per job */
+    MM_SQL_TOPUP_TOPICS,        /* $1 since seconds, $2 max -> topic, sdi (popular, generated) */
+    MM_SQL_TOPIC_STOCK,         /* $1 topic -> active questions */
+    MM_SQL_CALIBRATE_READ,      /* $1 since seconds, $2 min plays -> mm_col_cal */
+    MM_SQL_CALIBRATE_SET,       /* $1 id, $2 sdi, $3 plays, $4 rate, $5 median */
+    MM_SQL_WALLET_GET,          /* $1 user -> state, account, public key, sealed key */
+    MM_SQL_WALLET_ADD,          /* $1 user, $2 account, $3 public key, $4 sealed key */
+    MM_SQL_WALLET_ACTIVE,       /* $1 user, $2 creating tx hash or NULL */
+    MM_SQL_WALLET_HISTORY,      /* $1 account, $2 limit -> payouts it received or sent */
+    MM_SQL_WITHDRAW_ADD,        /* $1 user, $2 chat, $3 account, $4 recipient, $5 token,
+                                 * $6 amount, $7 shown, $8 nonce, $9 daily limit -> id */
+    MM_SQL_WITHDRAW_CONFIRM,    /* $1 id, $2 user, $3 nonce -> withdrawal, shown, recipient */
+    MM_SQL_WITHDRAW_CANCEL,     /* $1 id, $2 user, $3 nonce -> id */
+    MM_SQL_WITHDRAW_KEY,        /* $1 payout -> its signer's account, sealed key */
+    MM_SQL_PAYOUT_GET,          /* $1 payout -> mm_col_payout */
+    MM_SQL_WITHDRAW_STALLED,    /* withdrawal payouts left unfinished for a minute */
     /* --- the payout ledger (chain/mm_ledger.c) and deposits (chain/mm_deposit.c) --- */
-    MM_SQL_PAYOUT_ADD,      /* $1 purpose, $2 recipient, $3 token, $4 amount -> id */
-    MM_SQL_PAYOUT_SIGNED,   /* $1 id, $2 tx hash, $3 signed tx (base64), $4 nonce */
-    MM_SQL_PAYOUT_PAID,     /* $1 id */
-    MM_SQL_PAYOUT_FAILED,   /* $1 id, $2 reason */
-    MM_SQL_PAYOUT_RESIGN,   /* $1 id, $2 reason: never on chain, may be signed anew */
-    MM_SQL_PAYOUT_NOTE,     /* $1 id, $2 reason: still unsettled */
-    MM_SQL_PAYOUT_TO_PAY,   /* $1 id -> mm_col_pay, if it is unfinished */
-    MM_SQL_PAYOUT_ATTEMPTS, /* $1 id -> attempts, state */
-    MM_SQL_PAYOUTS_UNPAID,  /* the operator's unfinished payouts -> id */
-    MM_SQL_PAYOUT_LOCK,     /* $1 id -> whether this session now holds its lock */
-    MM_SQL_PAYOUT_UNLOCK,   /* $1 id */
-    MM_SQL_DEPOSIT_ADD,     /* $1 tx hash, $2 user, $3 signer, $4 token, $5 amount */
+    MM_SQL_PAYOUT_ADD,          /* $1 purpose, $2 recipient, $3 token, $4 amount -> id */
+    MM_SQL_PAYOUT_SIGNED,       /* $1 id, $2 tx hash, $3 signed tx (base64), $4 nonce */
+    MM_SQL_PAYOUT_PAID,         /* $1 id */
+    MM_SQL_PAYOUT_FAILED,       /* $1 id, $2 reason */
+    MM_SQL_PAYOUT_RESIGN,       /* $1 id, $2 reason: never on chain, may be signed anew */
+    MM_SQL_PAYOUT_NOTE,         /* $1 id, $2 reason: still unsettled */
+    MM_SQL_PAYOUT_TO_PAY,       /* $1 id -> mm_col_pay, if it is unfinished */
+    MM_SQL_PAYOUT_ATTEMPTS,     /* $1 id -> attempts, state */
+    MM_SQL_PAYOUTS_UNPAID,      /* the operator's unfinished payouts -> id */
+    MM_SQL_PAYOUT_LOCK,         /* $1 id -> whether this session now holds its lock */
+    MM_SQL_PAYOUT_UNLOCK,       /* $1 id */
+    MM_SQL_DEPOSIT_ADD,         /* $1 tx hash, $2 user, $3 signer, $4 token, $5 amount */
+    /* --- the sender's leases, the maintenance's prune --- */
+    MM_SQL_OUTBOX_RENEW,        /* $1 ids[], $2 owner, $3 lease ms -> the ids still ours */
+    MM_SQL_PRUNE_PROCESSED,     /* $1 hours kept, $2 batch -> rows deleted */
+    MM_SQL_PRUNE_OUTBOX,        /* $1 days kept, $2 batch: sent or failed replies */
+    MM_SQL_PRUNE_JOBS,          /* $1 days kept, $2 batch: done or failed jobs */
+    MM_SQL_PRUNE_SIGNED_TX,     /* $1 days kept, $2 batch: signed bytes of paid or failed payouts */
     MM_SQL_COUNT
 } mm_sql;
 

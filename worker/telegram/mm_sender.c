@@ -402,7 +402,84 @@ static void mm_forget_idle(mm_sender *s, long long now) {
         }
 }
 
-/* Takes over outbox rows whose lease ran out (their worker died). */
+static int mm_out_cmp(const void *a, const void *b) {
+    long long x = (*(mm_out *const *) a)->outbox_id, y = (*(mm_out *const *) b)->outbox_id;
+    return (x > y) - (x < y);
+}
+
+/* Adds o to the replies whose lease is to be renewed, when it is durable and
+ * its lease is half spent; 0, or -1 out of memory. */
+static int mm_renew_add(mm_out ***held, size_t *n, size_t *cap, mm_out *o, long long due) {
+    if (o->outbox_id == 0 || o->lease_deadline_ms > due)
+        return 0;
+    if (*n == *cap) {
+        size_t more = *cap ? 2 * *cap : 64;
+        mm_out **h = realloc(*held, more * sizeof(*h));
+        if (h == NULL)
+            return -1;
+        *held = h;
+        *cap = more;
+    }
+    (*held)[(*n)++] = o;
+    return 0;
+}
+
+/* Renews the leases of the replies this sender holds (queued behind flood
+ * limits or a busy chat, or in flight) before they run out, so that no
+ * sweep, ours or another worker's, takes them and sends them twice.  A row
+ * that is no longer ours is checked again before it is sent
+ * (mm_keep_lease).  0, or -1 when the renewal failed. */
+static int mm_renew(mm_sender *s, long long now) {
+    long long lease = s->ctx->cfg.outbox_lease_ms, due = now + lease / 2 + MM_SENDER_SWEEP_MS;
+    mm_out **held = NULL, *key, **found;
+    size_t n = 0, cap = 0;
+    mm_params p;
+    PGresult *res;
+    mm_buf ids;
+    int rc = 0;
+
+    for (size_t i = 0; i < MM_CHAT_BUCKETS && rc == 0; i++)
+        for (mm_chat_q *c = s->chats[i]; c && rc == 0; c = c->hnext)
+            for (mm_out *o = c->head; o && rc == 0; o = o->next)
+                rc = mm_renew_add(&held, &n, &cap, o, due);
+    for (mm_transfer *t = s->transfers; t && rc == 0; t = t->next)
+        rc = mm_renew_add(&held, &n, &cap, t->out, due);
+    if (rc || n == 0) {
+        free(held);
+        return rc;
+    }
+    qsort(held, n, sizeof(*held), mm_out_cmp);
+    mm_buf_init(&ids);
+    mm_buf_adds(&ids, "{");
+    for (size_t i = 0; i < n; i++)
+        mm_buf_printf(&ids, "%s%lld", i ? "," : "", (long long) held[i]->outbox_id);
+    mm_buf_adds(&ids, "}");
+    mm_params_init(&p, MM_SQL_OUTBOX_RENEW);
+    mm_param_str(&p, ids.data);
+    mm_param_str(&p, s->ctx->instance);
+    mm_param_ll(&p, lease);
+    if (mm_db_ensure(&s->db) || (res = mm_db_query(&s->db, &p)) == NULL) {
+        mm_log_warn(&s->ctx->log, "sender", "renewing outbox leases: %s", s->db.err);
+        rc = -1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            held[i]->lease_deadline_ms = 0;     /* not ours unless renewed */
+        for (int i = 0; i < PQntuples(res); i++) {
+            mm_out probe = { .outbox_id = mm_col_ll(res, i, 0) };
+            key = &probe;
+            found = bsearch(&key, held, n, sizeof(*held), mm_out_cmp);
+            if (found)
+                (*found)->lease_deadline_ms = now + lease;
+        }
+        PQclear(res);
+    }
+    mm_buf_free(&ids);
+    free(held);
+    return rc;
+}
+
+/* Takes over outbox rows whose lease ran out (their worker died); the rows
+ * this sender holds were renewed first. */
 static void mm_sweep(mm_sender *s, long long now) {
     mm_row_order *rows;
     mm_params p;
@@ -411,6 +488,8 @@ static void mm_sweep(mm_sender *s, long long now) {
 
     s->last_sweep = now;
     mm_forget_idle(s, now);
+    if (mm_renew(s, now))
+        return;
     mm_params_init(&p, MM_SQL_OUTBOX_CLAIM);
     mm_param_str(&p, s->ctx->instance);
     mm_param_int(&p, s->ctx->cfg.outbox_lease_ms);
@@ -488,9 +567,10 @@ static void *mm_sender_main(void *arg) {
                 continue;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
             mm_finish_transfer(s, t, msg->data.result);
+            /* at once: a crash sends again only what was in flight */
+            mm_flush(s);
             wait = 0;
         }
-        mm_flush(s);
         if (wait > 0)
             curl_multi_poll(s->multi, NULL, 0, (int) (wait < 200 ? wait : 200), NULL);
     }

@@ -17,7 +17,7 @@ typedef enum {
     MM_UPD_MESSAGE,
     MM_UPD_CALLBACK,
     MM_UPD_POLL_ANSWER,
-    MM_UPD_TIMER,           /* {"mm_timer":{...}} fired by sched/ */
+    MM_UPD_TIMER,           /* one of our timers (sched/), from its own stream field */
 } mm_update_kind;
 
 typedef struct mm_update {
@@ -33,13 +33,20 @@ typedef struct mm_update {
     int64_t message_id;         /* the message, or the one a button sat on */
     const char *callback_id;
     const char *callback_data;
-    json_t *timer;              /* the mm_timer object */
+    json_t *timer;              /* a timer's object: kind, chat_id, its payload */
     json_t *root;               /* owned */
 } mm_update;
 
-/* 0 on success; -1 with a reason for anything that is not a JSON object
- * with a usable update_id (or mm_timer). */
+/* A Telegram update: 0 on success; -1 with a reason for anything that is
+ * not a JSON object with a usable update_id, or that carries a member the
+ * edge refuses (a top-level name starting with "mm_": internal events do
+ * not travel as updates). */
 int mm_update_parse(const char *json, size_t len, mm_update *u, char *err, size_t errlen);
+
+/* One of our timers as sched/ wrote it into the stream's timer field
+ * ({"kind", "chat_id", …payload}): 0, or -1 with a reason. */
+int mm_update_parse_timer(const char *json, size_t len, mm_update *u, char *err,
+                          size_t errlen);
 void mm_update_free(mm_update *u);
 
 /* The key updates are ordered by: the chat, else the user, else 0. */

@@ -220,6 +220,15 @@ my @g = $s->wait_calls(chat_id => -5001, method => 'sendMessage', count => 2);
 is($g[-1]{params}{text}, 'I don\'t know that command. Try /help.', 'an unknown command addressed to us');
 is(scalar(@g), 2, 'plain text and other bots\' commands got no reply');
 
+# a name of 64 four-byte characters (Telegram's longest) is shown whole: cut at
+# a byte count it would end inside a character and no reply could be built
+my $emoji = { id => 1005, first_name => "\x{1F600}" x 64 };
+say_and_wait($emoji, '/start');
+say_and_wait($emoji, '/play maze', 2);
+my ($estats) = say_and_wait($emoji, '/stats');
+like($estats->{params}{text}, qr/Stats for \x{1F600}{64}<\/b>/, '/stats shows a 256-byte name whole');
+is($s->redis->cli('XLEN', 'mm:updates:dead') || 0, 0, 'and nothing was dead-lettered');
+
 # Telegram delivering one update twice: handled once
 my @st = $s->calls(chat_id => 1001, method => 'sendMessage');
 my $dup = { update_id => 990001, message => { message_id => 9001, date => time,

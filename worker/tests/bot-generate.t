@@ -204,6 +204,31 @@ is(scalar(grep { $_->{params}{text} =~ /Your quiz is ready/ } $s->calls(chat_id 
 is($s->psql("SELECT count(*) FROM questions WHERE topic = 'coral reefs'"), 5, 'its questions stored once');
 $llm3->stop;
 
+# daily budgets: a player's new quizzes, then everyone's (each costs model calls)
+$s->stop_worker(2);
+my $llm4 = MM::FakeHttp->new([]);
+$s->start_worker(4, OPENAI_BASE_URL => substr($llm4->url, 0, -1), MM_GENERATIONS_PER_USER_DAY => 1);
+my $dan_jobs = $s->psql("SELECT count(*) FROM jobs WHERE kind = 'generate' AND user_id = 2004");
+ok($dan_jobs >= 1, 'Dan has asked for a new quiz today');
+said($dan, '/cancel');
+my ($capped) = said($dan, '/play tide pools');
+like($capped->{params}{text}, qr/You've asked for 1 new quizzes today, the most for one day/,
+     "a player's daily budget of new quizzes, said plainly");
+is($s->psql("SELECT count(*) FROM jobs WHERE kind = 'generate' AND user_id = 2004"), $dan_jobs,
+   'and no job was queued');
+$s->stop_worker(4);
+my $all_jobs = $s->psql("SELECT count(*) FROM jobs WHERE kind = 'generate'");
+$s->start_worker(5, OPENAI_BASE_URL => substr($llm4->url, 0, -1), MM_GENERATIONS_PER_DAY => $all_jobs);
+my $eve = { id => 2005, first_name => 'Eve' };
+my ($spent) = said($eve, '/play tide pools');
+like($spent->{params}{text}, qr/written as many new quizzes today as I may/, "the bot's daily budget too");
+is($s->psql("SELECT count(*) FROM jobs WHERE kind = 'generate'"), $all_jobs, 'nothing queued');
+my %m2 = $s->redis->cli('HGETALL', 'mm:metrics');
+is($m2{'mm_budget_refused_total{budget="generations_per_user"}'}, 1, 'refusals counted by budget');
+ok($m2{'mm_budget_refused_total{budget="generations"}'} >= 1, 'both');
+is(scalar(grep { ($_->{body} // '') =~ /tide pools/ } $llm4->requests), 0, 'no model was asked for them');
+$llm4->stop;
+
 $llm->stop;
 $llm2->stop;
 $wiki->stop;

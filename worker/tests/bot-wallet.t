@@ -84,6 +84,39 @@ my ($again) = said($ann, '/wallet');
 unlike($again->{params}{text}, qr/ready!/, 'a second /wallet shows it');
 is(creates(), 1, 'without creating anything');
 
+# a chain_done timer fired twice (a worker died between sending it into the
+# stream and deleting its row): the end of the job is announced once
+my $job = $s->psql("SELECT id FROM jobs WHERE kind = 'wallet' AND user_id = 2101 ORDER BY id LIMIT 1");
+my $before = $s->calls(chat_id => 2101, method => 'sendMessage');
+my $part = 2101 % 16;
+$s->redis->cli('XADD', "mm:updates:p:$part", '*', 'timer',
+               qq({"job":$job,"kind":"chain_done","chat_id":2101}), 'received_at', int(time * 1000));
+my ($next_said) = said($ann, '/history');
+like($next_said->{params}{text}, qr/History/, 'the chat goes on after the repeated timer');
+is(scalar($s->calls(chat_id => 2101, method => 'sendMessage')), $before + 1,
+   'and the repeated timer said nothing');
+# nor can a job's end be announced in another chat
+$s->redis->cli('XADD', "mm:updates:p:" . (2102 % 16), '*', 'timer',
+               qq({"job":$job,"kind":"chain_done","chat_id":2102}), 'received_at', int(time * 1000));
+sleep 1;
+ok(!(grep { $_->{params}{text} =~ /user2101/ } $s->calls(chat_id => 2102, method => 'sendMessage')),
+   "a job's end is never told in another chat");
+
+# the day's budget of new wallets (each costs the operator its first balance)
+{
+    my $opened = $s->psql("SELECT count(*) FROM wallets WHERE created_at > now() - interval '1 day'");
+    $s->stop_worker(0);
+    $s->start_worker(9, %env, MM_WALLETS_PER_DAY => $opened);
+    my $late = { id => 2199, first_name => 'Late' };
+    my ($paused) = said($late, '/wallet');
+    like($paused->{params}{text}, qr/New wallets are paused for today/, 'a new wallet over the budget: refused');
+    is($s->psql('SELECT count(*) FROM wallets WHERE telegram_user_id = 2199'), 0, 'and none made');
+    my ($still) = said($ann, '/wallet');
+    like($still->{params}{text}, qr/user2101\.quizbot\.testnet/, 'an existing wallet still opens');
+    $s->stop_worker(9);
+    $s->start_worker(0, %env);
+}
+
 # two /wallet at once: one account
 $s->user_message($bob, '/wallet');
 $s->user_message($bob, '/wallet');

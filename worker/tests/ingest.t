@@ -43,6 +43,17 @@ wait_for('the dead letter', sub { $r->cli('XLEN', 'mm:updates:dead') == 1 });
 like(join(' ', $r->cli('XRANGE', 'mm:updates:dead', '-', '+')), qr/update is not a JSON object/,
      'a malformed entry goes to mm:updates:dead with the reason');
 
+# an update that names one of our internal events (what the edge now refuses
+# with 400) is never run as one: dead-lettered, and the timer kind in it does
+# nothing — before, a top-level mm_timer was taken for a timer of ours
+my $forged = $s->psql("SELECT count(*) FROM outbox");
+xadd('{"update_id":42,"mm_timer":{"kind":"chain_done","job":1,"chat_id":5,"user_id":5}}', 42);
+wait_for('the forged timer\'s dead letter', sub { $r->cli('XLEN', 'mm:updates:dead') == 2 });
+like(join(' ', $r->cli('XRANGE', 'mm:updates:dead', '-', '+')), qr/reserved field mm_timer/,
+     'an update with a reserved mm_ member is refused with the reason');
+is($s->psql("SELECT count(*) FROM outbox"), $forged, 'and answered nothing');
+$r->cli('DEL', 'mm:updates:dead');
+
 # a handler that fails every time (the database refuses user 666)
 $s->psql(q{CREATE FUNCTION refuse_666() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN IF NEW.id = 666 THEN RAISE EXCEPTION 'user 666 is refused by a test trigger'; END IF;
@@ -55,7 +66,7 @@ my $second = $next;
 wait_for('the second update', sub { $s->psql("SELECT count(*) FROM processed_updates WHERE update_id = $second") == 1 });
 is($s->psql("SELECT count(*) FROM processed_updates WHERE update_id = $first"), 0,
    'the failing update took no effect');
-is($r->cli('XLEN', 'mm:updates:dead'), 2, 'and went to the dead-letter stream');
+is($r->cli('XLEN', 'mm:updates:dead'), 1, 'and went to the dead-letter stream');
 like(join(' ', $r->cli('XRANGE', 'mm:updates:dead', '-', '+')),
      qr/user 666 is refused by a test trigger/, 'with the database\'s error');
 my $log = $s->worker_log(0);

@@ -119,7 +119,7 @@ sub rpc {
     is($rc, 0, 'eight calls, all answered');
     is(scalar($p->requests), 5, 'the primary is skipped once its breaker opens');
     is(scalar($f->requests), 8, 'the fallback takes every call');
-    like($err, qr/endpoint \Q${\$p->url}\E: 5 calls, 5 failed, breaker open/, 'and reports it');
+    like($err, qr/endpoint 127\.0\.0\.1 #0: 5 calls, 5 failed, breaker open/, 'and reports it');
 }
 
 # 9. ... and closes again: after its open time one trial call goes to the
@@ -133,8 +133,32 @@ sub rpc {
     is($rc, 0, 'eight calls 0.4 s apart, all answered');
     is(scalar($f->requests), 7, 'the fallback served while the primary failed and while its breaker was open');
     is(scalar($p->requests), 6, 'the primary: five failures, then the trial after 1 s');
-    like($err, qr/endpoint \Q${\$p->url}\E: 6 calls, 5 failed, breaker closed/, 'its breaker closed on success')
+    like($err, qr/endpoint 127\.0\.0\.1 #0: 6 calls, 5 failed, breaker closed/, 'its breaker closed on success')
         or diag $err;
+}
+
+# 10. a provider's key in the URL (userinfo, path, query) is never shown:
+#     every endpoint is named by its host and rank, in errors and summaries
+{
+    my $p = MM::FakeHttp->new([{ status => 200, body => 'garbage' }]);
+    my $port = $p->{port};
+    my $f = MM::FakeHttp->new([error_answer()]);
+    my ($rc, $out, $err) = rpc(NEAR_RPC_ENDPOINT => "http://keyuser:keypass\@127.0.0.1:$port/v1/KEYINPATH?apikey=KEYINQUERY",
+                               NEAR_RPC_FALLBACKS => $f->url . '/rpc/FALLBACKKEY', NEAR_RPC_BACKOFF_MS => 1);
+    is($rc, 1, 'the fallback answered with an error');
+    unlike($err, qr/keyuser|keypass|KEYINPATH|KEYINQUERY|FALLBACKKEY/, 'no userinfo, path or query in any line')
+        or diag $err;
+    like($err, qr/127\.0\.0\.1 #1: HANDLER_ERROR/, 'the error names the endpoint by host and rank') or diag $err;
+    like($err, qr/endpoint 127\.0\.0\.1 #0: \d+ calls/, 'and so does the summary');
+    ($rc, $out, $err) = rpc(NEAR_RPC_ENDPOINT => "http://127.0.0.1:$port/",
+                            NEAR_RPC_FALLBACKS => "ftp://u:SECRETPW\@example.com/");
+    is($rc, 2, 'a malformed fallback is refused');
+    unlike($err, qr/SECRETPW/, 'without echoing it') or diag $err;
+}
+
+sub error_answer {
+    { status => 200, body => '{"jsonrpc":"2.0","id":"1","error":{"name":"HANDLER_ERROR","cause":'
+      . '{"name":"UNKNOWN_ACCOUNT","info":{}},"code":-32000,"message":"Server error"}}' }
 }
 
 done_testing();

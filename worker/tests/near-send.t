@@ -64,13 +64,31 @@ sub send_tx {
     is($reqs->[2]{params}{signed_tx_base64}, $reqs->[0]{params}{signed_tx_base64}, 'the very same bytes');
 }
 
-# rejected before execution: never on chain
+# refused and unknown by hash: never on chain
 {
-    my $s = MM::FakeHttp->new([error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } })]);
-    my ($rc, $r) = send_tx($s);
+    my $s = MM::FakeHttp->new([error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } }),
+                               error('UNKNOWN_TRANSACTION')]);
+    my ($rc, $r, $reqs) = send_tx($s);
     is($rc, 1, 'rejected: exit 1');
     is($r->{result}, 'rejected', 'reported as rejected');
     like($r->{reason}, qr/Expired/, 'with the reason');
+    is_deeply([map { $_->{method} } @$reqs], ['send_tx', 'tx'], 'after asking for it by hash');
+}
+
+# refused as Expired, but a re-send of bytes that landed before: its outcome stands
+{
+    my $s = MM::FakeHttp->new([error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } }),
+                               outcome('FINAL', { SuccessValue => '' })]);
+    my ($rc, $r) = send_tx($s);
+    is($r->{result}, 'success', 'Expired, yet known by hash: success');
+}
+
+# refused, and the look-up unanswered: not proven dead, so pending
+{
+    my $s = MM::FakeHttp->new([error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } }),
+                               error('TIMEOUT_ERROR')]);
+    my ($rc, $r) = send_tx($s);
+    is($r->{result}, 'pending', 'Expired and the look-up unanswered: pending, never rejected');
 }
 
 # InvalidNonce may be our own tx landed earlier: look it up first

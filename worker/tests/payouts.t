@@ -69,9 +69,10 @@ $s = MM::FakeHttp->new([$final]);
 (undef, $stats, $reqs) = payouts($s, 'run');
 is(scalar @$reqs, 0, 'a paid reward is never sent again');
 
-# refused before execution (Expired): replaced by a new transaction
+# refused (Expired) and unknown by hash: replaced by a new transaction
 (undef, $a) = payouts(undef, 'add', 'quiz:2:rank:1', 'user2.quizbot.testnet', 'NEAR', '5');
-$s = MM::FakeHttp->new([$head, error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } })]);
+$s = MM::FakeHttp->new([$head, error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => 'Expired' } }),
+                        error('UNKNOWN_TRANSACTION')]);
 (undef, $stats) = payouts($s, 'run');
 $r = row($a->{id});
 is($r->{state}, 'pending', 'Expired: back to pending');

@@ -37,11 +37,30 @@ sub report {
 
 like(report(5001, 1), qr/already reported/, 'a player reports a question once');
 is($s->psql('SELECT count(*) FROM question_reports'), 1, 'one report recorded');
+
+# the flag of someone else's run (forged callback data) reports nothing
+{
+    my $other = { id => 5009, first_name => 'Mallory' };
+    my $session = $s->psql('SELECT min(id) FROM play_sessions WHERE user_id = 5001');
+    $s->user_message($other, '/start');
+    my @m = $s->wait_calls(chat_id => 5009, method => 'sendMessage', count => 1);
+    my @before = $s->calls(method => 'answerCallbackQuery');
+    $s->press($other, $m[-1]{response}{result}, "r:$session:1");
+    my @acks = $s->wait_calls(method => 'answerCallbackQuery', count => @before + 1);
+    like($acks[-1]{params}{text}, qr/expired/, "a report button of another player's run is refused");
+    is($s->psql('SELECT count(*) FROM question_reports WHERE user_id = 5009'), 0, 'and records nothing');
+}
 like(report(5002), qr/Thanks/, 'a second player');
 is($s->psql("SELECT status FROM questions WHERE topic = 'solo'"), 'active', 'two reports: still served');
 like(report(5003), qr/Thanks/, 'a third player');
 is($s->psql("SELECT status FROM questions WHERE topic = 'solo'"), 'hidden', 'three: hidden');
 
+# the hidden question also waits in the ready cache (as a generated one
+# would, for 24 h): it is not served from there either
+my $hidden = $s->psql("SELECT id FROM questions WHERE topic = 'solo'");
+$s->redis->cli('RPUSH', 'mm:ready:3:solo', encode_json({ id => $hidden + 0, topic => 'solo',
+    question => 'Which metal is liquid at room temperature?', options => ['Mercury', 'Iron', 'Copper', 'Silver'],
+    correct => 0, explanation => 'Mercury melts at about minus 39 degrees Celsius.', sdi => 2 }));
 my $u = { id => 5004, first_name => 'Late' };
 $s->user_message($u, '/play solo');
 my @m = $s->wait_calls(chat_id => 5004, method => 'sendMessage', count => 1);

@@ -77,18 +77,30 @@ static void test_update_callback_and_group(void) {
     is_int(mm_update_order_key(&u), 3);
     mm_update_free(&u);
 
-    parse_ok("{\"mm_timer\":{\"kind\":\"q_timeout\",\"chat_id\":11,\"user_id\":11,"
-             "\"session\":4,\"seq\":2}}", &u);
-    is_int(u.kind, MM_UPD_TIMER);
-    is_int(u.update_id, -1);
-    is_int(u.chat_id, 11);
-    mm_update_free(&u);
+    /* a timer comes in its own stream field, never as an update */
+    {
+        const char *timer = "{\"kind\":\"q_timeout\",\"chat_id\":11,\"user_id\":11,"
+                            "\"session\":4,\"seq\":2}";
+        char err[160];
+        is_int(mm_update_parse_timer(timer, strlen(timer), &u, err, sizeof(err)), 0);
+        is_int(u.kind, MM_UPD_TIMER);
+        is_int(u.update_id, -1);
+        is_int(u.chat_id, 11);
+        is_str(json_string_value(json_object_get(u.timer, "kind")), "q_timeout");
+        mm_update_free(&u);
+        is_int(mm_update_parse_timer("{\"chat_id\":1}", 13, &u, err, sizeof(err)), -1);
+        is_int(mm_update_parse_timer("[1]", 3, &u, err, sizeof(err)), -1);
+    }
 }
 
 static void test_update_rejects(void) {
     static const char *bad[] = {
         "", "[]", "{\"message\":{}}", "{\"update_id\":-1}", "{\"update_id\":\"1\"}",
         "{\"update_id\":1,\"update_id\":2}", "{\"mm_timer\":5}", "{\"update_id\":1",
+        /* a forged internal event: refused whatever it holds */
+        "{\"update_id\":7,\"mm_timer\":{\"kind\":\"chain_done\",\"job\":1,\"chat_id\":5}}",
+        "{\"mm_timer\":{\"kind\":\"chain_done\",\"job\":1,\"chat_id\":5}}",
+        "{\"update_id\":7,\"message\":{\"text\":\"hi\"},\"mm_x\":1}",
     };
     mm_update u;
     char err[160];
@@ -201,7 +213,8 @@ static void test_answer_data(void) {
     is_int(nonce, 4000000000u);
     is_int(shown, 2);
     static const char *bad[] = { "a:1:2:3", "a:1:2:3:4", "a:1:0:3:1", "a:-1:2:3:1",
-                                 "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "" };
+                                 "b:1:2:3:1", "a:1:2:3:1x", "a::2:3:1", "a:1:2:99999999999:1", "",
+                                 "a:99999999999999999999:2:3:1" /* over int64: not clamped */ };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         is_int(mm_callback_answer_parse(bad[i], &s, &seq, &nonce, &shown), -1);
     /* the longest button we make fits Telegram's 64 bytes */
@@ -283,7 +296,7 @@ static void test_tg_parse(void) {
 }
 
 static void test_log_redaction(void) {
-    mm_log log = { MM_LOG_INFO, { NULL }, 0 };
+    mm_log log = { .level = MM_LOG_INFO };
     char out[512];
     mm_log_secret(&log, "123456:ABC-secret");
     mm_log_secret(&log, "pw");                   /* too short to register */
@@ -423,6 +436,34 @@ static void test_question_check(void) {
     is_int(mm_question_check(&q, why, sizeof(why)), -1);
 }
 
+/* cuts and repairs of UTF-8: one place for all of them (mm_utf8.c) */
+static void test_utf8(void) {
+    const char *smile = "\xf0\x9f\x98\x80";           /* U+1F600, 4 bytes */
+    char buf[16], text[64];
+
+    snprintf(text, sizeof(text), "ab%s%s", smile, smile);  /* 10 bytes */
+    is_int(mm_utf8_len(text), 4);
+    is_int(mm_utf8_cut(text, strlen(text), 10), 10);
+    is_int(mm_utf8_cut(text, strlen(text), 9), 6);          /* not inside the second smile */
+    is_int(mm_utf8_cut(text, strlen(text), 5), 2);
+    is_int(mm_utf8_copy(buf, 7, text), 6);
+    is_str(buf, "ab\xf0\x9f\x98\x80");
+    is_true(mm_utf8_valid(buf));
+    is_true(mm_utf8_valid("plain ascii, \xc3\xa9t\xc3\xa9 and \xe2\x82\xac"));
+    is_true(!mm_utf8_valid("\xc3"));                        /* cut */
+    is_true(!mm_utf8_valid("\x80" "abc"));                     /* a stray continuation */
+    is_true(!mm_utf8_valid("\xc0\xaf"));                    /* overlong '/' */
+    is_true(!mm_utf8_valid("\xed\xa0\x80"));                /* a surrogate */
+    is_true(!mm_utf8_valid("\xf4\x90\x80\x80"));            /* above U+10FFFF */
+    snprintf(buf, sizeof(buf), "ok \xf0\x9f\x98");          /* a smile cut by snprintf */
+    is_int(mm_utf8_fix(buf), 3);
+    is_str(buf, "ok ");
+    snprintf(buf, sizeof(buf), "a\x80" "b\xff" "c");
+    is_int(mm_utf8_fix(buf), 2);
+    is_str(buf, "a?b?c");
+    is_true(mm_utf8_valid(buf));
+}
+
 static void test_similarity(void) {
     is_true(mm_question_similarity("Which planet is the largest in the Solar System?",
                                        "Which is the largest planet in the solar system?") > 0.99);
@@ -450,5 +491,6 @@ int main(void) {
     test_maze();
     test_question_check();
     test_similarity();
+    test_utf8();
     return tap_done();
 }

@@ -2,7 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <jansson.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "../../shared/tests/tap.h"
@@ -11,7 +14,7 @@
 #include "chain/mm_chain_config.h"
 #include "chain/mm_keystore.h"
 #include "chain/mm_near_key.h"
-#include <openssl/evp.h>
+#include "log/mm_log.h"
 
 static void hex(const uint8_t *p, size_t n, char *out) {
     for (size_t i = 0; i < n; i++)
@@ -178,6 +181,37 @@ int main(void) {
                "amount \"%s\" refused: %s", bad[i], why);
         ok(mm_amount_parse("1234567890123456789012345678901234567890", 6, units, why,
                            sizeof(why)) == -1, "an absurd amount is refused: %s", why);
+        /* at most u128::MAX base units: more could never be signed */
+        {
+            static const struct { const char *text; int dec; const char *units; } edge[] = {
+                { "340282366920938463463374607431768211455", 0,
+                  "340282366920938463463374607431768211455" },
+                { "340282366920938463463374607.431768211455", 12,
+                  "340282366920938463463374607431768211455" },
+                { "000340282366920938463463374607431768211455", 0,
+                  "340282366920938463463374607431768211455" },
+                { "340282366920938.46346337460743176821145", 24,
+                  "340282366920938463463374607431768211450" } };
+            static const struct { const char *text; int dec; } over[] = {
+                { "340282366920938463463374607431768211456", 0 },
+                { "340282366920938463463374607.431768211456", 12 },
+                { "340282366920938.463463374607431768211456", 24 },
+                { "340282366920938463463374607431768211455.1", 1 },
+                { "999999999999999999999999999999999999999", 0 },
+                { "1000000000000000000000000000000000000000", 0 },
+                { "12345678901234567890123456789012345678901234567", 0 },
+                { "123456789012345678901234567890123456789012345678901234567890", 0 },
+                { "123456789012345678901234567890123456789012345678901234567890", 6 } };
+
+            for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+                ok(mm_amount_parse(edge[i].text, edge[i].dec, units, why, sizeof(why)) == 0
+                   && strcmp(units, edge[i].units) == 0, "u128::MAX and below: %s (%d decimals)",
+                   edge[i].text, edge[i].dec);
+            for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+                ok(mm_amount_parse(over[i].text, over[i].dec, units, why, sizeof(why)) == -1
+                   && strstr(why, "too large"), "over u128::MAX refused: %s (%d decimals): %s",
+                   over[i].text, over[i].dec, why);
+        }
         mm_amount_format("1500000000000000000000000", 24, back);
         ok(strcmp(back, "1.5") == 0, "1.5 NEAR shown as 1.5 (%s)", back);
         mm_amount_format("1820000000000000000000", 24, back);
@@ -188,6 +222,50 @@ int main(void) {
         ok(strcmp(back, "2") == 0, "whole tokens without a point (%s)", back);
         mm_amount_format("42", 0, back);
         ok(strcmp(back, "42") == 0, "no decimals (%s)", back);
+    }
+
+    /* log lines: redacted before they are cut, always valid JSON */
+    {
+        static const char secret[] = "ed25519:5ecretKeyThatMustNeverShowUpInAnyLogLine";
+        mm_log log = { .level = MM_LOG_DEBUG };
+        char pad[4000], line[9000], out[64];
+        FILE *capture = tmpfile();
+        int saved = dup(2);
+        json_t *doc;
+        size_t n;
+
+        mm_log_secret(&log, secret);
+        memset(pad, 'x', sizeof(pad));
+        fflush(stderr);
+        dup2(fileno(capture), 2);
+        /* the secret straddles where a 2048-byte message used to end */
+        mm_logf(&log, MM_LOG_INFO, "test", NULL, "%.*s%s tail", 2030, pad, secret);
+        /* bytes that are not UTF-8, and one cut short at the end */
+        mm_logf(&log, MM_LOG_INFO, "test", NULL, "bad \xff\xc3( ok \xc3\xa9 \xe2\x82");
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        rewind(capture);
+        n = fread(line, 1, sizeof(line) - 1, capture);
+        line[n] = '\0';
+        fclose(capture);
+        ok(strstr(line, "ed25519:5ecr") == NULL && strstr(line, "5ecretKey") == NULL,
+           "a secret across the old 2048-byte cut is not printed in part");
+        ok(strstr(line, "[redacted] tail") != NULL, "it is redacted whole, and the line goes on");
+        doc = json_loads(strchr(line, '\n') + 1, JSON_DISABLE_EOF_CHECK, NULL);
+        ok(doc && strcmp(json_string_value(json_object_get(doc, "msg")),
+                         "bad \xef\xbf\xbd\xef\xbf\xbd( ok \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd") == 0,
+           "bytes that are not UTF-8 become U+FFFD: the line is valid JSON");
+        json_decref(doc);
+        doc = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+        ok(doc != NULL, "the long line is valid JSON");
+        json_decref(doc);
+
+        mm_log_redact(&log, "\xc3\xa9\xc3\xa9\xc3\xa9", out, 6);
+        ok(strcmp(out, "\xc3\xa9\xc3\xa9") == 0, "a line is cut between characters (%s)", out);
+        mm_log_redact(&log, "ab\"c", out, 4);
+        ok(strcmp(out, "ab") == 0, "and never inside an escape (%s)", out);
+        mm_log_free(&log);
     }
 
     return tap_done();

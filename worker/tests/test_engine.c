@@ -93,6 +93,8 @@ static void test_openai(void) {
                 "\"param\":null,\"code\":\"rate_limit_exceeded\"}}", 7, &a);
     is_int(a.verdict, MM_LLM_RETRY);
     is_int(a.retry_after_ms, 7000);
+    openai(429, "{\"error\":{\"code\":\"rate_limit_exceeded\"}}", 2147484, &a);
+    is_int(a.retry_after_ms, 86400 * 1000);           /* at most a day, no overflow */
     openai(429, "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":"
                 "\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}", -1, &a);
     is_int(a.verdict, MM_LLM_FAILOVER);

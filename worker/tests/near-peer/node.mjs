@@ -11,7 +11,7 @@
 //   GET  /__state   accounts, tokens, transactions
 //   POST /__fund    {account_id, amount}            (creates a keyless account)
 //   POST /__fault   {method, kind, count, retry_after?}
-//        kind: drop_after_apply | hold | timeout_error | http_429 | http_503 | garbage
+//        kind: drop_after_apply | hold | expired | timeout_error | http_429 | http_503 | garbage
 //   GET  /__counts  calls per method, transactions applied, repeated and refused (by reason)
 import { createServer } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
@@ -346,6 +346,8 @@ createServer((req, res) => {
     }
     if (fault?.kind === 'garbage') return send(200, '\u0000\u00ff not json at all');
     if (fault?.kind === 'hold') return undefined;    // never answered, nothing applied
+    // refused as expired whether it landed before or not (a re-send too late)
+    if (fault?.kind === 'expired') return send(200, str({ jsonrpc: '2.0', id: rpc.id, ...invalidTx('Expired') }));
     const answer = { jsonrpc: '2.0', id: rpc.id, ...call(method, rpc.params || {}) };
     if (fault?.kind === 'drop_after_apply') return undefined;           // applied, never answered
     if (fault?.kind === 'timeout_error' && !answer.error) {
