@@ -174,15 +174,18 @@ static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen)
     memcpy(text, "ed25519:", 8);
     mm_base58_encode(sk, len, text + 8);
     sodium_free(sk);
-    /* the row is idempotent (same bytes once signed): Redis lost mid-way
-     * is made again and the row paid again, so a blip costs no sweep */
+    /* the row is idempotent (same bytes once signed): left pending by Redis
+     * lost mid-way, it is paid again on a new connection, so a blip costs
+     * no sweep; twice is an error, never "on its way" with nothing sent */
     rc = mm_chain_redis(c, err, errlen);
-    for (int tries = 0; rc == 0 && tries < 2; tries++) {
+    for (int tries = 0; rc == 0; tries++) {
+        memset(&st, 0, sizeof(st));
         rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, err,
                                errlen);
-        if (rc || !c->loop.redis->err)
+        if (rc || st.pending == 0 || !c->loop.redis->err)
             break;
-        rc = mm_chain_redis(c, err, errlen);
+        rc = tries == 0 ? mm_chain_redis(c, err, errlen)
+                        : (snprintf(err, errlen, "redis: %.200s", c->loop.redis->errstr), -1);
     }
     sodium_free(text);
     return rc;
