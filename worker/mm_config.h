@@ -106,6 +106,7 @@ typedef struct mm_config {
     int poll_timeout;               /* getUpdates long-poll seconds */
     int question_seconds;
     int run_length;                 /* questions in a practice run */
+    int min_answer_ms;              /* quicker quiz answers are flagged */
     int report_hide;                /* distinct reports that hide a question */
     int engine_period_s;            /* between top-ups and SDI calibrations */
     int engine_threads;             /* generation jobs at once */

@@ -64,8 +64,6 @@ static void mm_register_commands(mm_ctx *ctx, mm_tg *tg) {
 static int mm_prepare(mm_ctx *ctx) {
     mm_db db = { NULL };
     mm_tg tg;
-    mm_tg_result res;
-    json_t *none;
     char err[512];
     int version, applied, stored, rejected;
 
@@ -85,26 +83,10 @@ static int mm_prepare(mm_ctx *ctx) {
 
     if (mm_tg_init(&tg, ctx))
         return mm_fatal(ctx, "telegram", "curl_easy_init failed", MM_EXIT_FAIL);
-    if (ctx->cfg.bot_username) {
-        snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s", ctx->cfg.bot_username);
-        mm_register_commands(ctx, &tg);
+    if (mm_tg_username(&tg, ctx->bot_username, sizeof(ctx->bot_username), err, sizeof(err))) {
         mm_tg_free(&tg);
-        return 0;
-    }
-    none = json_object();
-    if (mm_tg_call_retry(&tg, "getMe", none, 15000, 5, &res)) {
-        json_decref(none);
-        mm_tg_free(&tg);
-        snprintf(err, sizeof(err), "getMe failed: %s%s", res.description,
-                 res.error_code == 401 ? " (check TELEGRAM_TOKEN)" : "");
-        mm_tg_result_free(&res);
         return mm_fatal(ctx, "telegram", err, MM_EXIT_DOWN);
     }
-    snprintf(ctx->bot_username, sizeof(ctx->bot_username), "%s",
-             json_string_value(json_object_get(res.result, "username"))
-                 ? json_string_value(json_object_get(res.result, "username")) : "");
-    json_decref(none);
-    mm_tg_result_free(&res);
     mm_register_commands(ctx, &tg);
     mm_tg_free(&tg);
     return 0;

@@ -17,14 +17,22 @@
 #define MM_BOARD_TTL 180
 #define MM_BOARD_TOP 10
 
+/* This week's Monday, 00:00 UTC, in *tm and as seconds. */
+static time_t mm_board_monday(struct tm *tm) {
+    time_t now = time(NULL);
+
+    gmtime_r(&now, tm);
+    now -= (time_t) (((tm->tm_wday + 6) % 7) * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60
+                     + tm->tm_sec);
+    gmtime_r(&now, tm);
+    return now;
+}
+
 /* mm:board:all and mm:board:week:<monday, UTC> */
 static void mm_board_keys(char *all, char *week, size_t len) {
-    time_t now = time(NULL);
     struct tm tm;
 
-    gmtime_r(&now, &tm);
-    now -= (time_t) (((tm.tm_wday + 6) % 7) * 86400);
-    gmtime_r(&now, &tm);
+    mm_board_monday(&tm);
     snprintf(all, len, "mm:board:all");
     snprintf(week, len, "mm:board:week:%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday);
@@ -117,12 +125,68 @@ static void mm_board_section(mm_turn *t, mm_db *db, mm_buf *b, const char *key,
     freeReplyObject(score);
 }
 
+/* A group's board: the points its quizzes gave, since week_start (ms) or
+ * all time (0). */
+static int mm_board_group_section(mm_turn *t, mm_db *db, mm_buf *b, long long week_start,
+                                  const char *title) {
+    static const char *medals[] = { "🥇", "🥈", "🥉" };
+    mm_params p;
+    PGresult *res;
+
+    mm_params_init(&p, MM_SQL_BOARD_GROUP);
+    mm_param_ll(&p, t->u->chat_id);
+    if (week_start)
+        mm_param_ll(&p, week_start);
+    else
+        mm_param_null(&p);
+    if ((res = mm_db_query(db, &p)) == NULL) {
+        snprintf(t->err, sizeof(t->err), "group board: %.400s", db->err);
+        return -1;
+    }
+    mm_buf_printf(b, "\n<b>%s</b>\n", title);
+    for (int i = 0; i < PQntuples(res) && i < MM_BOARD_TOP; i++) {
+        const char *name = mm_col_str(res, i, MM_GBOARD_NAME);
+        if (i < 3)
+            mm_buf_printf(b, "%s ", medals[i]);
+        else
+            mm_buf_printf(b, "%d. ", i + 1);
+        mm_html_add(b, *name ? name : "player");
+        mm_buf_printf(b, " — %s\n", mm_col_str(res, i, MM_GBOARD_POINTS));
+    }
+    if (PQntuples(res) == 0)
+        mm_buf_adds(b, "No points yet — an admin can start a quiz with /createquiz.\n");
+    PQclear(res);
+    return 0;
+}
+
+static int mm_board_group(mm_turn *t) {
+    mm_db *db = t->read_db;
+    struct tm tm;
+    long long rc;
+    mm_buf b;
+
+    if (db != t->db && mm_db_ensure(db))
+        db = t->db;
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "🏆 <b>This group's leaderboard</b>\n");
+    if (mm_board_group_section(t, db, &b, 0, "All time")
+        || mm_board_group_section(t, db, &b, mm_board_monday(&tm) * 1000LL, "This week")) {
+        mm_buf_free(&b);
+        return -1;
+    }
+    rc = b.oom ? -1 : mm_reply_html(t, b.data, NULL);
+    mm_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
 int mm_board_show(mm_turn *t) {
     char all[64], week[64];
     mm_db *db = t->read_db;
     mm_buf b;
     long long rc;
 
+    if (!t->u->is_private && t->u->chat_id < 0)
+        return mm_board_group(t);
     /* reads that may lag go to the replica when there is one */
     if (db != t->db && mm_db_ensure(db))
         db = t->db;
@@ -234,7 +298,11 @@ void mm_turn_commit(mm_turn *t) {
         mm_sender_push(t->ctx->sender, t->replies);
     t->replies = NULL;
     t->tail = &t->replies;
-    if (t->board_points > 0) {
+    if (t->boards_stale) {
+        /* many players' points moved (a quiz ended): read again from the ledger */
+        mm_board_keys(all, week, sizeof(all));
+        freeReplyObject(redisCommand(t->redis, "DEL %s %s", all, week));
+    } else if (t->board_points > 0) {
         mm_board_keys(all, week, sizeof(all));
         freeReplyObject(redisCommand(t->redis, "EVAL %s 2 %s %s %lld %lld", mm_board_add_lua,
                                      all, week, t->board_points, (long long) t->board_user));

@@ -51,19 +51,29 @@ static int mm_cmd_wallet(mm_turn *t, const char *args);
 static int mm_cmd_withdraw(mm_turn *t, const char *args);
 static int mm_cmd_history(mm_turn *t, const char *args);
 static int mm_cmd_to_private(mm_turn *t, const char *args);
+static int mm_cmd_stop(mm_turn *t, const char *args);
 
 static const mm_command_def mm_commands[] = {
     { "start", MM_IN_PRIVATE, 0, mm_cmd_start, "Start: the main menu", NULL, 0 },
     { "play", MM_IN_PRIVATE, 0, mm_cmd_play, "A practice run (add a topic: /play space)",
       "a practice run (add a topic: <code>/play space</code>)", 1 },
     { "practice", MM_IN_PRIVATE, 0, mm_cmd_play, NULL, NULL, 0 },
+    { "createquiz", MM_IN_ANY, 0, mm_wizard_command, "Create a quiz for a group",
+      "create a quiz for a group where you're an admin", 1 },
+    { "myquizzes", MM_IN_PRIVATE, 0, mm_quiz_mine, "The quizzes you created",
+      "the quizzes you created: end or cancel them", 0 },
+    { "endquiz", MM_IN_GROUP, 0, mm_quiz_end_command, "End the open quiz now (admins)", NULL,
+      0 },
+    { "endquiz", MM_IN_PRIVATE, 0, mm_quiz_end_command, NULL, NULL, 0 },
     { "leaderboard", MM_IN_ANY, 0, mm_cmd_board, "All-time and weekly rankings",
       "all-time and weekly rankings", 1 },
     { "top", MM_IN_ANY, 0, mm_cmd_board, NULL, NULL, 0 },
     { "stats", MM_IN_ANY, 0, mm_cmd_stats, "Your points, accuracy and difficulty",
       "your points, accuracy and difficulty", 1 },
-    { "cancel", MM_IN_PRIVATE, 0, mm_cmd_cancel, "Stop the current run", "stop the current run",
-      0 },
+    { "stop", MM_IN_PRIVATE, 0, mm_cmd_stop, "End your quiz attempt or run",
+      "end your quiz attempt (or practice run)", 0 },
+    { "cancel", MM_IN_PRIVATE, 0, mm_cmd_cancel, "Cancel the run or the quiz being created",
+      "cancel the run, or the quiz you're creating", 0 },
     { "wallet", MM_IN_PRIVATE, MM_NEEDS_CHAIN, mm_cmd_wallet,
       "Your NEAR wallet: balances and rewards", "your NEAR wallet: balances and rewards", 1 },
     { "withdraw", MM_IN_PRIVATE, MM_NEEDS_CHAIN, mm_cmd_withdraw,
@@ -194,15 +204,11 @@ static int mm_cmd_start(mm_turn *t, const char *args) {
 
     if (!strcmp(args, "play"))
         return mm_play_start(t, NULL);
+    if (!strncmp(args, "quiz_", 5))
+        return mm_quiz_link(t, args + 5);
+    if (!strncmp(args, "create_", 7))
+        return mm_wizard_link(t, args + 7);
     mm_buf_init(&b);
-    if (!strncmp(args, "quiz_", 5)) {
-        /* group quizzes open here once they exist; none matches yet */
-        mm_buf_adds(&b, "I can't find quiz <code>");
-        mm_html_add(&b, args + 5);
-        mm_buf_adds(&b, "</code>. It may have ended — ask the group for a fresh link, "
-                        "or warm up with /play.");
-        return mm_say_buf(t, &b, mm_main_menu());
-    }
     mm_buf_adds(&b, "👋 Hi ");
     mm_html_add(&b, t->u->first_name ? t->u->first_name : "there");
     mm_buf_adds(&b, "! Welcome to <b>Mental Maze</b>.\n\nPlay short quiz runs, climb the "
@@ -235,7 +241,15 @@ static int mm_cmd_stats(mm_turn *t, const char *args) {
     return mm_board_stats(t);
 }
 
+/* /cancel: the quiz being created first, else the run */
 static int mm_cmd_cancel(mm_turn *t, const char *args) {
+    int rc = mm_wizard_cancel(t);
+
+    (void) args;
+    return rc != 0 ? (rc < 0 ? -1 : 0) : mm_play_cancel(t);
+}
+
+static int mm_cmd_stop(mm_turn *t, const char *args) {
     (void) args;
     return mm_play_cancel(t);
 }
@@ -274,15 +288,18 @@ static int mm_on_message(mm_turn *t) {
     if (u->user_id <= 0 || u->chat_id == 0)
         return 0;
     if (mm_command_parse(u->text, t->ctx->bot_username, &cmd)) {
+        int rc;
         if (!u->is_private)
             return 0;   /* groups: stay quiet unless addressed */
+        if ((rc = mm_wizard_text(t)) != 0)
+            return rc < 0 ? -1 : 0;     /* an answer to the quiz being created */
         return mm_say(t, "Send /play to start a practice run, or /help to see what I can do.",
                       NULL);
     }
     if (cmd.addressed < 0)
         return 0;       /* meant for another bot */
     def = mm_command_find(t->ctx, cmd.name, u->is_private ? MM_IN_PRIVATE : MM_IN_GROUP);
-    if (def && u->is_private && mm_user_ensure(t))
+    if (def && (u->is_private ? mm_user_ensure(t) : mm_group_seen(t)))
         return -1;
     if (def)
         return def->handler(t, cmd.args);
@@ -337,6 +354,11 @@ static int mm_cb_play(mm_turn *t, const char *rest) {
 
 static const mm_callback_def mm_callbacks[] = {
     { MM_CB_ANSWER, 0, mm_cb_answer },
+    { MM_CB_WIZARD, 0, mm_wizard_button },          /* the wizard's own user */
+    { MM_CB_QUIZ_START, MM_CB_REGISTER | MM_CB_ACK, mm_quiz_start },
+    { MM_CB_QUIZ_BOARD, 0, mm_quiz_board },         /* answered with an alert */
+    { MM_CB_QUIZ_END, MM_CB_ACK, mm_quiz_end_button },
+    { MM_CB_QUIZ_CANCEL, MM_CB_ACK, mm_quiz_cancel_button },
     { MM_CB_REPORT, 0, mm_cb_report },
     { MM_CB_WITHDRAW, 0, mm_cb_withdraw },
     { MM_CB_TOPIC, MM_CB_REGISTER | MM_CB_ACK, mm_cb_topic },
@@ -378,6 +400,10 @@ static const mm_timer_def mm_timers[] = {
     { MM_TIMER_Q_TIMEOUT, mm_play_timeout },
     { MM_TIMER_QUIZ_READY, mm_play_ready },
     { MM_TIMER_CHAIN_DONE, mm_wallet_done },
+    { MM_TIMER_QUIZ_MADE, mm_quiz_made },
+    { MM_TIMER_QUIZ_START, mm_quiz_opens },
+    { MM_TIMER_QUIZ_END, mm_quiz_ends },
+    { MM_TIMER_QUIZ_CARD, mm_quiz_card },
 };
 
 static int mm_on_timer(mm_turn *t) {
@@ -397,7 +423,9 @@ int mm_bot_handle(mm_turn *t) {
         return mm_on_callback(t);
     case MM_UPD_TIMER:
         return mm_on_timer(t);
+    case MM_UPD_MEMBER:
+        return mm_group_member(t);
     default:
-        return 0;       /* polls, member changes, edits: nothing to do yet */
+        return 0;       /* polls, other members' changes, edits: nothing to do */
     }
 }

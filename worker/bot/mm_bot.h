@@ -27,6 +27,7 @@ typedef struct mm_turn {
     mm_out *replies, **tail;
     int64_t board_user;         /* points to add to the cached boards */
     long long board_points;
+    int boards_stale;           /* the cached boards are dropped after COMMIT */
     int64_t profile_user;       /* whose cached profile the turn changed */
     char err[512];
 } mm_turn;
@@ -61,9 +62,20 @@ long long mm_reply_queue(mm_turn *t, int64_t chat_id, const char *method, const 
  * (may be NULL).  html must already be escaped where needed. */
 long long mm_reply_html(mm_turn *t, const char *html, json_t *markup);
 
+/* The same to another chat (a quiz's group, its creator). */
+long long mm_reply_html_to(mm_turn *t, int64_t chat_id, const char *html, json_t *markup);
+
+/* editMessageText with parse_mode HTML; markup stolen, NULL removes the
+ * buttons. */
+long long mm_reply_edit(mm_turn *t, int64_t chat_id, long long message_id, const char *html,
+                        json_t *markup);
+
 /* answerCallbackQuery for the update's button press (not durable: the
  * spinner is all it affects). */
 void mm_reply_callback(mm_turn *t, const char *text);
+
+/* The same as an alert the presser closes (text: at most 200 characters). */
+void mm_reply_alert(mm_turn *t, const char *text);
 
 /* An inline keyboard: rows of (text, callback_data or https URL) pairs. */
 json_t *mm_keyboard(void);
@@ -71,7 +83,15 @@ void mm_keyboard_row(json_t *kb);
 void mm_keyboard_button(json_t *kb, const char *text, const char *data);
 
 /* --- flows --- */
+
+/* runs: practice and quiz attempts (bot/mm_play.c) */
 int mm_play_start(mm_turn *t, const char *topic);
+/* Opens the player's run just inserted (by bot/mm_quiz.c) on the
+ * questions ids[0..n) in that order, after intro (HTML). */
+int mm_play_run(mm_turn *t, const long long *ids, int n, const char *intro);
+/* 1 when the player has no run under way; 0 when they have (and were told
+ * how to go on or stop it); -1. */
+int mm_play_idle(mm_turn *t);
 int mm_play_ready(mm_turn *t);
 int mm_play_answer(mm_turn *t);
 int mm_play_timeout(mm_turn *t);
@@ -84,6 +104,43 @@ int mm_wallet_withdraw(mm_turn *t, const char *args);
 int mm_wallet_button(mm_turn *t);
 int mm_wallet_done(mm_turn *t);
 int mm_board_stats(mm_turn *t);
+
+/* groups (bot/mm_group.c) */
+int mm_group_member(mm_turn *t);        /* my_chat_member: the bot added, promoted, removed */
+int mm_group_seen(mm_turn *t);          /* a group's message: its row exists */
+#define MM_ADMIN_UNKNOWN 2              /* Telegram gave no admin list, and none is kept */
+/* Whether user is an admin of group chat now (the list read again when 10
+ * minutes old): 1, 0, MM_ADMIN_UNKNOWN, -1. */
+int mm_group_admin(mm_turn *t, int64_t chat, int64_t user);
+/* 1 the first time (chat, user, what) is asked (say it), then 0; -1. */
+int mm_group_notice_once(mm_turn *t, int64_t chat, int64_t user, const char *what);
+
+/* the quiz wizard (bot/mm_wizard.c) */
+int mm_wizard_command(mm_turn *t, const char *args);    /* /createquiz */
+int mm_wizard_link(mm_turn *t, const char *group);      /* start=create_<group> */
+int mm_wizard_button(mm_turn *t, const char *rest);     /* w:<nonce>:<value> */
+/* A typed answer: 1 taken by the wizard, 0 no wizard under way, -1. */
+int mm_wizard_text(mm_turn *t);
+/* /cancel: 1 a wizard was cancelled, 0 none under way, -1. */
+int mm_wizard_cancel(mm_turn *t);
+/* The engine made `made` questions for the user's draft quiz (0: why). */
+int mm_wizard_made(mm_turn *t, int64_t user, long long quiz, int made, const char *why);
+
+/* group quizzes (bot/mm_quiz.c, bot/mm_quiz_end.c) */
+/* A draft with questions goes live, its card into the group: 1, 0 when it
+ * is not such a draft (any more), -1. */
+int mm_quiz_announce(mm_turn *t, long long quiz, int64_t by);
+int mm_quiz_link(mm_turn *t, const char *id);           /* start=quiz_<id> */
+int mm_quiz_start(mm_turn *t, const char *rest);        /* 🚀 Start */
+int mm_quiz_board(mm_turn *t, const char *rest);        /* 🏆 under the card */
+int mm_quiz_end_button(mm_turn *t, const char *rest);
+int mm_quiz_cancel_button(mm_turn *t, const char *rest);
+int mm_quiz_end_command(mm_turn *t, const char *args);  /* /endquiz [id] */
+int mm_quiz_mine(mm_turn *t, const char *args);         /* /myquizzes */
+int mm_quiz_made(mm_turn *t);                           /* timers */
+int mm_quiz_opens(mm_turn *t);
+int mm_quiz_card(mm_turn *t);
+int mm_quiz_ends(mm_turn *t);
 
 /* Drops the player's cached profile now and again after COMMIT. */
 void mm_profile_forget(mm_turn *t, int64_t user);

@@ -85,3 +85,37 @@ void mm_callback_topic(char out[MM_CB_MAX], const char *topic) {
 
     snprintf(out, MM_CB_MAX, MM_CB_TOPIC "%.*s", (int) n, topic);
 }
+
+void mm_callback_id(char out[MM_CB_MAX], const char *prefix, long long id) {
+    snprintf(out, MM_CB_MAX, "%s%lld", prefix, id);
+}
+
+int mm_callback_id_parse(const char *data, const char *prefix, long long *id) {
+    return mm_callback_numbers(data, prefix, id, 1);
+}
+
+void mm_callback_wizard(char out[MM_CB_MAX], uint32_t nonce, const char *value) {
+    int head = snprintf(out, MM_CB_MAX, MM_CB_WIZARD "%u:", nonce);
+    size_t n = mm_utf8_cut(value, strlen(value), MM_CB_MAX - 1 - (size_t) head);
+
+    snprintf(out + head, MM_CB_MAX - (size_t) head, "%.*s", (int) n, value);
+}
+
+int mm_callback_wizard_parse(const char *data, uint32_t *nonce, const char **value) {
+    const char *p;
+    char *end;
+    unsigned long long v;
+
+    if (data == NULL || strncmp(data, MM_CB_WIZARD, strlen(MM_CB_WIZARD)))
+        return -1;
+    p = data + strlen(MM_CB_WIZARD);
+    if (*p < '0' || *p > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(p, &end, 10);
+    if (errno == ERANGE || v > UINT32_MAX || *end != ':')
+        return -1;
+    *nonce = (uint32_t) v;
+    *value = end + 1;
+    return 0;
+}

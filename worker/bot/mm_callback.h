@@ -10,6 +10,9 @@
  *   x:ok|no:<withdrawal>:<nonce>        confirm or cancel a withdrawal
  *   p:<topic>                           play a topic
  *   m:play m:board m:stats m:help       the main menu
+ *   w:<nonce>:<value>                   a choice in the quiz wizard's step on screen
+ *   q:s|b|e|c:<quiz>                    a quiz: start my attempt, its ranking, end it
+ *                                       now, cancel it (the last two its creator's)
  */
 
 #ifndef MM_CALLBACK_H
@@ -26,6 +29,11 @@
 #define MM_CB_MENU_BOARD    "m:board"
 #define MM_CB_MENU_STATS    "m:stats"
 #define MM_CB_MENU_HELP     "m:help"
+#define MM_CB_WIZARD        "w:"
+#define MM_CB_QUIZ_START    "q:s:"
+#define MM_CB_QUIZ_BOARD    "q:b:"
+#define MM_CB_QUIZ_END      "q:e:"
+#define MM_CB_QUIZ_CANCEL   "q:c:"
 
 #define MM_CB_MAX           65          /* 64 bytes and the NUL */
 
@@ -49,5 +57,14 @@ int mm_callback_withdraw_parse(const char *data, int *confirm, long long *id, ui
 
 /* p:<topic>, the topic cut at a UTF-8 boundary to fit */
 void mm_callback_topic(char out[MM_CB_MAX], const char *topic);
+
+/* <prefix><id>, and back: 0 with *id, or -1 */
+void mm_callback_id(char out[MM_CB_MAX], const char *prefix, long long id);
+int mm_callback_id_parse(const char *data, const char *prefix, long long *id);
+
+/* w:<nonce>:<value>, the value cut at a UTF-8 boundary to fit; parsed
+ * back into *nonce and the value (pointing into data): 0, or -1 */
+void mm_callback_wizard(char out[MM_CB_MAX], uint32_t nonce, const char *value);
+int mm_callback_wizard_parse(const char *data, uint32_t *nonce, const char **value);
 
 #endif /* MM_CALLBACK_H */

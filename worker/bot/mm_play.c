@@ -1,9 +1,12 @@
 /*
- * Practice runs in private chat: a few questions near the player's SDI,
- * inline answer buttons bound to the very message that asked (session,
- * seq and a per-delivery nonce in the button, the message id checked once
- * known), a durable timer per question, feedback after each answer, points
- * with speed and streak bonuses, and the SDI adapted at the end.
+ * Runs in private chat: practice runs (a few questions near the player's
+ * SDI, feedback after each answer, points with speed and streak bonuses,
+ * the SDI adapted at the end) and attempts at a group quiz (the quiz's
+ * questions in the player's own order, its time per question, no feedback
+ * until the quiz ends, points given then by bot/mm_quiz_end.c).  Either
+ * way: inline answer buttons bound to the very message that asked
+ * (session, seq and a per-delivery nonce in the button, the message id
+ * checked once known) and a durable timer per question.
  */
 
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include "mm_member.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_score.h"
+#include "quiz/mm_when.h"
 #include "bank/mm_bank.h"
 #include "sched/mm_budget.h"
 #include "sched/mm_queue.h"
@@ -32,6 +36,9 @@ typedef struct mm_session {
     int target_sdi, count, seq, streak, best_streak, points, correct;
     int64_t user_id;
     int active;
+    long long quiz_id;          /* 0: a practice run */
+    int seconds;                /* per question; 0: the bot's MM_QUESTION_SECONDS */
+    long long quiz_ends_ms;     /* when the quiz closes: later answers do not count */
 } mm_session;
 
 typedef struct mm_asked {
@@ -58,11 +65,19 @@ static void mm_session_row(PGresult *res, mm_session *s) {
     s->best_streak = mm_col_int(res, 0, MM_SESSION_BEST_STREAK);
     s->points = mm_col_int(res, 0, MM_SESSION_POINTS);
     s->correct = mm_col_int(res, 0, MM_SESSION_CORRECT);
-    s->active = 1;
-    if (PQnfields(res) > MM_SESSION_STATE) {
-        s->user_id = mm_col_ll(res, 0, MM_SESSION_USER);
-        s->active = !strcmp(mm_col_str(res, 0, MM_SESSION_STATE), "active");
-    }
+    s->user_id = mm_col_ll(res, 0, MM_SESSION_USER);
+    s->active = !strcmp(mm_col_str(res, 0, MM_SESSION_STATE), "active");
+    s->quiz_id = mm_col_ll(res, 0, MM_SESSION_QUIZ);
+    s->seconds = mm_col_int(res, 0, MM_SESSION_SECONDS);
+    s->quiz_ends_ms = mm_col_ll(res, 0, MM_SESSION_QUIZ_ENDS_MS);
+}
+
+static int mm_run_open(mm_turn *t, const mm_session *s, const long long *ids, int n,
+                       const char *intro);
+static int mm_play_busy(mm_turn *t, const mm_session *s);
+
+static int mm_run_seconds(const mm_turn *t, const mm_session *s) {
+    return s->seconds > 0 ? s->seconds : t->ctx->cfg.question_seconds;
 }
 
 static int mm_session_active(mm_turn *t, mm_session *s) {
@@ -183,7 +198,10 @@ static int mm_timer_cancel(mm_turn *t, long long session, int seq) {
 }
 
 static void mm_question_html(mm_buf *b, const mm_session *s, int seq, const mm_asked *a) {
-    mm_buf_printf(b, "<b>Question %d/%d</b> · SDI %d\n\n", seq, s->count, a->sdi);
+    if (s->quiz_id)
+        mm_buf_printf(b, "<b>Question %d/%d</b>\n\n", seq, s->count);
+    else
+        mm_buf_printf(b, "<b>Question %d/%d</b> · SDI %d\n\n", seq, s->count, a->sdi);
     mm_html_add(b, a->text);
 }
 
@@ -219,7 +237,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
     mm_keyboard_button(kb, "🚩 Report this question", data);
     mm_buf_init(&b);
     mm_question_html(&b, s, seq, &a);
-    mm_buf_printf(&b, "\n\n⏱ %d seconds", t->ctx->cfg.question_seconds);
+    mm_buf_printf(&b, "\n\n⏱ %d seconds", mm_run_seconds(t, s));
     params = json_pack("{s:I, s:s, s:s, s:o}", "chat_id", (json_int_t) t->u->chat_id,
                        "text", b.data ? b.data : "", "parse_mode", "HTML", "reply_markup", kb);
     json = params ? json_dumps(params, JSON_COMPACT) : NULL;
@@ -238,7 +256,7 @@ static int mm_ask(mm_turn *t, const mm_session *s, int seq, const mm_asked *prel
     mm_param_str(&p, t->ctx->instance);
     mm_param_int(&p, t->ctx->cfg.outbox_lease_ms);
     mm_param_str(&p, payload);
-    mm_param_int(&p, t->ctx->cfg.question_seconds * 1000);
+    mm_param_int(&p, mm_run_seconds(t, s) * 1000);
     mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
     if (mm_db_one(t->db, &p, &res) != 1) {
         free(json);
@@ -348,12 +366,8 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
 
     if (!t->u->is_private)
         return 0;
-    if ((rc = mm_session_active(t, &s)) != 0) {
-        if (rc < 0)
-            return -1;
-        return mm_reply_html(t, "You're in the middle of a run: answer the question above, "
-                                "or send /cancel to stop it.", NULL) < 0 ? -1 : 0;
-    }
+    if ((rc = mm_session_active(t, &s)) != 0)
+        return rc < 0 ? -1 : mm_play_busy(t, &s);
     if (topic_arg == NULL)
         return mm_topic_picker(t, "🧩 Pick a topic for your practice run:");
 
@@ -396,13 +410,33 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
     s.target_sdi = sdi;
     s.count = n;
     s.seq = 1;
+    s.user_id = t->u->user_id;
+    s.active = 1;
+
+    mm_buf_init(&b);
+    mm_buf_adds(&b, from_job ? "✨ <b>Your quiz is ready</b> · "
+                             : "🧩 <b>Practice run</b> · ");
+    mm_html_add(&b, topic);
+    mm_buf_printf(&b, " · %d question%s · %d s each · SDI %d", n, n == 1 ? "" : "s",
+                  t->ctx->cfg.question_seconds, sdi);
+    rc = mm_run_open(t, &s, ids, n, b.data ? b.data : "");
+    mm_buf_free(&b);
+    return rc;
+}
+
+/* The questions of a new run s in the order of ids, each with its options
+ * shuffled and its button nonce; then intro and question 1. */
+static int mm_run_open(mm_turn *t, const mm_session *s, const long long *ids, int n,
+                       const char *intro) {
+    mm_params p;
+
     for (int i = 0; i < n; i++) {
         int order[4];
         char perm[24];
         mm_shuffle4(randombytes_uniform(24), order);
         snprintf(perm, sizeof(perm), "{%d,%d,%d,%d}", order[0], order[1], order[2], order[3]);
         mm_params_init(&p, MM_SQL_SQ_ADD);
-        mm_param_ll(&p, s.id);
+        mm_param_ll(&p, s->id);
         mm_param_int(&p, i + 1);
         mm_param_ll(&p, ids[i]);
         mm_param_str(&p, perm);
@@ -410,15 +444,39 @@ static int mm_play_begin(mm_turn *t, const char *topic_arg, int from_job) {
         if (mm_db_do(t->db, &p))
             return mm_fail(t, "session question");
     }
+    if (mm_reply_html(t, intro, NULL) < 0)
+        return -1;
+    return mm_ask(t, s, 1, NULL);
+}
 
-    mm_buf_init(&b);
-    mm_buf_adds(&b, from_job ? "✨ <b>Your quiz is ready</b> · " : "🧩 <b>Practice run</b> · ");
-    mm_html_add(&b, topic);
-    mm_buf_printf(&b, " · %d question%s · %d s each · SDI %d", n, n == 1 ? "" : "s",
-                  t->ctx->cfg.question_seconds, sdi);
-    rc = mm_reply_html(t, b.data, NULL) < 0 ? -1 : 0;
-    mm_buf_free(&b);
-    return rc ? rc : mm_ask(t, &s, 1, NULL);
+int mm_play_run(mm_turn *t, const long long *ids, int n, const char *intro) {
+    mm_session s;
+    int rc = mm_session_active(t, &s);
+
+    if (rc <= 0) {
+        if (rc == 0)
+            snprintf(t->err, sizeof(t->err), "no run to open for player %lld",
+                     (long long) t->u->user_id);
+        return -1;
+    }
+    return mm_run_open(t, &s, ids, n, intro);
+}
+
+int mm_play_idle(mm_turn *t) {
+    mm_session s;
+    int rc = mm_session_active(t, &s);
+
+    if (rc <= 0)
+        return rc < 0 ? -1 : 1;
+    return mm_play_busy(t, &s) < 0 ? -1 : 0;
+}
+
+static int mm_play_busy(mm_turn *t, const mm_session *s) {
+    return mm_reply_html(t, s->quiz_id ? "You're in the middle of a quiz: answer the question "
+                                         "above, or send /stop to end your attempt."
+                                       : "You're in the middle of a run: answer the question "
+                                         "above, or send /cancel to stop it.",
+                         NULL) < 0 ? -1 : 0;
 }
 
 int mm_play_start(mm_turn *t, const char *topic) {
@@ -467,6 +525,27 @@ int mm_play_ready(mm_turn *t) {
     return rc;
 }
 
+/* The last answer of a quiz attempt: nothing said about how it went. */
+static int mm_finish_attempt(mm_turn *t, const mm_session *s) {
+    mm_params end;
+    mm_buf b;
+    long long rc;
+
+    mm_params_init(&end, MM_SQL_SESSION_END);
+    mm_param_ll(&end, s->id);
+    mm_param_str(&end, "finished");
+    if (mm_db_do(t->db, &end))
+        return mm_fail(t, "finish");
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "🏁 <b>All done!</b> Your answers are in. The ranking is posted in the group "
+                    "when the quiz ends ");
+    mm_when_html(&b, s->quiz_ends_ms, t->received_at_ms);
+    mm_buf_adds(&b, "; then I'll send you your answers, the right ones and your rank.");
+    rc = mm_reply_html(t, b.data ? b.data : "", NULL);
+    mm_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
 static int mm_finish(mm_turn *t, mm_session *s) {
     char data[MM_CB_MAX];
     int next = mm_sdi_adapt(s->target_sdi, s->correct, s->count);
@@ -475,6 +554,10 @@ static int mm_finish(mm_turn *t, mm_session *s) {
     mm_buf b;
     long long rc;
 
+    if (s->quiz_id) {
+        json_decref(kb);
+        return mm_finish_attempt(t, s);
+    }
     mm_params_init(&end, MM_SQL_SESSION_END);
     mm_param_ll(&end, s->id);
     mm_param_str(&end, "finished");
@@ -513,20 +596,28 @@ static char *mm_feedback(mm_turn *t, const mm_session *s, const mm_asked *a, int
 
     mm_buf_init(&b);
     mm_question_html(&b, s, s->seq, a);
-    if (chosen < 0)
+    if (s->quiz_id && chosen < 0) {
+        mm_buf_adds(&b, "\n\n⏰ <b>Time's up.</b>");
+    } else if (s->quiz_id) {
+        /* the answer, not whether it was right: that waits for the end */
+        mm_buf_adds(&b, "\n\n✔ <b>Answer recorded:</b> ");
+        mm_html_add(&b, a->options[chosen]);
+    } else if (chosen < 0)
         mm_buf_adds(&b, "\n\n⏰ <b>Time's up.</b> The answer was <b>");
     else if (correct)
         mm_buf_printf(&b, "\n\n✅ <b>Correct!</b> +%d points%s — ", points,
                       streak > 1 ? " 🔥" : "");
     else
         mm_buf_adds(&b, "\n\n❌ The answer was <b>");
-    if (!correct) {
+    if (!s->quiz_id && !correct) {
         mm_html_add(&b, a->options[a->correct]);
         mm_buf_adds(&b, "</b>. ");
     }
-    mm_buf_adds(&b, "<i>");
-    mm_html_add(&b, a->explanation);
-    mm_buf_adds(&b, "</i>");
+    if (!s->quiz_id) {
+        mm_buf_adds(&b, "<i>");
+        mm_html_add(&b, a->explanation);
+        mm_buf_adds(&b, "</i>");
+    }
     params = json_pack("{s:I, s:I, s:s, s:s, s:{s:[]}}", "chat_id", (json_int_t) t->u->chat_id,
                        "message_id", (json_int_t) message_id, "text", b.data ? b.data : "",
                        "parse_mode", "HTML", "reply_markup", "inline_keyboard");
@@ -540,12 +631,13 @@ static char *mm_feedback(mm_turn *t, const mm_session *s, const mm_asked *a, int
 typedef struct mm_result {
     int chosen;                 /* bank index, -1 when time ran out */
     int correct, points, streak, best;
+    int fast;                   /* a quiz answer quicker than MM_MIN_ANSWER_MS */
     long long elapsed_ms;
 } mm_result;
 
 static void mm_result_of(const mm_turn *t, const mm_session *s, const mm_asked *a, int chosen,
                          mm_result *r) {
-    long long limit = t->ctx->cfg.question_seconds * 1000LL;
+    long long limit = mm_run_seconds(t, s) * 1000LL;
     long long elapsed = a->asked_ms ? t->received_at_ms - a->asked_ms : 0;
 
     r->chosen = chosen;
@@ -554,6 +646,12 @@ static void mm_result_of(const mm_turn *t, const mm_session *s, const mm_asked *
     r->points = mm_score_points(a->sdi, r->correct, r->elapsed_ms, limit, s->streak);
     r->streak = r->correct ? s->streak + 1 : 0;
     r->best = r->streak > s->best_streak ? r->streak : s->best_streak;
+    r->fast = 0;
+    if (s->quiz_id) {
+        /* a quiz's points are given when it ends, by its ranking */
+        r->points = 0;
+        r->fast = chosen >= 0 && a->asked_ms && r->elapsed_ms < t->ctx->cfg.min_answer_ms;
+    }
 }
 
 /* The run and the caches after an answer was recorded. */
@@ -595,12 +693,13 @@ static void mm_settle_params(const mm_turn *t, const mm_session *s, const mm_ask
     mm_param_int(p, s->points + r->points);
     mm_param_int(p, s->correct + r->correct);
     mm_param_str(p, payload);
-    mm_param_int(p, r->correct);
+    mm_param_int(p, s->quiz_id ? 0 : r->correct);      /* a quiz's are counted at its end */
     mm_param_ll(p, t->u->chat_id);
     mm_param_str(p, edit);
     mm_param_str(p, t->ctx->instance);
     mm_param_int(p, t->ctx->cfg.outbox_lease_ms);
     mm_param_str(p, MM_TIMER_Q_TIMEOUT);
+    mm_param_bool(p, r->fast);
 }
 
 /* Records the outcome of question s->seq and moves the run on.  chosen is
@@ -650,7 +749,8 @@ static int mm_settle(mm_turn *t, mm_session *s, const mm_asked *a, int chosen,
 
     /* feedback in place of the buttons (practice shows it at once) */
     if (chosen >= 0)
-        mm_reply_callback(t, r.correct ? "✅ Correct!" : "❌ Not quite");
+        mm_reply_callback(t, s->quiz_id ? "✔ Answer recorded" : r.correct ? "✅ Correct!"
+                                                                          : "❌ Not quite");
     if (edit)
         rc = mm_reply_queue(t, t->u->chat_id, "editMessageText", edit, edit_id) < 0 ? -1 : 0;
     free(edit);
@@ -686,6 +786,10 @@ int mm_play_answer(mm_turn *t) {
         mm_reply_callback(t, "This question is no longer active.");
         return 0;
     }
+    if (s.quiz_id && t->received_at_ms >= s.quiz_ends_ms) {
+        mm_reply_callback(t, "⏰ This quiz has ended: answers no longer count.");
+        return 0;
+    }
     return mm_settle(t, &s, &a, a.perm[shown], t->u->message_id);
 }
 
@@ -699,6 +803,8 @@ int mm_play_timeout(mm_turn *t) {
     /* a timer that lost the race with an answer, a cancel or another firing */
     if ((rc = mm_turn_load(t, session, seq, &s, &a)) <= 0 || !s.active || s.seq != seq)
         return rc < 0 ? -1 : 0;
+    if (s.quiz_id && t->received_at_ms >= s.quiz_ends_ms)
+        return 0;   /* the quiz's end closes the attempt */
     return mm_settle(t, &s, &a, -1, a.message_id);
 }
 
@@ -713,11 +819,14 @@ int mm_play_cancel(mm_turn *t) {
         return mm_reply_html(t, "Nothing to cancel. Send /play to start a run.", NULL) < 0 ? -1 : 0;
     mm_params_init(&p, MM_SQL_SESSION_END);
     mm_param_ll(&p, s.id);
-    mm_param_str(&p, "cancelled");
+    mm_param_str(&p, s.quiz_id ? "stopped" : "cancelled");
     if (mm_db_do(t->db, &p))
         return mm_fail(t, "cancel");
     if (mm_timer_cancel(t, s.id, s.seq))
         return -1;
+    if (s.quiz_id)
+        return mm_reply_html(t, "⏹ You stopped the quiz. The answers you gave count (the rest "
+                                "as wrong); the results come when it ends.", NULL) < 0 ? -1 : 0;
     return mm_reply_html(t, "Run cancelled. The points you earned stay yours — /play to "
                             "start again.", NULL) < 0 ? -1 : 0;
 }

@@ -95,7 +95,7 @@ long long mm_reply_queue(mm_turn *t, int64_t chat_id, const char *method, const 
         return -1;
     }
     o->outbox_id = outbox_id;
-    o->is_group = !t->u->is_private;
+    o->is_group = chat_id < 0;         /* group flood limits: by the chat written to */
     *t->tail = o;
     t->tail = &o->next;
     return outbox_id;
@@ -106,7 +106,11 @@ long long mm_reply(mm_turn *t, int64_t chat_id, const char *method, json_t *para
 }
 
 long long mm_reply_html(mm_turn *t, const char *html, json_t *markup) {
-    json_t *p = json_pack("{s:I, s:s, s:s, s:{s:b}}", "chat_id", (json_int_t) t->u->chat_id,
+    return mm_reply_html_to(t, t->u->chat_id, html, markup);
+}
+
+long long mm_reply_html_to(mm_turn *t, int64_t chat_id, const char *html, json_t *markup) {
+    json_t *p = json_pack("{s:I, s:s, s:s, s:{s:b}}", "chat_id", (json_int_t) chat_id,
                           "text", html, "parse_mode", "HTML", "link_preview_options",
                           "is_disabled", 1);
 
@@ -114,7 +118,19 @@ long long mm_reply_html(mm_turn *t, const char *html, json_t *markup) {
         json_object_set_new(p, "reply_markup", markup);
     else
         json_decref(markup);
-    return mm_reply(t, t->u->chat_id, "sendMessage", p);
+    return mm_reply(t, chat_id, "sendMessage", p);
+}
+
+long long mm_reply_edit(mm_turn *t, int64_t chat_id, long long message_id, const char *html,
+                        json_t *markup) {
+    json_t *p = json_pack("{s:I, s:I, s:s, s:s, s:{s:b}}", "chat_id", (json_int_t) chat_id,
+                          "message_id", (json_int_t) message_id, "text", html, "parse_mode",
+                          "HTML", "link_preview_options", "is_disabled", 1);
+
+    /* no markup: the buttons go */
+    json_object_set_new(p, "reply_markup", markup ? markup : json_pack("{s:[]}",
+                                                                       "inline_keyboard"));
+    return mm_reply(t, chat_id, "editMessageText", p);
 }
 
 void mm_reply_callback(mm_turn *t, const char *text) {
@@ -125,6 +141,16 @@ void mm_reply_callback(mm_turn *t, const char *text) {
     p = json_pack("{s:s}", "callback_query_id", t->u->callback_id);
     if (p && text)
         json_object_set_new(p, "text", json_string(text));
+    mm_reply_add(t, t->u->chat_id, "answerCallbackQuery", p, 0);
+}
+
+void mm_reply_alert(mm_turn *t, const char *text) {
+    json_t *p;
+
+    if (t->u->callback_id == NULL)
+        return;
+    p = json_pack("{s:s, s:s, s:b}", "callback_query_id", t->u->callback_id, "text", text,
+                  "show_alert", 1);
     mm_reply_add(t, t->u->chat_id, "answerCallbackQuery", p, 0);
 }
 

@@ -47,6 +47,11 @@ static const mm_cli_def mm_cli_defs[] = {
       "questions import [SOURCE] | export [TOPIC]  the question bank as JSON lines\n" },
     { "review", 0, 0, mm_cli_review,
       "review list | approve ID | reject ID  questions players reported\n" },
+    { "quiz", 0, MM_NEED_DATABASE, mm_cli_quiz,
+      "quiz create --chat GROUP --creator USER --topic T --count N --seconds S\n"
+      "     (--duration SECONDS | --ends-at ISO) [--starts-at ISO] [--notes TEXT] [--wait S]\n"
+      "                           a group quiz made and announced by the running worker\n"
+      "quiz show ID | end ID | list [--chat ID] [--status S]  group quizzes as JSON\n" },
     { "near", MM_CFG_CHAIN, 0, mm_cli_near,
       "near sign                  sign one transaction described as JSON on standard input "
       "(offline)\n"

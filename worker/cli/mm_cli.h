@@ -56,5 +56,6 @@ int mm_cli_generate(mm_cli *c, int argc, char **argv);     /* cli/mm_cli_generat
 int mm_cli_questions(mm_cli *c, int argc, char **argv);    /* cli/mm_cli_questions.c */
 int mm_cli_review(mm_cli *c, int argc, char **argv);
 int mm_cli_webhook(mm_cli *c, int argc, char **argv);      /* cli/mm_cli_telegram.c */
+int mm_cli_quiz(mm_cli *c, int argc, char **argv);         /* cli/mm_cli_quiz.c */
 
 #endif /* MM_CLI_H */

@@ -37,6 +37,17 @@ int mm_generate_queue(mm_db *db, long long user_id, long long chat_id, const cha
     return rc;
 }
 
+int mm_quiz_job_queue(mm_db *db, long long quiz, long long user_id, long long chat_id) {
+    json_t *payload = json_pack("{s:I}", "quiz", (json_int_t) quiz);
+    char dedupe[48];
+    int rc;
+
+    snprintf(dedupe, sizeof(dedupe), "quiz:%lld", quiz);
+    rc = mm_queue_add(db, MM_JOB_QUIZ, user_id, chat_id, payload, dedupe, 0, NULL);
+    json_decref(payload);
+    return rc;
+}
+
 static void mm_jobs_log(void *arg, const char *provider, const char *what) {
     mm_ctx *ctx = arg;
 
@@ -94,15 +105,114 @@ static json_t *mm_generate_job(void *runner, mm_job *job, char *err, size_t errl
     return json_pack("{s:i, s:s}", "made", made, "provider", res.provider ? res.provider : "");
 }
 
+/* Up to want more ids from the engine into ids[*n], in rounds of at most
+ * MM_ENGINE_MAX; the provider that answered, or NULL (why in res). */
+static const char *mm_quiz_generate(mm_engine_loop *el, mm_llm_request *req,
+                                    int want, long long *ids, int *n, mm_engine_result *res) {
+    mm_question out[MM_ENGINE_MAX];
+    const char *provider = NULL;
+
+    for (int round = 0; round < 3 && *n < want; round++) {
+        int made;
+        req->count = want - *n < MM_ENGINE_MAX ? want - *n : MM_ENGINE_MAX;
+        memset(res, 0, sizeof(*res));
+        if ((made = mm_engine_make(&el->engine, req, out, res)) == 0)
+            break;
+        provider = res->provider;
+        for (int i = 0; i < made && *n < want; i++)
+            ids[(*n)++] = res->ids[i];
+    }
+    return provider;
+}
+
+/* A group quiz's questions: the engine's from its topic and the creator's
+ * notes (with a language model), then the bank's; frozen for the quiz.  A
+ * job run again after its holder died finds them made and stops there. */
+static json_t *mm_quiz_job(void *runner, mm_job *job, char *err, size_t errlen) {
+    mm_engine_loop *el = runner;
+    mm_engine *e = &el->engine;
+    mm_ctx *ctx = el->loop.ctx;
+    long long quiz = mm_member_ll(job->payload, "quiz"), ids[MM_QUIZ_QUESTIONS_MAX], picked[64];
+    char topic[MM_Q_TOPIC_MAX], notes[2048 * 4], idlist[MM_QUIZ_QUESTIONS_MAX * 21 + 2];
+    mm_llm_request req = { .language = "English", .sdi = 5 };
+    mm_generate_run run = { ctx, job };
+    mm_engine_result res;
+    const char *provider = NULL;
+    int count, n = 0, made, np, len;
+    mm_params p;
+    PGresult *row;
+
+    mm_params_init(&p, MM_SQL_QUIZ_GET);
+    mm_param_ll(&p, quiz);
+    if (mm_db_one(job->db, &p, &row) != 1) {
+        snprintf(err, errlen, "quiz %lld: %s", quiz, job->db->err[0] ? job->db->err : "none");
+        return NULL;
+    }
+    snprintf(topic, sizeof(topic), "%s", mm_col_str(row, 0, MM_QUIZ_TOPIC));
+    snprintf(notes, sizeof(notes), "%s", mm_col_str(row, 0, MM_QUIZ_NOTES));
+    count = mm_col_int(row, 0, MM_QUIZ_COUNT);
+    made = mm_col_int(row, 0, MM_QUIZ_MADE);
+    PQclear(row);
+    if (made > 0)
+        return json_pack("{s:i, s:s}", "made", made, "provider", "");
+    if (count > MM_QUIZ_QUESTIONS_MAX)
+        count = MM_QUIZ_QUESTIONS_MAX;
+
+    memset(&res, 0, sizeof(res));
+    e->db = job->db;
+    e->redis = el->loop.redis;
+    e->progress = mm_jobs_extend;
+    e->progress_arg = &run;
+    req.topic = topic;
+    req.notes = notes[0] ? notes : NULL;
+    if (mm_engine_can_generate(e) && strcmp(topic, MM_TOPIC_MIX))
+        provider = mm_quiz_generate(el, &req, count, ids, &n, &res);
+    e->progress = NULL;
+    /* the rest from the bank, none twice */
+    if (n < count) {
+        np = mm_bank_pick(job->db, el->loop.redis, topic, req.sdi, job->user_id,
+                          count < 64 ? count : 64, picked);
+        for (int i = 0; i < np && n < count; i++) {
+            int dup = 0;
+            for (int j = 0; j < n; j++)
+                dup |= ids[j] == picked[i];
+            if (!dup)
+                ids[n++] = picked[i];
+        }
+    }
+    mm_log_info(&ctx->log, "engine", "job %lld (quiz %lld \"%s\"): %d of %d questions%s%s", job->id,
+                quiz, topic, n, count, provider ? " from " : " from the bank",
+                provider ? provider : "");
+    if (n == 0) {
+        snprintf(err, errlen, "%s", res.why[0] ? res.why : "no questions on this topic");
+        return NULL;
+    }
+    len = snprintf(idlist, sizeof(idlist), "{");
+    for (int i = 0; i < n; i++)
+        len += snprintf(idlist + len, sizeof(idlist) - (size_t) len, "%s%lld", i ? "," : "",
+                        ids[i]);
+    snprintf(idlist + len, sizeof(idlist) - (size_t) len, "}");
+    mm_params_init(&p, MM_SQL_QUIZ_QUESTIONS_SET);
+    mm_param_ll(&p, quiz);
+    mm_param_str(&p, idlist);
+    if (mm_db_do(job->db, &p)) {
+        snprintf(err, errlen, "quiz %lld: %s", quiz, job->db->err);
+        return NULL;
+    }
+    return json_pack("{s:i, s:s}", "made", n, "provider", provider ? provider : "bank");
+}
+
 static const mm_queue_kind mm_engine_kinds[] = {
     { MM_JOB_GENERATE, mm_generate_job, MM_JOB_ATTEMPTS, MM_TIMER_QUIZ_READY },
+    { MM_JOB_QUIZ, mm_quiz_job, MM_JOB_ATTEMPTS, MM_TIMER_QUIZ_MADE },
 };
 
 static int mm_engine_step(mm_loop *l) {
     mm_engine_loop *el = l->arg;
     char err[600];
     int rc = mm_queue_run_one(&l->db, l->owner, l->ctx->cfg.job_lease_ms, mm_engine_kinds,
-                              1, el, err, sizeof(err));
+                              sizeof(mm_engine_kinds) / sizeof(mm_engine_kinds[0]), el, err,
+                              sizeof(err));
 
     if (rc < 0)
         mm_log_warn(&l->ctx->log, "engine", "%s", err);

@@ -15,6 +15,10 @@
 #define MM_TIMER_Q_TIMEOUT      "q_timeout"     /* {"session","seq","user_id"} */
 #define MM_TIMER_QUIZ_READY     "quiz_ready"    /* {"job"}: a generation job ended */
 #define MM_TIMER_CHAIN_DONE     "chain_done"    /* {"job"}: a chain job ended */
+#define MM_TIMER_QUIZ_MADE      "quiz_made"     /* {"job"}: a group quiz's questions are made */
+#define MM_TIMER_QUIZ_START     "quiz_start"    /* {"quiz"}: a scheduled quiz opens */
+#define MM_TIMER_QUIZ_END       "quiz_end"      /* {"quiz"}: a quiz ends: ranking, results */
+#define MM_TIMER_QUIZ_CARD      "quiz_card"     /* {"quiz"}: its group card brought up to date */
 
 #include "mm_loop.h"
 

@@ -6,6 +6,32 @@
 
 #include "store/mm_sql.h"
 
+/* A quiz with its group, creator, card and counts (MM_QUIZ_* of mm_sql.h) */
+#define MM_QUIZ_COLS \
+    "z.id, z.chat_id, z.creator_id, z.topic, z.notes, z.question_count, z.seconds, " \
+    "coalesce(z.start_delay_s, 0), z.duration_s, " \
+    "coalesce((extract(epoch FROM z.starts_at) * 1000)::bigint, 0), " \
+    "coalesce((extract(epoch FROM z.ends_at) * 1000)::bigint, 0), z.status, " \
+    "coalesce(z.card_message_id, o.tg_message_id, 0), coalesce(g.title, ''), " \
+    "(SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id), coalesce(z.error, ''), " \
+    "coalesce(u.first_name, ''), " \
+    "(SELECT count(*) FROM quiz_questions qq WHERE qq.quiz_id = z.id), z.card_pinned, " \
+    "coalesce(g.can_pin, false) FROM quizzes z LEFT JOIN groups g ON g.chat_id = z.chat_id " \
+    "LEFT JOIN users u ON u.id = z.creator_id LEFT JOIN outbox o ON o.id = z.card_outbox_id"
+
+/* The columns of a run (practice, or a quiz attempt with its quiz z), in
+ * the order of mm_sql.h's MM_SESSION_* */
+#define MM_SESSION_COLS \
+    "s.id, s.topic, s.target_sdi, s.question_count, s.current_seq, s.streak, s.best_streak, " \
+    "s.points, s.correct_count, s.user_id, s.state, coalesce(s.quiz_id, 0), " \
+    "coalesce(s.seconds, 0), coalesce((extract(epoch FROM z.ends_at) * 1000)::bigint, 0)"
+
+/* A player's place in a quiz's ranking (MM_RESULT_*) */
+#define MM_RESULT_COLS \
+    "coalesce(r.rank, 0), r.user_id, coalesce(u.first_name, ''), r.correct, r.answered, " \
+    "r.took_ms, r.flagged, coalesce((extract(epoch FROM r.first_correct_at) * 1000)::bigint, 0) " \
+    "FROM quiz_results r LEFT JOIN users u ON u.id = r.user_id"
+
 const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_FENCE_DEDUPE] = { "fence_dedupe", 3,
         /* FOR SHARE holds off a new owner's epoch bump until we commit */
@@ -31,9 +57,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT sdi, points_total, answers_total, answers_correct, runs_finished, "
         "best_streak, first_name FROM users WHERE id = $1" },
     [MM_SQL_SESSION_ACTIVE] = { "session_active", 1,
-        "SELECT id, topic, target_sdi, question_count, current_seq, streak, best_streak, "
-        "points, correct_count FROM play_sessions WHERE user_id = $1 AND state = 'active' "
-        "FOR UPDATE" },
+        "SELECT " MM_SESSION_COLS " FROM play_sessions s LEFT JOIN quizzes z ON z.id = s.quiz_id "
+        "WHERE s.user_id = $1 AND s.state = 'active' FOR UPDATE OF s" },
     [MM_SQL_SESSION_NEW] = { "session_new", 5,
         "INSERT INTO play_sessions (user_id, chat_id, topic, target_sdi, question_count) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id" },
@@ -50,7 +75,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT count(*) FROM jobs WHERE kind = 'generate' AND user_id = $1 "
         "AND created_at > now() - interval '1 day'" },
     [MM_SQL_BUDGET_GENERATIONS] = { "budget_generations", 0,
-        "SELECT count(*) FROM jobs WHERE kind = 'generate' "
+        "SELECT count(*) FROM jobs WHERE kind IN ('generate', 'quiz') "
         "AND created_at > now() - interval '1 day'" },
     [MM_SQL_STILL_ACTIVE] = { "still_active", 1,
         "SELECT id FROM questions WHERE id = ANY($1::bigint[]) AND status = 'active'" },
@@ -116,25 +141,24 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_USER_NAMES] = { "user_names", 1,
         "SELECT id, first_name, username FROM users WHERE id = ANY($1::bigint[])" },
     [MM_SQL_TURN_GET] = { "turn_get", 2,
-        "SELECT s.id, s.topic, s.target_sdi, s.question_count, s.current_seq, s.streak, "
-        "s.best_streak, s.points, s.correct_count, s.user_id, s.state, "
-        "q.question, q.options, q.correct, q.explanation, q.sdi, sq.perm, sq.nonce, "
+        "SELECT " MM_SESSION_COLS ", q.question, q.options, q.correct, q.explanation, q.sdi, "
+        "sq.perm, sq.nonce, "
         "o.tg_message_id, (extract(epoch FROM coalesce(o.sent_at, sq.asked_at)) * 1000)::bigint, "
-        "q.id FROM play_sessions s "
+        "q.id FROM play_sessions s LEFT JOIN quizzes z ON z.id = s.quiz_id "
         "JOIN session_questions sq ON sq.session_id = s.id AND sq.seq = $2 "
         "JOIN questions q ON q.id = sq.question_id LEFT JOIN outbox o ON o.id = sq.outbox_id "
         "WHERE s.id = $1 FOR UPDATE OF s" },
     /* $1 session, $2 seq, $3 user, $4 question, $5 chosen, $6 correct, $7 elapsed ms,
      * $8 points, $9 received ms, $10 reason, $11 streak, $12 best streak, $13 run points,
      * $14 run correct, $15 timer payload, $16 correct as 0/1, $17 chat, $18 feedback
-     * editMessageText params or NULL, $19 owner, $20 lease ms, $21 the timer's kind -> one
-     * row (the feedback's
+     * editMessageText params or NULL, $19 owner, $20 lease ms, $21 the timer's kind, $22 the
+     * answer was faster than a person can read (it flags the run) -> one row (the feedback's
      * outbox id) if the answer is new.  One statement: the answer, its points, the
      * player's totals, the run, the timer and the feedback. */
-    [MM_SQL_SETTLE] = { "settle", 21,
+    [MM_SQL_SETTLE] = { "settle", 22,
         "WITH a AS (INSERT INTO answers (session_id, seq, user_id, question_id, chosen, correct, "
-        "  elapsed_ms, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-        "  to_timestamp($9::double precision / 1000)) ON CONFLICT DO NOTHING RETURNING 1), "
+        "  elapsed_ms, points, received_at, fast) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "  to_timestamp($9::double precision / 1000), $22) ON CONFLICT DO NOTHING RETURNING 1), "
         "p AS (INSERT INTO points_ledger (user_id, points, reason) SELECT $3, $8, $10 FROM a "
         "  WHERE $8::int > 0 ON CONFLICT (reason) DO NOTHING), "
         "u AS (UPDATE users SET points_total = points_total + $8, "
@@ -142,7 +166,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  best_streak = greatest(best_streak, $11), updated_at = now() "
         "  WHERE id = $3 AND EXISTS (SELECT 1 FROM a)), "
         "s AS (UPDATE play_sessions SET current_seq = $2 + 1, streak = $11, best_streak = $12, "
-        "  points = $13, correct_count = $14 WHERE id = $1 AND EXISTS (SELECT 1 FROM a)), "
+        "  points = $13, correct_count = $14, flagged = flagged OR $22 "
+        "  WHERE id = $1 AND EXISTS (SELECT 1 FROM a)), "
         "t AS (DELETE FROM timers WHERE kind = $21 AND payload = $15::jsonb "
         "  AND EXISTS (SELECT 1 FROM a)), "
         "e AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
@@ -366,4 +391,255 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "UPDATE payouts SET signed_tx = NULL WHERE id IN (SELECT id FROM payouts "
         "WHERE signed_tx IS NOT NULL AND state IN ('paid', 'failed') "
         "AND updated_at < now() - $1 * interval '1 day' LIMIT $2)" },
+    /* --- groups, the wizard, group quizzes --- */
+    /* -> the bot's status before (left when the group is new) */
+    [MM_SQL_GROUP_SEEN] = { "group_seen", 5,
+        "WITH old AS (SELECT bot_status FROM groups WHERE chat_id = $1) "
+        "INSERT INTO groups (chat_id, title, type, bot_status, can_pin) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chat_id) DO UPDATE "
+        "SET title = EXCLUDED.title, type = EXCLUDED.type, bot_status = EXCLUDED.bot_status, "
+        "can_pin = EXCLUDED.can_pin, updated_at = now() "
+        "RETURNING coalesce((SELECT bot_status FROM old), 'left')" },
+    /* a group's message: the bot is in it (a group from before it kept groups) */
+    [MM_SQL_GROUP_TOUCH] = { "group_touch", 3,
+        "INSERT INTO groups (chat_id, title, type, bot_status) VALUES ($1, $2, $3, 'member') "
+        "ON CONFLICT (chat_id) DO UPDATE SET title = EXCLUDED.title, type = EXCLUDED.type, "
+        "bot_status = CASE WHEN groups.bot_status IN ('left', 'kicked') THEN 'member' "
+        "  ELSE groups.bot_status END, updated_at = now() "
+        "WHERE groups.title <> EXCLUDED.title OR groups.bot_status IN ('left', 'kicked')" },
+    [MM_SQL_GROUP_GET] = { "group_get", 1,
+        "SELECT title, type, bot_status, can_pin, "
+        "coalesce(admins_at > now() - interval '10 minutes', false), admins_at "
+        "FROM groups WHERE chat_id = $1" },
+    /* the admin list as getChatAdministrators gave it, and when */
+    [MM_SQL_GROUP_ADMINS_SET] = { "group_admins_set", 2,
+        "WITH d AS (DELETE FROM group_admins WHERE chat_id = $1 "
+        "  AND NOT (user_id = ANY($2::bigint[]))), "
+        "i AS (INSERT INTO group_admins (chat_id, user_id) SELECT $1, unnest($2::bigint[]) "
+        "  WHERE EXISTS (SELECT 1 FROM groups WHERE chat_id = $1) ON CONFLICT DO NOTHING) "
+        "UPDATE groups SET admins_at = now() WHERE chat_id = $1" },
+    /* a row when this is the first time */
+    [MM_SQL_NOTICE_ONCE] = { "notice_once", 3,
+        "INSERT INTO group_notices (chat_id, user_id, what) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING" },
+    [MM_SQL_GROUP_IS_ADMIN] = { "group_is_admin", 2,
+        "SELECT 1 FROM group_admins WHERE chat_id = $1 AND user_id = $2" },
+    /* groups the bot is in, with whether the user is (as far as we know) an admin */
+    [MM_SQL_GROUPS_FOR] = { "groups_for", 1,
+        "SELECT g.chat_id, g.title, coalesce(g.admins_at > now() - interval '10 minutes', false), "
+        "EXISTS (SELECT 1 FROM group_admins a WHERE a.chat_id = g.chat_id AND a.user_id = $1) "
+        "FROM groups g WHERE g.bot_status IN ('member', 'administrator') "
+        "AND g.type IN ('group', 'supergroup') ORDER BY g.title, g.chat_id LIMIT 20" },
+    [MM_SQL_WIZARD_GET] = { "wizard_get", 1,
+        "SELECT w.chat_id, w.step, w.data::text, w.nonce, coalesce(w.quiz_id, 0), "
+        "coalesce(g.title, '') FROM wizards w LEFT JOIN groups g ON g.chat_id = w.chat_id "
+        "WHERE w.user_id = $1 AND w.updated_at > now() - interval '1 day' FOR UPDATE OF w" },
+    [MM_SQL_WIZARD_SET] = { "wizard_set", 6,
+        "INSERT INTO wizards (user_id, chat_id, step, data, nonce, quiz_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE "
+        "SET chat_id = EXCLUDED.chat_id, step = EXCLUDED.step, data = EXCLUDED.data, "
+        "nonce = EXCLUDED.nonce, quiz_id = EXCLUDED.quiz_id, updated_at = now()" },
+    [MM_SQL_WIZARD_DROP] = { "wizard_drop", 1,
+        "DELETE FROM wizards WHERE user_id = $1" },
+    /* quizzes announced in the last hour, and how long until one more may be:
+     * an hour after the oldest of them, and 10 minutes after the newest */
+    [MM_SQL_QUIZ_RATE] = { "quiz_rate", 1,
+        "SELECT count(*), coalesce(ceil(extract(epoch FROM greatest("
+        "  min(announced_at) + interval '1 hour', max(announced_at) + interval '10 minutes') "
+        "  - now()))::int, 0) "
+        "FROM quizzes WHERE creator_id = $1 AND announced_at > now() - interval '1 hour'" },
+    /* $1 group, $2 creator, $3 topic, $4 notes, $5 questions, $6 seconds each,
+     * $7 start this many seconds after it is announced (NULL: at $9), $8 open
+     * for seconds, $9 start ms or NULL, $10 end ms (NULL: $8 after the start) */
+    [MM_SQL_QUIZ_DRAFT] = { "quiz_draft", 10,
+        "INSERT INTO quizzes (chat_id, creator_id, topic, notes, question_count, seconds, "
+        "start_delay_s, duration_s, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "to_timestamp($9::double precision / 1000), to_timestamp($10::double precision / 1000)) "
+        "RETURNING id" },
+    [MM_SQL_QUIZ_GET] = { "quiz_get", 1, "SELECT " MM_QUIZ_COLS " WHERE z.id = $1" },
+    [MM_SQL_QUIZ_LOCK] = { "quiz_lock", 1,
+        "SELECT " MM_QUIZ_COLS " WHERE z.id = $1 FOR UPDATE OF z" },
+    /* the questions, frozen; the count is what could be made */
+    [MM_SQL_QUIZ_QUESTIONS_SET] = { "quiz_questions_set", 2,
+        "WITH i AS (INSERT INTO quiz_questions (quiz_id, seq, question_id) "
+        "  SELECT $1, n, id FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) "
+        "  ON CONFLICT DO NOTHING) "
+        "UPDATE quizzes SET question_count = cardinality($2::bigint[]) "
+        "WHERE id = $1 AND status = 'draft'" },
+    [MM_SQL_QUIZ_QUESTIONS] = { "quiz_questions", 1,
+        "SELECT qq.seq, q.id, q.question, q.options[q.correct + 1], q.explanation "
+        "FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id "
+        "WHERE qq.quiz_id = $1 ORDER BY qq.seq" },
+    /* a draft with questions goes live: its times fixed (a delay counts from
+     * now), its start (if later), end and card timers armed; $2, $3, $4 the
+     * kinds of those timers */
+    [MM_SQL_QUIZ_ANNOUNCE] = { "quiz_announce", 4,
+        "WITH t AS (SELECT id, coalesce(starts_at, now() + coalesce(start_delay_s, 0) "
+        "  * interval '1 second') AS s FROM quizzes WHERE id = $1 AND status = 'draft' "
+        "  AND EXISTS (SELECT 1 FROM quiz_questions qq WHERE qq.quiz_id = $1)), "
+        "z AS (UPDATE quizzes q SET starts_at = greatest(t.s, now()), "
+        "  ends_at = coalesce(q.ends_at, "
+        "    greatest(t.s, now()) + q.duration_s * interval '1 second'), "
+        "  status = CASE WHEN t.s > now() THEN 'scheduled' ELSE 'active' END, "
+        "  started_at = CASE WHEN t.s > now() THEN NULL ELSE now() END, "
+        "  announced_at = now() FROM t WHERE q.id = t.id "
+        "  RETURNING q.id, q.chat_id, q.starts_at, q.ends_at, q.status), "
+        "s AS (INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $2, "
+        "  jsonb_build_object('quiz', id), starts_at FROM z WHERE status = 'scheduled' "
+        "  ON CONFLICT DO NOTHING), "
+        "e AS (INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $3, "
+        "  jsonb_build_object('quiz', id), ends_at FROM z ON CONFLICT DO NOTHING), "
+        "c AS (INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $4, "
+        "  jsonb_build_object('quiz', id), now() + interval '2 seconds' FROM z "
+        "  ON CONFLICT DO NOTHING) "
+        "SELECT status FROM z" },
+    [MM_SQL_QUIZ_CARD_SENT] = { "quiz_card_sent", 4,
+        "UPDATE quizzes SET card_outbox_id = $2, card_edited_at = now(), card_players = $3, "
+        "card_status = $4 WHERE id = $1" },
+    /* the card's message (0 until sent), whether its send failed for good,
+     * and whether it may be edited now (not in the last 30 s: group limits) */
+    [MM_SQL_QUIZ_CARD_STATE] = { "quiz_card_state", 1,
+        "SELECT coalesce(o.tg_message_id, 0), o.failed_at IS NOT NULL, "
+        "z.card_edited_at IS NULL OR z.card_edited_at < now() - interval '30 seconds', "
+        "coalesce(z.card_players, -1), coalesce(z.card_status, '') "
+        "FROM quizzes z LEFT JOIN outbox o ON o.id = z.card_outbox_id WHERE z.id = $1" },
+    [MM_SQL_QUIZ_CARD_EDITED] = { "quiz_card_edited", 4,
+        "UPDATE quizzes SET card_edited_at = now(), card_message_id = $2, card_players = $3, "
+        "card_status = $4 WHERE id = $1" },
+    /* a card update $3 ms from now at the soonest, and not within 30 s of
+     * the last; one pending at a time */
+    [MM_SQL_QUIZ_CARD_LATER] = { "quiz_card_later", 3,
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT chat_id, $2, "
+        "jsonb_build_object('quiz', id), greatest(now() + $3 * interval '1 millisecond', "
+        "  card_edited_at + interval '30 seconds') FROM quizzes WHERE id = $1 "
+        "ON CONFLICT DO NOTHING" },
+    [MM_SQL_QUIZ_PINNED] = { "quiz_pinned", 1,
+        "UPDATE quizzes SET card_pinned = true WHERE id = $1" },
+    [MM_SQL_QUIZ_OPEN] = { "quiz_open", 1,
+        "UPDATE quizzes SET status = 'active', started_at = now() "
+        "WHERE id = $1 AND status = 'scheduled' RETURNING id" },
+    [MM_SQL_QUIZ_CANCEL] = { "quiz_cancel", 2,
+        "WITH z AS (UPDATE quizzes SET status = 'cancelled', cancelled_at = now(), error = $2 "
+        "  WHERE id = $1 AND status IN ('draft', 'funding', 'scheduled') RETURNING id), "
+        "t AS (DELETE FROM timers WHERE payload = jsonb_build_object('quiz', $1::bigint) "
+        "  AND EXISTS (SELECT 1 FROM z)) "
+        "SELECT id FROM z" },
+    /* one attempt per player, by the key; only while the quiz is open */
+    [MM_SQL_QUIZ_ATTEMPT] = { "quiz_attempt", 3,
+        "INSERT INTO play_sessions (user_id, chat_id, mode, topic, target_sdi, question_count, "
+        "quiz_id, seconds) SELECT $2, $3, 'quiz', z.topic, 0, z.question_count, z.id, z.seconds "
+        "FROM quizzes z WHERE z.id = $1 AND z.status = 'active' AND z.ends_at > now() "
+        "ON CONFLICT DO NOTHING RETURNING id" },
+    [MM_SQL_QUIZ_ATTEMPT_OF] = { "quiz_attempt_of", 2,
+        "SELECT id, state FROM play_sessions WHERE quiz_id = $1 AND user_id = $2" },
+    /* the attempts still open when the quiz ends: closed, their timers gone */
+    [MM_SQL_QUIZ_CLOSE_RUNS] = { "quiz_close_runs", 2,
+        "WITH s AS (UPDATE play_sessions SET state = 'expired', finished_at = now() "
+        "  WHERE quiz_id = $1 AND state = 'active' RETURNING id), "
+        "t AS (DELETE FROM timers WHERE kind = $2 "
+        "  AND (payload->>'session')::bigint IN (SELECT id FROM s)) "
+        "SELECT count(*) FROM s" },
+    /* the ranking: correct answers, then the first correct answer's server
+     * time, then the first answer's, then who started first; no correct
+     * answer: listed, unranked */
+    [MM_SQL_QUIZ_RANK] = { "quiz_rank", 1,
+        "WITH a AS (SELECT s.id AS session_id, s.user_id, s.flagged, s.started_at, "
+        "  coalesce(max(an.received_at), s.started_at) AS last_at, "
+        "  count(*) FILTER (WHERE an.correct) AS correct, count(an.chosen) AS answered, "
+        "  min(an.received_at) FILTER (WHERE an.correct) AS first_correct_at, "
+        "  min(an.received_at) FILTER (WHERE an.chosen IS NOT NULL) AS first_answer_at "
+        "  FROM play_sessions s LEFT JOIN answers an ON an.session_id = s.id "
+        "  WHERE s.quiz_id = $1 GROUP BY s.id) "
+        "INSERT INTO quiz_results (quiz_id, user_id, session_id, correct, answered, "
+        "first_correct_at, first_answer_at, took_ms, flagged, rank) "
+        "SELECT $1, user_id, session_id, correct, answered, first_correct_at, first_answer_at, "
+        "(extract(epoch FROM last_at - started_at) * 1000)::bigint, flagged, "
+        "CASE WHEN correct > 0 THEN row_number() OVER (ORDER BY correct DESC, "
+        "first_correct_at NULLS LAST, first_answer_at NULLS LAST, session_id) END FROM a "
+        "ON CONFLICT DO NOTHING" },
+    /* points as the original gave them, once each by reason: +5 a correct
+     * answer, +3 a player's first correct one, the creator +2 a player and +1
+     * a correct answer; they count on the group's boards */
+    [MM_SQL_QUIZ_POINTS] = { "quiz_points", 1,
+        "WITH z AS (SELECT id, chat_id, creator_id FROM quizzes WHERE id = $1), "
+        "c AS (SELECT a.session_id, a.seq, a.user_id FROM answers a "
+        "  JOIN play_sessions s ON s.id = a.session_id WHERE s.quiz_id = $1 AND a.correct), "
+        "r AS (SELECT user_id FROM quiz_results WHERE quiz_id = $1), "
+        "p AS (SELECT user_id, 5 AS points, 'correct:' || session_id || ':' || seq AS why FROM c "
+        "  UNION ALL SELECT DISTINCT user_id, 3, 'first:' || user_id FROM c "
+        "  UNION ALL SELECT z.creator_id, 2, 'player:' || r.user_id FROM r, z "
+        "  UNION ALL SELECT z.creator_id, 1, 'creator:' || session_id || ':' || seq FROM c, z), "
+        "ins AS (INSERT INTO points_ledger (user_id, points, reason, group_id) "
+        "  SELECT p.user_id, p.points, 'quiz:' || $1::bigint || ':' || p.why, z.chat_id FROM p, z "
+        "  ON CONFLICT (reason) DO NOTHING RETURNING user_id, points, reason) "
+        "UPDATE users u SET points_total = u.points_total + t.p, "
+        "answers_correct = u.answers_correct + t.n, updated_at = now() "
+        "FROM (SELECT user_id, sum(points) AS p, "
+        "  count(*) FILTER (WHERE reason LIKE 'quiz:%:correct:%') AS n "
+        "  FROM ins GROUP BY user_id) t "
+        "WHERE u.id = t.user_id" },
+    [MM_SQL_QUIZ_ENDED] = { "quiz_ended", 2,
+        "UPDATE quizzes SET status = $2, ended_at = now(), "
+        "closed_at = CASE WHEN $2 = 'closed' THEN now() END WHERE id = $1" },
+    [MM_SQL_QUIZ_RESULTS] = { "quiz_results", 2,
+        "SELECT " MM_RESULT_COLS " WHERE r.quiz_id = $1 ORDER BY r.rank NULLS LAST, r.user_id "
+        "LIMIT $2" },
+    [MM_SQL_QUIZ_RESULT_OF] = { "quiz_result_of", 2,
+        "SELECT " MM_RESULT_COLS " WHERE r.quiz_id = $1 AND r.user_id = $2" },
+    /* every player's answers in their own order, for their private summary */
+    [MM_SQL_QUIZ_SHEETS] = { "quiz_sheets", 1,
+        "SELECT s.user_id, coalesce(r.rank, 0), r.correct, sq.seq, q.question, "
+        "q.options[q.correct + 1], q.options[a.chosen + 1], coalesce(a.correct, false), "
+        "s.chat_id, s.question_count FROM play_sessions s "
+        "JOIN quiz_results r ON r.session_id = s.id "
+        "JOIN session_questions sq ON sq.session_id = s.id "
+        "JOIN questions q ON q.id = sq.question_id "
+        "LEFT JOIN answers a ON a.session_id = sq.session_id AND a.seq = sq.seq "
+        "WHERE s.quiz_id = $1 ORDER BY s.user_id, sq.seq" },
+    [MM_SQL_QUIZ_OF_CREATOR] = { "quiz_of_creator", 1,
+        "SELECT z.id, z.topic, z.status, coalesce(g.title, ''), "
+        "(SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id), "
+        "coalesce((extract(epoch FROM z.ends_at) * 1000)::bigint, 0) "
+        "FROM quizzes z LEFT JOIN groups g ON g.chat_id = z.chat_id "
+        "WHERE z.creator_id = $1 AND z.status <> 'draft' ORDER BY z.id DESC LIMIT 10" },
+    [MM_SQL_QUIZ_OF_GROUP] = { "quiz_of_group", 1,
+        "SELECT id FROM quizzes WHERE chat_id = $1 AND status IN ('active', 'scheduled') "
+        "ORDER BY id DESC LIMIT 1" },
+    [MM_SQL_QUIZ_LIST] = { "quiz_list", 2,
+        "SELECT row_to_json(x)::text FROM (SELECT id, chat_id, creator_id, topic, "
+        "question_count, seconds, status, starts_at, ends_at, "
+        "(SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id) AS players "
+        "FROM quizzes z WHERE ($1::bigint IS NULL OR chat_id = $1) "
+        "AND ($2::text IS NULL OR status = $2) ORDER BY id) x" },
+    [MM_SQL_QUIZ_SHOW] = { "quiz_show", 1,
+        "SELECT json_build_object('id', z.id, 'chat_id', z.chat_id, 'creator_id', z.creator_id, "
+        "'topic', z.topic, 'notes', z.notes, 'status', z.status, "
+        "'question_count', z.question_count, 'seconds', z.seconds, 'starts_at', z.starts_at, "
+        "'ends_at', z.ends_at, 'created_at', z.created_at, 'ended_at', z.ended_at, "
+        "'players', (SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id), "
+        "'questions', coalesce((SELECT json_agg(json_build_object('seq', qq.seq, "
+        "  'question', q.question, 'options', q.options, 'correct', q.correct, "
+        "  'explanation', q.explanation) ORDER BY qq.seq) FROM quiz_questions qq "
+        "  JOIN questions q ON q.id = qq.question_id WHERE qq.quiz_id = z.id), '[]'), "
+        "'ranking', coalesce((SELECT json_agg(json_build_object('user_id', r.user_id, "
+        "  'correct', r.correct, 'first_correct_ms', "
+        "  (extract(epoch FROM r.first_correct_at) * 1000)::bigint, 'rank', r.rank, "
+        "  'flagged', r.flagged) ORDER BY r.rank NULLS LAST, r.user_id) FROM quiz_results r "
+        "  WHERE r.quiz_id = z.id), '[]'))::text FROM quizzes z WHERE z.id = $1" },
+    /* ended early: answers from now on do not count, its end timer due now */
+    [MM_SQL_QUIZ_END_NOW] = { "quiz_end_now", 2,
+        "WITH z AS (UPDATE quizzes SET ends_at = least(ends_at, now()) "
+        "  WHERE id = $1 AND status = 'active' RETURNING id) "
+        "UPDATE timers SET due_at = least(due_at, now()) WHERE kind = $2 "
+        "AND payload = jsonb_build_object('quiz', $1::bigint) AND EXISTS (SELECT 1 FROM z) "
+        "RETURNING id" },
+    [MM_SQL_USER_SEEN] = { "user_seen", 1,
+        "INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING" },
+    /* a group's board: points earned in its quizzes, all time or since $2 */
+    [MM_SQL_BOARD_GROUP] = { "board_group", 2,
+        "SELECT l.user_id, coalesce(u.first_name, ''), sum(l.points) FROM points_ledger l "
+        "LEFT JOIN users u ON u.id = l.user_id WHERE l.group_id = $1 "
+        "AND ($2::bigint IS NULL OR l.created_at >= to_timestamp($2::double precision / 1000)) "
+        "GROUP BY l.user_id, u.first_name HAVING sum(l.points) > 0 "
+        "ORDER BY sum(l.points) DESC, l.user_id LIMIT 10" },
 };

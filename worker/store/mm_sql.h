@@ -89,6 +89,47 @@ typedef enum mm_sql {
     MM_SQL_PRUNE_OUTBOX,        /* $1 days kept, $2 batch: sent or failed replies */
     MM_SQL_PRUNE_JOBS,          /* $1 days kept, $2 batch: done or failed jobs */
     MM_SQL_PRUNE_SIGNED_TX,     /* $1 days kept, $2 batch: signed bytes of paid or failed payouts */
+    /* --- groups, the wizard, group quizzes (bot/mm_group.c, mm_wizard.c, mm_quiz.c) --- */
+    MM_SQL_GROUP_SEEN,          /* $1 chat, $2 title, $3 type, $4 bot status, $5 can pin */
+    MM_SQL_GROUP_TOUCH,         /* $1 chat, $2 title, $3 type */
+    MM_SQL_NOTICE_ONCE,         /* $1 chat, $2 user, $3 what -> 1 changed the first time */
+    MM_SQL_GROUP_GET,           /* $1 chat -> mm_col_group */
+    MM_SQL_GROUP_ADMINS_SET,    /* $1 chat, $2 admin ids[] */
+    MM_SQL_GROUP_IS_ADMIN,      /* $1 chat, $2 user -> a row when the user is an admin */
+    MM_SQL_GROUPS_FOR,          /* $1 user -> mm_col_groups: groups to create a quiz for */
+    MM_SQL_WIZARD_GET,          /* $1 user -> mm_col_wizard, if one is under way */
+    MM_SQL_WIZARD_SET,          /* $1 user, $2 chat, $3 step, $4 data, $5 nonce, $6 quiz */
+    MM_SQL_WIZARD_DROP,         /* $1 user */
+    MM_SQL_QUIZ_RATE,           /* $1 user -> made in the last hour, seconds until the next */
+    MM_SQL_QUIZ_DRAFT,          /* $1 chat .. $10 ends at ms -> id (see mm_sql.c) */
+    MM_SQL_QUIZ_GET,            /* $1 quiz -> mm_col_quiz */
+    MM_SQL_QUIZ_LOCK,           /* $1 quiz -> mm_col_quiz, the row locked */
+    MM_SQL_QUIZ_QUESTIONS_SET,  /* $1 quiz, $2 question ids[] */
+    MM_SQL_QUIZ_QUESTIONS,      /* $1 quiz -> mm_col_qq */
+    MM_SQL_QUIZ_ANNOUNCE,       /* $1 quiz, $2 card timer due ms, $3 timer kinds... -> status */
+    MM_SQL_QUIZ_CARD_SENT,      /* $1 quiz, $2 the card's outbox id, $3 players, $4 status shown */
+    MM_SQL_QUIZ_CARD_STATE,     /* $1 quiz -> mm_col_card */
+    MM_SQL_QUIZ_CARD_EDITED,    /* $1 quiz, $2 the card's message id, $3 players, $4 status */
+    MM_SQL_QUIZ_CARD_LATER,     /* $1 quiz, $2 timer kind, $3 due in ms at the soonest */
+    MM_SQL_QUIZ_PINNED,         /* $1 quiz */
+    MM_SQL_QUIZ_OPEN,           /* $1 quiz -> a row when it went scheduled -> active */
+    MM_SQL_QUIZ_CANCEL,         /* $1 quiz, $2 why -> a row when it was draft/scheduled */
+    MM_SQL_QUIZ_ATTEMPT,        /* $1 quiz, $2 user, $3 chat -> the run's id, once per player */
+    MM_SQL_QUIZ_ATTEMPT_OF,     /* $1 quiz, $2 user -> the run's id and state */
+    MM_SQL_QUIZ_CLOSE_RUNS,     /* $1 quiz, $2 timer kind -> runs closed */
+    MM_SQL_QUIZ_RANK,           /* $1 quiz: quiz_results, once */
+    MM_SQL_QUIZ_POINTS,         /* $1 quiz: the points ledger and totals, once */
+    MM_SQL_QUIZ_ENDED,          /* $1 quiz, $2 status (closed | ended) */
+    MM_SQL_QUIZ_RESULTS,        /* $1 quiz, $2 limit -> mm_col_result, by rank */
+    MM_SQL_QUIZ_RESULT_OF,      /* $1 quiz, $2 user -> mm_col_result */
+    MM_SQL_QUIZ_SHEETS,         /* $1 quiz -> mm_col_sheet: every player's answers */
+    MM_SQL_QUIZ_OF_CREATOR,     /* $1 user -> mm_col_mine, newest first */
+    MM_SQL_QUIZ_OF_GROUP,       /* $1 group -> the newest open quiz's id */
+    MM_SQL_QUIZ_LIST,           /* $1 group or NULL, $2 status or NULL -> one JSON line each */
+    MM_SQL_QUIZ_SHOW,           /* $1 quiz -> one JSON object */
+    MM_SQL_QUIZ_END_NOW,        /* $1 quiz: its end timer due now */
+    MM_SQL_USER_SEEN,           /* $1 id: a player row, if there is none */
+    MM_SQL_BOARD_GROUP,         /* $1 group, $2 since ms or NULL -> user, name, points */
     MM_SQL_COUNT
 } mm_sql;
 
@@ -107,7 +148,8 @@ enum { MM_USER_SDI, MM_USER_POINTS, MM_USER_ANSWERS, MM_USER_CORRECT, MM_USER_RU
 /* SESSION_ACTIVE, and the first columns of TURN_GET */
 enum { MM_SESSION_ID, MM_SESSION_TOPIC, MM_SESSION_SDI, MM_SESSION_COUNT, MM_SESSION_SEQ,
        MM_SESSION_STREAK, MM_SESSION_BEST_STREAK, MM_SESSION_POINTS, MM_SESSION_CORRECT,
-       MM_SESSION_USER, MM_SESSION_STATE, MM_SESSION_NCOLS };
+       MM_SESSION_USER, MM_SESSION_STATE, MM_SESSION_QUIZ, MM_SESSION_SECONDS,
+       MM_SESSION_QUIZ_ENDS_MS, MM_SESSION_NCOLS };
 
 /* SQ_GET, and the columns of TURN_GET from MM_SESSION_NCOLS on */
 enum { MM_ASKED_TEXT, MM_ASKED_OPTIONS, MM_ASKED_CORRECT, MM_ASKED_EXPLANATION, MM_ASKED_SDI,
@@ -164,6 +206,46 @@ enum { MM_PAYOUT_STATE, MM_PAYOUT_HASH, MM_PAYOUT_ERROR, MM_PAYOUT_RECIPIENT, MM
 /* PAYOUT_TO_PAY */
 enum { MM_PAY_STATE, MM_PAY_RECIPIENT, MM_PAY_TOKEN, MM_PAY_AMOUNT, MM_PAY_HASH,
        MM_PAY_SIGNED, MM_PAY_ATTEMPTS };
+
+/* GROUP_GET */
+enum { MM_GROUP_TITLE, MM_GROUP_TYPE, MM_GROUP_BOT_STATUS, MM_GROUP_CAN_PIN,
+       MM_GROUP_ADMINS_FRESH, MM_GROUP_ADMINS_AT };
+
+/* GROUPS_FOR */
+enum { MM_GROUPS_CHAT, MM_GROUPS_TITLE, MM_GROUPS_FRESH, MM_GROUPS_ADMIN };
+
+/* WIZARD_GET */
+enum { MM_WIZ_CHAT, MM_WIZ_STEP, MM_WIZ_DATA, MM_WIZ_NONCE, MM_WIZ_QUIZ, MM_WIZ_TITLE };
+
+/* QUIZ_RATE */
+enum { MM_RATE_COUNT, MM_RATE_WAIT_S };
+
+/* QUIZ_GET, QUIZ_LOCK */
+enum { MM_QUIZ_ID, MM_QUIZ_CHAT, MM_QUIZ_CREATOR, MM_QUIZ_TOPIC, MM_QUIZ_NOTES, MM_QUIZ_COUNT,
+       MM_QUIZ_SECONDS, MM_QUIZ_DELAY_S, MM_QUIZ_DURATION_S, MM_QUIZ_STARTS_MS, MM_QUIZ_ENDS_MS,
+       MM_QUIZ_STATUS, MM_QUIZ_CARD_MESSAGE, MM_QUIZ_TITLE, MM_QUIZ_PLAYERS, MM_QUIZ_ERROR,
+       MM_QUIZ_CREATOR_NAME, MM_QUIZ_MADE, MM_QUIZ_PINNED, MM_QUIZ_CAN_PIN };
+
+/* QUIZ_QUESTIONS */
+enum { MM_QQ_SEQ, MM_QQ_ID, MM_QQ_TEXT, MM_QQ_RIGHT, MM_QQ_EXPLANATION };
+
+/* QUIZ_CARD_STATE */
+enum { MM_CARD_MESSAGE, MM_CARD_FAILED, MM_CARD_MAY_EDIT, MM_CARD_PLAYERS, MM_CARD_STATUS };
+
+/* QUIZ_RESULTS */
+enum { MM_RESULT_RANK, MM_RESULT_USER, MM_RESULT_NAME, MM_RESULT_CORRECT, MM_RESULT_ANSWERED,
+       MM_RESULT_TOOK_MS, MM_RESULT_FLAGGED, MM_RESULT_FIRST_CORRECT_MS };
+
+/* QUIZ_SHEETS: one row per player and question, by player then the player's order */
+enum { MM_SHEET_USER, MM_SHEET_RANK, MM_SHEET_CORRECT_COUNT, MM_SHEET_SEQ, MM_SHEET_TEXT,
+       MM_SHEET_RIGHT, MM_SHEET_CHOSEN, MM_SHEET_IS_CORRECT, MM_SHEET_CHAT, MM_SHEET_COUNT };
+
+/* QUIZ_OF_CREATOR */
+enum { MM_MINE_ID, MM_MINE_TOPIC, MM_MINE_STATUS, MM_MINE_TITLE, MM_MINE_PLAYERS,
+       MM_MINE_ENDS_MS };
+
+/* BOARD_GROUP */
+enum { MM_GBOARD_USER, MM_GBOARD_NAME, MM_GBOARD_POINTS };
 
 /* PAYOUT_ATTEMPTS */
 enum { MM_ATTEMPTS_COUNT, MM_ATTEMPTS_STATE };

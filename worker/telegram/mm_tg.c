@@ -139,3 +139,27 @@ int mm_tg_call_retry(mm_tg *tg, const char *method, json_t *params, long timeout
         mm_tg_result_free(r);
     }
 }
+
+int mm_tg_username(mm_tg *tg, char *out, size_t outlen, char *err, size_t errlen) {
+    json_t *none;
+    mm_tg_result r;
+    const char *name;
+
+    if (tg->ctx->cfg.bot_username) {
+        snprintf(out, outlen, "%s", tg->ctx->cfg.bot_username);
+        return 0;
+    }
+    none = json_object();
+    if (mm_tg_call_retry(tg, "getMe", none, 15000, 5, &r)) {
+        json_decref(none);
+        snprintf(err, errlen, "getMe failed: %s%s", r.description,
+                 r.error_code == 401 ? " (check TELEGRAM_TOKEN)" : "");
+        mm_tg_result_free(&r);
+        return -1;
+    }
+    json_decref(none);
+    name = json_string_value(json_object_get(r.result, "username"));
+    snprintf(out, outlen, "%s", name ? name : "");
+    mm_tg_result_free(&r);
+    return 0;
+}

@@ -53,4 +53,8 @@ int mm_tg_call_retry(mm_tg *tg, const char *method, json_t *params, long timeout
 
 void mm_tg_result_free(mm_tg_result *r);
 
+/* The bot's username: BOT_USERNAME, else getMe's (with retries).  0, or
+ * -1 with why in err. */
+int mm_tg_username(mm_tg *tg, char *out, size_t outlen, char *err, size_t errlen);
+
 #endif /* MM_TG_H */

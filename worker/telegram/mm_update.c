@@ -27,6 +27,8 @@ static void mm_chat(mm_update *u, json_t *message) {
     const char *type = mm_str(chat, "type");
 
     u->chat_id = mm_int(chat, "id");
+    u->chat_type = type;
+    u->chat_title = mm_str(chat, "title");
     u->is_private = type && !strcmp(type, "private");
     u->message_id = mm_int(message, "message_id");
 }
@@ -112,10 +114,20 @@ int mm_update_parse(const char *json, size_t len, mm_update *u, char *err, size_
         mm_from(u, json_object_get(v, "user"));
         u->chat_id = u->user_id;
         u->is_private = 1;
+    } else if ((v = json_object_get(u->root, "my_chat_member")) != NULL
+               && json_is_object(v)) {
+        json_t *now = json_object_get(v, "new_chat_member");
+        u->kind = MM_UPD_MEMBER;
+        mm_from(u, json_object_get(v, "from"));
+        mm_chat(u, v);
+        u->member_status = mm_str(now, "status");
+        /* an administrator's right, or a member's when the group grants it */
+        u->member_can_pin = json_is_true(json_object_get(now, "can_pin_messages"));
+        if (u->member_status == NULL || u->chat_id == 0)
+            u->kind = MM_UPD_OTHER;
     } else {
-        /* edited messages, chat member changes, …: ordered by their chat */
-        const char *kinds[] = { "edited_message", "my_chat_member", "chat_member",
-                                "channel_post", NULL };
+        /* edited messages, other members' changes, …: ordered by their chat */
+        const char *kinds[] = { "edited_message", "chat_member", "channel_post", NULL };
         for (int i = 0; kinds[i]; i++)
             if ((v = json_object_get(u->root, kinds[i])) != NULL && json_is_object(v)) {
                 mm_from(u, json_object_get(v, "from"));

@@ -18,6 +18,7 @@ typedef enum {
     MM_UPD_CALLBACK,
     MM_UPD_POLL_ANSWER,
     MM_UPD_TIMER,           /* one of our timers (sched/), from its own stream field */
+    MM_UPD_MEMBER,          /* my_chat_member: the bot added, promoted or removed */
 } mm_update_kind;
 
 typedef struct mm_update {
@@ -25,6 +26,8 @@ typedef struct mm_update {
     int64_t update_id;          /* -1 for timers */
     int64_t chat_id;            /* 0 when the update has no chat */
     int is_private;
+    const char *chat_title;     /* groups' */
+    const char *chat_type;      /* private | group | supergroup | channel */
     int64_t user_id;
     const char *first_name;     /* these point into root */
     const char *username;
@@ -33,6 +36,8 @@ typedef struct mm_update {
     int64_t message_id;         /* the message, or the one a button sat on */
     const char *callback_id;
     const char *callback_data;
+    const char *member_status;  /* MM_UPD_MEMBER: the bot's new status */
+    int member_can_pin;         /* and whether it may pin messages */
     json_t *timer;              /* a timer's object: kind, chat_id, its payload */
     json_t *root;               /* owned */
 } mm_update;

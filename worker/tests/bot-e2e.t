@@ -30,9 +30,9 @@ like($s->worker_log(0), qr/"started as \@mm_test_bot/, 'the worker learned its u
 # the "/" menus Telegram shows, one per scope, from the command table
 my %menu = map { $_->{params}{scope}{type} => [map { $_->{command} } @{ $_->{params}{commands} }] }
            $s->calls(method => 'setMyCommands');
-is_deeply($menu{all_private_chats}, [qw(start play leaderboard stats cancel help)],
+is_deeply($menu{all_private_chats}, [qw(start play createquiz myquizzes leaderboard stats stop cancel help)],
           'setMyCommands for private chats: the commands there, without wallets on this bot');
-is_deeply($menu{all_group_chats}, [qw(leaderboard stats help play)], 'and for groups');
+is_deeply($menu{all_group_chats}, [qw(createquiz endquiz leaderboard stats help play)], 'and for groups');
 
 my $ann = { id => 1001, first_name => 'Ann', username => 'ann' };
 my $seq = 0;
@@ -183,7 +183,7 @@ ok($ttl > 0 && $ttl <= 1800, 'the profile is cached for at most 30 min');
 
 # unknown input gets a short, helpful reply
 my ($unk) = say_and_wait($ann, '/frobnicate');
-is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /leaderboard, /stats or /help.',
+is($unk->{params}{text}, 'I don\'t know /frobnicate. Try /play, /createquiz, /leaderboard, /stats or /help.',
    'an unknown command (this bot has no wallets: /wallet is not suggested)');
 my ($help) = say_and_wait($ann, '/help');
 like($help->{params}{text}, qr{^/play — a practice run}m, '/help lists /play');

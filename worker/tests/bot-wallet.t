@@ -60,7 +60,7 @@ my $cid = { id => 2103, first_name => 'Cid' };
 my ($private_menu) = grep { $_->{params}{scope}{type} eq 'all_private_chats' }
                      $s->calls(method => 'setMyCommands');
 is_deeply([map { $_->{command} } @{ $private_menu->{params}{commands} }],
-          [qw(start play leaderboard stats cancel wallet withdraw history help)],
+          [qw(start play createquiz myquizzes leaderboard stats stop cancel wallet withdraw history help)],
           'setMyCommands lists /wallet, /withdraw and /history');
 my ($help) = said($ann, '/help');
 like($help->{params}{text}, qr{^/wallet — .*\n/withdraw — .*\n/history — }m, 'and so does /help');

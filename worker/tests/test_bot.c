@@ -20,6 +20,8 @@
 #include "quiz/mm_maze.h"
 #include "quiz/mm_question.h"
 #include "quiz/mm_score.h"
+#include "quiz/mm_when.h"
+#include "mm_utf8.h"
 #include "telegram/mm_flood.h"
 #include "telegram/mm_html.h"
 #include "telegram/mm_tg.h"
@@ -75,6 +77,20 @@ static void test_update_callback_and_group(void) {
              "\"from\":{\"id\":3}}}", &u);
     is_int(u.kind, MM_UPD_OTHER);
     is_int(mm_update_order_key(&u), 3);
+    mm_update_free(&u);
+
+    /* the bot added to a group as an administrator that may pin */
+    parse_ok("{\"update_id\":11,\"my_chat_member\":{\"chat\":{\"id\":-100,\"type\":"
+             "\"supergroup\",\"title\":\"Quiz night\"},\"from\":{\"id\":5},"
+             "\"old_chat_member\":{\"status\":\"left\"},\"new_chat_member\":{\"status\":"
+             "\"administrator\",\"can_pin_messages\":true}}}", &u);
+    is_int(u.kind, MM_UPD_MEMBER);
+    is_int(u.chat_id, -100);
+    is_str(u.chat_title, "Quiz night");
+    is_str(u.chat_type, "supergroup");
+    is_str(u.member_status, "administrator");
+    is_int(u.member_can_pin, 1);
+    is_int(u.user_id, 5);
     mm_update_free(&u);
 
     /* a timer comes in its own stream field, never as an update */
@@ -220,6 +236,92 @@ static void test_answer_data(void) {
     /* the longest button we make fits Telegram's 64 bytes */
     snprintf(data, sizeof(data), "a:%lld:%d:%u:%d", 9223372036854775807LL, 20, 999999999u, 3);
     is_true(strlen(data) <= 64);
+}
+
+static void test_quiz_buttons(void) {
+    char data[MM_CB_MAX], topic[200];
+    const char *value;
+    uint32_t nonce;
+    long long id;
+
+    mm_callback_id(data, MM_CB_QUIZ_START, 9007199254740991LL);
+    is_str(data, "q:s:9007199254740991");
+    is_int(mm_callback_id_parse(data, MM_CB_QUIZ_START, &id), 0);
+    is_int(id, 9007199254740991LL);
+    is_int(mm_callback_id_parse("q:s:", MM_CB_QUIZ_START, &id), -1);
+    is_int(mm_callback_id_parse("q:s:12x", MM_CB_QUIZ_START, &id), -1);
+    is_int(mm_callback_id_parse("q:b:12", MM_CB_QUIZ_START, &id), -1);
+
+    mm_callback_wizard(data, 4000000000u, "in 10 min");
+    is_str(data, "w:4000000000:in 10 min");
+    is_int(mm_callback_wizard_parse(data, &nonce, &value), 0);
+    is_int(nonce, 4000000000u);
+    is_str(value, "in 10 min");
+    is_int(mm_callback_wizard_parse("w:4294967296:x", &nonce, &value), -1);
+    is_int(mm_callback_wizard_parse("w::x", &nonce, &value), -1);
+    is_int(mm_callback_wizard_parse("w:12", &nonce, &value), -1);
+    /* a long topic is cut to 64 bytes, never inside a character */
+    memset(topic, 0, sizeof(topic));
+    for (int i = 0; i < 30; i++)
+        strcat(topic, "é");
+    mm_callback_wizard(data, 999999999u, topic);
+    is_true(strlen(data) <= 64);
+    is_true(mm_utf8_valid(data));
+}
+
+static void test_when(void) {
+    long long now = 1796473800000LL;   /* 2026-12-05 12:30:00 UTC */
+    long long delay, at, ms;
+    mm_buf b;
+
+    is_int(mm_when_span_parse("45 min"), 2700);
+    is_int(mm_when_span_parse("45m"), 2700);
+    is_int(mm_when_span_parse("3 h"), 10800);
+    is_int(mm_when_span_parse("2 days"), 172800);
+    is_int(mm_when_span_parse("90"), 5400);
+    is_int(mm_when_span_parse(" 1 HOUR "), 3600);
+    is_int(mm_when_span_parse("1 fortnight"), -1);
+    is_int(mm_when_span_parse("-5 min"), -1);
+    is_int(mm_when_span_parse("999 d"), -1);
+    is_int(mm_when_span_parse(""), -1);
+    is_int(mm_when_span_parse("5 min later"), -1);
+
+    is_int(mm_when_start_parse("now", now, &delay, &at), 0);
+    is_true(delay == 0 && at == -1);
+    is_int(mm_when_start_parse("in 45 min", now, &delay, &at), 0);
+    is_true(delay == 2700 && at == -1);
+    is_int(mm_when_start_parse("18:30", now, &delay, &at), 0);
+    is_true(delay == -1 && at == now + 6 * 3600000LL);
+    is_int(mm_when_start_parse("09:15", now, &delay, &at), 0);     /* tomorrow's */
+    is_true(at == now - 3 * 3600000LL - 15 * 60000LL + 86400000LL);
+    is_int(mm_when_start_parse("2026-12-24 18:30", now, &delay, &at), 0);
+    is_true(at == 1798137000000LL);
+    is_int(mm_when_start_parse("2026-02-31 10:00", now, &delay, &at), -1);
+    is_int(mm_when_start_parse("25:00", now, &delay, &at), -1);
+    is_int(mm_when_start_parse("tomorrow", now, &delay, &at), -1);
+
+    is_int(mm_when_iso_parse("2026-12-24T18:30:00Z", &ms), 0);
+    is_true(ms == 1798137000000LL);
+    is_int(mm_when_iso_parse("2026-12-24 18:30", &ms), 0);
+    is_true(ms == 1798137000000LL);
+    is_int(mm_when_iso_parse("2026-12-24T18:30:05+00:00", &ms), 0);
+    is_true(ms == 1798137005000LL);
+    is_int(mm_when_iso_parse("2026-12-24T18:30:00+02:00", &ms), -1);   /* UTC only */
+    is_int(mm_when_iso_parse("24/12/2026", &ms), -1);
+
+    mm_buf_init(&b);
+    mm_when_span(&b, 3900);
+    mm_buf_adds(&b, "|");
+    mm_when_span(&b, 86400 + 300);
+    mm_buf_adds(&b, "|");
+    mm_when_span(&b, 45);
+    mm_buf_adds(&b, "|");
+    mm_when_html(&b, now + 3900000, now);
+    mm_buf_adds(&b, "|");
+    mm_when_html(&b, now - 300000, now);
+    is_str(b.data, "1 h 5 min|1 d|45 s|2026-12-05 13:35 UTC (in 1 h 5 min)|"
+                   "2026-12-05 12:25 UTC (5 min ago)");
+    mm_buf_free(&b);
 }
 
 static void test_html(void) {
@@ -484,6 +586,8 @@ int main(void) {
     test_sdi();
     test_shuffle();
     test_answer_data();
+    test_quiz_buttons();
+    test_when();
     test_html();
     test_flood();
     test_tg_parse();

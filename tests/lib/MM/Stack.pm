@@ -123,6 +123,16 @@ EOT
 
 sub webhook_url { "http://127.0.0.1:$_[0]{edge_port}/tg/webhook" }
 
+# `mm-worker set-webhook`, as an operator runs it: the emulator delivers
+# to nginx from then on; its output, and the exit code in $?
+sub set_webhook {
+    my ($self) = @_;
+    my %env = (DATABASE_URL => 'unused', TELEGRAM_TOKEN => $Token, TELEGRAM_API_BASE => $self->api_url,
+               WEBHOOK_URL => $self->webhook_url, WEBHOOK_SECRET => $Secret);
+    my $env = join ' ', map { "$_=$env{$_}" } sort keys %env;
+    return scalar `env $env @{[$self->worker_bin]} set-webhook 2>&1`;
+}
+
 sub worker_env {
     my ($self) = @_;
     return { DATABASE_URL => $self->{pg}->url, REDIS_PORT => $self->{redis}->port,
@@ -135,6 +145,24 @@ sub worker_env {
 }
 
 sub worker_bin { $ENV{MM_WORKER_BIN} || "$_[0]{root}/build/mm-worker" }
+
+# mm-worker with the workers' settings and @args: (exit code, stdout, stderr)
+sub cli {
+    my ($self, @args) = @_;
+    my ($out, $err) = ("$self->{dir}/cli.out", "$self->{dir}/cli.err");
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $env = $self->worker_env;
+        $ENV{$_} = $env->{$_} for keys %$env;
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out or die;
+        open STDERR, '>', $err or die;
+        exec $self->worker_bin, @args or die "exec: $!";
+    }
+    waitpid $pid, 0;
+    my $code = $? >> 8;
+    return ($code, map { local (@ARGV, $/) = $_; scalar(<>) // '' } $out, $err);
+}
 
 # starts worker $i (default 0); returns its pid once it logged "started"
 sub start_worker {
