@@ -59,6 +59,8 @@ static const mm_var mm_vars[] = {
            "seconds between backlog reports"),
     MM_INT("MM_OUTBOX_LEASE_MS", MM_CFG_CORE, outbox_lease_ms, 30000, 1000, 3600000,
            "how long a reply stays with its worker before another may send it"),
+    MM_INT("MM_OUTBOX_GIVE_UP", MM_CFG_CORE, outbox_give_up_s, 3600, 1, 604800,
+           "seconds a reply is retried through Bot API outages (5xx, 429, no answer)"),
     MM_INT("MM_JOB_LEASE_MS", MM_CFG_CORE, job_lease_ms, 120000, 1000, 3600000,
            "a job of a dead worker is taken over after this"),
     MM_INT("MM_PRUNE_INTERVAL", MM_CFG_CORE, prune_interval_s, 600, 1, 86400,

@@ -89,6 +89,7 @@ typedef struct mm_config {
     int dead_letter_max;            /* <stream>:dead is trimmed to about this */
     int report_interval;            /* seconds between backlog reports */
     int outbox_lease_ms;            /* a reply's stay with its worker */
+    int outbox_give_up_s;           /* retryable failures are final after this */
     int job_lease_ms;               /* then a dead worker's job is taken over */
     int prune_interval_s;           /* between prunes of old rows */
     int retention_days;             /* sent/failed replies, finished jobs */

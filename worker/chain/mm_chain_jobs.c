@@ -22,6 +22,32 @@
 #define MM_CHAIN_SWEEP_MS   30000
 #define MM_CHAIN_ATTEMPTS   3
 
+/* Redis made usable for signing: a connection from before a Redis restart
+ * fails only at its first command, and the signer's lease must not be
+ * taken through it, so it is tried (PING) and made again (the loop's
+ * mm_redis_ensure) when broken.  0, or -1 with why. */
+static int mm_chain_redis(mm_chain *c, char *err, size_t errlen) {
+    int rc;
+
+    for (int tries = 0; tries < 2; tries++) {
+        redisReply *r = c->loop.redis ? redisCommand(c->loop.redis, "PING") : NULL;
+        int ok = r && r->type == REDIS_REPLY_STATUS;
+
+        if (r && !ok)
+            snprintf(err, errlen, "redis: %.200s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
+        freeReplyObject(r);
+        if (ok)
+            return 0;
+        if (r)
+            return -1;          /* an answer (LOADING): the connection is fine */
+        rc = mm_redis_ensure(c->loop.ctx, &c->loop.redis, "chain");
+        c->rpc.metrics = c->loop.redis;         /* the old one is freed */
+        if (rc < 0)
+            return snprintf(err, errlen, "redis is unreachable"), -1;
+    }
+    return snprintf(err, errlen, "redis: %.200s", c->loop.redis->errstr), -1;
+}
+
 /* The player's wallet, created on chain if it is not yet: 0 with w
  * filled (w->sealed malloc'd), -1 with why. */
 static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
@@ -89,7 +115,8 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *err, size_t er
     json_t *balances, *result;
     int created = 0;
 
-    if (mm_chain_wallet_ensure(c, user, &w, &created, err, errlen))
+    if (mm_chain_redis(c, err, errlen)
+        || mm_chain_wallet_ensure(c, user, &w, &created, err, errlen))
         return NULL;
     balances = json_array();
     for (int i = 0; i < c->cfg->ntokens; i++) {
@@ -147,8 +174,19 @@ static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen)
     memcpy(text, "ed25519:", 8);
     mm_base58_encode(sk, len, text + 8);
     sodium_free(sk);
-    rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, err,
-                           errlen);
+    /* the row is idempotent (same bytes once signed): left pending by Redis
+     * lost mid-way, it is paid again on a new connection, so a blip costs
+     * no sweep; twice is an error, never "on its way" with nothing sent */
+    rc = mm_chain_redis(c, err, errlen);
+    for (int tries = 0; rc == 0; tries++) {
+        memset(&st, 0, sizeof(st));
+        rc = mm_ledger_pay_one(&c->loop.db, c->loop.redis, &c->rpc, payout, account, text, &st, err,
+                               errlen);
+        if (rc || st.pending == 0 || !c->loop.redis->err)
+            break;
+        rc = tries == 0 ? mm_chain_redis(c, err, errlen)
+                        : (snprintf(err, errlen, "redis: %.200s", c->loop.redis->errstr), -1);
+    }
     sodium_free(text);
     return rc;
 }

@@ -31,16 +31,19 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
 
     for (long waited = 0; waited <= wait_ms; waited += 50) {
         redisReply *r = redisCommand(redis, "SET %s %s NX PX %ld", key, token, ttl_ms);
+        /* only a nil reply says the lease is held: no reply or an error
+         * (a connection from before a restart, LOADING) is Redis failing */
+        int held = r && r->type == REDIS_REPLY_NIL;
         int got = r && r->type == REDIS_REPLY_STATUS;
 
         freeReplyObject(r);
         if (got)
             return 0;
-        if (r == NULL)
+        if (!held)
             return -1;
         nanosleep(&pause, NULL);
     }
-    return -1;
+    return 1;
 }
 
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
@@ -146,9 +149,18 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
     }
     mm_near_public_key_format(&pk, public_key);
 
-    if (mm_near_signer_lock(redis, signer, public_key, 60000, lock_wait_ms, token)) {
+    switch (mm_near_signer_lock(redis, signer, public_key, 60000, lock_wait_ms, token)) {
+    case 0:
+        break;
+    case 1:
         mm_near_secret_key_free(sk);
         snprintf(reason, reasonlen, "another process is signing with %s's key", signer);
+        return MM_SEND_PENDING;
+    default:
+        /* nothing was signed; the caller sees redis->err and reconnects */
+        mm_near_secret_key_free(sk);
+        snprintf(reason, reasonlen, "redis failed taking the lease on %s's key: %s", signer,
+                 redis->err ? redis->errstr : "an error reply");
         return MM_SEND_PENDING;
     }
     for (int attempt = 0; attempt < 3; attempt++) {

@@ -14,8 +14,9 @@
 #include "chain/mm_near_rpc.h"
 #include "chain/mm_near_send.h"
 
-/* Takes the lease on signer's key; 0, or -1 when another process holds
- * it past wait_ms.  token identifies our lease for the release. */
+/* Takes the lease on signer's key: 0 taken, 1 when another process holds
+ * it past wait_ms, -1 when Redis failed (no reply: redis->err is set, or
+ * an error reply).  token identifies our lease for the release. */
 int mm_near_signer_lock(redisContext *redis, const char *signer, const char *public_key,
                         long ttl_ms, long wait_ms, char token[33]);
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,

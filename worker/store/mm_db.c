@@ -4,7 +4,13 @@
 
 #include "store/mm_db.h"
 
+/* what failed and libpq's first line on it; never an empty reason (libpq
+ * gives "" for a result it could not make: the connection is the news) */
 static void mm_db_error(mm_db *db, const char *what, const char *msg) {
+    if ((msg == NULL || *msg == '\0') && db->conn)
+        msg = PQerrorMessage(db->conn);
+    if (msg == NULL || *msg == '\0')
+        msg = "no answer from the server (connection lost)";
     snprintf(db->err, sizeof(db->err), "%s: %.*s", what, (int) strcspn(msg, "\n"), msg);
 }
 
@@ -88,6 +94,12 @@ void mm_param_null(mm_params *p) {
     mm_param_str(p, NULL);
 }
 
+/* A lost connection forgets what was prepared on it. */
+static void mm_db_check_conn(mm_db *db) {
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        memset(db->prepared, 0, sizeof(db->prepared));
+}
+
 /* Prepares p's statement on this connection once, after checking p holds
  * what the catalog declares; 0 or -1 with db->err. */
 static int mm_db_prepare(mm_db *db, const mm_params *p) {
@@ -108,19 +120,14 @@ static int mm_db_prepare(mm_db *db, const mm_params *p) {
         return 0;
     res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        mm_db_error(db, st->name, PQresultErrorMessage(res));
+        mm_db_error(db, st->name, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
         PQclear(res);
+        mm_db_check_conn(db);
         return -1;
     }
     PQclear(res);
     db->prepared[p->id / 64] |= bit;
     return 0;
-}
-
-/* A lost connection forgets what was prepared on it. */
-static void mm_db_check_conn(mm_db *db) {
-    if (PQstatus(db->conn) != CONNECTION_OK)
-        memset(db->prepared, 0, sizeof(db->prepared));
 }
 
 PGresult *mm_db_query(mm_db *db, const mm_params *p) {

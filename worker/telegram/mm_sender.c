@@ -13,7 +13,8 @@
 #include "telegram/mm_tg.h"
 
 #define MM_SENDER_CONCURRENCY 64
-#define MM_SENDER_ATTEMPTS    6         /* 5xx/transport; 429s do not count */
+#define MM_SENDER_ATTEMPTS    6         /* of an express reply: 5xx/transport, not 429s */
+#define MM_SENDER_BACKOFF_MS  30000LL   /* the longest pause between two tries */
 #define MM_SENDER_TIMEOUT_MS  30000L
 #define MM_SENDER_SWEEP_MS    1000
 #define MM_CHAT_BUCKETS       4096
@@ -299,6 +300,19 @@ static void mm_free_transfer(mm_sender *s, mm_transfer *t) {
     free(t);
 }
 
+/* Whether o may be tried again after a retryable failure (429, 5xx, no
+ * answer), counting the try: a durable reply until it is MM_OUTBOX_GIVE_UP
+ * old, so that an outage of the Bot API loses nothing; an express one (a
+ * callback's answer, stale within seconds) MM_SENDER_ATTEMPTS times, 429s
+ * aside. */
+static int mm_may_retry(mm_sender *s, mm_out *o, const mm_tg_result *r, long long now) {
+    if (r->error_code != 429)
+        o->attempts++;
+    if (o->outbox_id)
+        return now - o->born_ms < s->ctx->cfg.outbox_give_up_s * 1000LL;
+    return r->error_code == 429 || o->attempts < MM_SENDER_ATTEMPTS;
+}
+
 static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
     mm_out *o = t->out;
     mm_tg_result r;
@@ -324,9 +338,12 @@ static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
     } else if (r.error_code == 400 && strstr(r.description, "message is not modified")) {
         mm_note_done(s, o, 0, NULL);            /* what we wanted is on screen */
         mm_out_free(o);
-    } else if (r.error_code == 429 || (mm_tg_retryable(&r) && ++o->attempts < MM_SENDER_ATTEMPTS)) {
-        long long pause = r.retry_after > 0 ? r.retry_after * 1000LL
-                                            : 500LL << (o->attempts > 0 ? o->attempts - 1 : 0);
+    } else if (mm_tg_retryable(&r) && mm_may_retry(s, o, &r, now)) {
+        int doublings = o->attempts < 2 ? 0 : o->attempts > 7 ? 6 : o->attempts - 1;
+        long long pause = r.retry_after > 0 ? r.retry_after * 1000LL : 500LL << doublings;
+
+        if (r.retry_after <= 0 && pause > MM_SENDER_BACKOFF_MS)
+            pause = MM_SENDER_BACKOFF_MS;
         mm_logf(&s->ctx->log, MM_LOG_WARN, "sender", &ids, "%s: %s; retrying in %lld ms",
                 o->method, r.description, pause);
         if (t->chat && r.error_code == 429)
@@ -334,15 +351,11 @@ static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
         else if (r.error_code == 429)
             mm_bucket_pause(&s->global, now, pause);
         o->not_before_ms = now + pause;
-        if (t->chat)
-            mm_enqueue(s, o, 1);
-        else if (o->attempts < MM_SENDER_ATTEMPTS)
-            mm_enqueue(s, o, 0);
-        else
-            mm_out_free(o);
+        /* ahead of its chat's later replies: they wait, in order */
+        mm_enqueue(s, o, t->chat != NULL);
     } else {
-        mm_logf(&s->ctx->log, MM_LOG_WARN, "sender", &ids, "%s failed for good: %s",
-                o->method, r.description);
+        mm_logf(&s->ctx->log, MM_LOG_WARN, "sender", &ids, "%s failed for good%s: %s", o->method,
+                mm_tg_retryable(&r) ? " (retried too long)" : "", r.description);
         mm_note_done(s, o, 0, r.description);
         mm_out_free(o);
     }
@@ -516,6 +529,7 @@ static void mm_sweep(mm_sender *s, long long now) {
         o->outbox_id = rows[i].id;
         o->is_group = o->chat_id < 0;
         o->lease_deadline_ms = now + s->ctx->cfg.outbox_lease_ms;
+        o->born_ms = now;
         mm_enqueue(s, o, 0);
     }
     free(rows);
@@ -551,6 +565,8 @@ static void *mm_sender_main(void *arg) {
             next = in->next;
             if (in->lease_deadline_ms == 0)
                 in->lease_deadline_ms = now + s->ctx->cfg.outbox_lease_ms;
+            if (in->born_ms == 0)
+                in->born_ms = now;
             mm_enqueue(s, in, 0);
         }
         if (atomic_load(&s->draining)

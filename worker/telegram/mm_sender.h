@@ -2,7 +2,9 @@
  * The sender: one thread that delivers every reply through libcurl's multi
  * interface.  Replies of one chat leave one at a time and in order, within
  * the Bot API's flood limits; a 429 pauses that chat for retry_after; 5xx
- * and transport failures are retried with backoff.  Durable replies come
+ * and transport failures are retried with backoff (at most 30 s) for as
+ * long as the reply is younger than MM_OUTBOX_GIVE_UP, the chat's later
+ * replies waiting behind it; only other 4xx answers are final.  Durable replies come
  * from the outbox table and are marked sent (with their message_id) or
  * failed there; rows a dead worker left are claimed after their lease.
  */
@@ -24,6 +26,7 @@ typedef struct mm_out {
     int attempts;
     long long not_before_ms;    /* monotonic */
     long long lease_deadline_ms;
+    long long born_ms;          /* monotonic: when this worker got it (retries end by age) */
 } mm_out;
 
 typedef struct mm_sender mm_sender;

@@ -1,7 +1,8 @@
 # A Bot API that pushes back: 429 with retry_after, 500s, a proxy's 502
 # page, a hang, and a permanent 400.  Replies still arrive, in order per
 # chat, after the pause Telegram asked for; a permanent error is recorded
-# and does not block what follows.
+# and does not block what follows; an outage longer than MM_OUTBOX_GIVE_UP
+# ends in a failure only once the reply is that old.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -70,4 +71,33 @@ is("@t[-2, -1]", 'c4 help', 'the paused reply still comes first, then the help')
 cmp_ok(($after[-2]{at_ms} - $after[-3]{at_ms}) / 1000, '>=', 3, 'after retry_after');
 
 is($s->stop_worker(0), 0, 'stops cleanly');
+
+# an outage longer than MM_OUTBOX_GIVE_UP (3 s here): 5xx retried until
+# the reply is that old, not for a number of tries, the chat's next reply
+# (2.5 s younger) waiting behind it; then it fails for good and the next one
+# goes, retried while it is young
+$s->start_worker(1, MM_OUTBOX_GIVE_UP => 3);
+my $cy = { id => 2003, first_name => 'Cy' };
+$s->faults(chat_id => 2003, method => 'sendMessage', responses => [map { { status => 503 } } 1 .. 50]);
+$s->user_message($cy, '/c1');
+sleep 2.5;
+$s->user_message($cy, '/c2');
+my $t2 = time;
+sleep 0.2 until $s->psql("SELECT count(*) FROM outbox WHERE chat_id = 2003 AND failed_at IS NOT NULL")
+                || time - $t2 > 15;
+$s->faults(clear => 1);
+$t2 = time;
+sleep 0.2 until grep({ $_->{status} == 200 } $s->calls(chat_id => 2003, method => 'sendMessage'))
+                || time - $t2 > 40;
+my @c1 = grep { $_->{params}{text} =~ m{/c1} } $s->calls(chat_id => 2003, method => 'sendMessage');
+my @c2 = grep { $_->{params}{text} =~ m{/c2} } $s->calls(chat_id => 2003, method => 'sendMessage');
+is($s->psql("SELECT count(*) FROM outbox WHERE chat_id = 2003 AND failed_at IS NOT NULL"), 1,
+   'the first reply failed for good once it was older than MM_OUTBOX_GIVE_UP');
+cmp_ok(($c1[-1]{at_ms} - $c1[0]{at_ms}) / 1000, '>=', 3, 'retried for 3 s')
+    and cmp_ok(scalar @c1, '>=', 4, "in $#c1 retries, the pauses doubling");
+ok(@c2 && $c2[0]{at_ms} >= $c1[-1]{at_ms}, 'the next reply of the chat waited behind it');
+is($c2[-1]{status}, 200, 'and was sent once the API was back');
+like($s->worker_log(1), qr/"chat_id":2003,"msg":"sendMessage failed for good \(retried too long\)/,
+     'the give-up is logged');
+is($s->stop_worker(1), 0, 'stops cleanly');
 done_testing;

@@ -93,6 +93,22 @@ sub expected {
        'the other lease is left alone');
     $redis->cli('DEL', "mm:near:signer:quizbot.testnet:$master->{public_key}");
 }
+{
+    # Redis failing (here: refusing writes) is not another signer: said as
+    # such, nothing sent, and no waiting for a lease nobody holds
+    $redis->cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    $redis->cli('CONFIG', 'SET', 'maxmemory', '1');
+    my $s = MM::FakeHttp->new([$head, $done]);
+    local $ENV{NEAR_SIGNER_WAIT_MS} = 5000;
+    my $t0 = time;
+    my ($rc, $r, $reqs) = transfer($s, '9');
+    $redis->cli('CONFIG', 'SET', 'maxmemory', '0');
+    is($rc, 4, 'Redis refusing the lease: pending');
+    like($r->{reason}, qr/redis failed taking the lease/, 'says Redis failed')
+        and unlike($r->{reason}, qr/another process/, 'not that another process signs');
+    is(scalar @$reqs, 0, 'nothing sent');
+    cmp_ok(time - $t0, '<', 4, 'at once');
+}
 
 # NEP-141: 1 yocto attached; an unregistered receiver is registered in the same transaction
 sub call { { FunctionCall => { method_name => $_[0], args => MIME::Base64::encode_base64($_[1], ''),

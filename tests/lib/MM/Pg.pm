@@ -51,14 +51,29 @@ sub start {
     system('chown', '-R', 'postgres:postgres', $self->{dir}) if $> == 0;
     $self->run($self->as_owner("$Bin/initdb", '-D', $data, '-A', 'trust', '-U', 'postgres',
                                '--no-sync', '-E', 'UTF8'));
-    $self->run($self->as_owner("$Bin/pg_ctl", '-D', $data, '-l', "$self->{dir}/server.log", '-w',
+    $self->server_start;
+    $self->run("$Bin/createdb", '-h', '127.0.0.1', '-p', $self->{port}, '-U', 'postgres',
+               $self->{db});
+}
+
+# the server of an existing cluster: started (waits until it accepts
+# connections), stopped (pg_ctl's mode: fast disconnects every session and
+# rolls back what is open) — for a test that takes PostgreSQL away
+sub server_start {
+    my ($self) = @_;
+    $self->run($self->as_owner("$Bin/pg_ctl", '-D', "$self->{dir}/data", '-l',
+                               "$self->{dir}/server.log", '-w',
                                '-o', "-p $self->{port} -k $self->{dir} -c listen_addresses=127.0.0.1"
                                      . " -c fsync=off -c synchronous_commit=off"
                                      . " -c full_page_writes=off"
                                      . ($ENV{MM_PG_OPTIONS} ? " $ENV{MM_PG_OPTIONS}" : ""), 'start'));
     $self->{running} = 1;
-    $self->run("$Bin/createdb", '-h', '127.0.0.1', '-p', $self->{port}, '-U', 'postgres',
-               $self->{db});
+}
+
+sub server_stop {
+    my ($self, $mode) = @_;
+    $self->run($self->as_owner("$Bin/pg_ctl", '-D', "$self->{dir}/data", '-m', $mode || 'fast',
+                               '-w', 'stop'));
 }
 
 sub url { "postgresql://postgres\@127.0.0.1:$_[0]{port}/$_[0]{db}" }

@@ -1,12 +1,13 @@
 package MM::Redis;
 
 # A private redis-server for one test file: a free loopback port, data and
-# log under the file's server root, no persistence.  stop() and start() keep
-# the port and the directory, so a test can take Redis away and bring it
-# back.  Whatever this process started is stopped when it exits, also after
+# log under the file's server root, no persistence unless asked for
+# (aof => 'always' or 'everysec': the append-only file, its fsync policy).
+# stop() and start() keep the port and the directory, so a test can take
+# Redis away and bring it back; crash() is a SIGKILL.  Whatever this process started is stopped when it exits, also after
 # a die; a process forked by a test never stops the parent's Redis.
 #
-#   my $r = MM::Redis->new(dir => 't/servroot-x/redis');   # port => N optional
+#   my $r = MM::Redis->new(dir => 't/servroot-x/redis');   # port => N, aof => 'always' optional
 #   $r->start; $r->cli('SET', 'k', 'v'); $r->stop;
 #   MM::Redis::free_port()   # a loopback port nobody listens on
 
@@ -43,6 +44,7 @@ sub new {
     # absolute: redis-server changes into --dir before it opens its log
     return bless { dir   => File::Spec->rel2abs($args{dir}),
                    port  => $args{port} || free_port(),
+                   aof   => $args{aof},
                    owner => $$ }, $class;
 }
 
@@ -71,8 +73,10 @@ sub start {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', "$self->{dir}/redis.out";
         open STDERR, '>&', \*STDOUT;
+        my @persist = $self->{aof} ? ('--appendonly', 'yes', '--appendfsync', $self->{aof})
+                                   : ('--appendonly', 'no');
         { exec 'redis-server', '--port', $self->{port}, '--bind', '127.0.0.1',
-              '--save', '', '--appendonly', 'no', '--dir', $self->{dir},
+              '--save', '', @persist, '--dir', $self->{dir},
               '--logfile', "$self->{dir}/redis.log", '--daemonize', 'no' };
         POSIX::_exit(127);
     }
@@ -98,6 +102,21 @@ sub stop {
         kill 'KILL', $pid;
         waitpid $pid, 0;
     }
+    delete $Running{$pid};
+    delete $self->{pid};
+    my $deadline = Time::HiRes::time() + 5;
+    Time::HiRes::sleep(0.02) while $self->listening && Time::HiRes::time() < $deadline;
+    return 1;
+}
+
+# SIGKILL: no shutdown, only what the append-only file already holds
+# survives; waits until the process is reaped and the port is closed
+sub crash {
+    my ($self) = @_;
+    my $pid = $self->{pid} or return;
+    return if $self->{owner} != $$;
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
     delete $Running{$pid};
     delete $self->{pid};
     my $deadline = Time::HiRes::time() + 5;

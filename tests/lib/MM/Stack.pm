@@ -5,7 +5,7 @@ package MM::Stack;
 # emulator (worker/tests/botapi/botapi.mjs), and mm-worker processes.
 # Everything is stopped when the test file ends.
 #
-#   my $s = MM::Stack->new(name => 'e2e', webhook => 1);
+#   my $s = MM::Stack->new(name => 'e2e', webhook => 1);   # redis_aof => 'always' optional
 #   $s->start_worker;                    # worker 0
 #   $s->user_message({id => 7, first_name => 'Ann'}, '/start');
 #   my @calls = $s->wait_calls(chat_id => 7, method => 'sendMessage', count => 1);
@@ -37,7 +37,7 @@ sub new {
                        env => $args{env} || {}, owner => $$ }, $class;
     remove_tree($self->{dir});
     make_path("$self->{dir}/logs");
-    ($self->{pg}, $self->{redis}) = MM::Stores::start($args{name});
+    ($self->{pg}, $self->{redis}) = MM::Stores::start($args{name}, aof => $args{redis_aof});
     $self->start_botapi unless defined $args{botapi} && !$args{botapi};
     $self->start_nginx if $args{webhook};
     push @Stacks, $self;
@@ -290,6 +290,7 @@ sub stop {
     $self->{workers} = {};
     for my $k (qw(nginx_pid api_pid)) {
         my $pid = delete $self->{$k} or next;
+        kill 'CONT', $pid;      # a test may have paused it (SIGSTOP)
         kill 'TERM', $pid;
         waitpid $pid, 0;
     }
