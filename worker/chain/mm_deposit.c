@@ -16,8 +16,8 @@
 
 /* where a deposit must go to be the user's, and the memo it must carry */
 typedef struct mm_deposit_to {
-    char payee[72];           /* the user's wallet, or the operator for a quiz */
-    char memo[32];            /* "quiz:<id>", or "" (a top-up: any memo) */
+    char payee[72]; /* the user's wallet, or the operator for a quiz */
+    char memo[32];  /* "quiz:<id>", or "" (a top-up: any memo) */
 } mm_deposit_to;
 
 /* a fixed window per user in Redis; 1 when under the limit */
@@ -70,12 +70,13 @@ static void mm_deposit_elsewhere(const char *receiver, const mm_deposit *d, cons
     if (to->memo[0])
         snprintf(reason, len, "it pays %s, not the operator %s", receiver, d->bot);
     else if (strcmp(receiver, d->bot) == 0)
-        snprintf(reason, len, "it pays the operator %s, not your wallet %s: a payment to the "
+        snprintf(reason, len,
+                 "it pays the operator %s, not your wallet %s: a payment to the "
                  "operator counts only as an ft_transfer with memo quiz:<id>, for that quiz's "
-                 "creator", d->bot, to->payee);
+                 "creator",
+                 d->bot, to->payee);
     else
-        snprintf(reason, len, "it pays someone else (%s), not your wallet %s", receiver,
-                 to->payee);
+        snprintf(reason, len, "it pays someone else (%s), not your wallet %s", receiver, to->payee);
 }
 
 /* NEAR: the Transfer actions of a transaction to the payee */
@@ -108,12 +109,12 @@ static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, const mm_depo
  * saying the same in successful receipts; the smaller of the two sums
  * counts */
 static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d,
-                                const mm_deposit_to *to, unsigned __int128 *sum,
-                                char *reason, size_t len) {
+                                const mm_deposit_to *to, unsigned __int128 *sum, char *reason,
+                                size_t len) {
     unsigned __int128 called = 0, evented = 0;
     json_t *action, *receipt, *log;
     char elsewhere[72] = "";
-    int unbound = 0;                          /* to the payee, without the memo */
+    int unbound = 0; /* to the payee, without the memo */
     size_t i, j;
 
     if (strcmp(mm_member_str(tx, "receiver_id"), d->token)) {
@@ -167,8 +168,8 @@ static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d
     if (*sum > 0)
         return 0;
     if (called == 0 && unbound)
-        snprintf(reason, len, "the memo of its ft_transfer to %s does not name the quiz: it "
-                 "must be %s", to->payee, to->memo);
+        snprintf(reason, len, "the memo of its ft_transfer to %s does not name the quiz: it must "
+                 "be %s", to->payee, to->memo);
     else if (called == 0 && elsewhere[0])
         mm_deposit_elsewhere(elsewhere, d, to, reason, len);
     else
@@ -197,7 +198,8 @@ static mm_deposit_rc mm_deposit_target(mm_db *db, const mm_deposit *d, mm_deposi
     }
     /* only an ft_transfer carries a memo: NEAR reaches a quiz through the wallet */
     if (strcmp(d->token, "NEAR") == 0) {
-        snprintf(reason, len, "a NEAR transfer carries no memo naming quiz %lld: top up your "
+        snprintf(reason, len,
+                 "a NEAR transfer carries no memo naming quiz %lld: top up your "
                  "wallet instead, or send a token by ft_transfer with memo quiz:%lld",
                  d->quiz_id, d->quiz_id);
         return MM_DEPOSIT_REJECTED;

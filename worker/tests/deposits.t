@@ -126,12 +126,16 @@ my $near = '000000000000000000000000';
 my $dir = 't/servroot-deposits/node';
 mkdir $dir;
 my $node = MM::NearNode->new(dir => $dir, accounts => {
-    'quizbot.testnet' => { amount => "1000$near", keys => [{ public_key => $keys->{master}{public_key} }] },
-    'alice.testnet' => { amount => "100$near", keys => [{ public_key => $keys->{user}{public_key} }] },
-    'user11.quizbot.testnet' => { amount => "5$near", keys => [{ public_key => $keys->{user}{public_key} }] },
+    'quizbot.testnet' => { amount => "1000$near",
+                           keys => [{ public_key => $keys->{master}{public_key} }] },
+    'alice.testnet' => { amount => "100$near",
+                         keys => [{ public_key => $keys->{user}{public_key} }] },
+    'user11.quizbot.testnet' => { amount => "5$near",
+                                  keys => [{ public_key => $keys->{user}{public_key} }] },
     'user12.quizbot.testnet' => { amount => '0', keys => [] },
 }, tokens => { 'usd.testnet' => { decimals => 6, symbol => 'USD', balances => {
-    'alice.testnet' => '1000000000', 'quizbot.testnet' => '0', 'user11.quizbot.testnet' => '0' } } });
+    'alice.testnet' => '1000000000', 'quizbot.testnet' => '0',
+    'user11.quizbot.testnet' => '0' } } });
 my %nonce;
 my %secret = ('quizbot.testnet' => $keys->{master}{secret_key});
 
@@ -140,10 +144,12 @@ sub send_tx {
     my ($signer, $receiver, @actions) = @_;
     local $ENV{NEAR_RPC_ENDPOINT} = $node->url;
     my $head = $json->decode(`build/mm-worker near block`)->{hash};
-    my $desc = $json->encode({ signer_id => $signer, secret_key => $secret{$signer} || $keys->{user}{secret_key},
-                               receiver_id => $receiver, nonce => ++$nonce{$signer}, block_hash => $head,
-                               actions => \@actions });
-    my $out = `echo '$desc' | build/mm-worker near sign | build/mm-worker near send $signer 2>/dev/null`;
+    my $desc = $json->encode({ signer_id => $signer,
+                               secret_key => $secret{$signer} || $keys->{user}{secret_key},
+                               receiver_id => $receiver, nonce => ++$nonce{$signer},
+                               block_hash => $head, actions => \@actions });
+    my $cmd = "echo '$desc' | build/mm-worker near sign | build/mm-worker near send $signer";
+    my $out = `$cmd 2>/dev/null`;
     my $r = $json->decode($out);
     die "not sent: $out" unless $r->{hash};
     return $r->{hash};
@@ -158,7 +164,7 @@ sub ft_pay {
 sub on_node {
     my ($user, $hash, $token, $min, @more) = @_;
     local $ENV{NEAR_RPC_ENDPOINT} = $node->url;
-    $redis->cli('DEL', 'mm:deposit:verify:' . $user . ':' . int(time / 600));   # not the rate under test
+    $redis->cli('DEL', "mm:deposit:verify:$user:" . int(time / 600));   # not the rate under test
     my $out = `build/mm-worker deposits verify $user $hash $token $min @more 2>&1`;
     my $r = eval { $json->decode($out) } || { raw => $out };
     $r->{rc} = $? >> 8;
@@ -166,21 +172,24 @@ sub on_node {
 }
 sub rows { $pg->psql("SELECT count(*) FROM deposits WHERE tx_hash = '$_[0]'") }
 sub quiz {
-    $pg->psql("INSERT INTO quizzes (chat_id, creator_id, topic, question_count, seconds, duration_s) "
-              . "VALUES (-100500, $_[0], 'rivers', 5, 20, 600) RETURNING id");
+    $pg->psql("INSERT INTO quizzes (chat_id, creator_id, topic, question_count, seconds, "
+              . "duration_s) VALUES (-100500, $_[0], 'rivers', 5, 20, 600) RETURNING id");
 }
 my ($q1, $q2, $q3) = (quiz(11), quiz(11), quiz(12));
 
 # (a) a payment to the user's own wallet, from anyone
 my $own = pay('user11.quizbot.testnet', "2$near");
 $r = on_node(11, $own, 'NEAR', "1$near");
-is($r->{result}, 'credited', 'node: a hash paying the user\'s own wallet is credited') or diag($json->encode($r));
-is($pg->psql("SELECT telegram_user_id || ' ' || signer_id || ' ' || token || ' ' || amount FROM deposits "
-             . "WHERE tx_hash = '$own'"), "11 alice.testnet NEAR 2$near", 'once, to that user, as the chain shows it');
+is($r->{result}, 'credited', 'node: a hash paying the user\'s own wallet is credited')
+    or diag($json->encode($r));
+is($pg->psql("SELECT telegram_user_id || ' ' || signer_id || ' ' || token || ' ' || amount "
+             . "FROM deposits WHERE tx_hash = '$own'"), "11 alice.testnet NEAR 2$near",
+   'once, to that user, as the chain shows it');
 $r = on_node(11, $own, 'NEAR', '1');
 like($r->{reason}, qr/credited before/, 'node: the same hash again is refused');
 $r = on_node(12, $own, 'NEAR', '1');
-like($r->{reason}, qr/pays someone else \(user11.quizbot.testnet\), not your wallet user12.quizbot.testnet/,
+like($r->{reason},
+     qr/pays someone else \(user11.quizbot.testnet\), not your wallet user12.quizbot.testnet/,
      'node: another user pasting it is told it paid someone else');
 is(rows($own), 1, 'still one row');
 
@@ -190,37 +199,46 @@ is($r->{result}, 'rejected', 'node: a hash paying someone else\'s wallet is refu
 like($r->{reason}, qr/pays someone else \(user12.quizbot.testnet\)/, 'and says so');
 is(rows($theirs), 0, 'nothing written');
 
-my $self = send_tx('user11.quizbot.testnet', 'user11.quizbot.testnet', { Transfer => { deposit => "1$near" } });
+my $self = send_tx('user11.quizbot.testnet', 'user11.quizbot.testnet',
+                   { Transfer => { deposit => "1$near" } });
 $r = on_node(11, $self, 'NEAR', '1');
-like($r->{reason}, qr/user11.quizbot.testnet paid itself/, 'node: a wallet paying itself is refused');
+like($r->{reason}, qr/user11.quizbot.testnet paid itself/,
+     'node: a wallet paying itself is refused');
 is(rows($self), 0, 'nothing written');
 
 my $ft_own = ft_pay('user11.quizbot.testnet', '5000000', 'top up');
 $r = on_node(11, $ft_own, 'usd.testnet', '5000000');
-is($r->{result}, 'credited', 'node: an ft_transfer to the user\'s own wallet is credited') or diag($json->encode($r));
+is($r->{result}, 'credited', 'node: an ft_transfer to the user\'s own wallet is credited')
+    or diag($json->encode($r));
 is($r->{amount}, '5000000', 'of its amount');
 
 # a bare payment to the operator binds to nobody
 my $bare = pay('quizbot.testnet', "3$near");
 $r = on_node(11, $bare, 'NEAR', '1');
 is($r->{result}, 'rejected', 'node: a bare NEAR transfer to the operator is refused');
-like($r->{reason}, qr/pays the operator quizbot.testnet, not your wallet user11.quizbot.testnet/, 'and says why');
+like($r->{reason}, qr/pays the operator quizbot.testnet, not your wallet user11.quizbot.testnet/,
+     'and says why');
 $r = on_node(11, $bare, 'NEAR', '1', '--quiz', $q1);
-like($r->{reason}, qr/NEAR transfer carries no memo naming quiz $q1/, 'node: NEAR never funds a quiz: no memo');
+like($r->{reason}, qr/NEAR transfer carries no memo naming quiz $q1/,
+     'node: NEAR never funds a quiz: no memo');
 my $bare_ft = ft_pay('quizbot.testnet', '7000000');
 $r = on_node(11, $bare_ft, 'usd.testnet', '1');
-like($r->{reason}, qr/pays the operator/, 'node: an ft_transfer to the operator without --quiz is refused');
+like($r->{reason}, qr/pays the operator/,
+     'node: an ft_transfer to the operator without --quiz is refused');
 $r = on_node(11, $bare_ft, 'usd.testnet', '1', '--quiz', $q1);
-like($r->{reason}, qr/memo of its ft_transfer to quizbot.testnet does not name the quiz: it must be quiz:$q1/,
+like($r->{reason},
+     qr/memo of its ft_transfer to quizbot.testnet does not name the quiz: it must be quiz:$q1/,
      'node: with --quiz, one without a memo is refused');
 is(rows($bare) + rows($bare_ft), 0, 'nothing written');
 
 # (b) an ft_transfer to the operator with memo quiz:<id>, for that quiz's creator
 my $funds = ft_pay('quizbot.testnet', '9000000', "quiz:$q1");
 $r = on_node(12, $funds, 'usd.testnet', '1', '--quiz', $q1);
-like($r->{reason}, qr/not the creator of quiz $q1/, 'node: refused for a user who did not create the quiz');
+like($r->{reason}, qr/not the creator of quiz $q1/,
+     'node: refused for a user who did not create the quiz');
 $r = on_node(11, $funds, 'usd.testnet', '1', '--quiz', $q2);
-like($r->{reason}, qr/does not name the quiz: it must be quiz:$q2/, 'node: refused for a memo naming another quiz');
+like($r->{reason}, qr/does not name the quiz: it must be quiz:$q2/,
+     'node: refused for a memo naming another quiz');
 $r = on_node(12, $funds, 'usd.testnet', '1', '--quiz', $q3);
 like($r->{reason}, qr/does not name the quiz/, 'node: also for another creator\'s own quiz');
 $r = on_node(11, $funds, 'usd.testnet', '1');
@@ -231,7 +249,8 @@ is(rows($funds), 0, 'nothing written by any of them');
 $r = on_node(11, $funds, 'usd.testnet', '9000000', '--quiz', $q1);
 is($r->{result}, 'credited', 'node: credited for the quiz\'s creator') or diag($json->encode($r));
 is($r->{quiz}, $q1, 'named in the answer');
-is($pg->psql("SELECT telegram_user_id || ' ' || token || ' ' || amount FROM deposits WHERE tx_hash = '$funds'"),
+is($pg->psql("SELECT telegram_user_id || ' ' || token || ' ' || amount FROM deposits "
+             . "WHERE tx_hash = '$funds'"),
    '11 usd.testnet 9000000', 'recorded');
 $r = on_node(11, $funds, 'usd.testnet', '1', '--quiz', $q1);
 like($r->{reason}, qr/credited before/, 'node: and only once');
@@ -246,8 +265,8 @@ $r = on_node(11, $failed_ft, 'usd.testnet', '1', '--quiz', $q1);
 like($r->{reason}, qr/failed on chain/, 'node: a failed ft_transfer naming the quiz is refused');
 is(rows($failed) + rows($failed_ft), 0, 'nothing written');
 
-is($pg->psql("SELECT count(*) FROM deposits WHERE tx_hash IN ('$own', '$theirs', '$self', '$ft_own', '$bare', "
-             . "'$bare_ft', '$funds', '$failed', '$failed_ft')"), 3,
+is($pg->psql("SELECT count(*) FROM deposits WHERE tx_hash IN ('$own', '$theirs', '$self', "
+             . "'$ft_own', '$bare', '$bare_ft', '$funds', '$failed', '$failed_ft')"), 3,
    'node: of nine transactions, the three that were the user\'s are credited');
 
 $node->stop;
