@@ -10,8 +10,15 @@
 #include "chain/mm_deposit.h"
 #include "chain/mm_near_send.h"
 #include "chain/mm_near_view.h"
+#include "chain/mm_near_wallet.h"
 
 #define MM_EVENT_PREFIX  "EVENT_JSON:"
+
+/* where a deposit must go to be the user's, and the memo it must carry */
+typedef struct mm_deposit_to {
+    char payee[72]; /* the user's wallet, or the operator for a quiz */
+    char memo[32];  /* "quiz:<id>", or "" (a top-up: any memo) */
+} mm_deposit_to;
 
 /* a fixed window per user in Redis; 1 when under the limit */
 static int mm_deposit_within_rate(redisContext *redis, long long user) {
@@ -57,14 +64,30 @@ static int mm_deposit_add(unsigned __int128 *sum, const char *text) {
     return 0;
 }
 
-/* NEAR: the Transfer actions of a transaction to the bot */
-static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, unsigned __int128 *sum,
-                       char *reason, size_t len) {
+/* why a payment to receiver is not the user's */
+static void mm_deposit_elsewhere(const char *receiver, const mm_deposit *d, const mm_deposit_to *to,
+                                 char *reason, size_t len) {
+    if (to->memo[0])
+        snprintf(reason, len, "it pays %s, not the operator %s", receiver, d->bot);
+    else if (strcmp(receiver, d->bot) == 0)
+        snprintf(reason, len,
+                 "it pays the operator %s, not your wallet %s: a payment to the "
+                 "operator counts only as an ft_transfer with memo quiz:<id>, for that quiz's "
+                 "creator",
+                 d->bot, to->payee);
+    else
+        snprintf(reason, len, "it pays someone else (%s), not your wallet %s", receiver, to->payee);
+}
+
+/* NEAR: the Transfer actions of a transaction to the payee */
+static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, const mm_deposit_to *to,
+                                  unsigned __int128 *sum, char *reason, size_t len) {
+    const char *receiver = mm_member_str(tx, "receiver_id");
     json_t *action;
     size_t i;
 
-    if (strcmp(mm_member_str(tx, "receiver_id"), d->bot)) {
-        snprintf(reason, len, "the transaction does not pay %s", d->bot);
+    if (strcmp(receiver, to->payee)) {
+        mm_deposit_elsewhere(receiver, d, to, reason, len);
         return -1;
     }
     json_array_foreach(json_object_get(tx, "actions"), i, action) {
@@ -74,16 +97,24 @@ static int mm_deposit_near_amount(json_t *tx, const mm_deposit *d, unsigned __in
             return -1;
         }
     }
+    if (*sum == 0) {
+        snprintf(reason, len, "no Transfer to %s", to->payee);
+        return -1;
+    }
     return 0;
 }
 
-/* NEP-141: ft_transfer calls to the bot on the token contract, and the
- * token's own ft_transfer events to the bot in successful receipts; the
- * smaller of the two sums counts */
+/* NEP-141: ft_transfer calls to the payee (with the memo, if one is
+ * required) on the token contract, and the token's own ft_transfer events
+ * saying the same in successful receipts; the smaller of the two sums
+ * counts */
 static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d,
-                                unsigned __int128 *sum, char *reason, size_t len) {
+                                const mm_deposit_to *to, unsigned __int128 *sum, char *reason,
+                                size_t len) {
     unsigned __int128 called = 0, evented = 0;
     json_t *action, *receipt, *log;
+    char elsewhere[72] = "";
+    int unbound = 0; /* to the payee, without the memo */
     size_t i, j;
 
     if (strcmp(mm_member_str(tx, "receiver_id"), d->token)) {
@@ -97,9 +128,14 @@ static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d
         if (method == NULL || strcmp(method, "ft_transfer")
             || (args = mm_deposit_call_args(fc)) == NULL)
             continue;
-        if (strcmp(mm_member_str(args, "receiver_id"), d->bot) == 0
-            && mm_deposit_add(&called, json_string_value(json_object_get(args, "amount"))))
+        if (strcmp(mm_member_str(args, "receiver_id"), to->payee)) {
+            if (elsewhere[0] == '\0')
+                snprintf(elsewhere, sizeof(elsewhere), "%s", mm_member_str(args, "receiver_id"));
+        } else if (to->memo[0] && strcmp(mm_member_str(args, "memo"), to->memo)) {
+            unbound = 1;
+        } else if (mm_deposit_add(&called, json_string_value(json_object_get(args, "amount")))) {
             called = 0;
+        }
         json_decref(args);
     }
     json_array_foreach(json_object_get(outcome, "receipts_outcome"), i, receipt) {
@@ -120,19 +156,75 @@ static int mm_deposit_ft_amount(json_t *outcome, json_t *tx, const mm_deposit *d
             if (strcmp(mm_member_str(ev, "standard"), "nep141") == 0
                 && strcmp(mm_member_str(ev, "event"), "ft_transfer") == 0)
                 json_array_foreach(data, k, item)
-                    if (strcmp(mm_member_str(item, "new_owner_id"),
-                               d->bot) == 0)
+                    if (strcmp(mm_member_str(item, "new_owner_id"), to->payee) == 0
+                        && (to->memo[0] == '\0'
+                            || strcmp(mm_member_str(item, "memo"), to->memo) == 0))
                         (void) mm_deposit_add(&evented,
                                               json_string_value(json_object_get(item, "amount")));
             json_decref(ev);
         }
     }
     *sum = called < evented ? called : evented;
-    if (*sum == 0) {
-        snprintf(reason, len, "no ft_transfer of %s to %s", d->token, d->bot);
-        return -1;
+    if (*sum > 0)
+        return 0;
+    if (called == 0 && unbound)
+        snprintf(reason, len, "the memo of its ft_transfer to %s does not name the quiz: it must "
+                 "be %s", to->payee, to->memo);
+    else if (called == 0 && elsewhere[0])
+        mm_deposit_elsewhere(elsewhere, d, to, reason, len);
+    else
+        snprintf(reason, len, "no ft_transfer of %s to %s%s%s", d->token, to->payee,
+                 to->memo[0] ? " with memo " : "", to->memo);
+    return -1;
+}
+
+/* The payee and memo of d: the user's wallet, or the operator and the
+ * quiz's memo when the user created that quiz.  MM_DEPOSIT_OK, or why not
+ * (MM_DEPOSIT_PENDING when the database failed). */
+static mm_deposit_rc mm_deposit_target(mm_db *db, const mm_deposit *d, mm_deposit_to *to,
+                                       char *reason, size_t len) {
+    mm_params p;
+    PGresult *row;
+    long long creator;
+
+    memset(to, 0, sizeof(*to));
+    if (d->quiz_id == 0) {
+        if (mm_near_wallet_account(d->telegram_user_id, d->bot, to->payee, sizeof(to->payee))) {
+            snprintf(reason, len, "user%lld.%s is not a valid account", d->telegram_user_id,
+                     d->bot);
+            return MM_DEPOSIT_REJECTED;
+        }
+        return MM_DEPOSIT_OK;
     }
-    return 0;
+    /* only an ft_transfer carries a memo: NEAR reaches a quiz through the wallet */
+    if (strcmp(d->token, "NEAR") == 0) {
+        snprintf(reason, len,
+                 "a NEAR transfer carries no memo naming quiz %lld: top up your "
+                 "wallet instead, or send a token by ft_transfer with memo quiz:%lld",
+                 d->quiz_id, d->quiz_id);
+        return MM_DEPOSIT_REJECTED;
+    }
+    mm_params_init(&p, MM_SQL_DEPOSIT_QUIZ);
+    mm_param_ll(&p, d->quiz_id);
+    switch (mm_db_one(db, &p, &row)) {
+    case 1:
+        creator = mm_col_ll(row, 0, MM_DQUIZ_CREATOR);
+        PQclear(row);
+        break;
+    case 0:
+        snprintf(reason, len, "there is no quiz %lld", d->quiz_id);
+        return MM_DEPOSIT_REJECTED;
+    default:
+        snprintf(reason, len, "database: %s", db->err);
+        return MM_DEPOSIT_PENDING;
+    }
+    if (creator != d->telegram_user_id) {
+        snprintf(reason, len, "you are not the creator of quiz %lld", d->quiz_id);
+        return MM_DEPOSIT_REJECTED;
+    }
+    snprintf(to->payee, sizeof(to->payee), "%s", d->bot);
+    snprintf(to->memo, sizeof(to->memo), "quiz:%lld", d->quiz_id);
+    return MM_DEPOSIT_OK;
 }
 
 /* the block's time, seconds */
@@ -163,7 +255,9 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
     mm_rpc_rc rpc_rc;
     unsigned __int128 sum = 0, min;
     mm_deposit_rc rc = MM_DEPOSIT_REJECTED;
-    const char *block;
+    const char *block, *signer;
+    mm_deposit_to to;
+    char why[256];
     long when = 0;
 
     amount[0] = '\0';
@@ -176,9 +270,12 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
                  MM_DEPOSIT_WINDOW_S / 60);
         return MM_DEPOSIT_LIMITED;
     }
+    if ((rc = mm_deposit_target(db, d, &to, reason, reasonlen)) != MM_DEPOSIT_OK)
+        return rc;
+    rc = MM_DEPOSIT_REJECTED;
 
-    params = json_pack("{s:s, s:s, s:s}", "tx_hash", d->tx_hash, "sender_account_id", d->signer,
-                       "wait_until", "NONE");
+    params = json_pack("{s:s, s:s, s:s}", "tx_hash", d->tx_hash, "sender_account_id",
+                       d->sender_hint ? d->sender_hint : d->bot, "wait_until", "NONE");
     rpc_rc = mm_near_rpc_call(rpc, "tx", params, &outcome, &err);
     json_decref(params);
     if (rpc_rc != MM_RPC_OK) {
@@ -196,15 +293,22 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         rc = MM_DEPOSIT_PENDING;
         goto done;
     default:
-        goto done;                            /* failed on chain */
+        snprintf(why, sizeof(why), "%s", reason);
+        snprintf(reason, reasonlen, "the transaction failed on chain: %s",
+                 strncmp(why, "failed: ", 8) ? why : why + 8);
+        goto done;
     }
-    if (strcmp(mm_member_str(tx, "signer_id"), d->signer)) {
-        snprintf(reason, reasonlen, "the transaction was not signed by %s", d->signer);
+    /* anyone may pay the user's wallet or fund the quiz, but not the payee
+     * itself: the user holds their wallet's key, and moving money to where
+     * it already is adds nothing */
+    signer = mm_member_str(tx, "signer_id");
+    if (strcmp(signer, to.payee) == 0) {
+        snprintf(reason, reasonlen, "%s paid itself", signer);
         goto done;
     }
     if ((strcmp(d->token, "NEAR") == 0
-             ? mm_deposit_near_amount(tx, d, &sum, reason, reasonlen)
-             : mm_deposit_ft_amount(outcome, tx, d, &sum, reason, reasonlen)))
+             ? mm_deposit_near_amount(tx, d, &to, &sum, reason, reasonlen)
+             : mm_deposit_ft_amount(outcome, tx, d, &to, &sum, reason, reasonlen)))
         goto done;
     if (sum < min) {
         mm_near_u128_text(sum, amount);
@@ -232,7 +336,7 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         mm_params_init(&p, MM_SQL_DEPOSIT_ADD);
         mm_param_str(&p, d->tx_hash);
         mm_param_ll(&p, d->telegram_user_id);
-        mm_param_str(&p, d->signer);
+        mm_param_str(&p, signer);
         mm_param_str(&p, d->token);
         mm_param_str(&p, amount);
         if ((credited = mm_db_count(db, &p)) < 0) {

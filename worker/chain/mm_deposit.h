@@ -1,10 +1,20 @@
 /*
- * Verifying a deposit that funds a quiz: the user names a transaction hash;
- * the chain must show it final and successful, signed by the user, paying
- * the bot at least the amount in NEAR (Transfer actions) or in a NEP-141
- * token (ft_transfer calls to the bot, confirmed by the token's own
- * ft_transfer events), recent, and never credited before.  Users get at
- * most MM_DEPOSIT_RATE verifications per MM_DEPOSIT_WINDOW_S.
+ * Verifying a deposit: the user pastes a transaction hash, and it is
+ * credited to them, once, only when the money went where only they gain
+ * by it:
+ *   - without a quiz: to their own bot wallet, user<id>.<operator> (NEAR
+ *     Transfer actions to it, or ft_transfer calls on the token naming it
+ *     as receiver_id): a top-up, which anyone may sign;
+ *   - with a quiz: to the operator by ft_transfer whose memo is exactly
+ *     "quiz:<id>" of that quiz, and the user is its creator.  A NEAR
+ *     Transfer carries no memo, so NEAR never funds a quiz this way: it
+ *     goes to the creator's wallet first.
+ * A bare payment to the operator binds to nobody and is never credited:
+ * whoever saw it on chain could claim it.  Tokens count only as far as
+ * the token's own NEP-141 ft_transfer events (same receiver, same memo)
+ * confirm them.  The transaction must be final and successful, recent and
+ * not credited before; the user gets at most MM_DEPOSIT_RATE
+ * verifications per MM_DEPOSIT_WINDOW_S.
  */
 
 #ifndef MM_DEPOSIT_H
@@ -27,14 +37,20 @@ typedef enum {
 typedef struct mm_deposit {
     long long telegram_user_id;
     const char *tx_hash;
-    const char *signer;       /* the user's account */
-    const char *bot;          /* our account, the receiver */
+    const char *sender_hint;  /* NULL, or the account that signed it: only where the
+                               * chain looks the hash up (nearcore routes by the
+                               * sender's shard); it grants nothing */
+    const char *bot;          /* our account, the operator */
     const char *token;        /* "NEAR" or the token contract */
     const char *min_amount;   /* base units, decimal */
     long max_age_s;           /* how old the transaction may be */
+    long long quiz_id;        /* 0: a top-up of the user's wallet; else the quiz it funds */
 } mm_deposit;
 
-/* On MM_DEPOSIT_OK, amount gets the credited amount (decimal). */
+/* Credits d's transaction to d->telegram_user_id once (a deposits row,
+ * keyed by the hash, with the signer the chain shows); nothing is written
+ * unless it returns MM_DEPOSIT_OK.  On MM_DEPOSIT_OK, amount gets the
+ * credited amount (decimal); otherwise reason says why. */
 mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc,
                                 const mm_deposit *d, char amount[48],
                                 char *reason, size_t reasonlen);

@@ -66,7 +66,9 @@ static const mm_cli_def mm_cli_defs[] = {
       "payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a reward once\n"
       "payouts run                pay what is unpaid, never twice\n" },
     { "deposits", MM_CFG_CHAIN, 0, mm_cli_deposits,
-      "deposits verify USER TX_HASH SIGNER NEAR|TOKEN MIN  credit a deposit once\n" },
+      "deposits verify USER TX_HASH [SIGNER] NEAR|TOKEN MIN [--quiz ID]\n"
+      "                           credit once a payment to USER's wallet, or to the operator\n"
+      "                           with memo quiz:ID for the quiz's creator\n" },
 };
 
 #define MM_NCLI (sizeof(mm_cli_defs) / sizeof(mm_cli_defs[0]))

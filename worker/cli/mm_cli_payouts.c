@@ -1,7 +1,7 @@
 /*
  * mm-worker payouts add PURPOSE RECIPIENT TOKEN AMOUNT  record a reward once
  * mm-worker payouts run                               one pass of the payer
- * mm-worker deposits verify USER TX_HASH SIGNER TOKEN MIN  credit a deposit once
+ * mm-worker deposits verify USER TX_HASH [SIGNER] TOKEN MIN [--quiz ID]  credit a deposit once
  * From DATABASE_URL, Redis, NEAR_RPC_* and the operator's NEAR_WALLET_ADDRESS /
  * NEAR_WALLET_PRIVATE_KEY.
  */
@@ -75,21 +75,36 @@ int mm_cli_deposits(mm_cli *c, int argc, char **argv) {
     mm_deposit_rc rc = MM_DEPOSIT_PENDING;
     redisContext *redis;
     mm_near_rpc *rpc;
-    char amount[48] = "", reason[512] = "", *end;
+    char amount[48] = "", reason[512] = "", *end = NULL, *qend = NULL;
+    char *pos[5];
+    int npos = 0;
     json_t *why;
     mm_db *db;
 
-    if (argc != 6 || strcmp(argv[0], "verify") != 0) {
-        fprintf(stderr, "usage: mm-worker deposits verify TELEGRAM_USER_ID TX_HASH SIGNER "
-                        "NEAR|TOKEN MIN_AMOUNT\n");
+    memset(&d, 0, sizeof(d));
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quiz") == 0 && i + 1 < argc) {
+            d.quiz_id = strtoll(argv[++i], &qend, 10);
+            if (*qend != '\0' || d.quiz_id <= 0)
+                npos = -1;
+        } else if (npos >= 0 && npos < 5) {
+            pos[npos++] = argv[i];
+        } else {
+            npos = -1;
+        }
+    }
+    /* SIGNER, when given, only tells the chain where to look the hash up */
+    if (argc < 1 || strcmp(argv[0], "verify") != 0 || npos < 4) {
+        fprintf(stderr, "usage: mm-worker deposits verify TELEGRAM_USER_ID TX_HASH [SIGNER] "
+                        "NEAR|TOKEN MIN_AMOUNT [--quiz QUIZ_ID]\n");
         return MM_EXIT_USAGE;
     }
     c->name = "deposits verify";
-    d.telegram_user_id = strtoll(argv[1], &end, 10);
-    d.tx_hash = argv[2];
-    d.signer = argv[3];
-    d.token = argv[4];
-    d.min_amount = argv[5];
+    d.telegram_user_id = strtoll(pos[0], &end, 10);
+    d.tx_hash = pos[1];
+    d.sender_hint = npos == 5 ? pos[2] : NULL;
+    d.token = pos[npos - 2];
+    d.min_amount = pos[npos - 1];
     d.bot = ch->master;
     d.max_age_s = ch->deposit_max_age_s;
     if (*end != '\0' || d.telegram_user_id <= 0 || d.bot == NULL) {
@@ -102,7 +117,10 @@ int mm_cli_deposits(mm_cli *c, int argc, char **argv) {
         snprintf(reason, sizeof(reason), "redis is unreachable");
     else
         rc = mm_deposit_verify(db, redis, rpc, &d, amount, reason, sizeof(reason));
-    printf("{\"result\":\"%s\",\"amount\":\"%s\",\"reason\":", mm_deposit_name(rc), amount);
+    printf("{\"result\":\"%s\",\"amount\":\"%s\",", mm_deposit_name(rc), amount);
+    if (d.quiz_id)
+        printf("\"quiz\":%lld,", d.quiz_id);
+    printf("\"reason\":");
     why = json_string(reason);
     json_dumpf(why, stdout, JSON_ENCODE_ANY);
     json_decref(why);

@@ -654,4 +654,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "AND ($2::bigint IS NULL OR l.created_at >= to_timestamp($2::double precision / 1000)) "
         "GROUP BY l.user_id, u.first_name HAVING sum(l.points) > 0 "
         "ORDER BY sum(l.points) DESC, l.user_id LIMIT 10" },
+    /* --- deposit binding --- */
+    /* a deposit to the operator funds the quiz its memo names, for that quiz's creator only */
+    [MM_SQL_DEPOSIT_QUIZ] = { "deposit_quiz", 1,
+        "SELECT creator_id FROM quizzes WHERE id = $1" },
 };

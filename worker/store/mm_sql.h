@@ -130,6 +130,8 @@ typedef enum mm_sql {
     MM_SQL_QUIZ_END_NOW,        /* $1 quiz: its end timer due now */
     MM_SQL_USER_SEEN,           /* $1 id: a player row, if there is none */
     MM_SQL_BOARD_GROUP,         /* $1 group, $2 since ms or NULL -> user, name, points */
+    /* --- deposit binding --- */
+    MM_SQL_DEPOSIT_QUIZ,        /* $1 quiz -> mm_col_dquiz: whom a memo quiz:<id> may credit */
     MM_SQL_COUNT
 } mm_sql;
 
@@ -246,6 +248,9 @@ enum { MM_MINE_ID, MM_MINE_TOPIC, MM_MINE_STATUS, MM_MINE_TITLE, MM_MINE_PLAYERS
 
 /* BOARD_GROUP */
 enum { MM_GBOARD_USER, MM_GBOARD_NAME, MM_GBOARD_POINTS };
+
+/* DEPOSIT_QUIZ */
+enum { MM_DQUIZ_CREATOR };
 
 /* PAYOUT_ATTEMPTS */
 enum { MM_ATTEMPTS_COUNT, MM_ATTEMPTS_STATE };
