@@ -50,7 +50,7 @@ struct mm_sender {
     CURLM *multi;
     mm_db db;
     mm_chat_q *chats[MM_CHAT_BUCKETS];
-    mm_chat_q *active;
+    mm_chat_q *active, **active_tail;   /* oldest waiting first */
     mm_out *express, **express_tail;    /* not rate limited, not ordered */
     mm_bucket global;
     int inflight;
@@ -102,22 +102,26 @@ static mm_chat_q *mm_chat_get(mm_sender *s, int64_t chat_id, int is_group) {
     return c;
 }
 
+/* A chat with replies joins the end of the active list: dispatch walks it
+ * from the front, so the chat that has waited longest is served first
+ * (new chats in front would starve the others under a backlog). */
 static void mm_chat_activate(mm_sender *s, mm_chat_q *c) {
     if (c->aprev)
         return;
-    c->anext = s->active;
-    if (s->active)
-        s->active->aprev = &c->anext;
-    c->aprev = &s->active;
-    s->active = c;
+    c->anext = NULL;
+    c->aprev = s->active_tail;
+    *s->active_tail = c;
+    s->active_tail = &c->anext;
 }
 
-static void mm_chat_deactivate(mm_chat_q *c) {
+static void mm_chat_deactivate(mm_sender *s, mm_chat_q *c) {
     if (!c->aprev)
         return;
     *c->aprev = c->anext;
     if (c->anext)
         c->anext->aprev = c->aprev;
+    else
+        s->active_tail = c->aprev;
     c->aprev = NULL;
     c->anext = NULL;
 }
@@ -240,7 +244,7 @@ static long long mm_dispatch(mm_sender *s, long long now) {
         if (c->inflight)
             continue;
         if (o == NULL) {
-            mm_chat_deactivate(c);
+            mm_chat_deactivate(s, c);
             c->idle_since = now;
             continue;
         }
@@ -602,6 +606,7 @@ mm_sender *mm_sender_start(mm_ctx *ctx) {
     s->ctx = ctx;
     s->inbox_tail = &s->inbox;
     s->express_tail = &s->express;
+    s->active_tail = &s->active;
     pthread_mutex_init(&s->lock, NULL);
     mm_bucket_init(&s->global, ctx->cfg.rate_global,
                    ctx->cfg.rate_global > 0 ? ctx->cfg.rate_global : 1, mm_mono_ms());
