@@ -11,6 +11,7 @@ ALTER TABLE quizzes ADD COLUMN fee_amount        numeric(39, 0) NOT NULL DEFAULT
 ALTER TABLE quizzes ADD COLUMN funding_payout_id bigint;     -- the row that moves pool + fee
 ALTER TABLE quizzes ADD COLUMN funding_at        timestamptz; -- when ✅ Create asked for it
 ALTER TABLE quizzes ADD COLUMN results_message   bigint;     -- the group's ranking message (outbox id)
+ALTER TABLE quizzes ADD COLUMN results_digest    text;       -- what it shows now (unchanged: no edit)
 ALTER TABLE quizzes ADD CONSTRAINT quizzes_prize_whole
     CHECK (prize_token IS NULL OR (prize_amount > 0 AND prize_split IS NOT NULL
                                    AND prize_symbol IS NOT NULL AND prize_decimals IS NOT NULL));

@@ -87,6 +87,8 @@ static const mm_var mm_vars[] = {
     MM_INT("MM_POLL_TIMEOUT", MM_CFG_BOT, poll_timeout, 25, 1, 50, "getUpdates long-poll seconds"),
     MM_INT("MM_QUESTION_SECONDS", MM_CFG_BOT, question_seconds, 30, 5, 600, "time per question"),
     MM_INT("MM_RUN_LENGTH", MM_CFG_BOT, run_length, 5, 1, 20, "questions in a practice run"),
+    MM_INT("MM_FEE_BPS", MM_CFG_BOT, fee_bps, 0, 0, 5000,
+           "service fee on a quiz's prize pool, in basis points, taken when it is funded"),
     MM_INT("MM_MIN_ANSWER_MS", MM_CFG_BOT, min_answer_ms, 1500, 0, 60000,
            "a quiz answer faster than this after its question is kept, marked and flagged"),
     MM_INT("MM_REPORT_HIDE", MM_CFG_BOT, report_hide, 3, 1, 1000,

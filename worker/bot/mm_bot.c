@@ -404,6 +404,9 @@ static const mm_timer_def mm_timers[] = {
     { MM_TIMER_QUIZ_START, mm_quiz_opens },
     { MM_TIMER_QUIZ_END, mm_quiz_ends },
     { MM_TIMER_QUIZ_CARD, mm_quiz_card },
+    { MM_TIMER_QUIZ_FUNDED, mm_quiz_funded },
+    { MM_TIMER_QUIZ_FUND_END, mm_quiz_fund_expired },
+    { MM_TIMER_PAYOUT_DONE, mm_quiz_payout_done },
 };
 
 static int mm_on_timer(mm_turn *t) {

@@ -125,6 +125,9 @@ int mm_wizard_text(mm_turn *t);
 int mm_wizard_cancel(mm_turn *t);
 /* The engine made `made` questions for the user's draft quiz (0: why). */
 int mm_wizard_made(mm_turn *t, int64_t user, long long quiz, int made, const char *why);
+/* A paid quiz's funding ended: live, or not (note says why, and the
+ * wizard goes back to the amount). */
+int mm_wizard_funded(mm_turn *t, int64_t user, long long quiz, int live, const char *note);
 
 /* group quizzes (bot/mm_quiz.c, bot/mm_quiz_end.c) */
 /* A draft with questions goes live, its card into the group: 1, 0 when it
@@ -141,6 +144,18 @@ int mm_quiz_made(mm_turn *t);                           /* timers */
 int mm_quiz_opens(mm_turn *t);
 int mm_quiz_card(mm_turn *t);
 int mm_quiz_ends(mm_turn *t);
+/* Cancels a quiz not yet over, its money handled: a funding never signed
+ * is dropped, a pool already in goes back to its creator, one on its way
+ * waits (said).  1 cancelled, 0 not now, -1. */
+int mm_quiz_cancel(mm_turn *t, long long quiz, const char *why);
+
+/* paid quizzes (bot/mm_quiz_prize.c) */
+/* ✅ Create of a paid draft: funding asked of the chain thread (1), 0 when
+ * it is not such a draft, -1. */
+int mm_quiz_fund(mm_turn *t, long long quiz, int64_t by);
+int mm_quiz_funded(mm_turn *t);                         /* timers */
+int mm_quiz_fund_expired(mm_turn *t);
+int mm_quiz_payout_done(mm_turn *t);
 
 /* Drops the player's cached profile now and again after COMMIT. */
 void mm_profile_forget(mm_turn *t, int64_t user);

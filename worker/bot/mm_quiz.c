@@ -55,6 +55,16 @@ int mm_quiz_load(mm_turn *t, long long id, int lock, mm_quiz *q) {
     q->card_message = mm_col_ll(res, 0, MM_QUIZ_CARD_MESSAGE);
     q->pinned = mm_col_bool(res, 0, MM_QUIZ_PINNED);
     q->can_pin = mm_col_bool(res, 0, MM_QUIZ_CAN_PIN);
+    mm_utf8_copy(q->prize_token, sizeof(q->prize_token), mm_col_str(res, 0, MM_QUIZ_PRIZE_TOKEN));
+    mm_utf8_copy(q->prize_symbol, sizeof(q->prize_symbol),
+                 mm_col_str(res, 0, MM_QUIZ_PRIZE_SYMBOL));
+    q->prize_decimals = mm_col_int(res, 0, MM_QUIZ_PRIZE_DECIMALS);
+    mm_utf8_copy(q->prize_amount, sizeof(q->prize_amount),
+                 mm_col_str(res, 0, MM_QUIZ_PRIZE_AMOUNT));
+    mm_utf8_copy(q->prize_split, sizeof(q->prize_split), mm_col_str(res, 0, MM_QUIZ_PRIZE_SPLIT));
+    mm_utf8_copy(q->fee, sizeof(q->fee), mm_col_str(res, 0, MM_QUIZ_FEE));
+    q->members_only = mm_col_bool(res, 0, MM_QUIZ_MEMBERS_ONLY);
+    q->results_message = mm_col_ll(res, 0, MM_QUIZ_RESULTS_MESSAGE);
     PQclear(res);
     return 1;
 }
@@ -101,6 +111,14 @@ void mm_quiz_card_html(mm_turn *t, const mm_quiz *q, mm_buf *b) {
     }
     mm_buf_printf(b, "\n\n❓ %d question%s · %d s each", q->count, q->count == 1 ? "" : "s",
                   q->seconds);
+    if (q->prize_token[0]) {
+        json_t *split = json_loads(q->prize_split, 0, NULL);
+        mm_buf_adds(b, "\n💰 Prize pool: ");
+        mm_quiz_units_html(q, q->prize_amount, b);
+        mm_buf_printf(b, " for the top %zu%s", json_array_size(split),
+                      q->members_only ? " (group members)" : "");
+        json_decref(split);
+    }
     if (mm_quiz_is(q, "scheduled")) {
         mm_buf_adds(b, "\n🕒 Opens: ");
         mm_when_html(b, q->starts_ms, now);
@@ -177,6 +195,7 @@ int mm_quiz_announce(mm_turn *t, long long quiz, int64_t by) {
     mm_param_str(&p, MM_TIMER_QUIZ_START);
     mm_param_str(&p, MM_TIMER_QUIZ_END);
     mm_param_str(&p, MM_TIMER_QUIZ_CARD);
+    mm_param_str(&p, MM_TIMER_QUIZ_FUND_END);
     if ((rc = mm_db_one(t->db, &p, &res)) <= 0)
         return rc < 0 ? mm_fail(t, "announce") : 0;     /* not a draft with questions */
     PQclear(res);
@@ -213,9 +232,16 @@ int mm_quiz_made(mm_turn *t) {
     PQclear(res);
     if (t->u->chat_id > 0)
         return mm_wizard_made(t, user, quiz, (int) made, why);
-    /* `mm-worker quiz create` asked for it in the group: announced at once */
-    if (made > 0)
+    /* `mm-worker quiz create` asked for it in the group: announced at once,
+     * or funded first from its creator's wallet */
+    if (made > 0) {
+        mm_quiz q;
+        if ((rc = mm_quiz_load(t, quiz, 0, &q)) <= 0)
+            return rc;
+        if (q.prize_token[0])
+            return mm_quiz_fund(t, quiz, user) < 0 ? -1 : 0;
         return mm_quiz_announce(t, quiz, user) < 0 ? -1 : 0;
+    }
     {
         mm_params p;
         mm_params_init(&p, MM_SQL_QUIZ_CANCEL);
@@ -514,7 +540,6 @@ static int mm_quiz_may_manage(mm_turn *t, const mm_quiz *q) {
  * before it opened. */
 static int mm_quiz_stop(mm_turn *t, long long id, int cancel_only) {
     mm_params p;
-    PGresult *res;
     mm_quiz q;
     mm_buf b;
     int rc;
@@ -523,19 +548,18 @@ static int mm_quiz_stop(mm_turn *t, long long id, int cancel_only) {
         return rc < 0 ? -1 : mm_reply_html(t, "I can't find that quiz.", NULL) < 0 ? -1 : 0;
     if ((rc = mm_quiz_may_manage(t, &q)) <= 0)
         return rc;
-    if (mm_quiz_is(&q, "scheduled") || mm_quiz_is(&q, "draft")) {
-        mm_params_init(&p, MM_SQL_QUIZ_CANCEL);
-        mm_param_ll(&p, id);
-        mm_param_str(&p, "cancelled by its creator or an admin");
-        if (mm_db_one(t->db, &p, &res) != 1)
-            return mm_fail(t, "cancel");
-        PQclear(res);
+    if (mm_quiz_is(&q, "scheduled") || mm_quiz_is(&q, "draft") || mm_quiz_is(&q, "funding")) {
+        if ((rc = mm_quiz_cancel(t, id, "cancelled by its creator or an admin")) <= 0)
+            return rc;
         snprintf(q.status, sizeof(q.status), "cancelled");
         mm_buf_init(&b);
         mm_quiz_card_html(t, &q, &b);
         rc = (q.card_message && mm_reply_edit(t, q.chat, q.card_message, b.data, NULL) < 0)
                  ? -1
-                 : mm_reply_html(t, "✖️ Quiz cancelled before it opened.", NULL) < 0 ? -1 : 0;
+                 : mm_reply_html(t, q.prize_token[0] ? "✖️ Quiz cancelled before it opened; "
+                                                       "its prize pool goes back to its creator."
+                                                     : "✖️ Quiz cancelled before it opened.",
+                                 NULL) < 0 ? -1 : 0;
         mm_buf_free(&b);
         return rc;
     }

@@ -32,6 +32,15 @@ typedef struct mm_quiz {
     long long starts_ms, ends_ms;   /* 0 until announced */
     long long card_message;         /* 0 until the card is sent */
     int pinned, can_pin;
+    /* a paid quiz's (prize_token "" for a free one) */
+    char prize_token[72];           /* NEAR or the NEP-141 contract */
+    char prize_symbol[16];
+    int prize_decimals;
+    char prize_amount[48];          /* the pool, base units */
+    char prize_split[600];          /* JSON array of each rank's base units */
+    char fee[48];
+    int members_only;
+    long long results_message;      /* the group's ranking message, once sent */
 } mm_quiz;
 
 /* Quiz id (locked with lock != 0): 1 with *q, 0 none, -1 with t->err. */
@@ -48,5 +57,20 @@ int mm_quiz_card_soon(mm_turn *t, long long quiz, int at_least_ms);
 /* The ranking's top 10 and viewer's own place, as HTML (html != 0) or
  * plain text (a button's alert); 0 or -1. */
 int mm_quiz_ranking(mm_turn *t, const mm_quiz *q, int64_t viewer, int html, mm_buf *b);
+
+/* The group's ranking message again, as prizes are paid (its prize lines). */
+int mm_quiz_results_edit(mm_turn *t, const mm_quiz *q);
+
+/* --- a paid quiz's money (bot/mm_quiz_prize.c) --- */
+
+/* "1.5 NEAR": base units of q's token, as HTML. */
+void mm_quiz_units_html(const mm_quiz *q, const char *units, mm_buf *b);
+
+/* At the end, in its transaction: the eligible winners' prize rows and the
+ * refund of what no one takes; wallets opened for winners without one. */
+int mm_quiz_prizes(mm_turn *t, const mm_quiz *q);
+
+/* "💰 Prizes" lines: each winner's amount, ✅ paid, ⏳ on its way, ⚠️ failed. */
+int mm_quiz_prize_lines(mm_turn *t, const mm_quiz *q, mm_buf *b);
 
 #endif /* MM_QUIZ_H */

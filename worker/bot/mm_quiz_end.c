@@ -33,22 +33,28 @@ typedef struct mm_chunks {
     int64_t chat;
     mm_buf cur;
     int rc;
+    long long first;            /* the outbox id of the first message */
 } mm_chunks;
 
 static void mm_chunks_init(mm_chunks *c, mm_turn *t, int64_t chat) {
     c->t = t;
     c->chat = chat;
     c->rc = 0;
+    c->first = 0;
     mm_buf_init(&c->cur);
 }
 
 static void mm_chunks_flush(mm_chunks *c) {
+    long long id;
+
     if (c->cur.len == 0 || c->rc)
         return;
     if (c->cur.oom)
         c->rc = mm_fail(c->t, "results");
-    else if (mm_reply_html_to(c->t, c->chat, c->cur.data, NULL) < 0)
+    else if ((id = mm_reply_html_to(c->t, c->chat, c->cur.data, NULL)) < 0)
         c->rc = -1;
+    else if (c->first == 0)
+        c->first = id;
     mm_buf_reset(&c->cur);
 }
 
@@ -188,24 +194,78 @@ static int mm_results_answers(mm_turn *t, const mm_quiz *q, mm_chunks *c) {
     return c->rc;
 }
 
-/* In the group: the ranking, then the answers. */
+/* The group's ranking message: the ranking, and a paid quiz's prizes. */
+static int mm_results_head(mm_turn *t, const mm_quiz *q, mm_buf *head) {
+    mm_buf_adds(head, "🏁 <b>Quiz over: ");
+    mm_html_add(head, q->topic);
+    mm_buf_adds(head, "</b>\n\n");
+    if (mm_quiz_ranking(t, q, 0, 1, head))
+        return -1;
+    return q->prize_token[0] ? mm_quiz_prize_lines(t, q, head) : 0;
+}
+
+/* FNV-1a of what a message shows: an edit to the same text is refused by
+ * Telegram ("message is not modified"), so none is sent. */
+static void mm_digest(const mm_buf *b, char out[17]) {
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < b->len; i++)
+        h = (h ^ (unsigned char) b->data[i]) * 1099511628211ULL;
+    snprintf(out, 17, "%016llx", (unsigned long long) h);
+}
+
+int mm_quiz_results_edit(mm_turn *t, const mm_quiz *q) {
+    char digest[17];
+    mm_params p;
+    PGresult *res;
+    mm_buf head;
+    long long rc;
+
+    mm_buf_init(&head);
+    if ((rc = mm_results_head(t, q, &head)) == 0 && head.oom)
+        rc = mm_fail(t, "results");
+    if (rc == 0) {
+        mm_digest(&head, digest);
+        mm_params_init(&p, MM_SQL_QUIZ_RESULTS_SHOWN);
+        mm_param_ll(&p, q->id);
+        mm_param_str(&p, digest);
+        if ((rc = mm_db_one(t->db, &p, &res)) < 0)
+            rc = mm_fail(t, "results");
+        else if (rc == 1) {
+            PQclear(res);
+            rc = mm_reply_edit(t, q->chat, q->results_message, head.data, NULL);
+        }
+    }
+    mm_buf_free(&head);
+    return rc < 0 ? -1 : 0;
+}
+
+/* In the group: the ranking (remembered, to edit as prizes are paid), then
+ * the answers. */
 static int mm_results_group(mm_turn *t, const mm_quiz *q) {
+    mm_params p;
     mm_chunks c;
     mm_buf head;
 
+    char digest[17];
+
     mm_chunks_init(&c, t, q->chat);
     mm_buf_init(&head);
-    mm_buf_adds(&head, "🏁 <b>Quiz over: ");
-    mm_html_add(&head, q->topic);
-    mm_buf_adds(&head, "</b>\n\n");
-    if (mm_quiz_ranking(t, q, 0, 1, &head)) {
+    if (mm_results_head(t, q, &head)) {
         mm_buf_free(&head);
         mm_chunks_done(&c);
         return -1;
     }
+    mm_digest(&head, digest);
     mm_chunks_add(&c, &head);
     mm_chunks_flush(&c);            /* the ranking stands alone */
     mm_buf_free(&head);
+    mm_params_init(&p, MM_SQL_QUIZ_RESULTS_SENT);
+    mm_param_ll(&p, q->id);
+    mm_param_ll(&p, c.first);
+    mm_param_str(&p, digest);
+    if (c.rc == 0 && q->prize_token[0] && mm_db_do(t->db, &p))
+        c.rc = mm_fail(t, "results");
     if (c.rc == 0)
         mm_results_answers(t, q, &c);
     return mm_chunks_done(&c);
@@ -287,19 +347,24 @@ static int mm_results_card(mm_turn *t, const mm_quiz *q) {
     return rc < 0 ? -1 : 0;
 }
 
-/* The statements of the end, in order, each with the quiz id first. */
+/* The statements of the end, in order, each with the quiz id first; a
+ * paid quiz's prizes come between the points and the state. */
 static const mm_sql mm_end_steps[] = { MM_SQL_QUIZ_CLOSE_RUNS, MM_SQL_QUIZ_RANK,
                                        MM_SQL_QUIZ_POINTS, MM_SQL_QUIZ_ENDED };
 
-static int mm_quiz_close(mm_turn *t, long long quiz) {
+static int mm_quiz_close(mm_turn *t, const mm_quiz *q) {
+    int paid = q->prize_token[0] != '\0';
+
     for (size_t i = 0; i < sizeof(mm_end_steps) / sizeof(mm_end_steps[0]); i++) {
         mm_params p;
+        if (mm_end_steps[i] == MM_SQL_QUIZ_ENDED && paid && mm_quiz_prizes(t, q))
+            return -1;
         mm_params_init(&p, mm_end_steps[i]);
-        mm_param_ll(&p, quiz);
+        mm_param_ll(&p, q->id);
         if (mm_end_steps[i] == MM_SQL_QUIZ_CLOSE_RUNS)
             mm_param_str(&p, MM_TIMER_Q_TIMEOUT);
         else if (mm_end_steps[i] == MM_SQL_QUIZ_ENDED)
-            mm_param_str(&p, "closed");     /* a paid quiz stays 'ended' until paid */
+            mm_param_str(&p, paid ? "ended" : "closed");   /* closed once every prize is final */
         if (mm_db_do(t->db, &p))
             return mm_fail(t, "quiz end");
     }
@@ -315,7 +380,7 @@ int mm_quiz_ends(mm_turn *t) {
         return rc;
     if (strcmp(q.status, "active") && strcmp(q.status, "scheduled"))
         return 0;       /* ended already, or cancelled */
-    if (mm_quiz_close(t, quiz) || mm_quiz_load(t, quiz, 0, &q) != 1)
+    if (mm_quiz_close(t, &q) || mm_quiz_load(t, quiz, 0, &q) != 1)
         return -1;
     if (mm_results_card(t, &q) || mm_results_group(t, &q) || mm_results_players(t, &q))
         return -1;

@@ -7,8 +7,11 @@
  * row's (a double press, an old message) changes nothing.
  *
  *   group? -> topic -> notes -> count -> seconds -> start -> duration -> type
+ *     [paid: -> token -> amount -> split (-> custom) -> members]
  *     -> making (the engine writes the questions: a "quiz" job, then a
  *        quiz_made timer) -> summary -> ✅ Create: announced in the group
+ *        [paid: -> funding (a "fund" chain job moves the pool from the
+ *         creator's wallet; announced once the network confirmed it)]
  *
  * /createquiz in a group (its admins only) links here with
  * start=create_<group>; in private chat it asks which group first.
@@ -24,11 +27,13 @@
 #include "bank/mm_bank.h"
 #include "bot/mm_bot.h"
 #include "bot/mm_callback.h"
+#include "chain/mm_chain_config.h"
 #include "engine/mm_engine.h"
 #include "engine/mm_jobs.h"
 #include "mm_buf.h"
 #include "mm_member.h"
 #include "mm_utf8.h"
+#include "quiz/mm_prize.h"
 #include "quiz/mm_when.h"
 #include "sched/mm_budget.h"
 #include "telegram/mm_html.h"
@@ -46,6 +51,7 @@ typedef struct mm_wizard {
     json_t *data;                       /* the answers so far; owned */
     uint32_t nonce;
     long long quiz;                     /* the draft, once questions are being made */
+    const char *jump;                   /* set by an answer: the step after it, if not next */
 } mm_wizard;
 
 typedef struct mm_choice {
@@ -68,6 +74,7 @@ typedef struct mm_step {
 } mm_step;
 
 static const mm_step *mm_step_find(const char *name);
+static void mm_prize_summary(mm_turn *t, const mm_wizard *w, mm_buf *b);
 
 /* --- the answers --- */
 
@@ -151,10 +158,56 @@ static void mm_prompt_duration(mm_turn *t, const mm_wizard *w, mm_buf *b) {
 }
 
 static void mm_prompt_type(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    mm_prompt_head(w, b);
+    if (t->ctx->cfg.chain.enabled)
+        mm_buf_adds(b, "<b>7.</b> Free (players play for points), or with a prize pool in NEAR "
+                       "or a token, paid to the winners from your bot wallet?");
+    else
+        mm_buf_adds(b, "<b>7.</b> Free, or with a prize? Prizes need NEAR wallets, which this "
+                       "bot does not offer: this one is free — players play for points.");
+}
+
+static void mm_prompt_token(mm_turn *t, const mm_wizard *w, mm_buf *b) {
     (void) t;
     mm_prompt_head(w, b);
-    mm_buf_adds(b, "<b>7.</b> Free, or with a prize? Quizzes with prizes in NEAR are not open "
-                   "yet: this one is free — players play for points.");
+    mm_buf_adds(b, "💰 <b>The prize.</b> In which token?");
+}
+
+static void mm_prompt_amount(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    (void) t;
+    mm_prompt_head(w, b);
+    mm_buf_adds(b, "💰 How much in all, in ");
+    mm_html_add(b, mm_data_str(w, "symbol"));
+    mm_buf_adds(b, "? Type the amount (e.g. <code>1.5</code>). It comes from your bot wallet when "
+                   "you create the quiz (/wallet shows its address, to top it up).");
+}
+
+static void mm_prompt_split(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    (void) t;
+    mm_prompt_head(w, b);
+    mm_buf_adds(b, "🏆 How is it shared among the winners?");
+}
+
+static void mm_prompt_custom(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    (void) t;
+    mm_prompt_head(w, b);
+    mm_buf_printf(b, "🏆 Type the shares, rank 1 first (up to %d): percentages like "
+                     "<code>60%% 25%% 15%%</code>, or amounts in ", MM_PRIZE_RANKS_MAX);
+    mm_html_add(b, mm_data_str(w, "symbol"));
+    mm_buf_adds(b, " adding up to the prize, like <code>0.6, 0.25, 0.15</code>.");
+}
+
+static void mm_prompt_members(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    (void) t;
+    mm_prompt_head(w, b);
+    mm_buf_adds(b, "👥 May only players still in the group when it ends win a prize?");
+}
+
+static void mm_prompt_funding(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    (void) t;
+    mm_prompt_head(w, b);
+    mm_buf_adds(b, "💸 Moving the prize pool from your wallet… The quiz goes live in the group as "
+                   "soon as the network confirms it.");
 }
 
 static void mm_prompt_making(mm_turn *t, const mm_wizard *w, mm_buf *b) {
@@ -199,7 +252,55 @@ static void mm_prompt_summary(mm_turn *t, const mm_wizard *w, mm_buf *b) {
     mm_start_html(t, w, b);
     mm_buf_adds(b, "\nOpen for: ");
     mm_when_span(b, mm_data_ll(w, "duration_s", 0));
-    mm_buf_adds(b, "\nPrize: none (free, for points)\n\nCreate it to announce it in the group.");
+    if (strcmp(mm_data_str(w, "type"), "paid")) {
+        mm_buf_adds(b, "\nPrize: none (free, for points)\n\nCreate it to announce it in the group.");
+        return;
+    }
+    mm_prize_summary(t, w, b);
+}
+
+/* "1.5 NEAR" */
+static void mm_units_html(const mm_wizard *w, const char *units, mm_buf *b) {
+    char shown[64];
+
+    mm_amount_format(units, (int) mm_data_ll(w, "decimals", 0), shown);
+    mm_buf_adds(b, shown);
+    mm_buf_adds(b, " ");
+    mm_html_add(b, mm_data_str(w, "symbol"));
+}
+
+/* The prize as the summary shows it: each rank's amount, the fee, the total
+ * taken from the creator's wallet. */
+static void mm_prize_summary(mm_turn *t, const mm_wizard *w, mm_buf *b) {
+    static const char *medals[] = { "🥇", "🥈", "🥉" };
+    json_t *split = json_object_get(w->data, "split"), *v;
+    char total[MM_UNITS_MAX];
+    size_t i;
+
+    (void) t;
+    mm_buf_adds(b, "\nPrize: ");
+    mm_units_html(w, mm_data_str(w, "pool"), b);
+    json_array_foreach(split, i, v) {
+        if (i < 3)
+            mm_buf_printf(b, "%s%s ", i ? " · " : " — ", medals[i]);
+        else
+            mm_buf_printf(b, " · #%zu ", i + 1);
+        mm_units_html(w, json_string_value(v), b);
+    }
+    if (strcmp(mm_data_str(w, "fee"), "0")) {
+        mm_buf_adds(b, "\nService fee: ");
+        mm_units_html(w, mm_data_str(w, "fee"), b);
+    }
+    if (mm_units_add(mm_data_str(w, "pool"), mm_data_str(w, "fee"), total) == 0) {
+        mm_buf_adds(b, "\nFrom your wallet: ");
+        mm_units_html(w, total, b);
+        mm_buf_adds(b, ", when you create it");
+    }
+    mm_buf_adds(b, json_is_true(json_object_get(w->data, "members"))
+                       ? "\nWinners: players still in the group when it ends"
+                       : "\nWinners: any player");
+    mm_buf_adds(b, "\nA rank no eligible player takes goes back to your wallet.\n\n"
+                   "Create it to fund the prize and announce the quiz in the group.");
 }
 
 /* --- the steps' answers --- */
@@ -382,16 +483,14 @@ static int mm_rate_room(mm_turn *t, int64_t user, mm_buf *why) {
     return 0;
 }
 
-/* Free: the draft, and a job for the engine to make its questions. */
-static int mm_accept_type(mm_turn *t, mm_wizard *w, const char *value, int typed,
-                          mm_buf *why) {
+/* The draft (with its prize, if paid), and a job for the engine to make
+ * its questions: 1, 0 refused (why), -1. */
+static int mm_wizard_make(mm_turn *t, mm_wizard *w, mm_buf *why) {
     long long at = mm_data_ll(w, "starts_at_ms", -1);
     mm_params p;
     PGresult *res;
     int rc;
 
-    if (typed || strcmp(value, "free"))
-        return mm_why(why, "Press Free to go on.");
     if ((rc = mm_rate_room(t, w->user, why)) != 1)
         return rc;
     if ((rc = mm_budget_room(t->db, t->redis, &t->ctx->cfg, MM_BUDGET_GENERATIONS, 0)) != 1) {
@@ -420,11 +519,137 @@ static int mm_accept_type(mm_turn *t, mm_wizard *w, const char *value, int typed
         return mm_fail(t, "quiz draft");
     w->quiz = mm_col_ll(res, 0, 0);
     PQclear(res);
-    mm_data_set_str(w, "type", "free");
     json_object_del(w->data, "made");
+    if (!strcmp(mm_data_str(w, "type"), "paid")) {
+        char *split = json_dumps(json_object_get(w->data, "split"), JSON_COMPACT);
+        mm_params_init(&p, MM_SQL_QUIZ_PRIZE_SET);
+        mm_param_ll(&p, w->quiz);
+        mm_param_str(&p, mm_data_str(w, "token"));
+        mm_param_str(&p, mm_data_str(w, "symbol"));
+        mm_param_int(&p, (int) mm_data_ll(w, "decimals", 0));
+        mm_param_str(&p, mm_data_str(w, "pool"));
+        mm_param_str(&p, split);
+        mm_param_str(&p, mm_data_str(w, "split_name"));
+        mm_param_str(&p, mm_data_str(w, "fee"));
+        mm_param_bool(&p, json_is_true(json_object_get(w->data, "members")));
+        rc = split ? mm_db_do(t->db, &p) : -1;
+        free(split);
+        if (rc)
+            return mm_fail(t, "quiz prize");
+    }
     if (mm_quiz_job_queue(t->db, w->quiz, w->user, t->u->chat_id) < 0)
         return mm_fail(t, "quiz job");
     return 1;
+}
+
+/* Free: the questions are made now; with a prize: its steps first. */
+static int mm_accept_type(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                          mm_buf *why) {
+    if (!typed && !strcmp(value, "paid") && t->ctx->cfg.chain.enabled) {
+        mm_data_set_str(w, "type", "paid");
+        w->jump = "token";
+        return 1;
+    }
+    if (typed || strcmp(value, "free"))
+        return mm_why(why, "Press a button to go on.");
+    mm_data_set_str(w, "type", "free");
+    return mm_wizard_make(t, w, why);
+}
+
+static int mm_accept_token(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                           mm_buf *why) {
+    const mm_token *k = mm_chain_token(&t->ctx->cfg.chain, value);
+
+    (void) typed;
+    if (k == NULL)
+        return mm_why(why, "Pick one of the tokens with the buttons.");
+    mm_data_set_str(w, "symbol", k->symbol);
+    mm_data_set_str(w, "token", k->contract[0] ? k->contract : "NEAR");
+    mm_data_set_ll(w, "decimals", k->decimals);
+    return 1;
+}
+
+static int mm_accept_amount(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                            mm_buf *why) {
+    int decimals = (int) mm_data_ll(w, "decimals", 0);
+    char units[48], fee[MM_UNITS_MAX], err[200], min[48];
+
+    (void) typed;
+    if (mm_amount_parse(value, decimals, units, err, sizeof(err))) {
+        mm_buf_adds(why, "Type an amount like <code>1.5</code>: ");
+        mm_html_add(why, err);
+        return 0;
+    }
+    /* at least a hundredth of the token (of one unit, without decimals) */
+    snprintf(min, sizeof(min), "1%.*s", decimals > 2 ? decimals - 2 : 0,
+             "000000000000000000000000000000000000");
+    if (strlen(units) < strlen(min) || (strlen(units) == strlen(min) && strcmp(units, min) < 0)) {
+        mm_buf_adds(why, "A prize is at least ");
+        mm_units_html(w, min, why);
+        mm_buf_adds(why, ".");
+        return 0;
+    }
+    if (mm_prize_fee(units, t->ctx->cfg.fee_bps, fee))
+        return mm_why(why, "That amount is too large.");
+    mm_data_set_str(w, "pool", units);
+    mm_data_set_str(w, "fee", fee);
+    return 1;
+}
+
+/* A share structure into data.split (the amount of each rank, rank 1 first). */
+static int mm_split_store(mm_wizard *w, const char *name, char amounts[][MM_UNITS_MAX], int n) {
+    json_t *split = json_array();
+
+    for (int i = 0; i < n; i++)
+        json_array_append_new(split, json_string(amounts[i]));
+    json_object_set_new(w->data, "split", split);
+    mm_data_set_str(w, "split_name", name);
+    return 1;
+}
+
+static int mm_accept_split(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                           mm_buf *why) {
+    char amounts[MM_PRIZE_RANKS_MAX][MM_UNITS_MAX], err[300];
+    const mm_split *sp = mm_split_find(value);
+
+    (void) t;
+    if (!typed && !strcmp(value, "custom")) {
+        w->jump = "custom";
+        return 1;
+    }
+    if (typed || sp == NULL)
+        return mm_why(why, "Pick how the prize is shared with the buttons (Custom to type it).");
+    if (mm_prize_split(mm_data_str(w, "pool"), sp->bps, sp->n, amounts, err, sizeof(err))) {
+        mm_buf_adds(why, err);
+        mm_buf_adds(why, ". Pick another way, or go Back to raise the prize.");
+        return 0;
+    }
+    return mm_split_store(w, sp->name, amounts, sp->n);
+}
+
+static int mm_accept_custom(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                            mm_buf *why) {
+    char amounts[MM_PRIZE_RANKS_MAX][MM_UNITS_MAX], err[300];
+    int n;
+
+    (void) t;
+    (void) typed;
+    if (mm_prize_custom(value, mm_data_str(w, "pool"), (int) mm_data_ll(w, "decimals", 0), &n,
+                        amounts, err, sizeof(err))) {
+        mm_buf_adds(why, "Not quite: ");
+        mm_buf_adds(why, err);
+        mm_buf_adds(why, ".");
+        return 0;
+    }
+    return mm_split_store(w, "custom", amounts, n);
+}
+
+static int mm_accept_members(mm_turn *t, mm_wizard *w, const char *value, int typed,
+                             mm_buf *why) {
+    if (typed || (strcmp(value, "yes") && strcmp(value, "no")))
+        return mm_why(why, "Press Yes or No.");
+    json_object_set_new(w->data, "members", json_boolean(!strcmp(value, "yes")));
+    return mm_wizard_make(t, w, why);
 }
 
 /* ✅ Create: announced in the group (bot/mm_quiz.c); the wizard is done. */
@@ -436,6 +661,14 @@ static int mm_accept_create(mm_turn *t, mm_wizard *w, const char *value, int typ
         return mm_why(why, "Press ✅ Create to announce it, or Back to change it.");
     if ((rc = mm_rate_room(t, w->user, why)) != 1)
         return rc;
+    if (!strcmp(mm_data_str(w, "type"), "paid")) {
+        /* announced once its pool is in (mm_wizard_funded) */
+        if ((rc = mm_quiz_fund(t, w->quiz, w->user)) <= 0)
+            return rc < 0 ? -1 : mm_why(why, "This quiz can no longer be created. Send "
+                                             "/createquiz to start again.");
+        w->jump = "funding";
+        return 1;
+    }
     if ((rc = mm_quiz_announce(t, w->quiz, w->user)) <= 0)
         return rc < 0 ? -1 : mm_why(why, "This quiz can no longer be created. Send /createquiz "
                                          "to start again.");
@@ -451,11 +684,15 @@ static const mm_choice mm_start_choices[] = {
     { "▶️ Now", "now" }, { "In 10 min", "in 10 min" }, { "In 1 h", "in 1 h" }, { NULL, NULL } };
 static const mm_choice mm_duration_choices[] = {
     { "10 min", "10 min" }, { "1 h", "1 h" }, { "24 h", "24 h" }, { NULL, NULL } };
-static const mm_choice mm_type_choices[] = { { "🆓 Free", "free" }, { NULL, NULL } };
+static const mm_choice mm_members_choices[] = {
+    { "👥 Yes, members only", "yes" }, { "No, anyone", "no" }, { NULL, NULL } };
 static const mm_choice mm_create_choices[] = { { "✅ Create", "create" }, { NULL, NULL } };
 
 static int mm_buttons_group(mm_turn *t, const mm_wizard *w, json_t *kb);
 static int mm_buttons_topic(mm_turn *t, const mm_wizard *w, json_t *kb);
+static int mm_buttons_type(mm_turn *t, const mm_wizard *w, json_t *kb);
+static int mm_buttons_token(mm_turn *t, const mm_wizard *w, json_t *kb);
+static int mm_buttons_split(mm_turn *t, const mm_wizard *w, json_t *kb);
 
 static const mm_step mm_steps[] = {
     { "group", NULL, "topic", mm_prompt_group, NULL, mm_buttons_group, mm_accept_group },
@@ -468,10 +705,18 @@ static const mm_step mm_steps[] = {
       mm_accept_start },
     { "duration", "start", "type", mm_prompt_duration, mm_duration_choices, NULL,
       mm_accept_duration },
-    { "type", "duration", "making", mm_prompt_type, mm_type_choices, NULL, mm_accept_type },
+    { "type", "duration", "making", mm_prompt_type, NULL, mm_buttons_type, mm_accept_type },
+    { "token", "type", "amount", mm_prompt_token, NULL, mm_buttons_token, mm_accept_token },
+    { "amount", "token", "split", mm_prompt_amount, NULL, NULL, mm_accept_amount },
+    { "split", "amount", "members", mm_prompt_split, NULL, mm_buttons_split, mm_accept_split },
+    { "custom", "split", "members", mm_prompt_custom, NULL, NULL, mm_accept_custom },
+    { "members", "split", "making", mm_prompt_members, mm_members_choices, NULL,
+      mm_accept_members },
     /* the engine's turn: its quiz_made timer moves on (mm_wizard_made) */
     { "making", "type", NULL, mm_prompt_making, NULL, NULL, NULL },
     { "summary", "type", NULL, mm_prompt_summary, mm_create_choices, NULL, mm_accept_create },
+    /* the chain's turn: the pool's payout moves on (mm_wizard_funded) */
+    { "funding", NULL, NULL, mm_prompt_funding, NULL, NULL, NULL },
 };
 
 static const mm_step *mm_step_find(const char *name) {
@@ -501,6 +746,46 @@ static int mm_buttons_group(mm_turn *t, const mm_wizard *w, json_t *kb) {
         mm_keyboard_button(kb, mm_col_str(res, i, MM_GROUPS_TITLE), data);
     }
     PQclear(res);
+    return 0;
+}
+
+static int mm_buttons_type(mm_turn *t, const mm_wizard *w, json_t *kb) {
+    char data[MM_CB_MAX];
+
+    mm_callback_wizard(data, w->nonce, "free");
+    mm_keyboard_button(kb, "🆓 Free", data);
+    if (t->ctx->cfg.chain.enabled) {
+        mm_callback_wizard(data, w->nonce, "paid");
+        mm_keyboard_button(kb, "💰 With a prize", data);
+    }
+    return 0;
+}
+
+static int mm_buttons_token(mm_turn *t, const mm_wizard *w, json_t *kb) {
+    const mm_chain_cfg *c = &t->ctx->cfg.chain;
+    char data[MM_CB_MAX];
+
+    for (int i = 0; i < c->ntokens; i++) {
+        mm_callback_wizard(data, w->nonce, c->tokens[i].symbol);
+        mm_keyboard_button(kb, c->tokens[i].symbol, data);
+    }
+    return 0;
+}
+
+static int mm_buttons_split(mm_turn *t, const mm_wizard *w, json_t *kb) {
+    char data[MM_CB_MAX];
+    const mm_split *sp;
+
+    (void) t;
+    for (int i = 0; (sp = mm_split_at(i)) != NULL; i++) {
+        if (i)
+            mm_keyboard_row(kb);
+        mm_callback_wizard(data, w->nonce, sp->name);
+        mm_keyboard_button(kb, sp->label, data);
+    }
+    mm_keyboard_row(kb);
+    mm_callback_wizard(data, w->nonce, "custom");
+    mm_keyboard_button(kb, "✏️ Custom", data);
     return 0;
 }
 
@@ -629,24 +914,26 @@ static int mm_wizard_goto(mm_turn *t, mm_wizard *w, const char *name, long long 
     return mm_wizard_show(t, w, edit_id, note);
 }
 
-/* A draft given up (Back from its questions, Cancel): it is never announced. */
+/* A draft given up (Back from its questions, Cancel): it is never
+ * announced.  0 (none, or cancelled), 1 not now (its prize pool is on its
+ * way: said), -1. */
 static int mm_wizard_drop_draft(mm_turn *t, mm_wizard *w, const char *why) {
-    mm_params p;
+    int rc;
 
     if (!w->quiz)
         return 0;
-    mm_params_init(&p, MM_SQL_QUIZ_CANCEL);
-    mm_param_ll(&p, w->quiz);
-    mm_param_str(&p, why);
+    if ((rc = mm_quiz_cancel(t, w->quiz, why)) <= 0)
+        return rc < 0 ? -1 : 1;
     w->quiz = 0;
-    return mm_db_do(t->db, &p) ? mm_fail(t, "quiz") : 0;
+    return 0;
 }
 
 static int mm_wizard_end(mm_turn *t, mm_wizard *w, long long edit_id, const char *html) {
     mm_params p;
+    int rc;
 
-    if (mm_wizard_drop_draft(t, w, "cancelled by its creator"))
-        return -1;
+    if ((rc = mm_wizard_drop_draft(t, w, "cancelled by its creator")) != 0)
+        return rc < 0 ? -1 : 0;
     mm_params_init(&p, MM_SQL_WIZARD_DROP);
     mm_param_ll(&p, w->user);
     if (mm_db_do(t->db, &p))
@@ -654,6 +941,28 @@ static int mm_wizard_end(mm_turn *t, mm_wizard *w, long long edit_id, const char
     if (edit_id)
         return mm_reply_edit(t, w->user, edit_id, html, NULL) < 0 ? -1 : 0;
     return mm_reply_html_to(t, w->user, html, NULL) < 0 ? -1 : 0;
+}
+
+/* Announced: the wizard is done (the summary stays, without its buttons). */
+static int mm_wizard_live(mm_turn *t, mm_wizard *w) {
+    char link[160];
+    mm_buf b;
+    int rc;
+
+    mm_buf_init(&b);
+    mm_buf_adds(&b, "✅ <b>Your quiz is live");
+    if (w->title[0]) {
+        mm_buf_adds(&b, " in ");
+        mm_html_add(&b, w->title);
+    }
+    snprintf(link, sizeof(link), "https://t.me/%s?start=quiz_%lld", t->ctx->bot_username,
+             w->quiz);
+    mm_buf_printf(&b, "!</b> Players open it from the group's card or this link:\n%s\n\n"
+                      "See it, end it early or cancel it with /myquizzes.", link);
+    w->quiz = 0;        /* announced: not a draft to drop */
+    rc = mm_wizard_end(t, w, 0, b.data ? b.data : "");
+    mm_buf_free(&b);
+    return rc;
 }
 
 /* An answer to the step on screen, pressed (edit_id: its message) or typed. */
@@ -667,13 +976,16 @@ static int mm_wizard_answer(mm_turn *t, mm_wizard *w, const char *value, int typ
         return mm_wizard_end(t, w, edit_id, "✖️ Quiz creation cancelled; nothing was "
                                             "announced.");
     if (!typed && !strcmp(value, MM_WIZ_BACK) && st->back) {
-        if (mm_wizard_drop_draft(t, w, "changed by its creator"))
-            return -1;
+        if ((rc = mm_wizard_drop_draft(t, w, "changed by its creator")) != 0)
+            return rc < 0 ? -1 : 0;
         return mm_wizard_goto(t, w, st->back, edit_id, NULL);
     }
     if (st->accept == NULL)
-        return mm_reply_html_to(t, w->user, "⏳ Still making the questions — the summary comes "
-                                            "here in a moment.", NULL) < 0 ? -1 : 0;
+        return mm_reply_html_to(t, w->user, !strcmp(st->name, "funding")
+                                    ? "⏳ The prize pool is on its way from your wallet — the "
+                                      "quiz goes live as soon as it arrives."
+                                    : "⏳ Still making the questions — the summary comes here "
+                                      "in a moment.", NULL) < 0 ? -1 : 0;
     mm_buf_init(&why);
     if ((rc = st->accept(t, w, value, typed, &why)) <= 0) {
         /* refused: said, and the step stays as it is (its buttons too) */
@@ -683,25 +995,10 @@ static int mm_wizard_answer(mm_turn *t, mm_wizard *w, const char *value, int typ
         return rc;
     }
     mm_buf_free(&why);
-    if (st->next == NULL) {
-        /* created: the summary stays, without its buttons */
-        char link[160];
-        mm_buf b;
-        mm_buf_init(&b);
-        mm_buf_adds(&b, "✅ <b>Your quiz is live");
-        if (w->title[0]) {
-            mm_buf_adds(&b, " in ");
-            mm_html_add(&b, w->title);
-        }
-        snprintf(link, sizeof(link), "https://t.me/%s?start=quiz_%lld", t->ctx->bot_username,
-                 w->quiz);
-        mm_buf_printf(&b, "!</b> Players open it from the group's card or this link:\n%s\n\n"
-                          "See it, end it early or cancel it with /myquizzes.", link);
-        w->quiz = 0;        /* announced: not a draft to drop */
-        rc = mm_wizard_end(t, w, 0, b.data ? b.data : "");
-        mm_buf_free(&b);
-        return rc;
-    }
+    if (w->jump)
+        return mm_wizard_goto(t, w, w->jump, typed ? 0 : edit_id, NULL);
+    if (st->next == NULL)
+        return mm_wizard_live(t, w);
     return mm_wizard_goto(t, w, st->next, typed ? 0 : edit_id, NULL);
 }
 
@@ -719,8 +1016,8 @@ static int mm_wizard_begin(mm_turn *t, int64_t chat) {
     if (rc) {
         rc = mm_wizard_drop_draft(t, &old, "replaced by a new one");
         mm_wizard_free(&old);
-        if (rc)
-            return -1;
+        if (rc < 0)
+            return -1;      /* (a pool on its way: that quiz goes live on its own) */
     }
     mm_buf_init(&why);
     if ((rc = mm_rate_room(t, t->u->user_id, &why)) != 1) {
@@ -906,6 +1203,26 @@ int mm_wizard_made(mm_turn *t, int64_t user, long long quiz, int made, const cha
     if (rc == 0)
         rc = mm_wizard_goto(t, &w, "topic", 0, note.data);
     mm_buf_free(&note);
+    mm_wizard_free(&w);
+    return rc;
+}
+
+int mm_wizard_funded(mm_turn *t, int64_t user, long long quiz, int live, const char *note) {
+    mm_wizard w;
+    int rc;
+
+    if ((rc = mm_wizard_load(t, user, &w)) < 0)
+        return -1;
+    if (rc == 0 || w.quiz != quiz || strcmp(w.step->name, "funding")) {
+        /* the wizard moved on (a new one, or it was given up): say it plainly */
+        if (rc)
+            mm_wizard_free(&w);
+        return mm_reply_html_to(t, user, note, NULL) < 0 ? -1 : 0;
+    }
+    if (live)
+        rc = mm_wizard_live(t, &w);
+    else if ((rc = mm_wizard_drop_draft(t, &w, "not funded")) == 0)
+        rc = mm_wizard_goto(t, &w, "amount", 0, note);
     mm_wizard_free(&w);
     return rc;
 }

@@ -48,10 +48,8 @@ static int mm_chain_redis(mm_chain *c, char *err, size_t errlen) {
     return snprintf(err, errlen, "redis: %.200s", c->loop.redis->errstr), -1;
 }
 
-/* The player's wallet, created on chain if it is not yet: 0 with w
- * filled (w->sealed malloc'd), -1 with why. */
-static int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
-                                  char *err, size_t errlen) {
+int mm_chain_wallet_ensure(mm_chain *c, long long user, mm_near_wallet *w, int *created,
+                           char *err, size_t errlen) {
     mm_params get, p;
     PGresult *res;
     mm_send_rc rc;
@@ -140,8 +138,7 @@ static json_t *mm_chain_wallet(mm_chain *c, long long user, char *err, size_t er
     return result;
 }
 
-/* Pays one withdrawal payout with its wallet's key, opened just for it. */
-static int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
+int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
     mm_ledger_stats st = { 0 };
     mm_params p;
     PGresult *res;
@@ -227,6 +224,7 @@ static json_t *mm_chain_withdraw_job(void *runner, mm_job *job, char *err, size_
 static const mm_queue_kind mm_chain_kinds[] = {
     { MM_JOB_WALLET, mm_chain_wallet_job, MM_CHAIN_ATTEMPTS, MM_TIMER_CHAIN_DONE },
     { MM_JOB_WITHDRAW, mm_chain_withdraw_job, MM_CHAIN_ATTEMPTS, MM_TIMER_CHAIN_DONE },
+    { MM_JOB_FUND, mm_chain_fund_job, MM_CHAIN_ATTEMPTS, MM_TIMER_QUIZ_FUNDED },
 };
 
 /* Withdrawals a crash or the network left unfinished: the same bytes again. */

@@ -41,7 +41,8 @@ int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const c
     return 0;
 }
 
-/* stores the signed transaction before it can be sent (mm_near_pay's hook) */
+/* stores the signed transaction before it can be sent (mm_near_pay's hook);
+ * a row made final meanwhile (a funding cancelled) stops the send */
 static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce,
                                   void *data) {
     mm_ledger_row *r = data;
@@ -52,7 +53,7 @@ static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint
     mm_param_str(&p, hash);
     mm_param_str(&p, signed_b64);
     mm_param_ll(&p, (long long) nonce);
-    return mm_db_do(r->db, &p);
+    return mm_db_count(r->db, &p) == 1 ? 0 : -1;
 }
 
 static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts,

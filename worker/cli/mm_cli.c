@@ -20,6 +20,8 @@
 
 static int mm_cli_migrate(mm_cli *c, int argc, char **argv);
 
+#define MM_CLI_WALLETS 0x100    /* with the chain: everything wallets need, checked */
+
 typedef struct mm_cli_def {
     const char *name;
     unsigned areas;             /* MM_CFG_CHAIN: the chain loader runs first */
@@ -29,7 +31,7 @@ typedef struct mm_cli_def {
 } mm_cli_def;
 
 static const mm_cli_def mm_cli_defs[] = {
-    { "run", MM_CFG_CHAIN, MM_NEED_TOKEN | MM_NEED_DATABASE, mm_cli_run,
+    { "run", MM_CFG_CHAIN | MM_CLI_WALLETS, MM_NEED_TOKEN | MM_NEED_DATABASE, mm_cli_run,
       "[run]                      run the bot: migrate, seed the question bank, consume "
       "the stream\n" },
     { "set-webhook", 0, MM_NEED_TOKEN, mm_cli_webhook,
@@ -47,7 +49,7 @@ static const mm_cli_def mm_cli_defs[] = {
       "questions import [SOURCE] | export [TOPIC]  the question bank as JSON lines\n" },
     { "review", 0, 0, mm_cli_review,
       "review list | approve ID | reject ID  questions players reported\n" },
-    { "quiz", 0, MM_NEED_DATABASE, mm_cli_quiz,
+    { "quiz", MM_CFG_CHAIN | MM_CLI_WALLETS, MM_NEED_DATABASE, mm_cli_quiz,
       "quiz create --chat GROUP --creator USER --topic T --count N --seconds S\n"
       "     (--duration SECONDS | --ends-at ISO) [--starts-at ISO] [--notes TEXT] [--wait S]\n"
       "                           a group quiz made and announced by the running worker\n"
@@ -181,7 +183,8 @@ static int mm_cli_setup(mm_cli *c, const mm_cli_def *def) {
     ctx->log.level = MM_LOG_DEBUG;
     if (mm_config_load(&ctx->cfg, def->need, err, sizeof(err))
         || ((def->areas & MM_CFG_CHAIN)
-            && mm_chain_config(&ctx->cfg, !strcmp(def->name, "run"), err, sizeof(err)))) {
+            && mm_chain_config(&ctx->cfg, (def->areas & MM_CLI_WALLETS) != 0, err,
+                               sizeof(err)))) {
         mm_cli_say(c, "%s", err);
         return MM_EXIT_USAGE;
     }

@@ -5,8 +5,10 @@
 
 #include <jansson.h>
 
+#include "chain/mm_chain_config.h"
 #include "cli/mm_cli.h"
 #include "engine/mm_jobs.h"
+#include "quiz/mm_prize.h"
 #include "quiz/mm_question.h"
 #include "quiz/mm_when.h"
 #include "sched/mm_timers.h"
@@ -16,7 +18,8 @@
  * mm-worker quiz: group quizzes without the wizard, for operators and
  * scheduled quizzes.  `create` writes the draft and asks the running
  * worker's engine for its questions (the job ends with a quiz_made timer
- * in the group, where the bot announces it), then waits for the outcome;
+ * in the group, where the bot announces it — a paid one once its pool
+ * came from its creator's wallet), then waits for the outcome;
  * `end` makes the end timer due now and waits for the end; `show` and
  * `list` print JSON.  What the bot does is what the wizard's quizzes get.
  */
@@ -30,6 +33,8 @@ static int mm_usage(void) {
             "--seconds S\n"
             "                             (--duration SECONDS | --ends-at ISO) [--starts-at ISO] "
             "[--notes TEXT] [--wait SECONDS]\n"
+            "                             [--token NEAR|SYMBOL --prize AMOUNT "
+            "--split wta|top3|top5|top10|custom:P1,P2,… [--members-only]]\n"
             "       mm-worker quiz show ID | end ID | list [--chat ID] [--status S]\n");
     return MM_EXIT_USAGE;
 }
@@ -111,7 +116,86 @@ typedef struct mm_quiz_args {
     long long chat, creator, count, seconds, duration, starts_ms, ends_ms, wait_s;
     char topic[MM_Q_TOPIC_MAX];
     const char *notes;
+    /* a paid quiz's */
+    const char *symbol, *prize, *split;
+    int members_only;
 } mm_quiz_args;
+
+typedef struct mm_prize_plan {
+    const mm_token *token;
+    char pool[48], fee[MM_UNITS_MAX], amounts[MM_PRIZE_RANKS_MAX][MM_UNITS_MAX];
+    int n;
+    const char *name;
+} mm_prize_plan;
+
+/* --token, --prize and --split into base units per rank; 0, or -1 said. */
+static int mm_prize_plan_of(mm_cli *c, const mm_quiz_args *a, mm_prize_plan *pl) {
+    char err[300];
+    const mm_split *sp;
+
+    if (!c->ctx->cfg.chain.enabled) {
+        mm_cli_say(c, "prizes need NEAR wallets (NEAR_WALLET_ADDRESS and the rest)");
+        return -1;
+    }
+    if ((pl->token = mm_chain_token(&c->ctx->cfg.chain, a->symbol)) == NULL) {
+        mm_cli_say(c, "unknown token %s (NEAR or one of NEAR_TOKENS)", a->symbol);
+        return -1;
+    }
+    if (mm_amount_parse(a->prize, pl->token->decimals, pl->pool, err, sizeof(err))) {
+        mm_cli_say(c, "--prize: %s", err);
+        return -1;
+    }
+    if (!strncmp(a->split, "custom:", 7)) {
+        /* percentages: "custom:50,30,20" */
+        char text[200];
+        snprintf(text, sizeof(text), "%s%%", a->split + 7);
+        pl->name = "custom";
+        if (mm_prize_custom(text, pl->pool, pl->token->decimals, &pl->n, pl->amounts, err,
+                            sizeof(err))) {
+            mm_cli_say(c, "--split: %s", err);
+            return -1;
+        }
+    } else if ((sp = mm_split_find(a->split)) == NULL) {
+        mm_cli_say(c, "--split must be wta, top3, top5, top10 or custom:P1,P2,…");
+        return -1;
+    } else if (mm_prize_split(pl->pool, sp->bps, sp->n, pl->amounts, err, sizeof(err))) {
+        mm_cli_say(c, "--split: %s", err);
+        return -1;
+    } else {
+        pl->name = sp->name;
+        pl->n = sp->n;
+    }
+    return mm_prize_fee(pl->pool, c->ctx->cfg.fee_bps, pl->fee);
+}
+
+/* The draft's prize, as the wizard sets it. */
+static int mm_prize_store(mm_cli *c, mm_db *db, long long id, const mm_quiz_args *a,
+                          const mm_prize_plan *pl) {
+    json_t *split = json_array();
+    mm_params p;
+    char *text;
+    int rc;
+
+    for (int i = 0; i < pl->n; i++)
+        json_array_append_new(split, json_string(pl->amounts[i]));
+    text = json_dumps(split, JSON_COMPACT);
+    json_decref(split);
+    mm_params_init(&p, MM_SQL_QUIZ_PRIZE_SET);
+    mm_param_ll(&p, id);
+    mm_param_str(&p, pl->token->contract[0] ? pl->token->contract : "NEAR");
+    mm_param_str(&p, pl->token->symbol);
+    mm_param_int(&p, pl->token->decimals);
+    mm_param_str(&p, pl->pool);
+    mm_param_str(&p, text);
+    mm_param_str(&p, pl->name);
+    mm_param_str(&p, pl->fee);
+    mm_param_bool(&p, a->members_only);
+    rc = text ? mm_db_do(db, &p) : -1;
+    free(text);
+    if (rc)
+        mm_cli_say(c, "%s", db->err);
+    return rc;
+}
 
 static int mm_create_args(mm_cli *c, int argc, char **argv, mm_quiz_args *a) {
     long long now = mm_now_ms();
@@ -121,9 +205,16 @@ static int mm_create_args(mm_cli *c, int argc, char **argv, mm_quiz_args *a) {
     a->duration = -1;
     a->wait_s = MM_WAIT_DEFAULT_S;
     a->notes = "";
-    for (int i = 0; i + 1 < argc; i += 2) {
-        const char *k = argv[i], *v = argv[i + 1];
+    for (int i = 0; i < argc; i += 2) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         int bad = 0;
+        if (!strcmp(k, "--members-only")) {
+            a->members_only = 1;
+            i--;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return -1;
         if (!strcmp(k, "--chat"))
             bad = (a->chat = mm_arg_number(v, -(1LL << 53), -1)) == -1 && strcmp(v, "-1");
         else if (!strcmp(k, "--creator"))
@@ -144,6 +235,12 @@ static int mm_create_args(mm_cli *c, int argc, char **argv, mm_quiz_args *a) {
             bad = strlen(a->notes = v) > 8000;
         else if (!strcmp(k, "--wait"))
             bad = (a->wait_s = mm_arg_number(v, 0, 3600)) < 0;
+        else if (!strcmp(k, "--token"))
+            a->symbol = v;
+        else if (!strcmp(k, "--prize"))
+            a->prize = v;
+        else if (!strcmp(k, "--split"))
+            a->split = v;
         else
             bad = 1;
         if (bad) {
@@ -151,8 +248,10 @@ static int mm_create_args(mm_cli *c, int argc, char **argv, mm_quiz_args *a) {
             return -1;
         }
     }
-    if (argc % 2 || a->chat == 0 || !a->creator || !a->topic[0] || !a->count || !a->seconds
-        || (a->duration < 0) == (a->ends_ms < 0))
+    if (a->chat == 0 || !a->creator || !a->topic[0] || !a->count || !a->seconds
+        || (a->duration < 0) == (a->ends_ms < 0)
+        || (a->symbol || a->prize || a->split) != (a->symbol && a->prize && a->split)
+        || (a->members_only && !a->symbol))
         return -1;
     if (a->ends_ms >= 0) {
         long long from = a->starts_ms >= 0 ? a->starts_ms : now;
@@ -180,8 +279,12 @@ static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
     mm_db *db;
     int found;
 
+    mm_prize_plan plan;
+
     if (mm_create_args(c, argc, argv, &a))
         return mm_usage();
+    if (a.symbol && mm_prize_plan_of(c, &a, &plan))
+        return MM_EXIT_USAGE;
     if ((db = mm_cli_db(c)) == NULL)
         return c->code;
     /* the bot must be in the group: only my_chat_member (or its messages) say so */
@@ -237,22 +340,25 @@ static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
     }
     id = mm_col_ll(res, 0, 0);
     PQclear(res);
+    if (a.symbol && mm_prize_store(c, db, id, &a, &plan))
+        return MM_EXIT_FAIL;
     /* the job's end (a quiz_made timer) goes to the group: the bot announces it there */
     if (mm_quiz_job_queue(db, id, a.creator, a.chat) < 0) {
         mm_cli_say(c, "%s", db->err);
         return MM_EXIT_FAIL;
     }
-    if (mm_quiz_wait(c, db, id, ",draft,", (int) a.wait_s, status, sizeof(status)))
+    if (mm_quiz_wait(c, db, id, ",draft,funding,", (int) a.wait_s, status, sizeof(status)))
         return MM_EXIT_DOWN;
     found = mm_quiz_print(c, db, id, user);
     if (found != MM_EXIT_OK)
         return found;
-    if (!strcmp(status, "draft")) {
-        mm_cli_say(c, "quiz %lld: its questions are not made yet (is a worker running?)", id);
+    if (!strcmp(status, "draft") || !strcmp(status, "funding")) {
+        mm_cli_say(c, "quiz %lld: %s (is a worker running?)", id, !strcmp(status, "draft")
+                   ? "its questions are not made yet" : "its prize pool has not arrived yet");
         return MM_EXIT_PENDING;
     }
     if (!strcmp(status, "cancelled")) {
-        mm_cli_say(c, "quiz %lld: no questions could be made; nothing was announced", id);
+        mm_cli_say(c, "quiz %lld: not announced (see its error in quiz show)", id);
         return MM_EXIT_FAIL;
     }
     return MM_EXIT_OK;

@@ -16,7 +16,12 @@
     "(SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id), coalesce(z.error, ''), " \
     "coalesce(u.first_name, ''), " \
     "(SELECT count(*) FROM quiz_questions qq WHERE qq.quiz_id = z.id), z.card_pinned, " \
-    "coalesce(g.can_pin, false) FROM quizzes z LEFT JOIN groups g ON g.chat_id = z.chat_id " \
+    "coalesce(g.can_pin, false), coalesce(z.prize_token, ''), coalesce(z.prize_symbol, ''), " \
+    "coalesce(z.prize_decimals, 0), coalesce(z.prize_amount::text, ''), " \
+    "coalesce(z.prize_split::text, '[]'), z.fee_amount::text, z.members_only, " \
+    "coalesce((SELECT o.tg_message_id FROM outbox o WHERE o.id = z.results_message), 0), " \
+    "coalesce(z.split_name, '') " \
+    "FROM quizzes z LEFT JOIN groups g ON g.chat_id = z.chat_id " \
     "LEFT JOIN users u ON u.id = z.creator_id LEFT JOIN outbox o ON o.id = z.card_outbox_id"
 
 /* The columns of a run (practice, or a quiz attempt with its quiz z), in
@@ -482,13 +487,18 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "SELECT qq.seq, q.id, q.question, q.options[q.correct + 1], q.explanation "
         "FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id "
         "WHERE qq.quiz_id = $1 ORDER BY qq.seq" },
-    /* a draft with questions goes live: its times fixed (a delay counts from
-     * now), its start (if later), end and card timers armed; $2, $3, $4 the
-     * kinds of those timers */
-    [MM_SQL_QUIZ_ANNOUNCE] = { "quiz_announce", 4,
+    /* a draft with questions (a paid one: funded, its pool's row paid) goes
+     * live: its times fixed (a delay counts from now), its start (if later),
+     * end and card timers armed ($2, $3, $4 their kinds), its funding's
+     * expiry ($5) gone */
+    [MM_SQL_QUIZ_ANNOUNCE] = { "quiz_announce", 5,
         "WITH t AS (SELECT id, coalesce(starts_at, now() + coalesce(start_delay_s, 0) "
-        "  * interval '1 second') AS s FROM quizzes WHERE id = $1 AND status = 'draft' "
+        "  * interval '1 second') AS s FROM quizzes q WHERE id = $1 "
+        "  AND ((status = 'draft' AND prize_token IS NULL) OR (status = 'funding' AND EXISTS "
+        "    (SELECT 1 FROM payouts f WHERE f.id = q.funding_payout_id AND f.state = 'paid'))) "
         "  AND EXISTS (SELECT 1 FROM quiz_questions qq WHERE qq.quiz_id = $1)), "
+        "x AS (DELETE FROM timers WHERE kind = $5 "
+        "  AND payload = jsonb_build_object('quiz', $1::bigint) AND EXISTS (SELECT 1 FROM t)), "
         "z AS (UPDATE quizzes q SET starts_at = greatest(t.s, now()), "
         "  ends_at = coalesce(q.ends_at, "
         "    greatest(t.s, now()) + q.duration_s * interval '1 second'), "
@@ -629,6 +639,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "'question_count', z.question_count, 'seconds', z.seconds, 'starts_at', z.starts_at, "
         "'ends_at', z.ends_at, 'created_at', z.created_at, 'ended_at', z.ended_at, "
         "'players', (SELECT count(*) FROM play_sessions p WHERE p.quiz_id = z.id), "
+        "'error', z.error, 'prize', CASE WHEN z.prize_token IS NULL THEN NULL ELSE "
+        "  json_build_object('token', z.prize_token, 'symbol', z.prize_symbol, "
+        "  'decimals', z.prize_decimals, 'amount', z.prize_amount::text, 'split', z.prize_split, "
+        "  'split_name', z.split_name, 'fee', z.fee_amount::text, "
+        "  'members_only', z.members_only) END, "
         "'questions', coalesce((SELECT json_agg(json_build_object('seq', qq.seq, "
         "  'question', q.question, 'options', q.options, 'correct', q.correct, "
         "  'explanation', q.explanation) ORDER BY qq.seq) FROM quiz_questions qq "
@@ -636,7 +651,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "'ranking', coalesce((SELECT json_agg(json_build_object('user_id', r.user_id, "
         "  'correct', r.correct, 'first_correct_ms', "
         "  (extract(epoch FROM r.first_correct_at) * 1000)::bigint, 'rank', r.rank, "
-        "  'flagged', r.flagged) ORDER BY r.rank NULLS LAST, r.user_id) FROM quiz_results r "
+        "  'flagged', r.flagged, 'eligible', r.eligible, 'prize_rank', r.prize_rank, "
+        "  'prize', r.prize::text) ORDER BY r.rank NULLS LAST, r.user_id) FROM quiz_results r "
         "  WHERE r.quiz_id = z.id), '[]'))::text FROM quizzes z WHERE z.id = $1" },
     /* ended early: answers from now on do not count, its end timer due now */
     [MM_SQL_QUIZ_END_NOW] = { "quiz_end_now", 2,
@@ -648,6 +664,140 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_USER_SEEN] = { "user_seen", 1,
         "INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING" },
     /* a group's board: points earned in its quizzes, all time or since $2 */
+    /* --- paid quizzes (bot/mm_prize_flow.c, chain/mm_chain_fund.c) --- */
+    /* $1 quiz, $2 token ('NEAR' or the contract), $3 symbol, $4 decimals, $5 pool,
+     * $6 per-rank amounts (JSON array of decimal strings), $7 split name, $8 fee,
+     * $9 members only: the draft's prize, fixed here once */
+    [MM_SQL_QUIZ_PRIZE_SET] = { "quiz_prize_set", 9,
+        "UPDATE quizzes SET prize_token = $2, prize_symbol = $3, prize_decimals = $4, "
+        "prize_amount = $5::numeric, prize_split = $6::jsonb, split_name = $7, "
+        "fee_amount = $8::numeric, members_only = $9 WHERE id = $1 AND status = 'draft'" },
+    /* ✅ Create: a paid draft waits for its pool; after an hour, $2's timer ends it */
+    [MM_SQL_QUIZ_FUND_START] = { "quiz_fund_start", 3,
+        "WITH z AS (UPDATE quizzes SET status = 'funding', funding_at = now(), "
+        "  funding_payout_id = NULL WHERE id = $1 AND status = 'draft' "
+        "  AND prize_token IS NOT NULL RETURNING id) "
+        "INSERT INTO timers (chat_id, kind, payload, due_at) SELECT $3, $2, "
+        "jsonb_build_object('quiz', id), now() + interval '1 hour' FROM z "
+        "ON CONFLICT (kind, payload) DO UPDATE SET due_at = EXCLUDED.due_at RETURNING 1" },
+    /* the ledger row that moves pool + fee from the creator's wallet ($3) to the
+     * operator ($2), told to $4; one per funding attempt -> its id */
+    [MM_SQL_QUIZ_FUND_PAYOUT] = { "quiz_fund_payout", 4,
+        "WITH z AS (SELECT id, prize_token, prize_amount + fee_amount AS amount, "
+        "  'quiz:' || id || ':fund:' || floor(extract(epoch FROM funding_at) * 1000) AS purpose "
+        "  FROM quizzes WHERE id = $1 AND status = 'funding'), "
+        "i AS (INSERT INTO payouts (purpose, recipient, token, amount, signer_id, notify_chat) "
+        "  SELECT purpose, $2, prize_token, amount, $3, $4 FROM z "
+        "  ON CONFLICT (purpose, recipient, token) DO NOTHING RETURNING id), "
+        "p AS (SELECT id FROM i UNION ALL SELECT p.id FROM payouts p, z "
+        "  WHERE p.purpose = z.purpose AND p.recipient = $2 AND p.token = z.prize_token LIMIT 1), "
+        "u AS (UPDATE quizzes SET funding_payout_id = (SELECT id FROM p) WHERE id = $1 "
+        "  AND status = 'funding') "
+        "SELECT id FROM p" },
+    /* a funding quiz with its ledger row (MM_FUNDING_*) */
+    [MM_SQL_QUIZ_FUNDING] = { "quiz_funding", 1,
+        "SELECT z.status, coalesce(p.state, ''), coalesce(p.last_error, ''), "
+        "coalesce(p.tx_hash, ''), coalesce((z.prize_amount + z.fee_amount)::text, ''), "
+        "z.creator_id, coalesce(z.prize_token, ''), coalesce(z.prize_symbol, ''), "
+        "coalesce(z.prize_decimals, 0), coalesce(p.id, 0) "
+        "FROM quizzes z LEFT JOIN payouts p ON p.id = z.funding_payout_id WHERE z.id = $1" },
+    /* funding refused or failed: a draft again (its fund timer gone) */
+    [MM_SQL_QUIZ_UNFUND] = { "quiz_unfund", 2,
+        "WITH z AS (UPDATE quizzes SET status = 'draft', funding_payout_id = NULL "
+        "  WHERE id = $1 AND status = 'funding' RETURNING id) "
+        "DELETE FROM timers WHERE kind = $2 AND payload = jsonb_build_object('quiz', $1::bigint) "
+        "AND EXISTS (SELECT 1 FROM z)" },
+    /* an hour of funding is over: a row never signed fails (the ledger will not
+     * sign it any more), and the quiz is cancelled -> a row when it was */
+    [MM_SQL_QUIZ_FUND_EXPIRE] = { "quiz_fund_expire", 1,
+        "WITH f AS (SELECT id, state FROM payouts "
+        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1) FOR UPDATE), "
+        "u AS (UPDATE payouts SET state = 'failed', last_error = 'funding time is over', "
+        "  updated_at = now() WHERE id IN (SELECT id FROM f WHERE state = 'pending')), "
+        "z AS (UPDATE quizzes SET status = 'cancelled', cancelled_at = now(), "
+        "  error = 'not funded within an hour' WHERE id = $1 AND status = 'funding' "
+        "  AND NOT EXISTS (SELECT 1 FROM f WHERE state IN ('signed', 'paid')) RETURNING id) "
+        "SELECT id FROM z" },
+    /* the prizes, in the end's transaction: the eligible (a right answer, not
+     * flagged, not the creator, not in $2, the users no longer in a members-only
+     * group) take the ranks' amounts in their order, one payout row each to their
+     * wallet (user<id>.$3), told to the group; what no one takes goes back to the
+     * creator's wallet in one row -> the number of prizes */
+    [MM_SQL_QUIZ_PRIZES] = { "quiz_prizes", 3,
+        "WITH z AS (SELECT id, chat_id, creator_id, prize_token, prize_split FROM quizzes "
+        "  WHERE id = $1 AND prize_token IS NOT NULL), "
+        "e AS (SELECT r.user_id, row_number() OVER (ORDER BY r.rank) AS place "
+        "  FROM quiz_results r, z "
+        "  WHERE r.quiz_id = $1 AND r.rank IS NOT NULL AND NOT r.flagged "
+        "  AND r.user_id <> z.creator_id AND NOT (r.user_id = ANY($2::bigint[]))), "
+        "w AS (SELECT e.user_id, e.place, (z.prize_split ->> (e.place::int - 1))::numeric AS prize "
+        "  FROM e, z WHERE e.place <= jsonb_array_length(z.prize_split)), "
+        "p AS (INSERT INTO payouts (purpose, recipient, token, amount, notify_chat, "
+        "  recipient_user) SELECT 'quiz:' || $1 || ':rank:' || w.place, "
+        "  'user' || w.user_id || '.' || $3, z.prize_token, w.prize, z.chat_id, w.user_id "
+        "  FROM w, z "
+        "  ON CONFLICT (purpose, recipient, token) DO NOTHING RETURNING id, recipient_user), "
+        "r AS (UPDATE quiz_results q SET eligible = (q.user_id IN (SELECT user_id FROM e)), "
+        "  prize_rank = (SELECT place FROM e WHERE e.user_id = q.user_id), "
+        "  prize = (SELECT prize FROM w WHERE w.user_id = q.user_id), "
+        "  payout_id = (SELECT id FROM p WHERE p.recipient_user = q.user_id) "
+        "  WHERE q.quiz_id = $1), "
+        "left_over AS (SELECT sum(s::numeric) AS amount FROM z, "
+        "  jsonb_array_elements_text(z.prize_split) WITH ORDINALITY AS t(s, n) "
+        "  WHERE n > (SELECT count(*) FROM w)), "
+        "f AS (INSERT INTO payouts (purpose, recipient, token, amount, notify_chat, "
+        "  recipient_user) SELECT 'quiz:' || $1 || ':refund', "
+        "  'user' || z.creator_id || '.' || $3, z.prize_token, l.amount, z.chat_id, z.creator_id "
+        "  FROM z, left_over l WHERE l.amount > 0 "
+        "  ON CONFLICT (purpose, recipient, token) DO NOTHING) "
+        "SELECT count(*) FROM w" },
+    /* a funding given up: its row, if never signed, never will be (the row is
+     * locked, so a signer committing meanwhile is seen) -> its state before */
+    [MM_SQL_QUIZ_FUND_DROP] = { "quiz_fund_drop", 1,
+        "WITH f AS (SELECT id, state FROM payouts "
+        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1) FOR UPDATE), "
+        "u AS (UPDATE payouts SET state = 'failed', last_error = 'the quiz was cancelled', "
+        "  updated_at = now() WHERE id IN (SELECT id FROM f WHERE state = 'pending')) "
+        "SELECT state FROM f" },
+    /* a paid quiz cancelled after it was funded: pool and fee back to its creator */
+    [MM_SQL_QUIZ_REFUND_ALL] = { "quiz_refund_all", 2,
+        "INSERT INTO payouts (purpose, recipient, token, amount, notify_chat, recipient_user) "
+        "SELECT 'quiz:' || z.id || ':refund', 'user' || z.creator_id || '.' || $2, z.prize_token, "
+        "z.prize_amount + z.fee_amount, z.chat_id, z.creator_id FROM quizzes z "
+        "JOIN payouts f ON f.id = z.funding_payout_id AND f.state = 'paid' WHERE z.id = $1 "
+        "ON CONFLICT (purpose, recipient, token) DO NOTHING" },
+    /* the quiz's prize and refund rows, rank order, refund last */
+    [MM_SQL_QUIZ_PAYOUTS] = { "quiz_payouts", 1,
+        "SELECT p.id, coalesce(r.prize_rank, 0), coalesce(p.recipient_user, 0), "
+        "coalesce(u.first_name, ''), p.amount::text, p.state, coalesce(p.tx_hash, ''), "
+        "coalesce(p.last_error, ''), p.purpose LIKE '%:refund' FROM payouts p "
+        "LEFT JOIN quiz_results r ON r.payout_id = p.id "
+        "LEFT JOIN users u ON u.id = p.recipient_user "
+        "WHERE split_part(p.purpose, ':', 2) = $1::text AND p.purpose LIKE 'quiz:%' "
+        "AND p.purpose NOT LIKE 'quiz:%:fund:%' ORDER BY p.purpose LIKE '%:refund', r.prize_rank" },
+    [MM_SQL_PAYOUT_PURPOSE] = { "payout_purpose", 1,
+        "SELECT purpose, state, coalesce(tx_hash, ''), coalesce(last_error, ''), amount::text, "
+        "coalesce(recipient_user, 0), token FROM payouts WHERE id = $1" },
+    /* every prize and refund final: the quiz is closed -> a row when it just was */
+    [MM_SQL_QUIZ_SETTLED] = { "quiz_settled", 1,
+        "UPDATE quizzes SET status = 'closed', closed_at = now() WHERE id = $1 "
+        "AND status = 'ended' AND NOT EXISTS (SELECT 1 FROM payouts p "
+        "  WHERE split_part(p.purpose, ':', 2) = $1::text AND p.purpose LIKE 'quiz:%' "
+        "  AND p.purpose NOT LIKE 'quiz:%:fund:%' AND p.state IN ('pending', 'signed')) "
+        "RETURNING id" },
+    /* the group's ranking message, to edit as prizes are paid, and a digest of
+     * what it shows */
+    [MM_SQL_QUIZ_RESULTS_SENT] = { "quiz_results_sent", 3,
+        "UPDATE quizzes SET results_message = $2, results_digest = $3 WHERE id = $1" },
+    /* -> a row when the message is to show something new */
+    [MM_SQL_QUIZ_RESULTS_SHOWN] = { "quiz_results_shown", 2,
+        "UPDATE quizzes SET results_digest = $2 WHERE id = $1 "
+        "AND results_digest IS DISTINCT FROM $2 RETURNING id" },
+    /* winners without an active wallet (one is opened for them) */
+    [MM_SQL_QUIZ_WALLETLESS] = { "quiz_walletless", 1,
+        "SELECT r.user_id FROM quiz_results r WHERE r.quiz_id = $1 AND r.payout_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM wallets w WHERE w.telegram_user_id = r.user_id "
+        "  AND w.state = 'active')" },
     [MM_SQL_BOARD_GROUP] = { "board_group", 2,
         "SELECT l.user_id, coalesce(u.first_name, ''), sum(l.points) FROM points_ledger l "
         "LEFT JOIN users u ON u.id = l.user_id WHERE l.group_id = $1 "

@@ -106,7 +106,7 @@ typedef enum mm_sql {
     MM_SQL_QUIZ_LOCK,           /* $1 quiz -> mm_col_quiz, the row locked */
     MM_SQL_QUIZ_QUESTIONS_SET,  /* $1 quiz, $2 question ids[] */
     MM_SQL_QUIZ_QUESTIONS,      /* $1 quiz -> mm_col_qq */
-    MM_SQL_QUIZ_ANNOUNCE,       /* $1 quiz, $2 card timer due ms, $3 timer kinds... -> status */
+    MM_SQL_QUIZ_ANNOUNCE,       /* $1 quiz, $2..$5 timer kinds (see mm_sql.c) -> status */
     MM_SQL_QUIZ_CARD_SENT,      /* $1 quiz, $2 the card's outbox id, $3 players, $4 status shown */
     MM_SQL_QUIZ_CARD_STATE,     /* $1 quiz -> mm_col_card */
     MM_SQL_QUIZ_CARD_EDITED,    /* $1 quiz, $2 the card's message id, $3 players, $4 status */
@@ -132,6 +132,22 @@ typedef enum mm_sql {
     MM_SQL_BOARD_GROUP,         /* $1 group, $2 since ms or NULL -> user, name, points */
     /* --- deposit binding --- */
     MM_SQL_DEPOSIT_QUIZ,        /* $1 quiz -> mm_col_dquiz: whom a memo quiz:<id> may credit */
+    /* --- paid quizzes --- */
+    MM_SQL_QUIZ_PRIZE_SET,      /* $1 quiz .. $9 members only (see mm_sql.c) */
+    MM_SQL_QUIZ_FUND_START,     /* $1 quiz, $2 expiry timer kind, $3 its chat -> a row */
+    MM_SQL_QUIZ_FUND_PAYOUT,    /* $1 quiz, $2 operator, $3 creator's wallet, $4 chat -> id */
+    MM_SQL_QUIZ_FUNDING,        /* $1 quiz -> mm_col_funding */
+    MM_SQL_QUIZ_UNFUND,         /* $1 quiz, $2 expiry timer kind */
+    MM_SQL_QUIZ_FUND_EXPIRE,    /* $1 quiz -> a row when it was cancelled */
+    MM_SQL_QUIZ_PRIZES,         /* $1 quiz, $2 excluded users[], $3 operator -> prizes */
+    MM_SQL_QUIZ_FUND_DROP,      /* $1 quiz -> the funding row's state before */
+    MM_SQL_QUIZ_REFUND_ALL,     /* $1 quiz, $2 operator */
+    MM_SQL_QUIZ_PAYOUTS,        /* $1 quiz -> mm_col_prize */
+    MM_SQL_PAYOUT_PURPOSE,      /* $1 payout -> mm_col_purpose */
+    MM_SQL_QUIZ_SETTLED,        /* $1 quiz -> a row when it was closed now */
+    MM_SQL_QUIZ_RESULTS_SENT,   /* $1 quiz, $2 outbox id of its ranking message, $3 digest */
+    MM_SQL_QUIZ_RESULTS_SHOWN,  /* $1 quiz, $2 digest -> a row when it changed */
+    MM_SQL_QUIZ_WALLETLESS,     /* $1 quiz -> winners' user ids without an active wallet */
     MM_SQL_COUNT
 } mm_sql;
 
@@ -226,7 +242,22 @@ enum { MM_RATE_COUNT, MM_RATE_WAIT_S };
 enum { MM_QUIZ_ID, MM_QUIZ_CHAT, MM_QUIZ_CREATOR, MM_QUIZ_TOPIC, MM_QUIZ_NOTES, MM_QUIZ_COUNT,
        MM_QUIZ_SECONDS, MM_QUIZ_DELAY_S, MM_QUIZ_DURATION_S, MM_QUIZ_STARTS_MS, MM_QUIZ_ENDS_MS,
        MM_QUIZ_STATUS, MM_QUIZ_CARD_MESSAGE, MM_QUIZ_TITLE, MM_QUIZ_PLAYERS, MM_QUIZ_ERROR,
-       MM_QUIZ_CREATOR_NAME, MM_QUIZ_MADE, MM_QUIZ_PINNED, MM_QUIZ_CAN_PIN };
+       MM_QUIZ_CREATOR_NAME, MM_QUIZ_MADE, MM_QUIZ_PINNED, MM_QUIZ_CAN_PIN, MM_QUIZ_PRIZE_TOKEN,
+       MM_QUIZ_PRIZE_SYMBOL, MM_QUIZ_PRIZE_DECIMALS, MM_QUIZ_PRIZE_AMOUNT, MM_QUIZ_PRIZE_SPLIT,
+       MM_QUIZ_FEE, MM_QUIZ_MEMBERS_ONLY, MM_QUIZ_RESULTS_MESSAGE, MM_QUIZ_SPLIT_NAME };
+
+/* QUIZ_FUNDING */
+enum { MM_FUNDING_STATUS, MM_FUNDING_STATE, MM_FUNDING_ERROR, MM_FUNDING_HASH,
+       MM_FUNDING_AMOUNT, MM_FUNDING_CREATOR, MM_FUNDING_TOKEN, MM_FUNDING_SYMBOL,
+       MM_FUNDING_DECIMALS, MM_FUNDING_PAYOUT };
+
+/* QUIZ_PAYOUTS */
+enum { MM_PRIZE_PAYOUT, MM_PRIZE_RANK, MM_PRIZE_USER, MM_PRIZE_NAME, MM_PRIZE_AMOUNT,
+       MM_PRIZE_STATE, MM_PRIZE_HASH, MM_PRIZE_ERROR, MM_PRIZE_REFUND };
+
+/* PAYOUT_PURPOSE */
+enum { MM_PURPOSE_TEXT, MM_PURPOSE_STATE, MM_PURPOSE_HASH, MM_PURPOSE_ERROR, MM_PURPOSE_AMOUNT,
+       MM_PURPOSE_USER, MM_PURPOSE_TOKEN };
 
 /* QUIZ_QUESTIONS */
 enum { MM_QQ_SEQ, MM_QQ_ID, MM_QQ_TEXT, MM_QQ_RIGHT, MM_QQ_EXPLANATION };

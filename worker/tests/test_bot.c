@@ -19,6 +19,7 @@
 #include "log/mm_log.h"
 #include "quiz/mm_maze.h"
 #include "quiz/mm_question.h"
+#include "quiz/mm_prize.h"
 #include "quiz/mm_score.h"
 #include "quiz/mm_when.h"
 #include "mm_utf8.h"
@@ -324,6 +325,63 @@ static void test_when(void) {
     mm_buf_free(&b);
 }
 
+static void test_prize(void) {
+    char out[MM_PRIZE_RANKS_MAX][MM_UNITS_MAX], err[200], fee[MM_UNITS_MAX];
+    const mm_split *top10 = mm_split_find("top10"), *top3 = mm_split_find("top3");
+    int n;
+
+    /* 1 NEAR, top 3: exact */
+    is_int(mm_prize_split("1000000000000000000000000", top3->bps, 3, out, err, sizeof(err)), 0);
+    is_str(out[0], "500000000000000000000000");
+    is_str(out[1], "300000000000000000000000");
+    is_str(out[2], "200000000000000000000000");
+    /* 1001 units, top 10: each rounded down, the remainder to rank 1 */
+    is_int(mm_prize_split("1001", top10->bps, 10, out, err, sizeof(err)), 0);
+    is_str(out[0], "301");      /* 300.3 -> 300, + the 1 left over */
+    is_str(out[1], "200");
+    is_str(out[6], "45");       /* 45.045 */
+    is_str(out[9], "30");
+    {
+        unsigned long long sum = 0;
+        for (int i = 0; i < 10; i++)
+            sum += strtoull(out[i], NULL, 10);
+        is_int((long long) sum, 1001);
+    }
+    /* u128::MAX splits without overflowing */
+    is_int(mm_prize_split("340282366920938463463374607431768211455", top10->bps, 10, out, err,
+                          sizeof(err)), 0);
+    is_str(out[9], "10208471007628153903901238222953046343");
+    is_int(mm_prize_split("340282366920938463463374607431768211456", top3->bps, 3, out, err,
+                          sizeof(err)), -1);
+    /* too small for its ranks: refused, said */
+    is_int(mm_prize_split("9", top10->bps, 10, out, err, sizeof(err)), -1);
+    is_true(strstr(err, "too small") != NULL);
+    is_int(mm_prize_split("0", top3->bps, 3, out, err, sizeof(err)), -1);
+
+    /* custom: percentages, or amounts adding up to the pool */
+    is_int(mm_prize_custom("60% 25% 15%", "1000", 24, &n, out, err, sizeof(err)), 0);
+    is_int(n, 3);
+    is_str(out[0], "600");
+    is_str(out[2], "150");
+    is_int(mm_prize_custom("33.34, 33.33, 33.33%", "100", 24, &n, out, err, sizeof(err)), 0);
+    is_str(out[0], "34");       /* 33.34 + the 1 rounding left */
+    is_int(mm_prize_custom("50% 40%", "1000", 24, &n, out, err, sizeof(err)), -1);
+    is_true(strstr(err, "90.00 %") != NULL);
+    is_int(mm_prize_custom("0.6, 0.4", "1000000", 6, &n, out, err, sizeof(err)), 0);
+    is_str(out[0], "600000");
+    is_str(out[1], "400000");
+    is_int(mm_prize_custom("0.6, 0.3", "1000000", 6, &n, out, err, sizeof(err)), -1);
+    is_int(mm_prize_custom("0.0000001", "1000000", 6, &n, out, err, sizeof(err)), -1);
+    is_int(mm_prize_custom("lots", "1000", 6, &n, out, err, sizeof(err)), -1);
+    is_int(mm_prize_custom("1,1,1,1,1,1,1,1,1,1,1", "11", 0, &n, out, err, sizeof(err)), -1);
+
+    is_int(mm_prize_fee("1000000", 250, fee), 0);
+    is_str(fee, "25000");
+    is_int(mm_prize_fee("399", 250, fee), 0);
+    is_str(fee, "9");
+    is_int(mm_units_add("340282366920938463463374607431768211455", "1", fee), -1);
+}
+
 static void test_html(void) {
     mm_buf b;
     mm_buf_init(&b);
@@ -588,6 +646,7 @@ int main(void) {
     test_answer_data();
     test_quiz_buttons();
     test_when();
+    test_prize();
     test_html();
     test_flood();
     test_tg_parse();

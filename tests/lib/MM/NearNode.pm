@@ -60,6 +60,7 @@ sub paid_to {
 
 sub stop {
     my ($self) = @_;
+    local $?;       # called at exit too: the node's status is not the test's
     return unless $self->{pid};
     kill 'TERM', $self->{pid};
     waitpid $self->{pid}, 0;

@@ -1422,6 +1422,9 @@ export class BotApiEmulator {
     const found = a && a.find((m) => m.user.id === uid);
     if (found) return found;
     const u = this.users.get(String(uid)) || { id: uid, is_bot: false, first_name: `User${uid}` };
+    // a group the emulator keeps members for: someone not among them has left
+    const c = this.chats.get(String(chatId));
+    if (c && c.members && !c.members.includes(uid)) return { status: 'left', user: u };
     return { status: 'member', user: u };
   }
 

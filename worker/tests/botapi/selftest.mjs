@@ -793,6 +793,9 @@ test('players, groups and my_chat_member; state and chat views; pins', async () 
   const g2 = (await ctl('POST', 'groups', { title: 'Owls', member_ids: [2, 4], admin_id: 4 })).body;
   assert.ok(g2.chat_id < 0 && g2.chat_id !== seeded.group_id);
   assert.deepEqual((await ctl('POST', 'members', { chat_id: g2.chat_id, add: [3], remove: [2] })).body.members, [4, 3]);
+  assert.equal(ok(await call('getChatMember', { chat_id: g2.chat_id, user_id: 3 })).status, 'member');
+  assert.equal(ok(await call('getChatMember', { chat_id: g2.chat_id, user_id: 2 })).status, 'left',
+    'a player removed from a group has left it');
 
   // the side bar and one chat, the players' messages included
   await ctl('POST', 'message', { user: { id: 2, first_name: 'Bob' }, chat_id: seeded.group_id, text: '/leaderboard' });
