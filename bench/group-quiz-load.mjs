@@ -18,7 +18,7 @@
 //
 //   node group-quiz-load.mjs --port P --token T --webhook URL --secret S
 //        --players N --questions Q --think MS --ramp S --base ID --creator ID
-//        --idfile FILE [--timeout S]
+//        --idfile FILE [--timeout S] [--dump FILE]
 // Prints "listening <port> group <chat_id>", waits for SIGUSR1 (the quiz id
 // is then in FILE), prints "answered …" when every player is done (or the
 // timeout passed), waits for SIGUSR2 and the end, then prints one JSON line.
@@ -40,6 +40,7 @@ const base = Number(arg('base', 20000000));
 const creator = Number(arg('creator', 42));
 const idfile = arg('idfile');
 const timeout = Number(arg('timeout', 300)) * 1000;
+const dump = arg('dump');       // a file for one line a press: chat message pressed posted recorded (ms)
 
 const api = await startBotApi({ port, token });
 await fetch(`${api.apiUrl}/setWebhook`, {
@@ -155,6 +156,9 @@ function finish(timedOut) {
     if (d !== undefined)
       wire.push(p.recorded - d);
   }
+  if (dump)
+    fs.writeFileSync(dump, [...presses].map(([k, p]) =>
+      `${k.replace(':', ' ')} ${p.at.toFixed(1)} ${delivered.get(p.update_id)?.toFixed(1) ?? '-'} ${p.recorded?.toFixed(1) ?? '-'}\n`).join(''));
   lat.sort((a, b) => a - b);
   wire.sort((a, b) => a - b);
   const secs = firstPress !== null && lastRecorded !== null ? (lastRecorded - firstPress) / 1000 : null;

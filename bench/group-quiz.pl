@@ -11,7 +11,7 @@
 # and to the last player's summary.  Every answer must be in PostgreSQL and
 # every player ranked once.
 #   perl bench/group-quiz.pl [--players 1000] [--questions 10] [--workers 1,2]
-#                            [--think 0] [--ramp 1] [--threads 4]
+#                            [--think 0] [--ramp 1] [--threads 4] [--dump]
 # Results go to bench/out/group-quiz-<time>.jsonl.
 use strict;
 use warnings;
@@ -25,8 +25,9 @@ use MM::Redis;
 use MM::Stack;
 
 chdir "$FindBin::Bin/..";
-my ($players, $questions, $workers_list, $think, $ramp, $threads, $timeout) = (1000, 10, '1,2', 0, 1, 4, 300);
-GetOptions('players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
+my ($players, $questions, $workers_list, $think, $ramp, $threads, $timeout, $dump) = (1000, 10, '1,2', 0, 1, 4, 300, 0);
+# --dump: every press (chat, message, pressed, posted, recorded; epoch ms) to bench/out/
+GetOptions('dump' => \$dump, 'players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
            'think=i' => \$think, 'ramp=f' => \$ramp, 'threads=i' => \$threads,
            'timeout=i' => \$timeout) or die "bad options\n";
 mkdir 'bench/out';
@@ -49,7 +50,8 @@ for my $nworkers (split /,/, $workers_list) {
     my $pid = $s->_spawn($log, {}, 'node', 'bench/group-quiz-load.mjs', '--port', $s->{api_port},
         '--token', $MM::Stack::Token, '--webhook', $s->webhook_url, '--secret', $MM::Stack::Secret,
         '--players', $players, '--questions', $questions, '--think', $think, '--ramp', $ramp,
-        '--base', $base, '--creator', $creator, '--idfile', $idfile, '--timeout', $timeout);
+        '--base', $base, '--creator', $creator, '--idfile', $idfile, '--timeout', $timeout,
+        $dump ? ('--dump', ($out =~ s/\.jsonl$//r) . "-w$nworkers.presses") : ());
     $base += 1_000_000;
     my $group;
     for (1 .. 100) { last if ($group) = $s->log_since($log, 0) =~ /^listening \d+ group (-\d+)/m; sleep 0.1 }
@@ -90,6 +92,25 @@ for my $nworkers (split /,/, $workers_list) {
     $r->{db_results} = 0 + $s->psql("SELECT count(*) FROM quiz_results WHERE quiz_id = $quiz");
     $r->{db_status} = $s->psql("SELECT status FROM quizzes WHERE id = $quiz");
     $r->{dead_letters} = 0 + ($s->redis->cli('XLEN', 'mm:updates:dead') || 0);
+    # where an answer's time went, from the database: the edge's receipt to
+    # the start of the transaction that recorded it (the stream and the
+    # partition's queue), then to the "recorded" edit sent (the transaction,
+    # the outbox and the sender)
+    my @split = split /\|/, $s->psql(qq{
+        WITH t AS (SELECT extract(epoch FROM e.created_at - a.received_at) * 1000 AS queue_ms,
+                          extract(epoch FROM e.sent_at - e.created_at) * 1000 AS send_ms
+                   FROM quiz_answers a
+                   JOIN session_questions sq ON sq.session_id = a.attempt_id AND sq.seq = a.seq
+                   JOIN outbox q ON q.id = sq.outbox_id
+                   JOIN outbox e ON e.chat_id = q.chat_id AND e.method = 'editMessageText'
+                                AND e.params->>'message_id' = q.tg_message_id::text
+                                AND e.params->>'text' LIKE '%Answer recorded%'
+                   WHERE a.quiz_id = $quiz)
+        SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY queue_ms)::numeric, 1),
+               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY queue_ms)::numeric, 1),
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY send_ms)::numeric, 1),
+               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY send_ms)::numeric, 1) FROM t});
+    @$r{qw(db_split_n edge_to_txn_p50_ms edge_to_txn_p99_ms txn_to_sent_p50_ms txn_to_sent_p99_ms)} = map { 0 + ($_ || 0) } @split;
     my $ms = sub { defined $_[0] ? sprintf('%.0f ms', $_[0]) : 'n/a' };
     printf "%d worker(s) x %d threads, %d players x %d questions, think %d ms: %.0f answers/s over %.1f s, "
         . "p50 %.1f ms, p99 %.1f ms; end -> results %s, -> last summary %s; recorded %d/%d (db %d), "
@@ -98,6 +119,8 @@ for my $nworkers (split /,/, $workers_list) {
         $r->{p50_ms} // -1, $r->{p99_ms} // -1, $ms->($r->{end_to_results_ms}),
         $ms->($r->{end_to_last_summary_ms}), $r->{recorded}, $players * $questions, $r->{db_answers},
         $r->{db_results}, $r->{summaries}, $r->{refused_calls}, $r->{timed_out} ? ' (timed out)' : '';
+    printf "    in the bot: edge -> transaction p50 %.1f / p99 %.1f ms, transaction -> edit sent p50 %.1f / p99 %.1f ms\n",
+        @$r{qw(edge_to_txn_p50_ms edge_to_txn_p99_ms txn_to_sent_p50_ms txn_to_sent_p99_ms)};
     print $res encode_json($r), "\n";
     $s->stop_worker($_) for 0 .. $nworkers - 1;
     $s->stop;
