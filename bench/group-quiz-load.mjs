@@ -24,6 +24,7 @@
 // timeout passed), waits for SIGUSR2 and the end, then prints one JSON line.
 
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBotApi } from '../worker/tests/botapi/botapi.mjs';
 
 const arg = (name, def) => {
@@ -53,6 +54,9 @@ const { chat_id: group } = api.group({ title: 'Bench night', member_ids: [creato
 console.log(`listening ${api.port} group ${group}`);
 
 const now = () => performance.timeOrigin + performance.now();
+// this process's own lag (it is both ends): a stalled loop would show as latency
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 const later = (fn) => (think > 0 ? setTimeout(fn, think) : setImmediate(fn));
 const player = (id) => ({ id, first_name: `Quizzer${id - base}` });
 
@@ -170,7 +174,8 @@ function finish(timedOut) {
     post_p50_ms: r(pct(wire, 50)), post_p99_ms: r(pct(wire, 99)),
     end_to_results_ms: endAt !== null && resultsAt !== null ? r(resultsAt - endAt) : null,
     end_to_last_summary_ms: endAt !== null && lastSummaryAt !== null ? r(lastSummaryAt - endAt) : null,
-    summaries, refused_calls: errors, webhook_failed_attempts: api.stats().failed_attempts,
+    summaries, loop_lag_p99_ms: r(lag.percentile(99) / 1e6), loop_lag_max_ms: r(lag.max / 1e6),
+    refused_calls: errors, webhook_failed_attempts: api.stats().failed_attempts,
     timed_out: timedOut,
   }));
   process.exit(0);

@@ -11,7 +11,7 @@
 # and to the last player's summary.  Every answer must be in PostgreSQL and
 # every player ranked once.
 #   perl bench/group-quiz.pl [--players 1000] [--questions 10] [--workers 1,2]
-#                            [--think 0] [--ramp 1] [--threads 4] [--dump]
+#                            [--think 0] [--ramp 1] [--threads 4] [--dump] [--pg-stats]
 # Results go to bench/out/group-quiz-<time>.jsonl.
 use strict;
 use warnings;
@@ -25,11 +25,14 @@ use MM::Redis;
 use MM::Stack;
 
 chdir "$FindBin::Bin/..";
-my ($players, $questions, $workers_list, $think, $ramp, $threads, $timeout, $dump) = (1000, 10, '1,2', 0, 1, 4, 300, 0);
+my ($players, $questions, $workers_list, $think, $ramp, $threads, $timeout, $dump, $pg_stats)
+    = (1000, 10, '1,2', 0, 1, 4, 300, 0, 0);
 # --dump: every press (chat, message, pressed, posted, recorded; epoch ms) to bench/out/
-GetOptions('dump' => \$dump, 'players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
+# --pg-stats: where PostgreSQL's time goes, per statement (pg_stat_statements)
+GetOptions('dump' => \$dump, 'pg-stats' => \$pg_stats, 'players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
            'think=i' => \$think, 'ramp=f' => \$ramp, 'threads=i' => \$threads,
            'timeout=i' => \$timeout) or die "bad options\n";
+$ENV{MM_PG_OPTIONS} = '-c shared_preload_libraries=pg_stat_statements' if $pg_stats;
 mkdir 'bench/out';
 my $out = sprintf 'bench/out/group-quiz-%s.jsonl', POSIX::strftime('%Y%m%d-%H%M%S', localtime);
 open my $res, '>', $out or die;
@@ -56,6 +59,7 @@ for my $nworkers (split /,/, $workers_list) {
     my $group;
     for (1 .. 100) { last if ($group) = $s->log_since($log, 0) =~ /^listening \d+ group (-\d+)/m; sleep 0.1 }
     die "the load driver did not start:\n" . $s->log_since($log, 0) unless $group;
+    $s->psql('CREATE EXTENSION pg_stat_statements') if $pg_stats;
     $s->start_worker($_) for 0 .. $nworkers - 1;
     for (1 .. 200) { last if $s->psql("SELECT count(*) FROM groups WHERE chat_id = $group") eq '1'; sleep 0.05 }
 
@@ -96,16 +100,17 @@ for my $nworkers (split /,/, $workers_list) {
     # the start of the transaction that recorded it (the stream and the
     # partition's queue), then to the "recorded" edit sent (the transaction,
     # the outbox and the sender)
-    my @split = split /\|/, $s->psql(qq{
-        WITH t AS (SELECT extract(epoch FROM e.created_at - a.received_at) * 1000 AS queue_ms,
-                          extract(epoch FROM e.sent_at - e.created_at) * 1000 AS send_ms
-                   FROM quiz_answers a
-                   JOIN session_questions sq ON sq.session_id = a.attempt_id AND sq.seq = a.seq
-                   JOIN outbox q ON q.id = sq.outbox_id
-                   JOIN outbox e ON e.chat_id = q.chat_id AND e.method = 'editMessageText'
-                                AND e.params->>'message_id' = q.tg_message_id::text
-                                AND e.params->>'text' LIKE '%Answer recorded%'
-                   WHERE a.quiz_id = $quiz)
+    my @split = split /\|/, scalar $s->psql(qq{
+        WITH e AS MATERIALIZED (SELECT chat_id, (params->>'message_id')::bigint AS mid, created_at, sent_at
+                                FROM outbox WHERE method = 'editMessageText'
+                                AND params->>'text' LIKE '%Answer recorded%'),
+        q AS MATERIALIZED (SELECT a.received_at, o.chat_id, o.tg_message_id AS mid
+                           FROM quiz_answers a
+                           JOIN session_questions sq ON sq.session_id = a.attempt_id AND sq.seq = a.seq
+                           JOIN outbox o ON o.id = sq.outbox_id WHERE a.quiz_id = $quiz),
+        t AS (SELECT extract(epoch FROM e.created_at - q.received_at) * 1000 AS queue_ms,
+                     extract(epoch FROM e.sent_at - e.created_at) * 1000 AS send_ms
+              FROM q JOIN e USING (chat_id, mid))
         SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY queue_ms)::numeric, 1),
                round(percentile_cont(0.99) WITHIN GROUP (ORDER BY queue_ms)::numeric, 1),
                round(percentile_cont(0.5) WITHIN GROUP (ORDER BY send_ms)::numeric, 1),
@@ -122,6 +127,11 @@ for my $nworkers (split /,/, $workers_list) {
     printf "    in the bot: edge -> transaction p50 %.1f / p99 %.1f ms, transaction -> edit sent p50 %.1f / p99 %.1f ms\n",
         @$r{qw(edge_to_txn_p50_ms edge_to_txn_p99_ms txn_to_sent_p50_ms txn_to_sent_p99_ms)};
     print $res encode_json($r), "\n";
+    print scalar $s->psql(q{SELECT lpad(calls::text, 8) || lpad(round(total_exec_time)::text, 8) || ' ms '
+                     || lpad(round(mean_exec_time * 1000)::text, 6) || ' us  '
+                     || left(regexp_replace(query, '\s+', ' ', 'g'), 90)
+                     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15}), "\n"
+        if $pg_stats;
     $s->stop_worker($_) for 0 .. $nworkers - 1;
     $s->stop;
 }
