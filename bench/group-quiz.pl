@@ -12,7 +12,8 @@
 # every player ranked once.
 #   perl bench/group-quiz.pl [--players 1000] [--questions 10] [--workers 1,2]
 #                            [--think 0] [--ramp 1] [--threads 4] [--dump] [--pg-stats]
-# Results go to bench/out/group-quiz-<time>.jsonl.
+# Results go to bench/out/group-quiz-<time>.jsonl; a line "WRONG: …" and exit
+# code 1 when an answer, a result or a summary is missing.
 use strict;
 use warnings;
 use FindBin;
@@ -29,8 +30,8 @@ my ($players, $questions, $workers_list, $think, $ramp, $threads, $timeout, $dum
     = (1000, 10, '1,2', 0, 1, 4, 300, 0, 0);
 # --dump: every press (chat, message, pressed, posted, recorded; epoch ms) to bench/out/
 # --pg-stats: where PostgreSQL's time goes, per statement (pg_stat_statements)
-GetOptions('dump' => \$dump, 'pg-stats' => \$pg_stats, 'players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
-           'think=i' => \$think, 'ramp=f' => \$ramp, 'threads=i' => \$threads,
+GetOptions('players=i' => \$players, 'questions=i' => \$questions, 'workers=s' => \$workers_list,
+           'dump' => \$dump, 'pg-stats' => \$pg_stats, 'think=i' => \$think, 'ramp=f' => \$ramp, 'threads=i' => \$threads,
            'timeout=i' => \$timeout) or die "bad options\n";
 $ENV{MM_PG_OPTIONS} = '-c shared_preload_libraries=pg_stat_statements' if $pg_stats;
 mkdir 'bench/out';
@@ -38,7 +39,7 @@ my $out = sprintf 'bench/out/group-quiz-%s.jsonl', POSIX::strftime('%Y%m%d-%H%M%
 open my $res, '>', $out or die;
 $res->autoflush(1);
 
-my $creator = 42;
+my ($creator, $failed) = (42, 0);
 my $base = 20_000_000;
 my $seconds = 60;
 my $duration = $questions * $seconds + 300;
@@ -126,6 +127,11 @@ for my $nworkers (split /,/, $workers_list) {
         $r->{db_results}, $r->{summaries}, $r->{refused_calls}, $r->{timed_out} ? ' (timed out)' : '';
     printf "    in the bot: edge -> transaction p50 %.1f / p99 %.1f ms, transaction -> edit sent p50 %.1f / p99 %.1f ms\n",
         @$r{qw(edge_to_txn_p50_ms edge_to_txn_p99_ms txn_to_sent_p50_ms txn_to_sent_p99_ms)};
+    my @wrong = grep { $r->{ $_->[0] } != $_->[1] }
+        [recorded => $players * $questions], [db_answers => $players * $questions],
+        [db_results => $players], [summaries => $players], [dead_letters => 0];
+    printf "    WRONG: %s\n", join ', ', map { "$_->[0] $r->{ $_->[0] } (expected $_->[1])" } @wrong if @wrong;
+    $failed ||= @wrong;
     print $res encode_json($r), "\n";
     print scalar $s->psql(q{SELECT lpad(calls::text, 8) || lpad(round(total_exec_time)::text, 8) || ' ms '
                      || lpad(round(mean_exec_time * 1000)::text, 6) || ' us  '
@@ -134,5 +140,7 @@ for my $nworkers (split /,/, $workers_list) {
         if $pg_stats;
     $s->stop_worker($_) for 0 .. $nworkers - 1;
     $s->stop;
+    $s->$_->stop for qw(pg redis);  # now: the next run reuses the directory
 }
 print "results: $out\n";
+exit($failed ? 1 : 0);
