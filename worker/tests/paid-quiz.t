@@ -125,9 +125,10 @@ is(balance("user101.$op"), $fund_from - yocto('1010000000000000000000000') - yoc
    'it took 1.01 NEAR (and the network fee)');
 
 # --- the players ------------------------------------------------------------------
-# P1 and P2 all right, P3 two, P4 all right but quicker than a person reads,
-# P5 none, P6 all right and then leaves the group
-my %plan = (1 => [1, 1, 1], 2 => [1, 1, 1], 3 => [1, 1, 0], 4 => [1, 1, 1], 5 => [0, 0, 0],
+# P1 and P2 all right, P3 and P5 two each (a tie at the last prize: P3 was
+# right first), P4 all right but quicker than a person reads, P6 all right
+# and then leaves the group
+my %plan = (1 => [1, 1, 1], 2 => [1, 1, 1], 3 => [1, 1, 0], 4 => [1, 1, 1], 5 => [1, 1, 0],
             6 => [1, 1, 1]);
 for my $i (1, 6, 2, 4, 3, 5) {
     $q->play($p[$i - 1], $Q1, $plan{$i}, $i == 4 ? 0 : 0.4);
@@ -146,7 +147,9 @@ is_deeply(\%rows, { "user1001.$op" => '500000000000000000000000', "user1002.$op"
 is($s->psql("SELECT count(*) FROM payouts WHERE purpose = 'quiz:$Q1:refund'"), 0, 'every rank taken');
 is($s->psql("SELECT status FROM quizzes WHERE id = $Q1"), 'ended', 'ended, not closed while prizes are unpaid');
 is($s->psql("SELECT string_agg(user_id || ':' || eligible, ',' ORDER BY user_id) FROM quiz_results WHERE quiz_id = $Q1"),
-   '1001:true,1002:true,1003:true,1004:false,1005:false,1006:false', 'who was eligible');
+   '1001:true,1002:true,1003:true,1004:false,1005:true,1006:false', 'who was eligible');
+is($s->psql("SELECT coalesce(prize::text, 'none') FROM quiz_results WHERE quiz_id = $Q1 AND user_id = 1005"), 'none',
+   'a tie at the last prize: the one right first (P3) takes it, P5 does not');
 
 # the winners' wallets are opened for them; then the prizes are paid, once
 for (1 .. 150) {
