@@ -14,6 +14,7 @@ use Test::More;
 use JSON::PP;
 use List::Util qw(first sum);
 use Time::HiRes qw(sleep time);
+use MM::QuizTest;
 use MM::Stack;
 
 binmode(Test::More->builder->$_, ":encoding(UTF-8)") for qw(output failure_output todo_output);
@@ -40,49 +41,14 @@ my ($st2, $g2) = $s->api('POST', '/_ctl/groups', { title => 'Trivia club', admin
 my ($G1, $G2) = ($g1->{chat_id}, $g2->{chat_id});
 $s->api('POST', '/_ctl/admins', { chat_id => $G1, creator_id => 101, user_ids => [103] });
 
-sub texts { map { $_->{params}{text} } @_ }
-sub buttons { map { @$_ } @{ $_[0]{params}{reply_markup}{inline_keyboard} || [] } }
-sub button {
-    my ($call, $re) = @_;
-    return first { $_->{text} =~ $re } buttons($call);
-}
-
-# the bot's next sendMessage to $chat after $do ran; $n of them
-sub next_sent {
-    my ($chat, $do, $n, $method) = @_;
-    my @before = $s->calls(chat_id => $chat, method => $method || 'sendMessage');
-    $do->();
-    my @c = $s->wait_calls(chat_id => $chat, method => $method || 'sendMessage',
-                           count => @before + ($n || 1));
-    return @c[@before .. $#c];
-}
-
-sub say_in {
-    my ($user, $text, $chat, $n) = @_;
-    return next_sent($chat ? $chat->{id} : $user->{id},
-                     sub { $s->user_message($user, $text, $chat) }, $n);
-}
-
-# presses a button on the message a call sent (or edited); what the press made
-# the bot do: ($method) calls to the presser's chat
-sub press_for {
-    my ($user, $call, $data, $method, $n) = @_;
-    my $msg = $call->{response}{result};
-    $msg = { chat => { id => $call->{params}{chat_id} }, message_id => $call->{params}{message_id} }
-        if ref $msg ne 'HASH';
-    return next_sent($msg->{chat}{id}, sub { $s->press($user, $msg, $data) }, $n, $method);
-}
-
-# the first call of $method to $chat whose text matches $re, waiting up to $timeout s
-sub wait_text {
-    my ($chat, $re, $timeout, $method) = @_;
-    my $until = time + ($timeout || 20);
-    while (1) {
-        my ($c) = grep { ($_->{params}{text} // '') =~ $re } $s->calls(chat_id => $chat, method => $method || 'sendMessage');
-        return $c if $c || time > $until;
-        sleep 0.2;
-    }
-}
+my $qt = MM::QuizTest->new($s);
+sub buttons { $qt->buttons(@_) }
+sub button { $qt->button(@_) }
+sub next_sent { $qt->next_sent(@_) }
+sub say_in { $qt->say_in(@_) }
+sub press_for { $qt->press_for(@_) }
+sub wait_text { $qt->wait_text(@_) }
+sub answer_data { $qt->answer_button(@_) }
 
 sub callback_answers {
     my ($since) = @_;
@@ -185,24 +151,6 @@ is((buttons($card))[0]{url}, "https://t.me/$bot?start=quiz_$Q1", 'a ▶️ Play 
 is((buttons($card))[1]{callback_data}, "q:b:$Q1", 'and a 🏆 button');
 my ($pin) = $s->wait_calls(chat_id => $G1, method => 'pinChatMessage', count => 1);
 is($pin->{params}{message_id}, $card->{response}{result}{message_id}, 'the card is pinned');
-
-# the callback data of the right (or a wrong) answer on a question message,
-# from the database (to decide what a player presses; the check further on
-# does not use it)
-sub answer_data {
-    my ($call, $right) = @_;
-    my @b = grep { $_->{callback_data} =~ /^a:/ } buttons($call);
-    my ($sid, $n) = $b[0]{callback_data} =~ /^a:(\d+):(\d+):/;
-    my $pos = $s->psql("SELECT array_position(sq.perm, q.correct::smallint) - 1 FROM session_questions sq "
-                       . "JOIN questions q ON q.id = sq.question_id WHERE session_id = $sid AND seq = $n");
-    return $right ? $b[$pos] : $b[($pos + 1) % 4];
-}
-
-sub questions_to {
-    my ($u) = @_;
-    return grep { $_->{params}{text} =~ /^<b>Question \d+\/\d+<\/b>\n\n/ }
-           $s->calls(chat_id => $u->{id}, method => 'sendMessage');
-}
 
 # --- Bob: the wizard by typed answers, a quiz that opens in a minute ---------
 my ($bt) = say_in($bob, '/createquiz');
