@@ -98,10 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         json_t *root = u.root, *v = NULL;
         const char *strs[] = { u.first_name, u.username, u.language_code, u.text,
-                               u.callback_id, u.callback_data };
+                               u.callback_id, u.callback_data, u.chat_title, u.chat_type,
+                               u.member_status };
 
         CHECK(json_is_object(root));
-        CHECK(u.kind >= MM_UPD_OTHER && u.kind <= MM_UPD_TIMER);
+        CHECK(u.kind >= MM_UPD_OTHER && u.kind <= MM_UPD_MEMBER);
         CHECK(u.is_private == 0 || u.is_private == 1);
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
             CHECK(strs[i] == NULL || in_doc(root, strs[i]));
@@ -124,6 +125,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(u.user_id == id_of(json_object_get(v, "from"), "id"));
             CHECK(u.chat_id == id_of(json_object_get(json_object_get(v, "message"), "chat"), "id"));
             v = NULL;
+        } else if (u.kind == MM_UPD_MEMBER) {
+            /* the bot's own membership: its new status, in a chat */
+            v = json_object_get(root, "my_chat_member");
+            CHECK(u.member_status != NULL && u.chat_id != 0);
+            CHECK(u.member_status == json_string_value(json_object_get(
+                                         json_object_get(v, "new_chat_member"), "status")));
+            CHECK(u.member_can_pin == 0 || u.member_can_pin == 1);
+            CHECK(u.user_id == id_of(json_object_get(v, "from"), "id"));
+            CHECK(u.chat_id == id_of(json_object_get(v, "chat"), "id"));
+            v = NULL;
         } else if (u.kind == MM_UPD_POLL_ANSWER) {
             v = json_object_get(root, "poll_answer");
             CHECK(u.user_id == id_of(json_object_get(v, "user"), "id"));
@@ -144,6 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(u.text == NULL);
         if (u.kind != MM_UPD_CALLBACK)
             CHECK(u.callback_id == NULL || u.kind == MM_UPD_OTHER);
+        if (u.kind != MM_UPD_MEMBER)
+            CHECK(u.member_status == NULL || u.kind == MM_UPD_OTHER);
 
         /* ordering: the chat, else the user; a partition in range */
         CHECK(mm_update_order_key(&u) == (u.chat_id ? u.chat_id : u.user_id));
