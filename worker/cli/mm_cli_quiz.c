@@ -269,17 +269,77 @@ static int mm_create_args(mm_cli *c, int argc, char **argv, mm_quiz_args *a) {
     return 0;
 }
 
-static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
-    char status[16], user[64], err[300];
-    mm_quiz_args a;
+/* The bot must be in the group: only my_chat_member (or its messages) say
+ * so.  0, or an exit code (said). */
+static int mm_group_known(mm_cli *c, mm_db *db, long long chat) {
     mm_params p;
     PGresult *res;
+    int found, gone;
+
+    mm_params_init(&p, MM_SQL_GROUP_GET);
+    mm_param_ll(&p, chat);
+    if ((found = mm_db_one(db, &p, &res)) <= 0) {
+        mm_cli_say(c, "%s", found < 0 ? db->err : "the bot is not in that group (add it first)");
+        return found < 0 ? MM_EXIT_DOWN : MM_EXIT_FAIL;
+    }
+    gone = !strcmp(mm_col_str(res, 0, MM_GROUP_BOT_STATUS), "left")
+           || !strcmp(mm_col_str(res, 0, MM_GROUP_BOT_STATUS), "kicked");
+    PQclear(res);
+    if (gone)
+        mm_cli_say(c, "the bot is no longer in that group");
+    return gone ? MM_EXIT_FAIL : 0;
+}
+
+/* The draft as the arguments describe it (its creator known as a player):
+ * its id, or -1 said. */
+static long long mm_draft(mm_cli *c, mm_db *db, const mm_quiz_args *a) {
+    mm_params p;
+    PGresult *res;
+    long long id;
+
+    mm_params_init(&p, MM_SQL_USER_SEEN);
+    mm_param_ll(&p, a->creator);
+    if (mm_db_do(db, &p)) {
+        mm_cli_say(c, "%s", db->err);
+        return -1;
+    }
+    mm_params_init(&p, MM_SQL_QUIZ_DRAFT);
+    mm_param_ll(&p, a->chat);
+    mm_param_ll(&p, a->creator);
+    mm_param_str(&p, a->topic);
+    mm_param_str(&p, a->notes);
+    mm_param_int(&p, (int) a->count);
+    mm_param_int(&p, (int) a->seconds);
+    if (a->starts_ms >= 0) {            /* at a time: no delay */
+        mm_param_null(&p);
+        mm_param_ll(&p, a->duration);
+        mm_param_ll(&p, a->starts_ms);
+    } else {
+        mm_param_ll(&p, 0);
+        mm_param_ll(&p, a->duration);
+        mm_param_null(&p);
+    }
+    if (a->ends_ms >= 0)
+        mm_param_ll(&p, a->ends_ms);
+    else
+        mm_param_null(&p);
+    if (mm_db_one(db, &p, &res) != 1) {
+        mm_cli_say(c, "%s", db->err);
+        return -1;
+    }
+    id = mm_col_ll(res, 0, 0);
+    PQclear(res);
+    return id;
+}
+
+static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
+    char status[16], user[64], err[300];
+    mm_prize_plan plan;
+    mm_quiz_args a;
     mm_tg tg;
     long long id;
     mm_db *db;
-    int found;
-
-    mm_prize_plan plan;
+    int rc;
 
     if (mm_create_args(c, argc, argv, &a))
         return mm_usage();
@@ -287,60 +347,15 @@ static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
         return MM_EXIT_USAGE;
     if ((db = mm_cli_db(c)) == NULL)
         return c->code;
-    /* the bot must be in the group: only my_chat_member (or its messages) say so */
-    mm_params_init(&p, MM_SQL_GROUP_GET);
-    mm_param_ll(&p, a.chat);
-    if ((found = mm_db_one(db, &p, &res)) <= 0) {
-        mm_cli_say(c, "%s", found < 0 ? db->err : "the bot is not in that group (add it first)");
-        return found < 0 ? MM_EXIT_DOWN : MM_EXIT_FAIL;
-    }
-    found = !strcmp(mm_col_str(res, 0, MM_GROUP_BOT_STATUS), "left")
-            || !strcmp(mm_col_str(res, 0, MM_GROUP_BOT_STATUS), "kicked");
-    PQclear(res);
-    if (found) {
-        mm_cli_say(c, "the bot is no longer in that group");
-        return MM_EXIT_FAIL;
-    }
+    if ((rc = mm_group_known(c, db, a.chat)) != 0)
+        return rc;
     if (mm_tg_init(&tg, c->ctx) || mm_tg_username(&tg, user, sizeof(user), err, sizeof(err))) {
         mm_tg_free(&tg);
         mm_cli_say(c, "%s", err);
         return MM_EXIT_DOWN;
     }
     mm_tg_free(&tg);
-
-    mm_params_init(&p, MM_SQL_USER_SEEN);
-    mm_param_ll(&p, a.creator);
-    if (mm_db_do(db, &p)) {
-        mm_cli_say(c, "%s", db->err);
-        return MM_EXIT_FAIL;
-    }
-    mm_params_init(&p, MM_SQL_QUIZ_DRAFT);
-    mm_param_ll(&p, a.chat);
-    mm_param_ll(&p, a.creator);
-    mm_param_str(&p, a.topic);
-    mm_param_str(&p, a.notes);
-    mm_param_int(&p, (int) a.count);
-    mm_param_int(&p, (int) a.seconds);
-    if (a.starts_ms >= 0)
-        mm_param_null(&p);
-    else
-        mm_param_ll(&p, 0);
-    mm_param_ll(&p, a.duration);
-    if (a.starts_ms >= 0)
-        mm_param_ll(&p, a.starts_ms);
-    else
-        mm_param_null(&p);
-    if (a.ends_ms >= 0)
-        mm_param_ll(&p, a.ends_ms);
-    else
-        mm_param_null(&p);
-    if (mm_db_one(db, &p, &res) != 1) {
-        mm_cli_say(c, "%s", db->err);
-        return MM_EXIT_FAIL;
-    }
-    id = mm_col_ll(res, 0, 0);
-    PQclear(res);
-    if (a.symbol && mm_prize_store(c, db, id, &a, &plan))
+    if ((id = mm_draft(c, db, &a)) < 0 || (a.symbol && mm_prize_store(c, db, id, &a, &plan)))
         return MM_EXIT_FAIL;
     /* the job's end (a quiz_made timer) goes to the group: the bot announces it there */
     if (mm_quiz_job_queue(db, id, a.creator, a.chat) < 0) {
@@ -349,9 +364,8 @@ static int mm_quiz_create(mm_cli *c, int argc, char **argv) {
     }
     if (mm_quiz_wait(c, db, id, ",draft,funding,", (int) a.wait_s, status, sizeof(status)))
         return MM_EXIT_DOWN;
-    found = mm_quiz_print(c, db, id, user);
-    if (found != MM_EXIT_OK)
-        return found;
+    if ((rc = mm_quiz_print(c, db, id, user)) != MM_EXIT_OK)
+        return rc;
     if (!strcmp(status, "draft") || !strcmp(status, "funding")) {
         mm_cli_say(c, "quiz %lld: %s (is a worker running?)", id, !strcmp(status, "draft")
                    ? "its questions are not made yet" : "its prize pool has not arrived yet");
