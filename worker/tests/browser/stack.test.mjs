@@ -152,13 +152,13 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   const say = async (text) => {
     await input.fill(text);
     await input.press('Enter');
-    await p.locator('.msg.out', { hasText: text }).last().waitFor();
+    await p.locator('.msg.out').getByText(text, { exact: true }).last().waitFor();
   };
   const btn = (msg, name) => msg.locator('.kb-btn', { hasText: name });
-  const iAm = async (id, name) => {
+  // "I am": the player the page speaks as
+  const iAm = async (id) => {
     await p.selectOption('#me', String(id));
     await p.waitForFunction((v) => location.hash.startsWith(`#me=${v}&`), id);
-    return name;
   };
   // a message found by its text, then held by its id (a button edits it in place)
   const held = async (re) => {
@@ -172,7 +172,7 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   };
 
   // --- Ann, in the group: /createquiz, and the button into her private chat
-  await iAm(1, 'Ann');
+  await iAm(1);
   await openGroup('Ann (admin)');
   await say('/createquiz');
   const go = last(p, /Let's set it up in a private chat/);
@@ -235,7 +235,7 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   mark('card');
 
   // --- Bob: ▶️ Play on the card, 🚀 Start, the answers by the buttons
-  await iAm(2, 'Bob');
+  await iAm(2);
   await p.locator('#chat-sub', { hasText: 'you are Bob' }).waitFor();
   await card.getByRole('button', { name: '▶️ Play' }).click();
   await p.locator('#chat-sub', { hasText: 'private chat of Bob' }).waitFor();
@@ -267,7 +267,7 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   assert.equal(await p.locator('.msg.in', { hasText: /Correct!|The answer was/ }).count(), 0, 'nothing judged');
 
   // --- Ann ends it: the results in the group
-  await iAm(1, 'Ann');
+  await iAm(1);
   await openGroup('Ann (admin)');
   await say('/endquiz');
   await last(p, /Ending the quiz now/).waitFor();
@@ -292,7 +292,7 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   await p.locator('#alert-ok').click();
 
   // --- and Bob's own summary in his private chat
-  await iAm(2, 'Bob');
+  await iAm(2);
   await p.locator(`.chat-item[data-chat="2"]`).click();
   await p.locator('#chat-sub', { hasText: 'private chat of Bob' }).waitFor();
   const mine = last(p, new RegExp(`🏁 ${topic} has ended\\.`));
@@ -303,7 +303,7 @@ test('group quiz: created by Ann through the wizard, played by Bob, ended with /
   await b.shot(p, 'quiz-summary-bob');
   // Ann again, in her group: its board now has the quiz's points (the
   // creator's +2 a player and +1 a right answer; Bob's if he had one right)
-  await iAm(1, 'Ann');
+  await iAm(1);
   await openGroup('Ann (admin)');
   await say('/leaderboard');
   const board = last(p, /This group's leaderboard[\s\S]*All time\n🥇/);
