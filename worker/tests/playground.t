@@ -21,7 +21,9 @@ for ([-x ($ENV{CHROMIUM} || '/usr/bin/chromium'), 'no /usr/bin/chromium'],
 }
 
 my $s = MM::Stack->new(name => 'playground', webhook => 1,
-                       env => { MM_QUESTION_SECONDS => 120 });
+                       # the browser answers a group quiz's question the moment it shows:
+                       # not flagged as quicker than a person can read
+                       env => { MM_QUESTION_SECONDS => 120, MM_MIN_ANSWER_MS => 0 });
 my $out = `env DATABASE_URL=unused TELEGRAM_TOKEN=$MM::Stack::Token TELEGRAM_API_BASE=@{[$s->api_url]} WEBHOOK_URL=@{[$s->webhook_url]} WEBHOOK_SECRET=$MM::Stack::Secret @{[$s->worker_bin]} set-webhook 2>&1`;
 is($? >> 8, 0, 'set-webhook') or diag $out;
 $s->start_worker(0);
@@ -42,6 +44,11 @@ ok(-s "$shots/01-start.png", 'a screenshot of each step is kept');
 # what the browser did reached PostgreSQL
 is($s->psql("SELECT count(*) FROM answers WHERE user_id = 1"), 5, 'five answers recorded for Ann');
 is($s->psql("SELECT count(*) FROM question_reports WHERE user_id = 1"), 1, 'and her report');
+# the group quiz Ann made in the wizard and Bob played
+is($s->psql("SELECT creator_id || ' ' || chat_id || ' ' || question_count || ' ' || seconds || ' ' || status FROM quizzes"),
+   "1 $seed->{group_id} 3 15 closed", "Ann's quiz: 3 questions, 15 s each, ended");
+is($s->psql("SELECT count(*) FROM answers WHERE user_id = 2"), 3, "Bob's three answers recorded");
+is($s->psql("SELECT string_agg(user_id::text, ',') FROM quiz_results"), '2', 'Bob in its results');
 my @bad = grep { $_->{status} != 200 } $s->calls;
 is(scalar(@bad), 0, 'no Bot API call was refused') or diag explain [map { $_->{response} } @bad];
 is($s->stop_worker(0, 'TERM'), 0, 'the worker stops cleanly');
