@@ -91,6 +91,18 @@ static int mm_transfer_next_nonce(redisContext *redis, mm_near_rpc *rpc, const c
     return 0;
 }
 
+int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *public_key, uint64_t *nonce, char *reason, size_t reasonlen) {
+    return mm_transfer_next_nonce(redis, rpc, signer, public_key, nonce, reason, reasonlen);
+}
+
+void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key) {
+    char key[256];
+
+    mm_transfer_key_name(key, sizeof(key), "nonce", signer, public_key);
+    freeReplyObject(redisCommand(redis, "DEL %s", key));
+}
+
 /* builds and signs one transaction with sk (locked; the key never enters
  * the description); 0, or -1 with reason */
 static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const uint8_t *sk,
@@ -134,7 +146,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
                        char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
     mm_near_public_key pk;
     uint8_t *sk;
-    char public_key[64], token[33], nonce_key[256];
+    char public_key[64], token[33];
     mm_send_rc rc = MM_SEND_REJECTED;
 
     *outcome = NULL;
@@ -173,8 +185,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
             break;
         /* the nonce was used by someone else: read it again from the chain */
-        mm_transfer_key_name(nonce_key, sizeof(nonce_key), "nonce", signer, public_key);
-        freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
+        mm_near_nonce_forget(redis, signer, public_key);
     }
     mm_near_signer_unlock(redis, signer, public_key, token);
     mm_near_secret_key_free(sk);

@@ -21,6 +21,15 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]);
 
+/* The next nonce of signer's key (the Redis cache's, INCR, else the
+ * chain's + 1); call it holding the key's lease so that transactions leave
+ * in nonce order.  0, or -1 with reason. */
+int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *public_key, uint64_t *nonce, char *reason, size_t reasonlen);
+
+/* Drops the key's cached nonce (after an InvalidNonce): read from the chain next. */
+void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key);
+
 #define MM_NEAR_FT_GAS  "30000000000000"     /* 30 Tgas */
 
 /* Told each signed transaction before it is sent; non-zero stops the send. */

@@ -130,6 +130,10 @@ typedef enum mm_sql {
     MM_SQL_QUIZ_END_NOW,        /* $1 quiz: its end timer due now */
     MM_SQL_USER_SEEN,           /* $1 id: a player row, if there is none */
     MM_SQL_BOARD_GROUP,         /* $1 group, $2 since ms or NULL -> user, name, points */
+    /* --- operator payer --- */
+    MM_SQL_PAYER_DUE,           /* $1 limit -> id: PAYOUTS_UNPAID's rows whose turn it is */
+    MM_SQL_PAYOUTS_LIST,        /* $1 quiz or NULL, $2 state or NULL -> one JSON line each */
+    MM_SQL_PAYOUT_REQUEUE,      /* $1 id, $2 note -> a row when a failed row went pending */
     MM_SQL_COUNT
 } mm_sql;
 
@@ -249,6 +253,9 @@ enum { MM_GBOARD_USER, MM_GBOARD_NAME, MM_GBOARD_POINTS };
 
 /* PAYOUT_ATTEMPTS */
 enum { MM_ATTEMPTS_COUNT, MM_ATTEMPTS_STATE };
+
+/* PAYER_DUE */
+enum { MM_DUE_ID };
 
 extern const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT];
 
