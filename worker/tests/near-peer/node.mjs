@@ -348,7 +348,7 @@ const serve = (req, res) => {
       const f = JSON.parse(body);
       if (!faults.has(f.method)) faults.set(f.method, []);
       faults.get(f.method).push({ kind: f.kind, count: f.count || 1, retry_after: f.retry_after || 1,
-                                  port: f.port || 0 });
+                                  port: Number(f.port || 0) });
       return send(200, '{"ok":true}');
     }
     let rpc;
