@@ -43,6 +43,22 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
     return -1;
 }
 
+int mm_near_signer_trylock(redisContext *redis, const char *signer, const char *public_key,
+                           long ttl_ms, char token[33]) {
+    char key[256];
+    uint8_t raw[16];
+    redisReply *r;
+    int got;
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(token, 33, raw, sizeof(raw));
+    mm_transfer_key_name(key, sizeof(key), "signer", signer, public_key);
+    r = redisCommand(redis, "SET %s %s NX PX %ld", key, token, ttl_ms);
+    got = r && r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    return got ? 0 : -1;
+}
+
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]) {
     char key[256];

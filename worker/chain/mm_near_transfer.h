@@ -18,6 +18,10 @@
  * it past wait_ms.  token identifies our lease for the release. */
 int mm_near_signer_lock(redisContext *redis, const char *signer, const char *public_key,
                         long ttl_ms, long wait_ms, char token[33]);
+/* The same lease without waiting: 0 taken, -1 held by another (or Redis
+ * failed: the caller's loop reconnects). */
+int mm_near_signer_trylock(redisContext *redis, const char *signer, const char *public_key,
+                           long ttl_ms, char token[33]);
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]);
 

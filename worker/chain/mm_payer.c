@@ -318,8 +318,8 @@ static int mm_payer_fill(mm_payer *p) {
         if (key->inflight >= window)
             continue;
         /* another process signing with this key: the next one */
-        if (mm_near_signer_lock(p->loop.redis, p->cfg->master, key->public_key,
-                                MM_PAYER_LEASE_MS, 0, token))
+        if (mm_near_signer_trylock(p->loop.redis, p->cfg->master, key->public_key,
+                                   MM_PAYER_LEASE_MS, token))
             continue;
         while (rc >= 0 && key->inflight < window && p->ntx < p->cap && p->next_due < p->ndue) {
             rc = mm_payer_take(p, k, p->due[p->next_due++]);
