@@ -221,6 +221,9 @@ static int mm_payer_take(mm_payer *p, int k, long long id) {
     mm_params q;
     int found, never, mine;
 
+    /* our session's advisory locks nest: a row we hold would lock again */
+    if (mm_payer_holds(p, id))
+        return 0;
     mm_params_init(&q, MM_SQL_PAYOUT_LOCK);
     mm_param_ll(&q, id);
     if (mm_db_one(&p->loop.db, &q, &res) != 1)

@@ -79,6 +79,9 @@ int mm_payer_keys(const mm_chain_cfg *cfg, mm_payer_key *keys, int max, char *er
                   size_t errlen);
 void mm_payer_keys_free(mm_payer_key *keys, int n);
 
+/* Sets p up as the "payer" loop (Redis and PostgreSQL; not started): its
+ * keys are parsed when the thread starts, which ends at once, logged, if
+ * they do not parse. */
 void mm_payer_init(mm_payer *p, mm_ctx *ctx);
 
 #endif /* MM_PAYER_H */

@@ -2,7 +2,8 @@
 # against the stateful local NEAR node with a finality delay: rows recorded
 # with `payouts add` are paid without `payouts run`, a prize waits for its
 # winner's wallet, `near add-keys` puts keys on the account that the pool then
-# signs with, two workers pay 200 rows at once, a worker SIGKILLed while the
+# signs with, two workers pay 200 rows at once (one SIGKILLed with rows in
+# flight), a worker SIGKILLed between signing and committing, while the
 # node holds a transaction and after the node applied one before the worker
 # heard, a provider failing mid-payout (the fallback serves), and `payouts
 # list` / `payouts retry` — every reward paid exactly once on the node, to
@@ -55,8 +56,8 @@ sub lease_expires {                     # a killed worker's signer leases run ou
 
 # 1. the worker pays by itself, and a prize waits for its winner's wallet
 $s->start_worker(0);
-like($s->worker_log(0), qr/paying the operator's payouts with 1 key, 8 in flight each/,
-     'the payer starts with the main key alone');
+wait_for('the payer starts with the main key alone',
+         sub { $s->worker_log(0) =~ /paying the operator's payouts with 1 key, 8 in flight each/ }, 5);
 my @first = map { add("quiz:1:rank:$_", "r$_.testnet") } 1 .. 5;
 my $prize = add('quiz:2:rank:1', 'r6.testnet');
 $s->psql("UPDATE payouts SET recipient_user = 4242 WHERE id = $prize");
@@ -77,6 +78,31 @@ is_deeply([sort keys %{ $rows[0] }], [qw(amount error id purpose recipient state
           'each a JSON line with the listed fields');
 is($rows[0]{state}, 'paid', 'paid');
 like($rows[0]{tx_hash}, qr/^[1-9A-HJ-NP-Za-km-z]{43,44}$/, 'with its hash');
+
+# 3a. SIGKILL between signing and committing the hash: the row is locked by
+#     another session, so the payer signs and then waits on its UPDATE
+my $unsent = add('crash:sign', 'r10.testnet');
+$s->stop_worker(0);
+my ($pg_port, $pg_db) = ($s->pg->{port}, $s->pg->{db});
+open my $lock, '|-', "psql -X -q -h 127.0.0.1 -p $pg_port -U postgres -d $pg_db >/dev/null" or die;
+select((select($lock), $| = 1)[0]);
+print $lock "BEGIN; SELECT 1 FROM payouts WHERE id = $unsent FOR UPDATE;\n";
+sleep 0.3;
+$s->start_worker(0);
+wait_for('the payer signed and is committing the hash', sub {
+    $s->psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+             . "AND query LIKE 'UPDATE payouts SET state = ''signed''%'") }, 10);
+$s->stop_worker(0, 'KILL');
+lease_expires();
+print $lock "ROLLBACK;\n";
+close $lock;
+is(txs_to('r10.testnet'), 0, 'nothing reached the node');
+# (the orphaned UPDATE may still commit once the lock is gone: signed, never sent)
+like(state_of($unsent), qr/^(pending|signed)$/, 'the row is unsettled');
+$s->start_worker(0);
+wait_for('after a restart it is paid', sub { state_of($unsent) eq 'paid' });
+is(txs_to('r10.testnet'), 1, 'by one transaction');
+is(balance('r10.testnet'), "1$near", 'once');
 
 # 3. SIGKILL while the node holds the transaction (received, never applied)
 $node->fault(method => 'send_tx', kind => 'hold');
@@ -119,14 +145,19 @@ $s->stop_worker(0);
 $s->{env}{NEAR_SIGNER_KEYS} = $pool;
 $s->{env}{NEAR_PAYER_INFLIGHT} = 4;
 $s->start_worker(0);
-like($s->worker_log(0), qr/with 4 keys, 4 in flight each/, 'the pool has the four keys');
+wait_for('the pool has the four keys', sub { $s->worker_log(0) =~ /with 4 keys, 4 in flight each/ }, 5);
 unlike($s->worker_log(0), qr/\Q$secrets[1]\E/, 'and logs none of them');
 
-# 6. two workers at once over 200 rows: each paid exactly once
+# 6. two workers at once over 200 rows, one SIGKILLed halfway: each paid exactly once
 $s->start_worker(1);
 my %before = map { ("r$_.testnet" => balance("r$_.testnet")) } 1 .. 10;
 my @pair = map { add("pair:$_", 'r' . (1 + $_ % 10) . '.testnet', "$_$near") } 1 .. 200;
-wait_for('two workers: all 200 paid', sub { !unpaid() }, 60);
+wait_for('two workers are paying', sub {
+    $s->psql("SELECT count(*) FROM payouts WHERE purpose LIKE 'pair:%' AND state = 'paid'") >= 40 }, 30);
+my $flying = $s->psql("SELECT count(*) FROM payouts WHERE purpose LIKE 'pair:%' AND state = 'signed'");
+$s->stop_worker(1, 'KILL');
+diag("worker 1 SIGKILLed with $flying rows signed, not yet settled");
+wait_for('worker 0 pays the rest, worker 1\'s in-flight rows too', sub { !unpaid() }, 60);
 is($s->psql("SELECT count(*) FROM payouts WHERE purpose LIKE 'pair:%' AND state = 'paid'"), 200, 'paid in the ledger');
 my %want;
 $want{'r' . (1 + $_ % 10) . '.testnet'} += $_ for 1 .. 200;
@@ -142,7 +173,6 @@ is(scalar(grep { $by_hash{$_} } $s->psql("SELECT tx_hash FROM payouts WHERE purp
    'each row\'s hash is a transaction on the node');
 
 # 7. the provider fails mid-payout: the fallback serves
-$s->stop_worker(1);
 $s->stop_worker(0);
 $s->{env}{NEAR_RPC_FALLBACKS} = $node->url2;
 $s->start_worker(0);
