@@ -23,8 +23,7 @@
 #define MM_PAYER_LEASE_MS     60000
 #define MM_PAYER_REPORT_MS    10000
 
-int mm_payer_keys(const mm_chain_cfg *cfg, mm_payer_key *keys, int max, char *err,
-                  size_t errlen) {
+int mm_payer_keys(const mm_chain_cfg *cfg, mm_payer_key *keys, int max, char *err, size_t errlen) {
     const char *text = cfg->signer_keys ? cfg->signer_keys : cfg->master_key;
     char item[256];
     int n = 0;
@@ -44,7 +43,8 @@ int mm_payer_keys(const mm_chain_cfg *cfg, mm_payer_key *keys, int max, char *er
             mm_payer_keys_free(keys, n);
             return snprintf(err, errlen, "%s: item %d is not an ed25519 secret key",
                             cfg->signer_keys ? "NEAR_SIGNER_KEYS" : "NEAR_WALLET_PRIVATE_KEY",
-                            n + 1), -1;
+                            n + 1),
+                   -1;
         }
         mm_near_public_key_format(&keys[n].pk, keys[n].public_key);
         keys[n++].inflight = 0;
@@ -173,8 +173,8 @@ static int mm_payer_block(mm_payer *p, char *reason, size_t len) {
 
 /* Signs actions to receiver with key k and the next nonce (we hold k's
  * lease); t gets the hash and bytes.  0, or -1 with reason. */
-static int mm_payer_sign(mm_payer *p, int k, const char *receiver, json_t *actions,
-                         mm_payer_tx *t, uint64_t *nonce, char *reason, size_t len) {
+static int mm_payer_sign(mm_payer *p, int k, const char *receiver, json_t *actions, mm_payer_tx *t,
+                         uint64_t *nonce, char *reason, size_t len) {
     mm_payer_key *key = &p->keys[k];
     mm_near_signed_tx tx;
     char nonce_text[24], err[256];
@@ -411,8 +411,9 @@ static int mm_payer_start(mm_loop *l) {
         return -1;
     }
     p->final_ms = 1000;
-    mm_log_info(&l->ctx->log, "payer", "paying the operator's payouts with %d key%s, %d in "
-                "flight each", p->nkeys, p->nkeys == 1 ? "" : "s", p->cfg->payer_inflight);
+    mm_log_info(&l->ctx->log, "payer",
+                "paying the operator's payouts with %d key%s, %d in flight each", p->nkeys,
+                p->nkeys == 1 ? "" : "s", p->cfg->payer_inflight);
     return 0;
 }
 

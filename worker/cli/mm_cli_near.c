@@ -411,9 +411,9 @@ static int mm_cli_near_add_keys(mm_cli *c, int argc, char **argv) {
         used += strlen(line + used);
         sodium_free(sk);
         json_array_append_new(keys, json_string(public_key));
-        json_array_append_new(actions, json_pack("{s:{s:s, s:{s:i, s:s}}}", "AddKey",
-                                                 "public_key", public_key, "access_key", "nonce",
-                                                 0, "permission", "FullAccess"));
+        json_array_append_new(actions, json_pack("{s:{s:s, s:{s:i, s:s}}}", "AddKey", "public_key",
+                                                 public_key, "access_key", "nonce", 0, "permission",
+                                                 "FullAccess"));
     }
     /* the secrets where only the operator sees them, before anything is sent */
     puts(line);

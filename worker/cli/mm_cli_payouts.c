@@ -141,12 +141,14 @@ static int mm_cli_payouts_retry(mm_cli *c, const char *arg) {
                           "NEAR_RPC_ENDPOINT are needed");
             return c->code ? c->code : MM_EXIT_USAGE;
         }
-        rc = mm_near_status(rpc, mm_col_str(res, 0, MM_PAYOUT_HASH), ch->master, &unknown,
-                            reason, sizeof(reason));
+        rc = mm_near_status(rpc, mm_col_str(res, 0, MM_PAYOUT_HASH), ch->master, &unknown, reason,
+                            sizeof(reason));
         if (!unknown) {
             snprintf(note, sizeof(note), "its transaction %s %s",
-                     mm_col_str(res, 0, MM_PAYOUT_HASH), rc == MM_SEND_SUCCESS ? "landed and succeeded"
-                     : rc == MM_SEND_FAILED ? "landed and failed" : reason);
+                     mm_col_str(res, 0, MM_PAYOUT_HASH),
+                     rc == MM_SEND_SUCCESS  ? "landed and succeeded"
+                     : rc == MM_SEND_FAILED ? "landed and failed"
+                                            : reason);
             PQclear(res);
             return mm_cli_payouts_said(id, "unchanged", note,
                                        rc == MM_SEND_PENDING ? MM_EXIT_PENDING : MM_EXIT_FAIL);
