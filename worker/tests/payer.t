@@ -81,13 +81,15 @@ like($rows[0]{tx_hash}, qr/^[1-9A-HJ-NP-Za-km-z]{43,44}$/, 'with its hash');
 
 # 3a. SIGKILL between signing and committing the hash: the row is locked by
 #     another session, so the payer signs and then waits on its UPDATE
-my $unsent = add('crash:sign', 'r10.testnet');
 $s->stop_worker(0);
+my $unsent = add('crash:sign', 'r10.testnet');
 my ($pg_port, $pg_db) = ($s->pg->{port}, $s->pg->{db});
 open my $lock, '|-', "psql -X -q -h 127.0.0.1 -p $pg_port -U postgres -d $pg_db >/dev/null" or die;
 select((select($lock), $| = 1)[0]);
-print $lock "BEGIN; SELECT 1 FROM payouts WHERE id = $unsent FOR UPDATE;\n";
-sleep 0.3;
+my $locked = $s->dir . '/row-locked';
+unlink $locked;
+print $lock "BEGIN; SELECT 1 FROM payouts WHERE id = $unsent FOR UPDATE;\n\\! touch $locked\n";
+wait_for('another session locks the row', sub { -e $locked }, 10);
 $s->start_worker(0);
 wait_for('the payer signed and is committing the hash', sub {
     $s->psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
