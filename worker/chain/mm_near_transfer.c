@@ -112,6 +112,19 @@ int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer
     return mm_transfer_next_nonce(redis, rpc, signer, public_key, nonce, reason, reasonlen);
 }
 
+void mm_near_nonce_raise(redisContext *redis, const char *signer, const char *public_key,
+                         uint64_t chain_nonce) {
+    char key[256];
+
+    mm_transfer_key_name(key, sizeof(key), "nonce", signer, public_key);
+    /* only up: nonces handed out and still in flight stay below the next one */
+    freeReplyObject(redisCommand(redis, "EVAL %s 1 %s %llu %d",
+                                 "local c = tonumber(redis.call('get', KEYS[1]) or '0') "
+                                 "if c < tonumber(ARGV[1]) then "
+                                 "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 0",
+                                 key, (unsigned long long) chain_nonce, MM_NONCE_TTL_S));
+}
+
 void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key) {
     char key[256];
 

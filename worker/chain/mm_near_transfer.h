@@ -31,6 +31,12 @@ void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *
 int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
                        const char *public_key, uint64_t *nonce, char *reason, size_t reasonlen);
 
+/* Moves the key's cached nonce up to chain_nonce (an InvalidNonce's
+ * ak_nonce) if it is below, never down: a payer with transactions in
+ * flight keeps handing out nonces above theirs. */
+void mm_near_nonce_raise(redisContext *redis, const char *signer, const char *public_key,
+                         uint64_t chain_nonce);
+
 /* Drops the key's cached nonce (after an InvalidNonce): read from the chain next. */
 void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key);
 

@@ -12,6 +12,7 @@
 #include "chain/mm_near_tx.h"
 #include "chain/mm_near_view.h"
 #include "chain/mm_payer.h"
+#include "log/mm_metrics.h"
 #include "mm_ctx.h"
 #include "store/mm_db.h"
 
@@ -112,24 +113,35 @@ static void mm_payer_drop(mm_payer *p, int i) {
     p->tx[i] = p->tx[--p->ntx];
 }
 
+/* what mm:metrics counts per transaction heard of, by mm_send_rc */
+static const char *const mm_payer_outcome_labels[] = {
+    [MM_SEND_SUCCESS] = "outcome=\"success\"",
+    [MM_SEND_FAILED] = "outcome=\"failed\"",
+    [MM_SEND_REJECTED] = "outcome=\"rejected\"",
+    [MM_SEND_PENDING] = "outcome=\"unsettled\"",
+};
+
 /* What a send or a poll said of tx i: settled and dropped when it is final
  * or proven dead, else polled again later.  0, or -1 (database). */
 static int mm_payer_heard(mm_payer *p, int i, mm_send_rc rc, const char *reason) {
     mm_payer_tx *t = &p->tx[i];
     long long now = mm_mono_ms(), id = t->id;
+    const char *ak;
 
     if (rc == MM_SEND_PENDING) {
         if (now - t->sent_ms < MM_PAYER_GIVE_UP_MS) {
             t->poll_ms = now + MM_PAYER_POLL_MS;
             return 0;
         }
-    } else if (rc == MM_SEND_REJECTED && t->key >= 0 && strstr(reason, "InvalidNonce")) {
-        /* our cached nonce is behind the chain's: read it again */
-        mm_near_nonce_forget(p->loop.redis, p->cfg->master, p->keys[t->key].public_key);
+    } else if (rc == MM_SEND_REJECTED && t->key >= 0 && (ak = strstr(reason, "\"ak_nonce\":"))) {
+        /* the chain's nonce is past ours: the cache catches up, never back */
+        mm_near_nonce_raise(p->loop.redis, p->cfg->master, p->keys[t->key].public_key,
+                            strtoull(ak + strlen("\"ak_nonce\":"), NULL, 10));
     } else if (rc == MM_SEND_SUCCESS || rc == MM_SEND_FAILED) {
         p->final_ms = 0.8 * p->final_ms + 0.2 * (double) (now - t->sent_ms);
     }
     mm_payer_drop(p, i);
+    mm_metric_add(p->loop.redis, "mm_payer_outcomes_total", mm_payer_outcome_labels[rc], 1);
     return mm_payer_settle(p, id, rc, reason);
 }
 

@@ -2,7 +2,8 @@
 # against the stateful local NEAR node with a finality delay: rows recorded
 # with `payouts add` are paid without `payouts run`, a prize waits for its
 # winner's wallet, `near add-keys` puts keys on the account that the pool then
-# signs with, two workers pay 200 rows at once (one SIGKILLed with rows in
+# signs with, a stale nonce after another client used the key, two workers
+# pay 200 rows at once (one SIGKILLed with rows in
 # flight), a worker SIGKILLed between signing and committing, while the
 # node holds a transaction and after the node applied one before the worker
 # heard, a provider failing mid-payout (the fallback serves), and `payouts
@@ -130,6 +131,28 @@ $s->start_worker(0);
 wait_for('after a restart it learns by hash that they landed', sub { state_of($dropped) eq 'paid' });
 is(txs_to('r8.testnet'), 1, 'still one transaction');
 is(balance('r8.testnet'), "1$near", 'paid once');
+
+# 4b. another client used the key far ahead: the payer's cached nonce is
+#     stale, the node says InvalidNonce, the cache catches up to the chain's
+#     nonce (never down), the row is signed anew and paid once
+my ($c1, $ak) = $s->cli('near', 'nonce', 'quizbot.testnet', $master->{public_key});
+$ak = $json->decode($ak)->{nonce};
+my ($c2, $head) = $s->cli('near', 'block');
+$head = $json->decode($head)->{hash};
+my $desc = $json->encode({ signer_id => 'quizbot.testnet', secret_key => $master->{secret_key},
+                           receiver_id => 'r5.testnet', nonce => $ak + 1000, block_hash => $head,
+                           actions => [{ Transfer => { deposit => '1' } }] });
+my $sent = `echo '$desc' | build/mm-worker near sign | env NEAR_RPC_ENDPOINT=@{[$node->url]} build/mm-worker near send quizbot.testnet 2>&1`;
+is($? >> 8, 0, 'another client used the main key with a nonce far ahead') or diag $sent;
+my $refused = $node->counts->{refused}{InvalidNonce} // 0;
+my $stale = add('stale:nonce', 'r4.testnet');
+wait_for('the payer pays despite the stale nonce', sub { state_of($stale) eq 'paid' });
+is($node->counts->{refused}{InvalidNonce}, $refused + 1, 'the node refused the stale nonce once');
+is($s->psql("SELECT attempts FROM payouts WHERE id = $stale"), 2, 'the row was signed twice');
+is(balance('r4.testnet'), "2$near", 'and paid once');
+my %metrics = $s->redis->cli('HGETALL', 'mm:metrics');
+ok($metrics{'mm_payer_outcomes_total{outcome="rejected"}'} && $metrics{'mm_payer_outcomes_total{outcome="success"}'},
+   'mm:metrics counts the payer\'s outcomes');
 
 # 5. near add-keys: new full-access keys on the account, used by the pool
 ($code, $out, my $err) = $s->cli('near', 'add-keys', 4);
