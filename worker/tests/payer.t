@@ -1,14 +1,14 @@
 # The running worker pays the operator's payouts by itself (chain/mm_payer.c)
 # against the stateful local NEAR node with a finality delay: rows recorded
 # with `payouts add` are paid without `payouts run`, a prize waits for its
-# winner's wallet, `near add-keys` puts keys on the account that the pool then
-# signs with, a stale nonce after another client used the key, two workers
-# pay 200 rows at once (one SIGKILLed with rows in
-# flight), a worker SIGKILLed between signing and committing, while the
-# node holds a transaction and after the node applied one before the worker
-# heard, a provider failing mid-payout (the fallback serves), and `payouts
-# list` / `payouts retry` — every reward paid exactly once on the node, to
-# the yoctoNEAR.
+# winner's wallet, a worker SIGKILLed between signing and committing, while
+# the node holds a transaction and after the node applied one before the
+# worker heard, a stale nonce after another client used the key, `near
+# add-keys` puts keys on the account that the pool then signs with, two
+# workers pay 200 rows at once (one SIGKILLed with rows in flight), a
+# provider failing mid-payout (the fallback serves), and `payouts list` /
+# `payouts retry` — every reward paid exactly once on the node, to the
+# yoctoNEAR.
 use strict;
 use warnings;
 use lib 'tests/lib';
