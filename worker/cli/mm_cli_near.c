@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -381,7 +382,7 @@ static int mm_cli_near_add_keys(mm_cli *c, int argc, char **argv) {
     if ((redis = mm_cli_redis(c)) == NULL || (client = mm_cli_rpc(c)) == NULL)
         return c->code;
     /* "NEAR_SIGNER_KEYS=" + n × ("ed25519:" + base58 of 64 bytes + ","): locked memory */
-    line = sodium_malloc(32 + (size_t) n * (8 + MM_BASE58_SIZE(64) + 1));
+    line = sodium_malloc(32 + (size_t) n * (8 + MM_BASE58_SIZE(64) + 1) + 1);
     actions = json_array();
     keys = json_array();
     if (line == NULL || actions == NULL || keys == NULL) {
@@ -415,14 +416,16 @@ static int mm_cli_near_add_keys(mm_cli *c, int argc, char **argv) {
                                                  public_key, "access_key", "nonce", 0, "permission",
                                                  "FullAccess"));
     }
-    /* the secrets where only the operator sees them, before anything is sent */
-    puts(line);
-    sodium_free(line);
-    if (fflush(stdout) != 0) {
+    /* the secrets where only the operator sees them, before anything is sent;
+     * written straight from locked memory, past stdio's buffer */
+    line[used++] = '\n';
+    if (fflush(stdout) != 0 || write(STDOUT_FILENO, line, used) != (ssize_t) used) {
+        sodium_free(line);
         json_decref(actions);
         json_decref(keys);
         return MM_EXIT_FAIL;
     }
+    sodium_free(line);
     rc = mm_near_pay(redis, client, ch->master, ch->master_key, ch->master, actions,
                      ch->signer_wait_ms, NULL, NULL, hash, &outcome, reason, sizeof(reason));
     report = json_pack("{s:s, s:s, s:O}", "result", mm_near_send_name(rc), "hash", hash,
