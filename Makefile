@@ -78,7 +78,8 @@ UNIT_TESTS := $(BUILD)/tests/test_mm_json $(BUILD)/tests/test_mm_ct \
 unit: $(UNIT_TESTS)
 
 CHAIN_SRCS := $(filter-out worker/chain/%_cli.c worker/chain/mm_ledger.c worker/chain/mm_deposit.c \
-                          worker/chain/mm_chain_jobs.c worker/chain/mm_chain_fund.c,$(wildcard worker/chain/*.c)) \
+                          worker/chain/mm_chain_jobs.c worker/chain/mm_payer.c worker/chain/mm_chain_fund.c,\
+                          $(wildcard worker/chain/*.c)) \
               worker/log/mm_metrics.c worker/log/mm_log.c worker/mm_config.c worker/mm_utf8.c
 
 $(BUILD)/tests/test_chain: worker/tests/test_chain.c $(CHAIN_SRCS) $(wildcard worker/chain/*.h)

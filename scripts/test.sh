@@ -49,7 +49,8 @@ MM_REQUIRE_BROWSER=1 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove 
 echo "== the stream and the bot again, mm-worker built with AddressSanitizer and UBSan"
 MM_WORKER_BIN=$root/build/asan/mm-worker ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so \
-  prove -j"$jobs" worker/tests/ingest.t worker/tests/questions.t worker/tests/generate.t worker/tests/review.t worker/tests/bot-*.t worker/tests/group-quiz.t
+  prove -j"$jobs" worker/tests/ingest.t worker/tests/questions.t worker/tests/generate.t worker/tests/review.t worker/tests/bot-*.t worker/tests/group-quiz.t \
+    worker/tests/payer.t
 
 echo "== module suites and the harness's self-test (t/)"
 TEST_NGINX_LOAD_MODULES=$root/build/ngx_mm_module.so prove -j"$jobs" t/

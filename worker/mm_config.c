@@ -138,6 +138,11 @@ static const mm_var mm_vars[] = {
            "WALLET_ENCRYPTION_KEY and NEAR_RPC_ENDPOINT"),
     MM_SECRET("NEAR_WALLET_PRIVATE_KEY", MM_CFG_CHAIN, chain.master_key,
               "its ed25519 secret key"),
+    MM_SECRET("NEAR_SIGNER_KEYS", MM_CFG_CHAIN, chain.signer_keys,
+              "comma-separated ed25519 secret keys of NEAR_WALLET_ADDRESS that pay rewards in "
+              "parallel (near add-keys N); unset: NEAR_WALLET_PRIVATE_KEY alone"),
+    MM_INT("NEAR_PAYER_INFLIGHT", MM_CFG_CHAIN, chain.payer_inflight, 8, 1, 64,
+           "payout transactions waiting for finality at once per signer key"),
     MM_SECRET("WALLET_ENCRYPTION_KEY", MM_CFG_CHAIN, chain.seal_key,
               "seals every wallet key at rest (32+ characters)"),
     MM_CRED("NEAR_RPC_ENDPOINT", MM_CFG_CHAIN, chain.rpc, MM_VAR_URL, "NEAR JSON-RPC endpoint"),
@@ -318,14 +323,33 @@ static void mm_config_url_secret(mm_log *log, const char *url) {
     }
 }
 
+/* each item of a secret that is a list (NEAR_SIGNER_KEYS) is one too */
+static void mm_config_list_secrets(mm_log *log, const char *text) {
+    char item[256];
+
+    while (text && *text) {
+        size_t n = strcspn(text, ",");
+
+        if (n < sizeof(item)) {
+            memcpy(item, text, n);
+            item[n] = '\0';
+            mm_log_secret(log, item);
+            sodium_memzero(item, sizeof(item));
+        }
+        text += n + (text[n] == ',');
+    }
+}
+
 void mm_config_secrets(const mm_config *cfg, mm_log *log) {
     (void) cfg;
     /* every area's, read or not yet (the engine reads its keys later) */
     for (size_t i = 0; i < MM_NVARS; i++) {
         const char *text = mm_config_getenv(i);
 
-        if (mm_vars[i].type == MM_VAR_SECRET)
+        if (mm_vars[i].type == MM_VAR_SECRET) {
             mm_log_secret(log, text);
+            mm_config_list_secrets(log, text);
+        }
         else if (mm_vars[i].hidden)
             mm_config_url_secret(log, text);    /* the password inside */
     }

@@ -51,6 +51,8 @@ typedef struct mm_chain_cfg {
     int enabled;                    /* NEAR_WALLET_ADDRESS set (and what it needs) */
     const char *master;             /* NEAR_WALLET_ADDRESS */
     const char *master_key;         /* NEAR_WALLET_PRIVATE_KEY */
+    const char *signer_keys;        /* NEAR_SIGNER_KEYS: the payer's pool, or NULL */
+    int payer_inflight;             /* NEAR_PAYER_INFLIGHT: per signer key */
     const char *seal_key;           /* WALLET_ENCRYPTION_KEY */
     const char *rpc;                /* NEAR_RPC_ENDPOINT */
     const char *fallbacks;          /* NEAR_RPC_FALLBACKS */

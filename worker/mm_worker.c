@@ -20,6 +20,7 @@
 #include "bank/mm_bank.h"
 #include "bot/mm_bot.h"
 #include "chain/mm_chain_jobs.h"
+#include "chain/mm_payer.h"
 #include "cli/mm_cli.h"
 #include "engine/mm_engine.h"
 #include "engine/mm_jobs.h"
@@ -123,6 +124,7 @@ typedef struct mm_threads {
     mm_loop timers;
     mm_maintenance maintenance;
     mm_chain chain;
+    mm_payer payer;
     mm_consumer **consumers;
     mm_engine_loop *engines;
     mm_loop **all;
@@ -139,7 +141,7 @@ static void mm_threads_free(mm_ctx *ctx, mm_threads *t) {
 
 /* Lays the threads out (nothing runs yet); 0, or -1 out of memory. */
 static int mm_threads_plan(mm_ctx *ctx, mm_threads *t) {
-    int cap = 5 + ctx->cfg.threads + ctx->cfg.engine_threads;
+    int cap = 6 + ctx->cfg.threads + ctx->cfg.engine_threads;
 
     memset(t, 0, sizeof(*t));
     t->consumers = calloc((size_t) ctx->cfg.threads, sizeof(*t->consumers));
@@ -169,6 +171,8 @@ static int mm_threads_plan(mm_ctx *ctx, mm_threads *t) {
     if (ctx->cfg.chain.enabled) {
         mm_chain_init(&t->chain, ctx);
         t->all[t->n++] = &t->chain.loop;
+        mm_payer_init(&t->payer, ctx);         /* the operator's payouts */
+        t->all[t->n++] = &t->payer.loop;
     }
     return 0;
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "chain/mm_chain_config.h"
 #include "mm_utf8.h"
 #include "chain/mm_near_key.h"
@@ -48,6 +50,32 @@ static int mm_tokens_load(mm_chain_cfg *c, const char *list, char *err, size_t e
     return 0;
 }
 
+/* NEAR_SIGNER_KEYS: at most 64 ed25519 secret keys, comma-separated (the
+ * payer's pool, chain/mm_payer.c); 0, or -1 naming the item at fault only
+ * by its place. */
+static int mm_chain_signer_keys(const char *text, char *err, size_t errlen) {
+    mm_near_public_key pk;
+    char item[256];
+
+    for (int n = 1; text && *text; n++) {
+        size_t len = strcspn(text, ",");
+        uint8_t *sk = NULL;
+
+        if (n <= 64 && len < sizeof(item)) {
+            memcpy(item, text, len);
+            item[len] = '\0';
+            sk = mm_near_secret_key_parse(item, &pk);
+            sodium_memzero(item, sizeof(item));
+        }
+        if (sk == NULL)
+            return snprintf(err, errlen, "NEAR_SIGNER_KEYS: item %d is not an ed25519 secret key "
+                            "(at most 64, comma-separated)", n), -1;
+        mm_near_secret_key_free(sk);
+        text += len + (text[len] == ',');
+    }
+    return 0;
+}
+
 int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen) {
     mm_chain_cfg *c = &cfg->chain;
 
@@ -81,6 +109,8 @@ int mm_chain_config(mm_config *cfg, int wallets, char *err, size_t errlen) {
         snprintf(err, errlen, "NEAR_INITIAL_BALANCE must be yoctoNEAR as an integer");
         return -1;
     }
+    if (mm_chain_signer_keys(c->signer_keys, err, errlen))
+        return -1;
     c->enabled = 1;
     return 0;
 }

@@ -41,19 +41,25 @@ int mm_ledger_add(mm_db *db, const char *purpose, const char *recipient, const c
     return 0;
 }
 
-/* stores the signed transaction before it can be sent (mm_near_pay's hook);
- * a row made final meanwhile (a funding cancelled) stops the send */
-static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce,
-                                  void *data) {
-    mm_ledger_row *r = data;
+int mm_ledger_signed(mm_db *db, long long id, const char *hash, const char *signed_b64,
+                     uint64_t nonce) {
     mm_params p;
 
     mm_params_init(&p, MM_SQL_PAYOUT_SIGNED);
-    mm_param_ll(&p, r->id);
+    mm_param_ll(&p, id);
     mm_param_str(&p, hash);
     mm_param_str(&p, signed_b64);
     mm_param_ll(&p, (long long) nonce);
-    return mm_db_count(r->db, &p) == 1 ? 0 : -1;
+    /* a row made final meanwhile (a funding cancelled) is not sent */
+    return mm_db_count(db, &p) == 1 ? 0 : -1;
+}
+
+/* stores the signed transaction before it can be sent (mm_near_pay's hook) */
+static int mm_ledger_store_signed(const char *hash, const char *signed_b64, uint64_t nonce,
+                                  void *data) {
+    mm_ledger_row *r = data;
+
+    return mm_ledger_signed(r->db, r->id, hash, signed_b64, nonce);
 }
 
 static int mm_ledger_settle(mm_db *db, long long id, mm_send_rc rc, int attempts,
@@ -123,7 +129,7 @@ static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const
     mm_ledger_row r = { db, id };
     mm_params p;
     PGresult *res;
-    int attempts, found;
+    int found;
 
     /* read it again under the lock: another worker may have finished it */
     mm_params_init(&p, MM_SQL_PAYOUT_TO_PAY);
@@ -142,27 +148,50 @@ static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const
         rc = mm_near_send(rpc, mm_col_str(res, 0, MM_PAY_SIGNED), mm_col_str(res, 0, MM_PAY_HASH),
                           signer, "FINAL", &outcome, reason, sizeof(reason));
     } else {
-        const char *recipient = mm_col_str(res, 0, MM_PAY_RECIPIENT);
-        const char *token = mm_col_str(res, 0, MM_PAY_TOKEN);
-        const char *amount = mm_col_str(res, 0, MM_PAY_AMOUNT);
+        const char *receiver;
+        int never = 0;
 
-        if (mm_ledger_signable(recipient, token, amount, reason, sizeof(reason))) {
+        actions = mm_ledger_actions(rpc, res, &receiver, &never, reason, sizeof(reason));
+        if (never) {
             /* nothing was signed: failing it is safe, and says why */
             PQclear(res);
             return mm_ledger_settle(db, id, MM_SEND_FAILED, 0, reason, st, err, errlen);
         }
-        actions = strcmp(token, "NEAR") == 0
-                  ? json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount)
-                  : mm_near_ft_actions(rpc, token, recipient, amount, NULL, reason, sizeof(reason));
         rc = actions
-                 ? mm_near_pay(redis, rpc, signer, secret_key,
-                               strcmp(token, "NEAR") == 0 ? recipient : token, actions, 30000,
+                 ? mm_near_pay(redis, rpc, signer, secret_key, receiver, actions, 30000,
                                mm_ledger_store_signed, &r, hash, &outcome, reason, sizeof(reason))
                  : MM_SEND_PENDING;
         json_decref(actions);
     }
     PQclear(res);
     json_decref(outcome);
+    return mm_ledger_finish(db, id, rc, reason, st, err, errlen);
+}
+
+json_t *mm_ledger_actions(mm_near_rpc *rpc, const PGresult *row, const char **receiver,
+                          int *never, char *reason, size_t len) {
+    const char *recipient = mm_col_str(row, 0, MM_PAY_RECIPIENT);
+    const char *token = mm_col_str(row, 0, MM_PAY_TOKEN);
+    const char *amount = mm_col_str(row, 0, MM_PAY_AMOUNT);
+
+    *never = 0;
+    if (mm_ledger_signable(recipient, token, amount, reason, len)) {
+        *never = 1;
+        return NULL;
+    }
+    if (strcmp(token, "NEAR") == 0) {
+        *receiver = recipient;
+        return json_pack("[{s:{s:s}}]", "Transfer", "deposit", amount);
+    }
+    *receiver = token;
+    return mm_near_ft_actions(rpc, token, recipient, amount, NULL, reason, len);
+}
+
+int mm_ledger_finish(mm_db *db, long long id, mm_send_rc rc, const char *reason,
+                     mm_ledger_stats *st, char *err, size_t errlen) {
+    mm_params p;
+    PGresult *res;
+    int attempts;
 
     /* attempts as they are now: each signed transaction counted one */
     mm_params_init(&p, MM_SQL_PAYOUT_ATTEMPTS);

@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "chain/mm_near_rpc.h"
+#include "chain/mm_near_send.h"
 #include "store/mm_db.h"
 
 #define MM_LEDGER_MAX_ATTEMPTS  3
@@ -44,5 +45,27 @@ int mm_ledger_run(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const char *
 int mm_ledger_pay_one(mm_db *db, redisContext *redis, mm_near_rpc *rpc, long long id,
                       const char *signer, const char *secret_key, mm_ledger_stats *st,
                       char *err, size_t errlen);
+
+/* The pieces of a payment, for a payer that keeps several in flight (chain/mm_payer.c),
+ * to be called only while holding the row's lock (MM_SQL_PAYOUT_LOCK): */
+
+/* The actions paying the row PAYOUT_TO_PAY read (row 0) and *receiver
+ * (pointing into row): a new reference, or NULL with reason — with *never
+ * set when the row can never be signed (fail it), else for a later try. */
+json_t *mm_ledger_actions(mm_near_rpc *rpc, const PGresult *row, const char **receiver,
+                          int *never, char *reason, size_t len);
+
+/* Commits the row's signed transaction (state signed, one more attempt)
+ * before it can be sent; 0, or -1 with db->err — also when the row is no
+ * longer pending or signed (made final meanwhile: it must not be sent). */
+int mm_ledger_signed(mm_db *db, long long id, const char *hash, const char *signed_b64,
+                     uint64_t nonce);
+
+/* Makes what the chain said (rc, reason) the row's state through the
+ * settling statements: paid | failed (a payout_done timer to its
+ * notify_chat), pending again when proven never on chain (failed after 3),
+ * or a note and a later turn; 0, or -1 when the database failed. */
+int mm_ledger_finish(mm_db *db, long long id, mm_send_rc rc, const char *reason,
+                     mm_ledger_stats *st, char *err, size_t errlen);
 
 #endif /* MM_LEDGER_H */

@@ -125,6 +125,26 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
     return MM_SEND_PENDING;
 }
 
+mm_send_rc mm_near_status(mm_near_rpc *rpc, const char *hash_b58, const char *signer_id,
+                          int *unknown, char *reason, size_t reasonlen) {
+    json_t *outcome = NULL;
+    mm_rpc_error err;
+    mm_rpc_rc rc = mm_send_lookup(rpc, hash_b58, signer_id, &outcome, &err);
+    mm_send_rc verdict;
+
+    *unknown = 0;
+    if (rc == MM_RPC_OK) {
+        verdict = mm_near_outcome(outcome, reason, reasonlen);
+        json_decref(outcome);
+        return verdict;
+    }
+    *unknown = rc == MM_RPC_ERROR && mm_send_is_cause(&err, "UNKNOWN_TRANSACTION");
+    snprintf(reason, reasonlen, "outcome unknown: %s%s%s", err.name, err.cause[0] ? "/" : "",
+             err.cause);
+    json_decref(err.error);
+    return MM_SEND_PENDING;
+}
+
 const char *mm_near_send_name(mm_send_rc rc) {
     static const char *const names[] = { "success", "failed", "rejected", "pending" };
 

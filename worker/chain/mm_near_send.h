@@ -29,6 +29,12 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
                         const char *signer_id, const char *wait_until,
                         json_t **outcome, char *reason, size_t reasonlen);
 
+/* Where the transaction hash_b58 is, asked at once (wait_until NONE):
+ * success or failed once final, else pending with reason; *unknown is set
+ * when a node that answered does not know it (send the same bytes again). */
+mm_send_rc mm_near_status(mm_near_rpc *rpc, const char *hash_b58, const char *signer_id,
+                          int *unknown, char *reason, size_t reasonlen);
+
 const char *mm_near_send_name(mm_send_rc rc);
 
 /* What an execution outcome says: success once final with every receipt

@@ -46,6 +46,22 @@ int mm_near_signer_lock(redisContext *redis, const char *signer, const char *pub
     return 1;
 }
 
+int mm_near_signer_trylock(redisContext *redis, const char *signer, const char *public_key,
+                           long ttl_ms, char token[33]) {
+    char key[256];
+    uint8_t raw[16];
+    redisReply *r;
+    int got;
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(token, 33, raw, sizeof(raw));
+    mm_transfer_key_name(key, sizeof(key), "signer", signer, public_key);
+    r = redisCommand(redis, "SET %s %s NX PX %ld", key, token, ttl_ms);
+    got = r && r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    return got ? 0 : -1;
+}
+
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]) {
     char key[256];
@@ -94,6 +110,31 @@ static int mm_transfer_next_nonce(redisContext *redis, mm_near_rpc *rpc, const c
     return 0;
 }
 
+int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *public_key, uint64_t *nonce, char *reason, size_t reasonlen) {
+    return mm_transfer_next_nonce(redis, rpc, signer, public_key, nonce, reason, reasonlen);
+}
+
+void mm_near_nonce_raise(redisContext *redis, const char *signer, const char *public_key,
+                         uint64_t chain_nonce) {
+    char key[256];
+
+    mm_transfer_key_name(key, sizeof(key), "nonce", signer, public_key);
+    /* only up: nonces handed out and still in flight stay below the next one */
+    freeReplyObject(redisCommand(redis, "EVAL %s 1 %s %llu %d",
+                                 "local c = tonumber(redis.call('get', KEYS[1]) or '0') "
+                                 "if c < tonumber(ARGV[1]) then "
+                                 "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 0",
+                                 key, (unsigned long long) chain_nonce, MM_NONCE_TTL_S));
+}
+
+void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key) {
+    char key[256];
+
+    mm_transfer_key_name(key, sizeof(key), "nonce", signer, public_key);
+    freeReplyObject(redisCommand(redis, "DEL %s", key));
+}
+
 /* builds and signs one transaction with sk (locked; the key never enters
  * the description); 0, or -1 with reason */
 static int mm_transfer_build(mm_near_rpc *rpc, const char *signer, const uint8_t *sk,
@@ -137,7 +178,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
                        char hash[48], json_t **outcome, char *reason, size_t reasonlen) {
     mm_near_public_key pk;
     uint8_t *sk;
-    char public_key[64], token[33], nonce_key[256];
+    char public_key[64], token[33];
     mm_send_rc rc = MM_SEND_REJECTED;
 
     *outcome = NULL;
@@ -185,8 +226,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
         if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
             break;
         /* the nonce was used by someone else: read it again from the chain */
-        mm_transfer_key_name(nonce_key, sizeof(nonce_key), "nonce", signer, public_key);
-        freeReplyObject(redisCommand(redis, "DEL %s", nonce_key));
+        mm_near_nonce_forget(redis, signer, public_key);
     }
     mm_near_signer_unlock(redis, signer, public_key, token);
     mm_near_secret_key_free(sk);

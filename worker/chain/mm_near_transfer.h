@@ -19,8 +19,27 @@
  * an error reply).  token identifies our lease for the release. */
 int mm_near_signer_lock(redisContext *redis, const char *signer, const char *public_key,
                         long ttl_ms, long wait_ms, char token[33]);
+/* The same lease without waiting: 0 taken, -1 held by another (or Redis
+ * failed: the caller's loop reconnects). */
+int mm_near_signer_trylock(redisContext *redis, const char *signer, const char *public_key,
+                           long ttl_ms, char token[33]);
 void mm_near_signer_unlock(redisContext *redis, const char *signer, const char *public_key,
                            const char token[33]);
+
+/* The next nonce of signer's key (the Redis cache's, INCR, else the
+ * chain's + 1); call it holding the key's lease so that transactions leave
+ * in nonce order.  0, or -1 with reason. */
+int mm_near_next_nonce(redisContext *redis, mm_near_rpc *rpc, const char *signer,
+                       const char *public_key, uint64_t *nonce, char *reason, size_t reasonlen);
+
+/* Moves the key's cached nonce up to chain_nonce (an InvalidNonce's
+ * ak_nonce) if it is below, never down: a payer with transactions in
+ * flight keeps handing out nonces above theirs. */
+void mm_near_nonce_raise(redisContext *redis, const char *signer, const char *public_key,
+                         uint64_t chain_nonce);
+
+/* Drops the key's cached nonce (after an InvalidNonce): read from the chain next. */
+void mm_near_nonce_forget(redisContext *redis, const char *signer, const char *public_key);
 
 #define MM_NEAR_FT_GAS  "30000000000000"     /* 30 Tgas */
 

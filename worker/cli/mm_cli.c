@@ -62,11 +62,14 @@ static const mm_cli_def mm_cli_defs[] = {
       "near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
       "near block | near nonce ACCOUNT KEY  what a signer reads\n"
       "near create-wallet TELEGRAM_USER_ID  a user's sub-account\n"
+      "near add-keys N            N new keys on NEAR_WALLET_ADDRESS; prints NEAR_SIGNER_KEYS\n"
       "near metadata TOKEN | shown-balance ACCOUNT [TOKEN]  cached for players (1 h, 300 s)\n"
       "near transfer RECEIVER AMOUNT [TOKEN]  NEAR or NEP-141 from NEAR_WALLET_ADDRESS\n" },
     { "payouts", MM_CFG_CHAIN, 0, mm_cli_payouts,
       "payouts add PURPOSE RECIPIENT NEAR|TOKEN AMOUNT  record a reward once\n"
-      "payouts run                pay what is unpaid, never twice\n" },
+      "payouts run                pay what is unpaid, never twice\n"
+      "payouts list [--quiz ID] [--state S]  one JSON line per payout\n"
+      "payouts retry ID           a failed payout whose transaction never landed, again\n" },
     { "deposits", MM_CFG_CHAIN, 0, mm_cli_deposits,
       "deposits verify USER TX_HASH [SIGNER] NEAR|TOKEN MIN [--quiz ID]\n"
       "                           credit once a payment to USER's wallet, or to the operator\n"

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -354,6 +355,92 @@ static int mm_cli_near_create_wallet(mm_cli *c, int argc, char **argv) {
     return mm_cli_send_code(rc);
 }
 
+/* near add-keys N: N new full-access keys on NEAR_WALLET_ADDRESS (AddKey
+ * actions in one transaction signed by its main key).  The secrets go to
+ * stdout only, as the NEAR_SIGNER_KEYS line, and before anything is sent:
+ * a key that reaches the chain is never one whose secret was lost.  Then
+ * {"result","hash","public_keys"}; exit as near send does. */
+static int mm_cli_near_add_keys(mm_cli *c, int argc, char **argv) {
+    const mm_chain_cfg *ch = &c->ctx->cfg.chain;
+    char *end, hash[48], reason[512], *line = NULL;
+    long n = strtol(argv[0], &end, 10);
+    json_t *actions, *keys, *outcome = NULL, *report;
+    mm_send_rc rc;
+    redisContext *redis;
+    mm_near_rpc *client;
+    size_t used = 0;
+
+    (void) argc;
+    if (*end != '\0' || n < 1 || n > 64) {
+        mm_cli_say(c, "N must be a number of keys from 1 to 64");
+        return MM_EXIT_USAGE;
+    }
+    if (ch->master == NULL || ch->master_key == NULL) {
+        mm_cli_say(c, "NEAR_WALLET_ADDRESS and NEAR_WALLET_PRIVATE_KEY must be set");
+        return MM_EXIT_USAGE;
+    }
+    if ((redis = mm_cli_redis(c)) == NULL || (client = mm_cli_rpc(c)) == NULL)
+        return c->code;
+    /* "NEAR_SIGNER_KEYS=" + n × ("ed25519:" + base58 of 64 bytes + ","): locked memory */
+    line = sodium_malloc(32 + (size_t) n * (8 + MM_BASE58_SIZE(64) + 1) + 1);
+    actions = json_array();
+    keys = json_array();
+    if (line == NULL || actions == NULL || keys == NULL) {
+        mm_cli_say(c, "out of memory");
+        sodium_free(line);
+        json_decref(actions);
+        json_decref(keys);
+        return MM_EXIT_FAIL;
+    }
+    used = (size_t) sprintf(line, "NEAR_SIGNER_KEYS=");
+    for (long i = 0; i < n; i++) {
+        uint8_t *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+        mm_near_public_key pk;
+        char public_key[64];
+
+        if (sk == NULL) {
+            mm_cli_say(c, "out of locked memory");
+            sodium_free(line);
+            json_decref(actions);
+            json_decref(keys);
+            return MM_EXIT_FAIL;
+        }
+        crypto_sign_keypair(pk.bytes, sk);
+        mm_near_public_key_format(&pk, public_key);
+        used += (size_t) sprintf(line + used, "%s" MM_NEAR_KEY_PREFIX, i ? "," : "");
+        mm_base58_encode(sk, crypto_sign_SECRETKEYBYTES, line + used);
+        used += strlen(line + used);
+        sodium_free(sk);
+        json_array_append_new(keys, json_string(public_key));
+        json_array_append_new(actions, json_pack("{s:{s:s, s:{s:i, s:s}}}", "AddKey", "public_key",
+                                                 public_key, "access_key", "nonce", 0, "permission",
+                                                 "FullAccess"));
+    }
+    /* the secrets where only the operator sees them, before anything is sent;
+     * written straight from locked memory, past stdio's buffer */
+    line[used++] = '\n';
+    if (fflush(stdout) != 0 || write(STDOUT_FILENO, line, used) != (ssize_t) used) {
+        sodium_free(line);
+        json_decref(actions);
+        json_decref(keys);
+        return MM_EXIT_FAIL;
+    }
+    sodium_free(line);
+    rc = mm_near_pay(redis, client, ch->master, ch->master_key, ch->master, actions,
+                     ch->signer_wait_ms, NULL, NULL, hash, &outcome, reason, sizeof(reason));
+    report = json_pack("{s:s, s:s, s:O}", "result", mm_near_send_name(rc), "hash", hash,
+                       "public_keys", keys);
+    json_dumpf(report, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    if (rc != MM_SEND_SUCCESS)
+        mm_cli_say(c, "%s", reason);
+    json_decref(report);
+    json_decref(outcome);
+    json_decref(actions);
+    json_decref(keys);
+    return mm_cli_send_code(rc);
+}
+
 /* A player's view: a balance, or a token's metadata, through the Redis
  * cache (REDIS_HOST/REDIS_PORT); exit 1 when missing, 3 on failure. */
 static int mm_cli_near_shown(mm_cli *c, int argc, char **argv) {
@@ -404,6 +491,7 @@ static const mm_cli_near_def mm_cli_near_defs[] = {
     { "nonce", 2, 2, mm_cli_near_head },
     { "transfer", 2, 3, mm_cli_near_transfer },
     { "create-wallet", 1, 1, mm_cli_near_create_wallet },
+    { "add-keys", 1, 1, mm_cli_near_add_keys },
     { "metadata", 1, 1, mm_cli_near_shown },
     { "shown-balance", 1, 2, mm_cli_near_shown },
 };
@@ -427,6 +515,7 @@ int mm_cli_near(mm_cli *c, int argc, char **argv) {
                     "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
                     "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n"
                     "       mm-worker near create-wallet TELEGRAM_USER_ID\n"
+                    "       mm-worker near add-keys N\n"
                     "       mm-worker near metadata TOKEN | near shown-balance ACCOUNT [TOKEN]\n");
     return MM_EXIT_USAGE;
 }

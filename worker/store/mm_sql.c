@@ -37,6 +37,14 @@
     "r.took_ms, r.flagged, coalesce((extract(epoch FROM r.first_correct_at) * 1000)::bigint, 0) " \
     "FROM quiz_results r LEFT JOIN users u ON u.id = r.user_id"
 
+/* The operator's unfinished payouts (a player's withdrawal is signed with
+ * their key); a prize waits for its winner's wallet to be active on chain.
+ * Shared by payouts run (PAYOUTS_UNPAID) and the worker's payer (PAYER_DUE). */
+#define MM_SQL_UNPAID_WHERE                                                                 \
+    "state IN ('pending', 'signed') AND signer_id IS NULL "                                 \
+    "AND (recipient_user IS NULL OR EXISTS (SELECT 1 FROM wallets w "                       \
+    "  WHERE w.telegram_user_id = p.recipient_user AND w.state = 'active'))"
+
 const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_FENCE_DEDUPE] = { "fence_dedupe", 3,
         /* FOR SHARE holds off a new owner's epoch bump until we commit */
@@ -372,10 +380,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* the operator's payouts; a player's withdrawal is signed with their key */
     /* (a prize waits for its winner's wallet to be active on chain) */
     [MM_SQL_PAYOUTS_UNPAID] = { "payouts_unpaid", 0,
-        "SELECT id FROM payouts p WHERE state IN ('pending', 'signed') AND signer_id IS NULL "
-        "AND (recipient_user IS NULL OR EXISTS (SELECT 1 FROM wallets w "
-        "  WHERE w.telegram_user_id = p.recipient_user AND w.state = 'active')) "
-        "ORDER BY next_attempt_at, id" },
+        "SELECT id FROM payouts p WHERE " MM_SQL_UNPAID_WHERE " ORDER BY next_attempt_at, id" },
     /* a session lock: it dies with a crashed worker's connection */
     [MM_SQL_PAYOUT_LOCK] = { "payout_lock", 1,
         "SELECT pg_try_advisory_lock(726172, $1::integer)" },
@@ -808,4 +813,21 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* a deposit to the operator funds the quiz its memo names, for that quiz's creator only */
     [MM_SQL_DEPOSIT_QUIZ] = { "deposit_quiz", 1,
         "SELECT creator_id FROM quizzes WHERE id = $1" },
+    /* --- operator payer (chain/mm_payer.c, cli/mm_cli_payouts.c) --- */
+    /* PAYOUTS_UNPAID's rows, only those not waiting out a back-off */
+    [MM_SQL_PAYER_DUE] = { "payer_due", 1,
+        "SELECT id FROM payouts p WHERE " MM_SQL_UNPAID_WHERE " AND next_attempt_at <= now() "
+        "ORDER BY next_attempt_at, id LIMIT $1" },
+    /* a quiz's payouts are purposes quiz:<id>:... (index payouts_of_quiz) */
+    [MM_SQL_PAYOUTS_LIST] = { "payouts_list", 2,
+        "SELECT json_build_object('id', id, 'purpose', purpose, 'recipient', recipient, "
+        "'token', token, 'amount', amount::text, 'state', state, 'tx_hash', tx_hash, "
+        "'error', last_error)::text FROM payouts "
+        "WHERE ($1::text IS NULL OR (split_part(purpose, ':', 2) = $1 AND purpose LIKE 'quiz:%')) "
+        "AND ($2::text IS NULL OR state = $2) ORDER BY id" },
+    /* only a failed row, whose transaction the caller proved never landed */
+    [MM_SQL_PAYOUT_REQUEUE] = { "payout_requeue", 2,
+        "UPDATE payouts SET state = 'pending', tx_hash = NULL, signed_tx = NULL, nonce = NULL, "
+        "attempts = 0, unsettled = 0, next_attempt_at = now(), last_error = $2, "
+        "updated_at = now() WHERE id = $1 AND state = 'failed' RETURNING id" },
 };

@@ -148,6 +148,10 @@ typedef enum mm_sql {
     MM_SQL_QUIZ_RESULTS_SENT,   /* $1 quiz, $2 outbox id of its ranking message, $3 digest */
     MM_SQL_QUIZ_RESULTS_SHOWN,  /* $1 quiz, $2 digest -> a row when it changed */
     MM_SQL_QUIZ_WALLETLESS,     /* $1 quiz -> winners' user ids without an active wallet */
+    /* --- operator payer --- */
+    MM_SQL_PAYER_DUE,           /* $1 limit -> id: PAYOUTS_UNPAID's rows whose turn it is */
+    MM_SQL_PAYOUTS_LIST,        /* $1 quiz or NULL, $2 state or NULL -> one JSON line each */
+    MM_SQL_PAYOUT_REQUEUE,      /* $1 id, $2 note -> a row when a failed row went pending */
     MM_SQL_COUNT
 } mm_sql;
 
@@ -285,6 +289,9 @@ enum { MM_DQUIZ_CREATOR };
 
 /* PAYOUT_ATTEMPTS */
 enum { MM_ATTEMPTS_COUNT, MM_ATTEMPTS_STATE };
+
+/* PAYER_DUE */
+enum { MM_DUE_ID };
 
 extern const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT];
 

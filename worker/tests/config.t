@@ -57,6 +57,17 @@ for my $c (@cases) {
     unlike($out, qr/bad secret!/, "$name: no secret echoed") if $name eq 'WEBHOOK_SECRET';
 }
 
+# the payer's pool: every item a secret key, a bad one named by its place only
+my $master = decode_json(do { open my $f, '<', 'worker/tests/near-vectors/vectors.json' or die; local $/; <$f> })
+    ->{keys}{master}{secret_key};
+my %near = (%base, NEAR_WALLET_ADDRESS => 'quizbot.testnet', NEAR_WALLET_PRIVATE_KEY => $master,
+            NEAR_RPC_ENDPOINT => 'http://127.0.0.1:1', WALLET_ENCRYPTION_KEY => 'x' x 32,
+            NEAR_SIGNER_KEYS => "$master,ed25519:NotAKeyButSecretText");
+my $pool = `@{[ join ' ', 'env', map({ "$_='$near{$_}'" } sort keys %near) ]} $bin run 2>&1`;
+is($? >> 8, 2, 'NEAR_SIGNER_KEYS with a bad item: start-up stops');
+like(msg($pool), qr/NEAR_SIGNER_KEYS: item 2 is not an ed25519 secret key/, 'naming the item by its place');
+unlike($pool, qr/NotAKeyButSecretText|\Q$master\E/, 'without echoing any of it');
+
 # the database is reached before anything else: a clear line when it is not
 my $out = `env TELEGRAM_TOKEN=123:abc BOT_USERNAME=b DATABASE_URL=postgresql://u:hunter2\@127.0.0.1:1/x $bin run 2>&1`;
 is($? >> 8, 3, 'an unreachable database stops start-up (exit 3: a service could not be reached)');

@@ -5,6 +5,9 @@ package MM::NearNode;
 #   my $node = MM::NearNode->new(dir => $dir, accounts => {...}, tokens => {...});
 #   $node->url; $node->state; $node->fund($account, $yocto);
 #   $node->fault(method => 'send_tx', kind => 'drop_after_apply'); $node->stop;
+# final_ms => 1200 models finality (applied at once, FINAL that much later);
+# fallback => 1 opens a second port, url2, a fallback provider of the same chain:
+#   $node->fault(method => '*', kind => 'http_503', count => 1000, port => $node->port);
 
 use strict;
 use warnings;
@@ -20,6 +23,7 @@ my $Http = HTTP::Tiny->new(timeout => 70);
 sub new {
     my ($class, %args) = @_;
     my $self = bless { dir => $args{dir}, port => MM::Redis::free_port() }, $class;
+    $self->{port2} = MM::Redis::free_port() if $args{fallback};
     open my $g, '>', "$self->{dir}/genesis.json" or die "genesis: $!";
     print $g $Json->encode({ accounts => $args{accounts} || {}, tokens => $args{tokens} || {} });
     close $g;
@@ -30,7 +34,8 @@ sub new {
         open STDOUT, '>', $log;
         open STDERR, '>&', \*STDOUT;
         { exec 'node', 'worker/tests/near-peer/node.mjs', '--port', $self->{port}, '--state',
-               "$self->{dir}/genesis.json", '--block-ms', $args{block_ms} || 100 };
+               "$self->{dir}/genesis.json", '--block-ms', $args{block_ms} || 100,
+               '--final-ms', $args{final_ms} || 0, $self->{port2} ? ('--port2', $self->{port2}) : () };
         POSIX::_exit(127);
     }
     my $t0 = time;
@@ -39,7 +44,9 @@ sub new {
     return $self;
 }
 
-sub url { "http://127.0.0.1:$_[0]{port}" }
+sub url  { "http://127.0.0.1:$_[0]{port}" }
+sub url2 { "http://127.0.0.1:$_[0]{port2}" }
+sub port { $_[0]{port} }
 
 sub _call {
     my ($self, $method, $path, $body) = @_;

@@ -6,11 +6,16 @@
 // checked by @near-js/crypto before anything is applied, so what it
 // accepts, near-api-js accepts.  Faults are injected per method.
 //
-//   node node.mjs --port P [--state genesis.json] [--block-ms 100] [--expiry 200]
-// Prints "listening <port>" when ready.  Control (plain HTTP):
+//   node node.mjs --port P [--port2 Q] [--state genesis.json] [--block-ms 100] [--expiry 200]
+//                 [--final-ms 0]
+// Prints "listening <port> [<port2>]" when ready: --port2 is a second provider of the same
+// chain (a fallback), each port failing on its own.  --final-ms models finality: a
+// transaction is applied (its nonce spent) when it arrives, but reads as
+// EXECUTED_OPTIMISTIC until that many ms later; send_tx and tx waiting for FINAL
+// (anything but NONE) answer only then.  Control (plain HTTP):
 //   GET  /__state   accounts, tokens, transactions
 //   POST /__fund    {account_id, amount}            (creates a keyless account)
-//   POST /__fault   {method, kind, count, retry_after?}
+//   POST /__fault   {method ("*": any), kind, count, retry_after?, port?: only on that port}
 //        kind: drop_after_apply | hold | expired | timeout_error | http_429 | http_503 | garbage
 //   GET  /__counts  calls per method, transactions applied, repeated and refused (by reason)
 import { createServer } from 'node:http';
@@ -26,6 +31,7 @@ const arg = (name, dflt) => {
 };
 const GAS_FEE = 100000000000000000000n;            // 0.0001 NEAR burnt per transaction
 const expiry = Number(arg('expiry', 200));           // blocks a block hash stays usable
+const finalMs = Number(arg('final-ms', 0));          // from applied to final
 const genesis = arg('state') ? JSON.parse(readFileSync(arg('state'), 'utf8')) : {};
 
 // --- state -----------------------------------------------------------------
@@ -219,11 +225,18 @@ function applyTx(b64) {
     receipts_outcome: [{ id: receipt, block_hash: head().hash, proof: [], outcome: { logs, receipt_ids: [],
       gas_burnt: 2428000000000, tokens_burnt: '0', executor_id: tx.receiverId, status } }],
   };
-  txs.set(hash, { outcome, summary: { hash, signer_id: tx.signerId, receiver_id: tx.receiverId,
+  txs.set(hash, { outcome, at: Date.now(), summary: { hash, signer_id: tx.signerId, receiver_id: tx.receiverId,
     nonce: Number(tx.nonce), status: failure ? 'failure' : 'success', actions: tx.actions.map(actionJson) } });
   counts.applied++;
   return { hash, outcome };
 }
+
+// what a transaction reads as now: final only finalMs after it was applied
+function seen(t) {
+  const left = t.at + finalMs - Date.now();
+  return left <= 0 ? t.outcome : { ...t.outcome, final_execution_status: 'EXECUTED_OPTIMISTIC' };
+}
+const untilFinal = (t) => Math.max(0, t.at + finalMs - Date.now());
 
 // --- JSON-RPC methods ------------------------------------------------------------
 function query(p) {
@@ -275,25 +288,31 @@ function call(method, p) {
       const r = applyTx(b64);
       if (r.error) return r;
       if (method === 'broadcast_tx_async') return { result: r.hash };
-      return { result: (p.wait_until === 'NONE') ? { final_execution_status: 'NONE' } : r.outcome };
+      if (p.wait_until === 'NONE') return { result: { final_execution_status: 'NONE' } };
+      return { result: seen(txs.get(r.hash)), wait: untilFinal(txs.get(r.hash)), hash: r.hash };
     }
     case 'tx': case 'EXPERIMENTAL_tx_status': {
       const hash = Array.isArray(p) ? p[0] : p.tx_hash;
       const known = txs.get(hash);
       if (!known) return rpcError('HANDLER_ERROR', 'UNKNOWN_TRANSACTION', { requested_transaction_hash: hash });
-      return { result: known.outcome };
+      if (!Array.isArray(p) && (p.wait_until || 'FINAL') === 'NONE') return { result: seen(known) };
+      return { result: seen(known), wait: untilFinal(known), hash };
     }
     default:
       return rpcError('REQUEST_VALIDATION_ERROR', 'METHOD_NOT_FOUND', { method_name: method });
   }
 }
 
-function takeFault(method) {
-  const list = faults.get(method) || [];
-  const f = list[0];
-  if (!f) return null;
-  if (--f.count <= 0) list.shift();
-  return f;
+function takeFault(method, port) {
+  for (const m of [method, '*']) {
+    const list = faults.get(m) || [];
+    const i = list.findIndex((f) => !f.port || f.port === port);
+    if (i < 0) continue;
+    const f = list[i];
+    if (--f.count <= 0) list.splice(i, 1);
+    return f;
+  }
+  return null;
 }
 
 function state() {
@@ -308,7 +327,8 @@ function state() {
   };
 }
 
-createServer((req, res) => {
+const serve = (req, res) => {
+  const port = req.socket.localPort;
   let body = '';
   req.on('data', (c) => { body += c; });
   req.on('end', () => {
@@ -327,7 +347,8 @@ createServer((req, res) => {
     if (req.url === '/__fault') {
       const f = JSON.parse(body);
       if (!faults.has(f.method)) faults.set(f.method, []);
-      faults.get(f.method).push({ kind: f.kind, count: f.count || 1, retry_after: f.retry_after || 1 });
+      faults.get(f.method).push({ kind: f.kind, count: f.count || 1, retry_after: f.retry_after || 1,
+                                  port: Number(f.port || 0) });
       return send(200, '{"ok":true}');
     }
     let rpc;
@@ -338,7 +359,7 @@ createServer((req, res) => {
     }
     const method = rpc.method;
     counts.methods[method] = (counts.methods[method] || 0) + 1;
-    const fault = takeFault(method);
+    const fault = takeFault(method, port);
     if (fault?.kind === 'http_429') return send(429, '{"error":"rate limited"}', { 'retry-after': String(fault.retry_after) });
     if (fault?.kind === 'http_503') {
       res.writeHead(503, { 'content-type': 'text/html' });
@@ -348,13 +369,23 @@ createServer((req, res) => {
     if (fault?.kind === 'hold') return undefined;    // never answered, nothing applied
     // refused as expired whether it landed before or not (a re-send too late)
     if (fault?.kind === 'expired') return send(200, str({ jsonrpc: '2.0', id: rpc.id, ...invalidTx('Expired') }));
-    const answer = { jsonrpc: '2.0', id: rpc.id, ...call(method, rpc.params || {}) };
+    const { wait, hash, ...answer } = { jsonrpc: '2.0', id: rpc.id, ...call(method, rpc.params || {}) };
     if (fault?.kind === 'drop_after_apply') return undefined;           // applied, never answered
     if (fault?.kind === 'timeout_error' && !answer.error) {
       return send(200, str({ jsonrpc: '2.0', id: rpc.id, ...rpcError('HANDLER_ERROR', 'TIMEOUT_ERROR', {}) }));
     }
-    return send(answer.error?.name === 'REQUEST_VALIDATION_ERROR' ? 400 : 200, str(answer));
+    const reply = () => send(answer.error?.name === 'REQUEST_VALIDATION_ERROR' ? 400 : 200,
+      str(hash ? { ...answer, result: seen(txs.get(hash)) } : answer));
+    // waiting for finality, as a node does for wait_until FINAL
+    return wait ? setTimeout(reply, wait) : reply();
   });
-}).listen(Number(arg('port', 0)), '127.0.0.1', function listening() {
-  console.log(`listening ${this.address().port}`);
-});
+};
+
+const servers = [createServer(serve)];
+if (arg('port2')) servers.push(createServer(serve));
+let up = 0;
+const ports = [];
+servers.forEach((srv, i) => srv.listen(Number(arg(i ? 'port2' : 'port', 0)), '127.0.0.1', function listening() {
+  ports[i] = this.address().port;
+  if (++up === servers.length) console.log(`listening ${ports.join(' ')}`);
+}));

@@ -102,3 +102,41 @@ test('faults on demand', async () => {
   assert.equal(r.headers.get('retry-after'), '3');
   assert.ok((await rpc('block', { finality: 'final' })).result.header.hash, 'then answers again');
 });
+
+test('finality: applied on arrival, FINAL --final-ms later; a fallback port fails on its own', async () => {
+  const dir = mkdtempSync(`${tmpdir()}/mm-node-`);
+  writeFileSync(`${dir}/genesis.json`, JSON.stringify({
+    accounts: { 'bot.testnet': { amount: (10n * NEAR).toString(), keys: [{ public_key: owner.getPublicKey().toString(), nonce: 0 }] },
+                'bob.testnet': { amount: '0', keys: [] } } }));
+  const slow = spawn('node', [new URL('./node.mjs', import.meta.url).pathname, '--port', '0', '--port2', '0',
+                              '--state', `${dir}/genesis.json`, '--final-ms', '400']);
+  const [p1, p2] = await new Promise((resolve) => slow.stdout.on('data', (d) => {
+    const m = String(d).match(/listening (\d+) (\d+)/);
+    if (m) resolve([Number(m[1]), Number(m[2])]);
+  }));
+  const call = async (port, method, params) => (await fetch(`http://127.0.0.1:${port}`, { method: 'POST',
+    body: JSON.stringify({ jsonrpc: '2.0', id: '1', method, params }) })).json();
+  try {
+    const h = (await call(p1, 'block', { finality: 'final' })).result.header.hash;
+    const t = sign([a.transfer(1n)], { nonce: 1, blockHash: h });
+    const sent = await call(p1, 'send_tx', { signed_tx_base64: t.b64, wait_until: 'NONE' });
+    assert.equal(sent.result.final_execution_status, 'NONE');
+    const early = await call(p2, 'tx', { tx_hash: t.hash, sender_account_id: 'bot.testnet', wait_until: 'NONE' });
+    assert.equal(early.result.final_execution_status, 'EXECUTED_OPTIMISTIC', 'applied, not final yet');
+    // a lower nonce arriving after a higher one is refused: order matters
+    const late = sign([a.transfer(1n)], { nonce: 3, blockHash: h });
+    await call(p1, 'send_tx', { signed_tx_base64: late.b64, wait_until: 'NONE' });
+    const before = sign([a.transfer(1n)], { nonce: 2, blockHash: h });
+    const refused = await call(p1, 'send_tx', { signed_tx_base64: before.b64, wait_until: 'NONE' });
+    assert.ok(invalid(refused).InvalidNonce);
+    const t0 = Date.now();
+    const final = await call(p1, 'tx', { tx_hash: t.hash, sender_account_id: 'bot.testnet', wait_until: 'FINAL' });
+    assert.equal(final.result.final_execution_status, 'FINAL');
+    assert.ok(Date.now() - t0 < 450, 'waited for finality only');
+    await fetch(`http://127.0.0.1:${p1}/__fault`, { method: 'POST', body: JSON.stringify({ method: '*', kind: 'http_503', count: 5, port: p1 }) });
+    assert.equal((await fetch(`http://127.0.0.1:${p1}`, { method: 'POST', body: '{"jsonrpc":"2.0","id":"1","method":"status","params":{}}' })).status, 503);
+    assert.ok((await call(p2, 'status', {})).result.sync_info, 'the other port still answers');
+  } finally {
+    slow.kill();
+  }
+});
