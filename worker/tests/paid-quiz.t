@@ -136,6 +136,9 @@ for my $i (1, 6, 2, 4, 3, 5) {
 $s->api('POST', '/_ctl/members', { chat_id => $G, remove => [1006] });
 my ($end) = $q->say_in($ann, '/endquiz', $group);
 like($end->{params}{text}, qr/Ending the quiz now/, 'the creator ends it');
+# the worker killed as the end fires: ranking and prize rows are one transaction
+$s->stop_worker(0, 'KILL');
+$s->start_worker(0);
 my $results = $q->wait_text($G, qr/Quiz over: science/, 30);
 like($results->{params}{text}, qr/💰 <b>Prizes<\/b>\n#1 P1: 0\.5 NEAR ⏳\n#2 P2: 0\.3 NEAR ⏳\n#3 P3: 0\.2 NEAR ⏳/,
      'the results show each winner\'s prize, on its way');
