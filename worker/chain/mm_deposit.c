@@ -247,6 +247,33 @@ static int mm_deposit_block_time(mm_near_rpc *rpc, const char *block_hash, long 
     return rc;
 }
 
+/* Credited once: the hash is the key.  amount is cleared unless credited. */
+static mm_deposit_rc mm_deposit_credit(mm_db *db, const mm_deposit *d, const char *signer,
+                                       char amount[48], char *reason, size_t reasonlen) {
+    mm_deposit_rc rc = MM_DEPOSIT_REJECTED;
+    mm_params p;
+    long long credited;
+
+    mm_params_init(&p, MM_SQL_DEPOSIT_ADD);
+    mm_param_str(&p, d->tx_hash);
+    mm_param_ll(&p, d->telegram_user_id);
+    mm_param_str(&p, signer);
+    mm_param_str(&p, d->token);
+    mm_param_str(&p, amount);
+    if ((credited = mm_db_count(db, &p)) < 0) {
+        snprintf(reason, reasonlen, "database: %s", db->err);
+        rc = MM_DEPOSIT_PENDING;
+    } else if (credited != 1) {
+        snprintf(reason, reasonlen, "that transaction was credited before");
+    } else {
+        reason[0] = '\0';
+        rc = MM_DEPOSIT_OK;
+    }
+    if (rc != MM_DEPOSIT_OK)
+        amount[0] = '\0';
+    return rc;
+}
+
 mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc,
                                 const mm_deposit *d, char amount[48],
                                 char *reason, size_t reasonlen) {
@@ -272,6 +299,21 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
     }
     if ((rc = mm_deposit_target(db, d, &to, reason, reasonlen)) != MM_DEPOSIT_OK)
         return rc;
+    {
+        /* what the bot paid out (a prize into the winner's wallet) is no deposit */
+        mm_params p;
+        PGresult *res;
+        int ours;
+        mm_params_init(&p, MM_SQL_DEPOSIT_OURS);
+        mm_param_str(&p, d->tx_hash);
+        if ((ours = mm_db_one(db, &p, &res)) != 0) {
+            if (ours > 0)
+                PQclear(res);
+            snprintf(reason, reasonlen, "%s", ours > 0 ? "the bot itself sent that transaction"
+                                                        : "database error");
+            return ours > 0 ? MM_DEPOSIT_REJECTED : MM_DEPOSIT_PENDING;
+        }
+    }
     rc = MM_DEPOSIT_REJECTED;
 
     params = json_pack("{s:s, s:s, s:s}", "tx_hash", d->tx_hash, "sender_account_id",
@@ -326,31 +368,8 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         snprintf(reason, reasonlen, "the transaction is older than %ld seconds", d->max_age_s);
         goto done;
     }
-
-    /* credited once: the hash is the key */
     mm_near_u128_text(sum, amount);
-    {
-        mm_params p;
-        long long credited;
-
-        mm_params_init(&p, MM_SQL_DEPOSIT_ADD);
-        mm_param_str(&p, d->tx_hash);
-        mm_param_ll(&p, d->telegram_user_id);
-        mm_param_str(&p, signer);
-        mm_param_str(&p, d->token);
-        mm_param_str(&p, amount);
-        if ((credited = mm_db_count(db, &p)) < 0) {
-            snprintf(reason, reasonlen, "database: %s", db->err);
-            rc = MM_DEPOSIT_PENDING;
-        } else if (credited != 1) {
-            snprintf(reason, reasonlen, "that transaction was credited before");
-        } else {
-            reason[0] = '\0';
-            rc = MM_DEPOSIT_OK;
-        }
-        if (rc != MM_DEPOSIT_OK)
-            amount[0] = '\0';
-    }
+    rc = mm_deposit_credit(db, d, signer, amount, reason, reasonlen);
 done:
     json_decref(outcome);
     return rc;

@@ -813,6 +813,9 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* a deposit to the operator funds the quiz its memo names, for that quiz's creator only */
     [MM_SQL_DEPOSIT_QUIZ] = { "deposit_quiz", 1,
         "SELECT creator_id FROM quizzes WHERE id = $1" },
+    /* a transaction the bot itself sent (a prize, a refund, a withdrawal) */
+    [MM_SQL_DEPOSIT_OURS] = { "deposit_ours", 1,
+        "SELECT 1 FROM payouts WHERE tx_hash = $1" },
     /* --- operator payer (chain/mm_payer.c, cli/mm_cli_payouts.c) --- */
     /* PAYOUTS_UNPAID's rows, only those not waiting out a back-off */
     [MM_SQL_PAYER_DUE] = { "payer_due", 1,

@@ -172,6 +172,11 @@ is(balance("user1003.$op"), yocto($initial) + yocto('200000000000000000000000'),
 is(scalar(grep { $_->{receiver_id} =~ /^user100[1-3]\./ && $_->{signer_id} eq $op
                  && !grep { ($_ // '') eq 'CreateAccount' } @{ $_->{actions} || [] } } @{ $node->state->{txs} }), 3,
    'three prize transactions, no more');
+# a winner pasting their prize's transaction as a deposit: it is the bot's own
+my $prize_hash = $s->psql("SELECT tx_hash FROM payouts WHERE purpose = 'quiz:$Q1:rank:1'");
+my ($dc, $dout, $derr) = $s->cli('deposits', 'verify', 1001, $prize_hash, 'NEAR', 1);
+is($dc, 1, 'a prize\'s transaction is not a deposit');
+like($dout . $derr, qr/the bot itself sent that transaction/, 'said so');
 my $edited = $q->wait_text($G, qr/#3 P3: 0\.2 NEAR ✅/, 30, 'editMessageText');
 like($edited->{params}{text}, qr/#1 P1: 0\.5 NEAR ✅\n#2 P2: 0\.3 NEAR ✅/, 'the group\'s results are edited as they are paid');
 for (1 .. 50) { last if $s->psql("SELECT status FROM quizzes WHERE id = $Q1") eq 'closed'; sleep 0.2 }
