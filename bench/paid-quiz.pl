@@ -70,7 +70,7 @@ my $op = 'quizbot.testnet';
 my $fee_bps = 100;
 my $gas = Math::BigInt->new('100000000000000000000');   # node.mjs burns 0.0001 NEAR a transaction
 # top 10 = 30/20/10/10/8/7/4.5/4/3.5/3 % (README), in 0.1 %: rounded down, the rest to rank 1
-my @split = map { $pool_yocto->copy->bmul($_)->bdiv(1000) } 300, 200, 100, 100, 80, 70, 45, 40, 35, 30;
+my @split = map { scalar $pool_yocto->copy->bmul($_)->bdiv(1000) } 300, 200, 100, 100, 80, 70, 45, 40, 35, 30;
 $split[0] += $pool_yocto - sum0_big(@split);
 my $fee = $pool_yocto->copy->bmul($fee_bps)->bdiv(10000);
 sub sum0_big { my $t = Math::BigInt->new(0); $t += $_ for @_; $t }
@@ -244,8 +244,8 @@ for my $nkeys (split /,/, $keys_list) {
         $r{play_s} = sprintf '%.1f', time - $t0;
         my $attempts = $quizzes * $players;
         push @wrong, "players: $answered" unless ($answered // '') eq "answered $attempts of $attempts";
-        $r{right_answers} = 0 + $s->psql("SELECT count(*) FROM quiz_answers a JOIN answers USING (session_id, seq) "
-                                         . "WHERE a.quiz_id IN ($in) AND answers.correct");
+        $r{right_answers} = 0 + $s->psql("SELECT count(*) FROM quiz_answers "
+                                         . "WHERE quiz_id IN ($in) AND correct AND NOT fast");
         push @wrong, "right answers $r{right_answers} (expected " . $attempts * $questions . ')'
             if $r{right_answers} != $attempts * $questions;
 
@@ -328,7 +328,7 @@ for my $nkeys (split /,/, $keys_list) {
             my @rw = sort { $a->[0] <=> $b->[0] } @{ $rows_of{$q} || [] };
             my $ok = @rw == 10 && join(',', map { $_->[0] } @rw) eq join(',', 1 .. 10)
                 && join(',', map { $_->[2] } @rw) eq join(',', @split)
-                && (my %u = map { $_->[1] => 1 } @rw) == 10;
+                && keys(%{ { map { $_->[1] => 1 } @rw } }) == 10;
             push @wrong, "quiz $q: its rows are not the top-10 split of its pool to ten players: "
                 . join(' ', map { "$_->[0]:$_->[1]:$_->[2]" } @rw) if !$ok && @wrong < 20;
         }
