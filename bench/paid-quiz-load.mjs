@@ -21,21 +21,12 @@
 // Prints "listening <port>" when ready.
 
 import fs from 'node:fs';
-import { startBotApi } from '../worker/tests/botapi/botapi.mjs';
+import { arg, startEmulator } from './load-common.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf('--' + name);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const planFile = arg('plan');
 const timeout = Number(arg('timeout', 300)) * 1000;
 
-const api = await startBotApi({ port: Number(arg('port', 0)), token: arg('token') });
-await fetch(`${api.apiUrl}/setWebhook`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ url: arg('webhook'), secret_token: arg('secret'), max_connections: 100 }),
-});
+const api = await startEmulator();
 console.log(`listening ${api.port}`);
 
 const user = (id) => ({ id, first_name: `Player${id}` });

@@ -31,7 +31,9 @@
 # "WRONG: …" and exit code 1 otherwise.
 #   perl bench/paid-quiz.pl [--quizzes 100] [--creators 10] [--players 12] [--pool 120]
 #        [--questions 1] [--prize 0.1] [--final-ms 1200] [--keys 1,4,16] [--workers 1,2]
-#        [--inflight 8] [--threads 4] [--timeout 900]
+#        [--inflight 8] [--threads 4] [--timeout 900] [--new-winners]
+# --new-winners: a new pool of players each run, without bot wallets, so the
+# end also opens their wallets (one each, before their prizes can be paid).
 # Results go to bench/out/paid-quiz-<time>.jsonl.
 use strict;
 use warnings;
@@ -51,11 +53,12 @@ use MM::Stack;
 binmode STDOUT, ':encoding(UTF-8)';
 chdir "$FindBin::Bin/..";
 my ($quizzes, $creators, $players, $pool_n, $questions, $prize, $final_ms, $keys_list, $workers_list,
-    $inflight, $threads, $timeout) = (100, 10, 12, 120, 1, '0.1', 1200, '1,4,16', '1,2', 8, 4, 900);
+    $inflight, $threads, $timeout, $new_winners) = (100, 10, 12, 120, 1, '0.1', 1200, '1,4,16', '1,2', 8, 4, 900, 0);
 GetOptions('quizzes=i' => \$quizzes, 'creators=i' => \$creators, 'players=i' => \$players,
            'pool=i' => \$pool_n, 'questions=i' => \$questions, 'prize=s' => \$prize,
            'final-ms=i' => \$final_ms, 'keys=s' => \$keys_list, 'workers=s' => \$workers_list,
-           'inflight=i' => \$inflight, 'threads=i' => \$threads, 'timeout=i' => \$timeout)
+           'inflight=i' => \$inflight, 'threads=i' => \$threads, 'timeout=i' => \$timeout,
+           'new-winners' => \$new_winners)
     or die "bad options\n";
 die "--players must be at least 10 (a top 10) and at most --pool\n" if $players < 10 || $players > $pool_n;
 die "--prize: a decimal NEAR amount\n" unless $prize =~ /^(\d+)(?:\.(\d{1,24}))?$/;
@@ -63,10 +66,8 @@ my $pool_yocto = Math::BigInt->new($1 . substr(($2 // '') . ('0' x 24), 0, 24));
 system('make', '-s', 'build/mm-worker', 'build/ngx_mm_module.so') == 0 or die "build failed\n";
 
 my $json = JSON::PP->new->canonical;
-my $master = do { open my $f, '<', 'worker/tests/near-vectors/vectors.json' or die; local $/;
-                  $json->decode(<$f>)->{keys}{master} };
 my $near = '000000000000000000000000';
-my $op = 'quizbot.testnet';
+my $op = $MM::NearNode::Operator;
 my $fee_bps = 100;
 my $gas = Math::BigInt->new('100000000000000000000');   # node.mjs burns 0.0001 NEAR a transaction
 # top 10 = 30/20/10/10/8/7/4.5/4/3.5/3 % (README), in 0.1 %: rounded down, the rest to rank 1
@@ -83,17 +84,16 @@ $res->autoflush(1);
 # --- the stack, the node and the load driver -------------------------------------------
 my $s = MM::Stack->new(name => 'bench-paid-quiz', webhook => 1, botapi => 0);
 my @creator_ids = map { 101 + $_ } 0 .. $creators - 1;
-my @player_ids = map { 100_001 + $_ } 0 .. $pool_n - 1;
-my $node = MM::NearNode->new(dir => $s->dir, final_ms => $final_ms, accounts => {
-    $op => { amount => "10000000$near", keys => [{ public_key => $master->{public_key}, nonce => 0,
-                                                    permission => 'FullAccess' }] } });
-$s->{env} = { %{ $s->{env} },
-    NEAR_WALLET_ADDRESS => $op, NEAR_WALLET_PRIVATE_KEY => $master->{secret_key},
-    WALLET_ENCRYPTION_KEY => 'a wallet sealing key of at least thirty-two characters',
-    NEAR_RPC_ENDPOINT => $node->url, NEAR_RPC_BACKOFF_MS => 20, NEAR_PAYER_INFLIGHT => $inflight,
+my $runs = scalar(split /,/, $keys_list) * scalar(split /,/, $workers_list);
+# --new-winners: a new pool of players each run, without wallets: the end opens them
+my @all_players = map { 100_001 + $_ } 0 .. $pool_n * ($new_winners ? $runs : 1) - 1;
+my @player_ids = @all_players[0 .. $pool_n - 1];
+my ($node, @keys) = MM::NearNode->operator($s, keys => 16, final_ms => $final_ms, env => {
+    NEAR_RPC_BACKOFF_MS => 20, NEAR_PAYER_INFLIGHT => $inflight,
     MM_FEE_BPS => $fee_bps, MM_MIN_ANSWER_MS => 0, MM_THREADS => $threads, LOG_LEVEL => 'info',
     TELEGRAM_RATE_GLOBAL => 0, TELEGRAM_RATE_CHAT => 0, TELEGRAM_RATE_GROUP => 0,
-    MM_OUTBOX_LEASE_MS => 30000 };
+    MM_OUTBOX_LEASE_MS => 30000 });
+$s->{env}{NEAR_SIGNER_KEYS} = join ',', @keys;
 $s->{api_port} = MM::Redis::free_port();
 my $plan_file = $s->dir . '/plan.json';
 my $load_log = $s->dir . '/logs/load.log';
@@ -105,15 +105,9 @@ for (1 .. 200) { last if load_log() =~ /^listening/m; sleep 0.05 }
 die "the load driver did not start:\n" . load_log() unless load_log() =~ /^listening/m;
 END { if ($load) { kill 'TERM', $load; waitpid $load, 0 } }
 
-my ($code, $out, $err) = $s->cli('near', 'add-keys', 16);
-die "near add-keys: $err\n" if $code;
-my @keys = split /,/, ((split /\n/, $out)[0] =~ s/^NEAR_SIGNER_KEYS=//r);
-die "near add-keys: no keys\n" unless @keys == 16;
-$s->{env}{NEAR_SIGNER_KEYS} = join ',', @keys;
-
 # users, one group per quiz (its admin the creator who makes its quizzes), wallets
 $s->api('POST', '/_ctl/users', { id => $_, first_name => "Creator$_" }) for @creator_ids;
-$s->api('POST', '/_ctl/users', { id => $_, first_name => "P$_" }) for @player_ids;
+$s->api('POST', '/_ctl/users', { id => $_, first_name => "P$_" }) for @all_players;
 my @groups;
 for my $k (0 .. $quizzes - 1) {
     my $c = $creator_ids[$k % $creators];
@@ -133,15 +127,15 @@ sub wait_for {
     }
 }
 wait_for('groups', 'SELECT count(*) FROM groups', $quizzes);
-$s->user_message({ id => $_, first_name => "U$_" }, '/wallet') for @creator_ids, @player_ids;
-wait_for('wallets', "SELECT count(*) FROM wallets WHERE state = 'active'", $creators + $pool_n, 300);
-my $runs = scalar(split /,/, $keys_list) * scalar(split /,/, $workers_list);
+my @open = $new_winners ? @creator_ids : (@creator_ids, @player_ids);
+$s->user_message({ id => $_, first_name => "U$_" }, '/wallet') for @open;
+wait_for('wallets', "SELECT count(*) FROM wallets WHERE state = 'active'", scalar(@open), 30 + 3 * @open);
 my $per_creator = int(($quizzes + $creators - 1) / $creators);
 my $topup = ($pool_yocto + $fee + $gas) * $per_creator * $runs + Math::BigInt->new("1$near");
 $node->fund("user$_.$op", "$topup") for @creator_ids;
 $s->stop_worker(0);
-printf "setup: %d creators (wallets topped up with %s yocto each), %d players with wallets, %d groups, in %.1f s\n",
-    $creators, $topup, $pool_n, $quizzes, time - $t_setup;
+printf "setup: %d creators (wallets topped up with %s yocto each), %d players %s, %d groups, in %.1f s\n",
+    $creators, $topup, $pool_n, $new_winners ? 'a run, without wallets' : 'with wallets', $quizzes, time - $t_setup;
 
 # --- helpers ------------------------------------------------------------------------
 sub balances {
@@ -171,13 +165,18 @@ sub driver_line {
 # --- the runs -----------------------------------------------------------------------
 my $failed = 0;
 my $prize_text = $prize;
+my $run = 0;
+my $initial = Math::BigInt->new('1820000000000000000000');     # a new wallet's (mm_near_wallet.h)
 for my $nkeys (split /,/, $keys_list) {
     for my $nworkers (split /,/, $workers_list) {
+        @player_ids = @all_players[$run * $pool_n .. ($run + 1) * $pool_n - 1] if $new_winners;
+        $run++;
         $s->{env}{NEAR_SIGNER_KEYS} = join ',', @keys[0 .. $nkeys - 1];
         $s->start_worker($_) for 0 .. $nworkers - 1;
         my %r = (bench => 'paid-quiz', keys => $nkeys, workers => $nworkers, threads => $threads,
                  inflight_per_key => $inflight, final_ms => $final_ms, quizzes => $quizzes,
-                 players_per_quiz => $players, questions => $questions, prize_near => $prize);
+                 players_per_quiz => $players, questions => $questions, prize_near => $prize,
+                 new_winners => $new_winners ? 1 : 0);
         my @wrong;
         my ($b0) = balances();
 
@@ -332,12 +331,17 @@ for my $nkeys (split /,/, $keys_list) {
             push @wrong, "quiz $q: its rows are not the top-10 split of its pool to ten players: "
                 . join(' ', map { "$_->[0]:$_->[1]:$_->[2]" } @rw) if !$ok && @wrong < 20;
         }
-        my $transfers = grep { $_->{signer_id} eq $op && $_->{receiver_id} =~ /^user\d+\./ } @new;
-        push @wrong, "operator transactions to wallets after the end: $transfers (expected $rows)" if $transfers != $rows;
+        my @to_wallets = grep { $_->{signer_id} eq $op && $_->{receiver_id} =~ /^user\d+\./ } @new;
+        my $opened = grep { grep { ($_ // '') eq 'CreateAccount' } @{ $_->{actions} || [] } } @to_wallets;
+        my $transfers = @to_wallets - $opened;
+        push @wrong, "operator transfers to wallets after the end: $transfers (expected $rows)" if $transfers != $rows;
+        my $want_opened = $new_winners ? $pool_n : 0;
+        push @wrong, "wallets opened after the end: $opened (expected $want_opened)" if $opened != $want_opened;
+        $r{wallets_opened} = $opened;
         my $bad_bal = 0;
         for my $p (@player_ids) {
             my $who = "user$p.$op";
-            $bad_bal++ unless $b2->{$who} - $b1->{$who} == ($got_by{$who} // 0);
+            $bad_bal++ unless $b2->{$who} - $b1->{$who} == ($got_by{$who} // 0) + ($new_winners ? $initial : 0);
         }
         push @wrong, "$bad_bal players' balances not up by exactly their prizes" if $bad_bal;
         my %made = map { my $c = $creator_ids[$_ % $creators]; ($c => 0) } 0 .. $quizzes - 1;
@@ -347,7 +351,8 @@ for my $nkeys (split /,/, $keys_list) {
             push @wrong, "creator $c: its wallet went down by " . ($b0->{"user$c.$op"} - $b2->{"user$c.$op"})
                 . " (expected $want)" unless $b0->{"user$c.$op"} - $b2->{"user$c.$op"} == $want;
         }
-        my $op_want = $fee * $quizzes - $gas * $rows;   # pools in, prizes out, fees kept, gas paid
+        # pools in, prizes out, fees kept, gas paid (and new wallets' first balance)
+        my $op_want = $fee * $quizzes - $gas * $rows - ($initial + $gas) * $opened;
         push @wrong, "operator: " . ($b2->{$op} - $b0->{$op}) . " (expected $op_want)" if $b2->{$op} - $b0->{$op} != $op_want;
         my $once = $s->psql("SELECT count(*) FROM quizzes WHERE id IN ($in) AND status = 'closed' AND closed_at IS NOT NULL "
                             . "AND (SELECT count(*) FROM quiz_results r WHERE r.quiz_id = quizzes.id) = $players");
