@@ -151,7 +151,7 @@ sub pct {
 }
 sub ms { defined $_[0] ? sprintf('%.0f', $_[0]) : 'n/a' }
 sub driver_line {
-    my ($from, $re, $pid_signal, $limit) = @_;
+    my ($from, $re, $limit) = @_;
     my $until = time + $limit;
     while (time < $until) {
         my ($line) = substr(load_log(), $from) =~ $re;
@@ -239,7 +239,7 @@ for my $nkeys (split /,/, $keys_list) {
         my $from = length load_log();
         $t0 = time;
         kill 'USR1', $load;
-        my $answered = driver_line($from, qr/^(answered .*)$/m, 'USR1', $timeout + 10);
+        my $answered = driver_line($from, qr/^(answered .*)$/m, $timeout + 10);
         $r{play_s} = sprintf '%.1f', time - $t0;
         my $attempts = $quizzes * $players;
         push @wrong, "players: $answered" unless ($answered // '') eq "answered $attempts of $attempts";
@@ -270,7 +270,7 @@ for my $nkeys (split /,/, $keys_list) {
         sleep 1.5;      # the last edits and messages out
         $from = length load_log();
         kill 'HUP', $load;
-        my $dj = driver_line($from, qr/^(\{.*\})$/m, 'HUP', 10) or die "no round from the driver\n";
+        my $dj = driver_line($from, qr/^(\{.*\})$/m, 10) or die "no round from the driver\n";
         my $d = decode_json($dj);
         $s->stop_worker($_) for 0 .. $nworkers - 1;
 
