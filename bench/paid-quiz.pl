@@ -335,13 +335,13 @@ for my $nkeys (split /,/, $keys_list) {
         my $opened = grep { grep { ($_ // '') eq 'CreateAccount' } @{ $_->{actions} || [] } } @to_wallets;
         my $transfers = @to_wallets - $opened;
         push @wrong, "operator transfers to wallets after the end: $transfers (expected $rows)" if $transfers != $rows;
-        my $want_opened = $new_winners ? $pool_n : 0;
+        my $want_opened = $new_winners ? keys(%got_by) : 0;     # a wallet for each winner
         push @wrong, "wallets opened after the end: $opened (expected $want_opened)" if $opened != $want_opened;
         $r{wallets_opened} = $opened;
         my $bad_bal = 0;
         for my $p (@player_ids) {
             my $who = "user$p.$op";
-            $bad_bal++ unless $b2->{$who} - $b1->{$who} == ($got_by{$who} // 0) + ($new_winners ? $initial : 0);
+            $bad_bal++ unless $b2->{$who} - $b1->{$who} == ($got_by{$who} // 0) + ($new_winners && $got_by{$who} ? $initial : 0);
         }
         push @wrong, "$bad_bal players' balances not up by exactly their prizes" if $bad_bal;
         my %made = map { my $c = $creator_ids[$_ % $creators]; ($c => 0) } 0 .. $quizzes - 1;
