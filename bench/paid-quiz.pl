@@ -103,7 +103,7 @@ my $load = $s->_spawn($load_log, {}, 'node', 'bench/paid-quiz-load.mjs', '--port
 sub load_log { $s->log_since($load_log, 0) }
 for (1 .. 200) { last if load_log() =~ /^listening/m; sleep 0.05 }
 die "the load driver did not start:\n" . load_log() unless load_log() =~ /^listening/m;
-END { if ($load) { kill 'TERM', $load; waitpid $load, 0 } }
+END { local $?; if ($load) { kill 'TERM', $load; waitpid $load, 0 } }
 
 # users, one group per quiz (its admin the creator who makes its quizzes), wallets
 $s->api('POST', '/_ctl/users', { id => $_, first_name => "Creator$_" }) for @creator_ids;
