@@ -25,14 +25,8 @@
 
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startBotApi } from '../worker/tests/botapi/botapi.mjs';
+import { arg, startEmulator } from './load-common.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf('--' + name);
-  return i > 0 ? process.argv[i + 1] : def;
-};
-const port = Number(arg('port', 0));
-const token = arg('token');
 const players = Number(arg('players', 1000));
 const questions = Number(arg('questions', 10));
 const think = Number(arg('think', 0));
@@ -43,12 +37,7 @@ const idfile = arg('idfile');
 const timeout = Number(arg('timeout', 300)) * 1000;
 const dump = arg('dump');       // a file for one line a press: chat message pressed posted recorded (ms)
 
-const api = await startBotApi({ port, token });
-await fetch(`${api.apiUrl}/setWebhook`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ url: arg('webhook'), secret_token: arg('secret'), max_connections: 100 }),
-});
+const api = await startEmulator();
 api.user({ id: creator, first_name: 'Host' });
 const { chat_id: group } = api.group({ title: 'Bench night', member_ids: [creator], admin_id: creator });
 console.log(`listening ${api.port} group ${group}`);

@@ -31,25 +31,15 @@ GetOptions('quizzes=i' => \$quizzes, 'final-ms=i' => \$final_ms, 'inflight=i' =>
     or die "bad options\n";
 system('make', '-s', 'build/mm-worker') == 0 or die "build failed\n";
 my $json = JSON::PP->new->canonical;
-my $master = do { open my $f, '<', 'worker/tests/near-vectors/vectors.json' or die; local $/;
-                  $json->decode(<$f>)->{keys}{master} };
 my $near = '000000000000000000000000';
 
 my $s = MM::Stack->new(name => 'bench-payer');
-my %accounts = ('quizbot.testnet' => { amount => "10000000$near", keys => [{
-    public_key => $master->{public_key}, nonce => 0, permission => 'FullAccess' }] });
+my %accounts;
 $accounts{"winner$_.testnet"} = { amount => "1$near", keys => [] } for 1 .. 50;
-my $node = MM::NearNode->new(dir => $s->dir, accounts => \%accounts, final_ms => $final_ms,
+my ($node, @pool) = MM::NearNode->operator($s, keys => 16, accounts => \%accounts, final_ms => $final_ms,
     tokens => { 'usdc.testnet' => { decimals => 6, symbol => 'USDC',
-                                    balances => { 'quizbot.testnet' => '1000000000000000' } } });
-$s->{env} = { NEAR_WALLET_ADDRESS => 'quizbot.testnet', NEAR_WALLET_PRIVATE_KEY => $master->{secret_key},
-              WALLET_ENCRYPTION_KEY => 'a wallet sealing key of at least thirty-two characters',
-              NEAR_RPC_ENDPOINT => $node->url, NEAR_RPC_BACKOFF_MS => 20, NEAR_PAYER_INFLIGHT => $inflight };
-
-my ($code, $out, $err) = $s->cli('near', 'add-keys', 16);
-die "near add-keys: $err\n" if $code;
-my ($line) = split /\n/, $out;
-my @pool = split /,/, ($line =~ s/^NEAR_SIGNER_KEYS=//r);
+                                    balances => { 'quizbot.testnet' => '1000000000000000' } } },
+    env => { NEAR_RPC_BACKOFF_MS => 20, NEAR_PAYER_INFLIGHT => $inflight });
 
 sub holdings {
     my $st = $node->state;

@@ -8,6 +8,8 @@ package MM::NearNode;
 # final_ms => 1200 models finality (applied at once, FINAL that much later);
 # fallback => 1 opens a second port, url2, a fallback provider of the same chain:
 #   $node->fault(method => '*', kind => 'http_503', count => 1000, port => $node->port);
+# For a benchmark, the operator's account and its pool of keys in one go:
+#   my ($node, @pool) = MM::NearNode->operator($stack, keys => 16, final_ms => 1200, ...);
 
 use strict;
 use warnings;
@@ -42,6 +44,31 @@ sub new {
     until ((-s $log && `cat $log` =~ /listening/) || time - $t0 > 20) { sleep 0.05 }
     die "the NEAR node did not start: " . `cat $log` unless `cat $log` =~ /listening/;
     return $self;
+}
+
+# The operator (quizbot.testnet, the vectors' master key, FullAccess, 10 M
+# NEAR) on a new node in $stack's directory, beside `accounts` and `tokens`;
+# the workers' chain settings (wallet, sealing key, this node, and `env`) in
+# $stack's env; then `mm-worker near add-keys` puts `keys` more keys on the
+# account.  Returns the node and the pool (what NEAR_SIGNER_KEYS takes).
+our $Operator = 'quizbot.testnet';
+sub operator {
+    my ($class, $stack, %args) = @_;
+    my $master = do { open my $f, '<', 'worker/tests/near-vectors/vectors.json' or die "vectors: $!";
+                      local $/; $Json->decode(<$f>)->{keys}{master} };
+    my $node = $class->new(dir => $stack->dir, final_ms => $args{final_ms}, tokens => $args{tokens},
+        accounts => { %{ $args{accounts} || {} }, $Operator => { amount => '1' . ('0' x 31), keys => [{
+            public_key => $master->{public_key}, nonce => 0, permission => 'FullAccess' }] } });
+    $stack->{env} = { %{ $stack->{env} || {} }, NEAR_WALLET_ADDRESS => $Operator,
+        NEAR_WALLET_PRIVATE_KEY => $master->{secret_key},
+        WALLET_ENCRYPTION_KEY => 'a wallet sealing key of at least thirty-two characters',
+        NEAR_RPC_ENDPOINT => $node->url, %{ $args{env} || {} } };
+    my ($code, $out, $err) = $stack->cli('near', 'add-keys', $args{keys} || 16);
+    die "near add-keys: $err\n" if $code;
+    my ($line) = split /\n/, $out;
+    my @pool = split /,/, ($line =~ s/^NEAR_SIGNER_KEYS=//r);
+    die "near add-keys: no keys in $out\n" unless @pool == ($args{keys} || 16);
+    return ($node, @pool);
 }
 
 sub url  { "http://127.0.0.1:$_[0]{port}" }

@@ -92,6 +92,7 @@ sub psql {
 
 sub stop {
     my ($self) = @_;
+    local $?;       # called at exit too (DESTROY): the script's status stays
     return unless delete $self->{running};
     eval { $self->run($self->as_owner("$Bin/pg_ctl", '-D', "$self->{dir}/data", '-m', 'immediate',
                                       '-w', 'stop')) };

@@ -95,6 +95,7 @@ sub start {
 # SIGTERM, then wait until the process is gone and the port is closed
 sub stop {
     my ($self) = @_;
+    local $?;       # called at exit too (DESTROY): the script's status stays
     my $pid = $self->{pid} or return;
     return if $self->{owner} != $$;
     kill 'TERM', $pid;

@@ -282,6 +282,7 @@ sub psql { my $self = shift; $self->{pg}->psql(@_) }
 
 sub stop {
     my ($self) = @_;
+    local $?;       # called at exit too: the processes' status is not the script's
     return unless $self->{owner} == $$;
     for my $pid (values %{ $self->{workers} }) {
         kill 'KILL', $pid;

@@ -374,8 +374,11 @@ const serve = (req, res) => {
     if (fault?.kind === 'timeout_error' && !answer.error) {
       return send(200, str({ jsonrpc: '2.0', id: rpc.id, ...rpcError('HANDLER_ERROR', 'TIMEOUT_ERROR', {}) }));
     }
-    const reply = () => send(answer.error?.name === 'REQUEST_VALIDATION_ERROR' ? 400 : 200,
-      str(hash ? { ...answer, result: seen(txs.get(hash)) } : answer));
+    // a timer can fire a little before Date.now() reaches the end of the wait (libuv's
+    // loop time is cached): a node waiting for FINAL never answers before it is
+    const reply = () => (hash && untilFinal(txs.get(hash)) > 0 ? setTimeout(reply, untilFinal(txs.get(hash)))
+      : send(answer.error?.name === 'REQUEST_VALIDATION_ERROR' ? 400 : 200,
+             str(hash ? { ...answer, result: seen(txs.get(hash)) } : answer)));
     // waiting for finality, as a node does for wait_until FINAL
     return wait ? setTimeout(reply, wait) : reply();
   });
