@@ -110,6 +110,8 @@ typedef struct mm_config {
     int run_length;                 /* questions in a practice run */
     int min_answer_ms;              /* quicker quiz answers are flagged */
     int fee_bps;                    /* MM_FEE_BPS: the service fee on a prize pool */
+    int chain_sweep_s;              /* the chain thread's sweep */
+    int wallet_stalled_s;           /* a wallet creating this long is asked about again */
     int report_hide;                /* distinct reports that hide a question */
     int engine_period_s;            /* between top-ups and SDI calibrations */
     int engine_threads;             /* generation jobs at once */

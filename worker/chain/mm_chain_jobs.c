@@ -19,7 +19,6 @@
 #include "store/mm_redis.h"
 
 #define MM_CHAIN_IDLE_MS    200
-#define MM_CHAIN_SWEEP_MS   30000
 #define MM_CHAIN_ATTEMPTS   3
 
 /* Redis made usable for signing: a connection from before a Redis restart
@@ -227,6 +226,35 @@ static const mm_queue_kind mm_chain_kinds[] = {
     { MM_JOB_FUND, mm_chain_fund_job, MM_CHAIN_ATTEMPTS, MM_TIMER_QUIZ_FUNDED },
 };
 
+/* Wallets a crash or the network left creating (the job failed on "not
+ * final yet", say): the chain is asked whether the account exists, and it
+ * is created if not.  A winner's prize waits for this (MM_SQL_UNPAID_WHERE). */
+static void mm_chain_sweep_wallets(mm_chain *c) {
+    char why[300];
+    mm_params p;
+    PGresult *res;
+
+    mm_params_init(&p, MM_SQL_WALLETS_STALLED);
+    mm_param_int(&p, c->loop.ctx->cfg.wallet_stalled_s);
+    if ((res = mm_db_query(&c->loop.db, &p)) == NULL) {
+        mm_log_warn(&c->loop.ctx->log, "chain", "stalled wallets: %s", c->loop.db.err);
+        return;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long user = mm_col_ll(res, i, 0);
+        mm_near_wallet w;
+        int created = 0;
+
+        if (mm_chain_wallet_ensure(c, user, &w, &created, why, sizeof(why)) == 0) {
+            mm_near_wallet_free(&w);
+            continue;
+        }
+        mm_log_warn(&c->loop.ctx->log, "chain", "wallet of user %lld still not active: %s",
+                    user, why);
+    }
+    PQclear(res);
+}
+
 /* Withdrawals a crash or the network left unfinished: the same bytes again. */
 static void mm_chain_sweep(mm_chain *c) {
     char why[300];
@@ -269,7 +297,8 @@ static int mm_chain_step(mm_loop *l) {
         return rc;
     if (mm_mono_ms() >= c->next_sweep) {
         mm_chain_sweep(c);
-        c->next_sweep = mm_mono_ms() + MM_CHAIN_SWEEP_MS;
+        mm_chain_sweep_wallets(c);
+        c->next_sweep = mm_mono_ms() + c->loop.ctx->cfg.chain_sweep_s * 1000LL;
     }
     return 0;
 }

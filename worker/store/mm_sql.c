@@ -813,6 +813,11 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* a deposit to the operator funds the quiz its memo names, for that quiz's creator only */
     [MM_SQL_DEPOSIT_QUIZ] = { "deposit_quiz", 1,
         "SELECT creator_id FROM quizzes WHERE id = $1" },
+    /* wallets whose creation was cut short or answered "not final yet" $1 s ago
+     * or more: whether the account exists is asked again */
+    [MM_SQL_WALLETS_STALLED] = { "wallets_stalled", 1,
+        "SELECT telegram_user_id FROM wallets WHERE state = 'creating' "
+        "AND updated_at < now() - $1 * interval '1 second' ORDER BY updated_at LIMIT 20" },
     /* a transaction the bot itself sent (a prize, a refund, a withdrawal) */
     [MM_SQL_DEPOSIT_OURS] = { "deposit_ours", 1,
         "SELECT 1 FROM payouts WHERE tx_hash = $1" },

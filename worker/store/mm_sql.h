@@ -133,6 +133,7 @@ typedef enum mm_sql {
     /* --- deposit binding --- */
     MM_SQL_DEPOSIT_QUIZ,        /* $1 quiz -> mm_col_dquiz: whom a memo quiz:<id> may credit */
     MM_SQL_DEPOSIT_OURS,        /* $1 tx hash -> a row when the bot sent it (a payout) */
+    MM_SQL_WALLETS_STALLED,     /* $1 seconds -> user ids of wallets still creating */
     /* --- paid quizzes --- */
     MM_SQL_QUIZ_PRIZE_SET,      /* $1 quiz .. $9 members only (see mm_sql.c) */
     MM_SQL_QUIZ_FUND_START,     /* $1 quiz, $2 expiry timer kind, $3 its chat -> a row */
