@@ -93,31 +93,22 @@ sub start {
 }
 
 # SIGTERM, then wait until the process is gone and the port is closed
-sub stop {
-    my ($self) = @_;
-    local $?;       # called at exit too (DESTROY): the script's status stays
-    my $pid = $self->{pid} or return;
-    return if $self->{owner} != $$;
-    kill 'TERM', $pid;
-    unless (_reap($pid, 10)) {
-        kill 'KILL', $pid;
-        waitpid $pid, 0;
-    }
-    delete $Running{$pid};
-    delete $self->{pid};
-    my $deadline = Time::HiRes::time() + 5;
-    Time::HiRes::sleep(0.02) while $self->listening && Time::HiRes::time() < $deadline;
-    return 1;
-}
+sub stop { $_[0]->_end('TERM') }
 
 # SIGKILL: no shutdown, only what the append-only file already holds
 # survives; waits until the process is reaped and the port is closed
-sub crash {
-    my ($self) = @_;
+sub crash { $_[0]->_end('KILL') }
+
+sub _end {
+    my ($self, $sig) = @_;
+    local $?;       # called at exit too (DESTROY): the script's status stays
     my $pid = $self->{pid} or return;
     return if $self->{owner} != $$;
-    kill 'KILL', $pid;
-    waitpid $pid, 0;
+    kill $sig, $pid;
+    unless ($sig eq 'TERM' ? _reap($pid, 10) : waitpid($pid, 0)) {
+        kill 'KILL', $pid;
+        waitpid $pid, 0;
+    }
     delete $Running{$pid};
     delete $self->{pid};
     my $deadline = Time::HiRes::time() + 5;
