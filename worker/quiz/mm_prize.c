@@ -162,6 +162,13 @@ int mm_prize_custom(const char *text, const char *pool, int decimals, int *n,
                      MM_PRIZE_RANKS_MAX);
             return -1;
         }
+        /* no share may take more than what is left: the sum can then
+         * never wrap (2^128 + pool would pass an equality check) */
+        if (v[count] > (percent ? 10000 : p) - sum) {
+            snprintf(err, errlen, percent ? "the percentages add up to more than 100 %%"
+                                          : "the amounts add up to more than the whole prize");
+            return -1;
+        }
         sum += v[count++];
         s += len;
     }

@@ -374,6 +374,13 @@ static void test_prize(void) {
     is_int(mm_prize_custom("0.0000001", "1000000", 6, &n, out, err, sizeof(err)), -1);
     is_int(mm_prize_custom("lots", "1000", 6, &n, out, err, sizeof(err)), -1);
     is_int(mm_prize_custom("1,1,1,1,1,1,1,1,1,1,1", "11", 0, &n, out, err, sizeof(err)), -1);
+    /* amounts whose true sum is 2^128 + the pool: refused, never wrapped */
+    is_int(mm_prize_custom("1000, 340282366919939.463463374607431768211456",
+                           "1000000000000000000000000", 24, &n, out, err, sizeof(err)), -1);
+    is_true(strstr(err, "more than the whole prize") != NULL);
+    is_int(mm_prize_custom("2000", "1000", 0, &n, out, err, sizeof(err)), -1);
+    is_int(mm_prize_custom("60% 60%", "1000", 0, &n, out, err, sizeof(err)), -1);
+    is_true(strstr(err, "more than 100") != NULL);
 
     is_int(mm_prize_fee("1000000", 250, fee), 0);
     is_str(fee, "25000");
