@@ -594,7 +594,8 @@ int mm_quiz_cancel_button(mm_turn *t, const char *rest) {
     return mm_quiz_stop(t, id, 1);
 }
 
-/* /endquiz [id]: in a group its newest open quiz by default. */
+/* /endquiz [id]: in a group its newest open quiz by default (a scheduled one is
+ * cancelled only when named: cancelling refunds a paid quiz). */
 int mm_quiz_end_command(mm_turn *t, const char *args) {
     char *end;
     long long id = strtoll(args, &end, 10);

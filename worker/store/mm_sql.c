@@ -630,7 +630,7 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "FROM quizzes z LEFT JOIN groups g ON g.chat_id = z.chat_id "
         "WHERE z.creator_id = $1 AND z.status <> 'draft' ORDER BY z.id DESC LIMIT 10" },
     [MM_SQL_QUIZ_OF_GROUP] = { "quiz_of_group", 1,
-        "SELECT id FROM quizzes WHERE chat_id = $1 AND status IN ('active', 'scheduled') "
+        "SELECT id FROM quizzes WHERE chat_id = $1 AND status = 'active' "
         "ORDER BY id DESC LIMIT 1" },
     [MM_SQL_QUIZ_LIST] = { "quiz_list", 2,
         "SELECT row_to_json(x)::text FROM (SELECT id, chat_id, creator_id, topic, "

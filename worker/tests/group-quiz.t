@@ -13,6 +13,7 @@ use lib 'tests/lib';
 use Test::More;
 use JSON::PP;
 use List::Util qw(first sum);
+use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use MM::QuizTest;
 use MM::Stack;
@@ -328,8 +329,16 @@ my ($refused) = say_in($players[2], '/endquiz', $group1);
 is($refused->{params}{text}, "Only the quiz's creator or a group admin can end or cancel it.",
    '/endquiz by a player is refused');
 is($s->psql("SELECT status FROM quizzes WHERE id = $Q1"), 'active', 'and nothing changes');
+# a newer quiz scheduled for tomorrow in the same group: /endquiz is about the open one
+($code, $json, $err) = $s->cli('quiz', 'create', '--chat', $G1, '--creator', 101, '--topic', 'space',
+                               '--count', 2, '--seconds', 10, '--duration', 600,
+                               '--starts-at', strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + 86400)));
+is($code, 0, 'a quiz scheduled for tomorrow in the same group') or diag $err;
+my $Qlater = (eval { decode_json($json) } || {})->{id} // 0;
 my ($ending) = say_in($cy, '/endquiz', $group1);
 like($ending->{params}{text}, qr/Ending the quiz now/, 'an admin (not its creator) ends it');
+is($s->psql("SELECT status FROM quizzes WHERE id = $Qlater"), 'scheduled',
+   'the open quiz, not the newer scheduled one');
 # both workers killed as the end fires, then started again
 $s->stop_worker(0, 'KILL');
 $s->stop_worker(1, 'KILL');
