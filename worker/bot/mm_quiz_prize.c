@@ -116,12 +116,17 @@ static int mm_fund_outcome(mm_turn *t, long long quiz, int64_t creator, int live
     return rc;
 }
 
-/* The funding row's state decides: paid, failed, or not final yet. */
-static int mm_fund_settle(mm_turn *t, long long quiz) {
+/* The funding row's state decides: paid, failed, or not final yet.  With
+ * no row, job_error (a fund job that failed before recording one) is the
+ * outcome; a row recorded by a job that failed later is still paid by the
+ * chain thread's sweep, so the quiz waits for it (undoing the funding then
+ * would take the pool with nothing to give back). */
+static int mm_fund_settle(mm_turn *t, long long quiz, const char *job_error) {
     char state[16], why[300];
     mm_params p;
     PGresult *res;
     int64_t creator;
+    long long payout;
     int rc;
 
     mm_params_init(&p, MM_SQL_QUIZ_FUNDING);
@@ -132,9 +137,12 @@ static int mm_fund_settle(mm_turn *t, long long quiz) {
     mm_utf8_copy(state, sizeof(state), mm_col_str(res, 0, MM_FUNDING_STATE));
     mm_utf8_copy(why, sizeof(why), mm_col_str(res, 0, MM_FUNDING_ERROR));
     creator = mm_col_ll(res, 0, MM_FUNDING_CREATOR);
+    payout = mm_col_ll(res, 0, MM_FUNDING_PAYOUT);
     PQclear(res);
     if (!rc)
         return 0;       /* announced, or cancelled, already */
+    if (payout == 0)
+        return job_error ? mm_fund_outcome(t, quiz, creator, 0, job_error) : 0;
     if (!strcmp(state, "paid"))
         return mm_fund_outcome(t, quiz, creator, 1, NULL);
     if (!strcmp(state, "failed"))
@@ -163,9 +171,9 @@ int mm_quiz_funded(mm_turn *t) {
     PQclear(res);
     json_decref(payload);
     json_decref(result);
-    if (why[0])
+    if (done && why[0])
         return mm_fund_outcome(t, quiz, creator, 0, why);    /* refused: nothing recorded */
-    return mm_fund_settle(t, quiz);
+    return mm_fund_settle(t, quiz, done ? NULL : why[0] ? why : "the job did not finish");
 }
 
 /* An hour of funding is over: a row never signed is failed and the quiz
@@ -176,7 +184,7 @@ int mm_quiz_fund_expired(mm_turn *t) {
     PGresult *res;
     int rc;
 
-    if ((rc = mm_fund_settle(t, quiz)) < 0)
+    if ((rc = mm_fund_settle(t, quiz, NULL)) < 0)
         return -1;
     mm_params_init(&p, MM_SQL_QUIZ_FUND_EXPIRE);
     mm_param_ll(&p, quiz);
@@ -376,8 +384,10 @@ static int mm_prize_done(mm_turn *t, long long quiz, const PGresult *row) {
         mm_buf_adds(&b, refund ? " went back to your wallet from “" : " in “");
         mm_html_add(&b, q.topic);
         mm_buf_printf(&b, "”%s <a href=\"%s/txns/%s\">View the transaction</a>",
-                      refund ? ": no eligible player took all its prizes." : "! It's in your "
-                      "wallet (/wallet).", mm_explorer(t), hash);
+                      !refund                          ? "! It's in your wallet (/wallet)."
+                      : !strcmp(q.status, "cancelled") ? ": the quiz was cancelled."
+                                                       : ": no one eligible took all its prizes.",
+                      mm_explorer(t), hash);
     } else {
         mm_buf_adds(&b, "⚠️ ");
         mm_quiz_units_html(&q, mm_col_str(row, 0, MM_PURPOSE_AMOUNT), &b);
@@ -423,7 +433,7 @@ int mm_quiz_payout_done(mm_turn *t) {
         PQclear(res);
         return 0;       /* not a quiz's */
     }
-    rc = strstr(purpose, ":fund:") ? mm_fund_settle(t, quiz) : mm_prize_done(t, quiz, res);
+    rc = strstr(purpose, ":fund:") ? mm_fund_settle(t, quiz, NULL) : mm_prize_done(t, quiz, res);
     PQclear(res);
     return rc;
 }

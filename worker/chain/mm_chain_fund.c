@@ -4,8 +4,10 @@
  * payout row, signed with the creator's key (as a withdrawal is).  The
  * wallet's balance is read first: too little, and the job's result says so
  * with nothing recorded.  A job run again after its holder died finds the
- * row and only settles it.  The row's end is told by the ledger (its
- * payout_done timer), the job's by a quiz_fund timer.
+ * row and only settles it; a job that fails once the row is recorded
+ * leaves it to the sweep (mm_chain_sweep), which pays it like any other.
+ * The row's end is told by the ledger (its payout_done timer), the job's
+ * by a quiz_fund timer.
  */
 
 #include <stdio.h>
@@ -75,7 +77,7 @@ json_t *mm_chain_fund_job(void *runner, mm_job *job, char *err, size_t errlen) {
     mm_near_wallet w;
     mm_params p;
     PGresult *q;
-    int created = 0, rc;
+    int created = 0, gone = 0, rc;
 
     mm_params_init(&p, MM_SQL_QUIZ_FUNDING);
     mm_param_ll(&p, quiz);
@@ -87,6 +89,7 @@ json_t *mm_chain_fund_job(void *runner, mm_job *job, char *err, size_t errlen) {
         return json_pack("{s:s}", "state", "gone");    /* cancelled meanwhile */
     }
     payout = mm_col_ll(q, 0, MM_FUNDING_PAYOUT);
+    rc = 0;
     if (payout == 0) {
         /* the first run: the wallet, its balance, then the row */
         if (mm_chain_wallet_ensure(c, job->user_id, &w, &created, err, errlen)) {
@@ -101,12 +104,14 @@ json_t *mm_chain_fund_job(void *runner, mm_job *job, char *err, size_t errlen) {
             mm_param_str(&p, c->cfg->master);
             mm_param_str(&p, w.account_id);
             mm_param_ll(&p, job->chat_id);
-            if (mm_db_one(&c->loop.db, &p, &res) == 1) {
+            if ((rc = mm_db_one(&c->loop.db, &p, &res)) == 1) {
                 payout = mm_col_ll(res, 0, 0);
                 PQclear(res);
+                rc = 0;
+            } else if (rc == 0) {
+                gone = 1;               /* cancelled while the balance was read */
             } else {
                 snprintf(err, errlen, "database: %.200s", c->loop.db.err);
-                rc = -1;
             }
         }
         mm_near_wallet_free(&w);
@@ -114,6 +119,8 @@ json_t *mm_chain_fund_job(void *runner, mm_job *job, char *err, size_t errlen) {
     PQclear(q);
     if (rc < 0)
         return NULL;
+    if (gone)
+        return json_pack("{s:s}", "state", "gone");
     if (rc > 0)
         return json_pack("{s:s}", "refused", why);
     if (mm_chain_pay(c, payout, err, errlen))

@@ -228,7 +228,9 @@ static const mm_queue_kind mm_chain_kinds[] = {
 
 /* Wallets a crash or the network left creating (the job failed on "not
  * final yet", say): the chain is asked whether the account exists, and it
- * is created if not.  A winner's prize waits for this (MM_SQL_UNPAID_WHERE). */
+ * is created if not; and winners with no wallet at all (their wallet job
+ * failed before storing a key: Redis down, say) get one.  A winner's prize
+ * waits for this (MM_SQL_UNPAID_WHERE). */
 static void mm_chain_sweep_wallets(mm_chain *c) {
     char why[300];
     mm_params p;

@@ -381,11 +381,12 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     /* (a prize waits for its winner's wallet to be active on chain) */
     [MM_SQL_PAYOUTS_UNPAID] = { "payouts_unpaid", 0,
         "SELECT id FROM payouts p WHERE " MM_SQL_UNPAID_WHERE " ORDER BY next_attempt_at, id" },
-    /* a session lock: it dies with a crashed worker's connection */
+    /* a session lock: it dies with a crashed worker's connection (ids past 2^31
+     * share a key with one 2^31 lower: a row then waits, never fails) */
     [MM_SQL_PAYOUT_LOCK] = { "payout_lock", 1,
-        "SELECT pg_try_advisory_lock(726172, $1::integer)" },
+        "SELECT pg_try_advisory_lock(726172, ($1::bigint & 2147483647)::integer)" },
     [MM_SQL_PAYOUT_UNLOCK] = { "payout_unlock", 1,
-        "SELECT pg_advisory_unlock(726172, $1::integer)" },
+        "SELECT pg_advisory_unlock(726172, ($1::bigint & 2147483647)::integer)" },
     /* credited once: the transaction hash is the key */
     [MM_SQL_DEPOSIT_ADD] = { "deposit_add", 5,
         "INSERT INTO deposits (tx_hash, telegram_user_id, signer_id, token, amount) "
@@ -686,11 +687,13 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "jsonb_build_object('quiz', id), now() + interval '1 hour' FROM z "
         "ON CONFLICT (kind, payload) DO UPDATE SET due_at = EXCLUDED.due_at RETURNING 1" },
     /* the ledger row that moves pool + fee from the creator's wallet ($3) to the
-     * operator ($2), told to $4; one per funding attempt -> its id */
+     * operator ($2), told to $4; one per funding attempt -> its id.  The quiz is
+     * locked: a cancel committing meanwhile is seen (no row for a cancelled quiz),
+     * and one committing later sees the row (FUND_DROP) */
     [MM_SQL_QUIZ_FUND_PAYOUT] = { "quiz_fund_payout", 4,
         "WITH z AS (SELECT id, prize_token, prize_amount + fee_amount AS amount, "
         "  'quiz:' || id || ':fund:' || floor(extract(epoch FROM funding_at) * 1000) AS purpose "
-        "  FROM quizzes WHERE id = $1 AND status = 'funding'), "
+        "  FROM quizzes WHERE id = $1 AND status = 'funding' FOR UPDATE), "
         "i AS (INSERT INTO payouts (purpose, recipient, token, amount, signer_id, notify_chat) "
         "  SELECT purpose, $2, prize_token, amount, $3, $4 FROM z "
         "  ON CONFLICT (purpose, recipient, token) DO NOTHING RETURNING id), "
@@ -716,7 +719,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
      * sign it any more), and the quiz is cancelled -> a row when it was */
     [MM_SQL_QUIZ_FUND_EXPIRE] = { "quiz_fund_expire", 1,
         "WITH f AS (SELECT id, state FROM payouts "
-        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1) FOR UPDATE), "
+        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1 FOR UPDATE) "
+        "  FOR UPDATE), "
         "u AS (UPDATE payouts SET state = 'failed', last_error = 'funding time is over', "
         "  updated_at = now() WHERE id IN (SELECT id FROM f WHERE state = 'pending')), "
         "z AS (UPDATE quizzes SET status = 'cancelled', cancelled_at = now(), "
@@ -760,7 +764,8 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
      * locked, so a signer committing meanwhile is seen) -> its state before */
     [MM_SQL_QUIZ_FUND_DROP] = { "quiz_fund_drop", 1,
         "WITH f AS (SELECT id, state FROM payouts "
-        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1) FOR UPDATE), "
+        "  WHERE id = (SELECT funding_payout_id FROM quizzes WHERE id = $1 FOR UPDATE) "
+        "  FOR UPDATE), "
         "u AS (UPDATE payouts SET state = 'failed', last_error = 'the quiz was cancelled', "
         "  updated_at = now() WHERE id IN (SELECT id FROM f WHERE state = 'pending')) "
         "SELECT state FROM f" },
@@ -814,10 +819,16 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_DEPOSIT_QUIZ] = { "deposit_quiz", 1,
         "SELECT creator_id FROM quizzes WHERE id = $1" },
     /* wallets whose creation was cut short or answered "not final yet" $1 s ago
-     * or more: whether the account exists is asked again */
+     * or more: whether the account exists is asked again; and winners whose
+     * wallet job failed before it stored a key (a prize waits for a wallet) */
     [MM_SQL_WALLETS_STALLED] = { "wallets_stalled", 1,
-        "SELECT telegram_user_id FROM wallets WHERE state = 'creating' "
-        "AND updated_at < now() - $1 * interval '1 second' ORDER BY updated_at LIMIT 20" },
+        "SELECT user_id FROM (SELECT telegram_user_id AS user_id, updated_at AS since "
+        "  FROM wallets WHERE state = 'creating' "
+        "UNION ALL SELECT p.recipient_user, min(p.created_at) FROM payouts p "
+        "  WHERE p.state = 'pending' AND p.signer_id IS NULL AND p.recipient_user IS NOT NULL "
+        "  AND NOT EXISTS (SELECT 1 FROM wallets w WHERE w.telegram_user_id = p.recipient_user) "
+        "  GROUP BY p.recipient_user) s "
+        "WHERE since < now() - $1 * interval '1 second' ORDER BY since LIMIT 20" },
     /* a transaction the bot itself sent (a prize, a refund, a withdrawal) */
     [MM_SQL_DEPOSIT_OURS] = { "deposit_ours", 1,
         "SELECT 1 FROM payouts WHERE tx_hash = $1" },

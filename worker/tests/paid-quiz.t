@@ -37,7 +37,7 @@ my %env = (NEAR_WALLET_ADDRESS => $op, NEAR_WALLET_PRIVATE_KEY => $master->{secr
            WALLET_ENCRYPTION_KEY => 'a wallet sealing key of at least thirty-two characters',
            NEAR_RPC_ENDPOINT => $node->url, NEAR_TOKENS => 'USDC=usdc.testnet:6',
            NEAR_RPC_BACKOFF_MS => 20, NEAR_RPC_TIMEOUT_MS => 2000, MM_JOB_LEASE_MS => 3000,
-           MM_FEE_BPS => 100, MM_MIN_ANSWER_MS => 300);
+           MM_FEE_BPS => 100, MM_MIN_ANSWER_MS => 300, MM_CHAIN_SWEEP_S => 1);
 $s->{env} = { %{ $s->{env} }, %env };
 my $out = $s->set_webhook;
 is($? >> 8, 0, 'webhook set') or diag $out;
@@ -219,6 +219,30 @@ like($cancelled->{params}{text}, qr/its prize pool goes back to its creator/, 'c
 payouts_run();
 ok($q->wait_text(101, qr/0\.202 NEAR went back to your wallet/, 30), 'pool and fee refunded, said');
 is(balance("user101.$op"), $before3 + yocto('202000000000000000000000'), 'to the yocto');
+
+# --- a fund job that fails once its row is recorded: the row is still paid (by
+# the sweep), so the quiz waits for it and goes live; undone, it took the pool
+# with nothing to give back -----------------------------------------------------
+$s->psql(q{CREATE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql AS }
+       . q{$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
+$s->psql(q{CREATE TRIGGER mm_test_hold BEFORE UPDATE ON payouts FOR EACH ROW }
+       . q{WHEN (NEW.purpose LIKE '%:fund:%') EXECUTE FUNCTION mm_test_hold()});
+($code, $jq, $err) = $s->cli('quiz', 'create', '--chat', $G, '--creator', 101, '--topic', 'space',
+    '--count', 2, '--seconds', 10, '--duration', 600, '--token', 'NEAR', '--prize', '0.1',
+    '--split', 'wta', '--wait', 4);
+my $Q4 = eval { decode_json($jq)->{id} } // 0;
+is($s->psql("SELECT state FROM jobs WHERE kind = 'fund' AND payload->>'quiz' = '$Q4'"), 'failed',
+   'the fund job failed after recording its row');
+is($s->psql("SELECT status FROM quizzes WHERE id = $Q4"), 'funding',
+   'the quiz waits for the row instead of being cancelled');
+$s->psql('DROP TRIGGER mm_test_hold ON payouts');
+$s->psql("UPDATE payouts SET updated_at = now() - interval '2 minutes' "
+       . "WHERE purpose LIKE 'quiz:$Q4:fund:%'");
+my $until = time + 40;
+sleep 0.2 while $s->psql("SELECT status FROM quizzes WHERE id = $Q4") ne 'active' && time < $until;
+is($s->psql("SELECT status FROM quizzes WHERE id = $Q4"), 'active', 'the sweep paid it: live');
+is($s->psql("SELECT string_agg(state, ',') FROM payouts WHERE purpose LIKE 'quiz:$Q4:fund:%'"),
+   'paid', 'funded once');
 
 my @bad = grep { $_->{status} != 200 } $s->calls;
 is(scalar(@bad), 0, 'no Bot API call was refused') or diag explain [map { [$_->{method}, $_->{response}] } @bad[0 .. ($#bad < 4 ? $#bad : 4)]];

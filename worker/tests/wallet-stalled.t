@@ -2,7 +2,8 @@
 # made on chain, but the worker heard "not final yet" and the job failed.
 # The chain thread's sweep asks the chain again and activates it — one
 # account, created once — so a winner's prize, which waits for an active
-# wallet, is paid instead of waiting for good.
+# wallet, is paid instead of waiting for good.  A winner with no wallet row
+# at all is given one by the same sweep.
 use strict;
 use warnings;
 use utf8;
@@ -59,6 +60,21 @@ for (1 .. 150) {
 }
 is($s->psql("SELECT state FROM payouts WHERE purpose = 'quiz:1:rank:1'"), 'paid',
    'is paid by the worker');
+
+# a winner with no wallet at all (their wallet job failed before it stored a
+# key): the sweep opens one, and the prize is paid
+($code, undef, $err) = $s->cli('payouts', 'add', 'quiz:2:rank:1', "user4102.$op", 'NEAR',
+                               '1000000000000000000000');
+is($code, 0, 'a prize to a winner with no wallet row') or diag $err;
+$s->psql("UPDATE payouts SET recipient_user = 4102 WHERE purpose = 'quiz:2:rank:1'");
+for (1 .. 200) {
+    last if $s->psql("SELECT state FROM payouts WHERE purpose = 'quiz:2:rank:1'") eq 'paid';
+    sleep 0.1;
+}
+is($s->psql("SELECT state FROM wallets WHERE telegram_user_id = 4102"), 'active',
+   'the sweep opened a wallet for them');
+is($s->psql("SELECT state FROM payouts WHERE purpose = 'quiz:2:rank:1'"), 'paid',
+   'and the prize is paid');
 $s->stop_worker(0, 'TERM');
 $node->stop;
 done_testing;
