@@ -549,6 +549,13 @@ static int mm_quiz_stop(mm_turn *t, long long id, int cancel_only) {
     if ((rc = mm_quiz_may_manage(t, &q)) <= 0)
         return rc;
     if (mm_quiz_is(&q, "scheduled") || mm_quiz_is(&q, "draft") || mm_quiz_is(&q, "funding")) {
+        /* scheduled: funded; before that the pool may not have been taken */
+        const char *said = !q.prize_token[0] ? "✖️ Quiz cancelled before it opened."
+                         : mm_quiz_is(&q, "scheduled")
+                             ? "✖️ Quiz cancelled before it opened; its prize pool goes back "
+                               "to its creator."
+                             : "✖️ Quiz cancelled before it opened; whatever was taken for its "
+                               "prize goes back to its creator.";
         if ((rc = mm_quiz_cancel(t, id, "cancelled by its creator or an admin")) <= 0)
             return rc;
         snprintf(q.status, sizeof(q.status), "cancelled");
@@ -556,10 +563,7 @@ static int mm_quiz_stop(mm_turn *t, long long id, int cancel_only) {
         mm_quiz_card_html(t, &q, &b);
         rc = (q.card_message && mm_reply_edit(t, q.chat, q.card_message, b.data, NULL) < 0)
                  ? -1
-                 : mm_reply_html(t, q.prize_token[0] ? "✖️ Quiz cancelled before it opened; "
-                                                       "its prize pool goes back to its creator."
-                                                     : "✖️ Quiz cancelled before it opened.",
-                                 NULL) < 0 ? -1 : 0;
+                 : mm_reply_html(t, said, NULL) < 0 ? -1 : 0;
         mm_buf_free(&b);
         return rc;
     }
@@ -570,6 +574,7 @@ static int mm_quiz_stop(mm_turn *t, long long id, int cancel_only) {
     mm_params_init(&p, MM_SQL_QUIZ_END_NOW);
     mm_param_ll(&p, id);
     mm_param_str(&p, MM_TIMER_QUIZ_END);
+    mm_param_ll(&p, t->received_at_ms);
     if (mm_db_count(t->db, &p) < 0)
         return mm_fail(t, "end");
     return mm_reply_html(t, "⏹ Ending the quiz now: the results come in the group in a moment.",

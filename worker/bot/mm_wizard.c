@@ -661,6 +661,13 @@ static int mm_accept_create(mm_turn *t, mm_wizard *w, const char *value, int typ
         return mm_why(why, "Press ✅ Create to announce it, or Back to change it.");
     if ((rc = mm_rate_room(t, w->user, why)) != 1)
         return rc;
+    /* a wizard lives a day: an admin when the group was chosen may be one no more */
+    if ((rc = mm_group_admin(t, w->chat, w->user)) != 1)
+        return rc < 0 ? -1
+             : mm_why(why, rc == MM_ADMIN_UNKNOWN
+                               ? "I couldn't check the group's admins just now. Try again in a "
+                                 "minute."
+                               : "Only the group's admins can create its quizzes.");
     if (!strcmp(mm_data_str(w, "type"), "paid")) {
         /* announced once its pool is in (mm_wizard_funded) */
         if ((rc = mm_quiz_fund(t, w->quiz, w->user)) <= 0)

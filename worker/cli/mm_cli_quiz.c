@@ -389,6 +389,7 @@ static int mm_quiz_end(mm_cli *c, long long id) {
     mm_params_init(&p, MM_SQL_QUIZ_END_NOW);
     mm_param_ll(&p, id);
     mm_param_str(&p, MM_TIMER_QUIZ_END);
+    mm_param_ll(&p, mm_now_ms());
     if ((n = mm_db_count(db, &p)) < 0) {
         mm_cli_say(c, "%s", db->err);
         return MM_EXIT_FAIL;

@@ -448,11 +448,16 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_GROUP_IS_ADMIN] = { "group_is_admin", 2,
         "SELECT 1 FROM group_admins WHERE chat_id = $1 AND user_id = $2" },
     /* groups the bot is in, with whether the user is (as far as we know) an admin */
+    /* groups where $1 is an admin, or may be (the list is old, read again):
+     * a fresh list without them rules a group out before the limit */
     [MM_SQL_GROUPS_FOR] = { "groups_for", 1,
-        "SELECT g.chat_id, g.title, coalesce(g.admins_at > now() - interval '10 minutes', false), "
-        "EXISTS (SELECT 1 FROM group_admins a WHERE a.chat_id = g.chat_id AND a.user_id = $1) "
-        "FROM groups g WHERE g.bot_status IN ('member', 'administrator') "
-        "AND g.type IN ('group', 'supergroup') ORDER BY g.title, g.chat_id LIMIT 20" },
+        "SELECT chat_id, title, fresh, admin FROM (SELECT g.chat_id, g.title, "
+        "  coalesce(g.admins_at > now() - interval '10 minutes', false) AS fresh, "
+        "  EXISTS (SELECT 1 FROM group_admins a WHERE a.chat_id = g.chat_id "
+        "    AND a.user_id = $1) AS admin "
+        "  FROM groups g WHERE g.bot_status IN ('member', 'administrator') "
+        "  AND g.type IN ('group', 'supergroup')) g "
+        "WHERE admin OR NOT fresh ORDER BY admin DESC, title, chat_id LIMIT 20" },
     [MM_SQL_WIZARD_GET] = { "wizard_get", 1,
         "SELECT w.chat_id, w.step, w.data::text, w.nonce, coalesce(w.quiz_id, 0), "
         "coalesce(g.title, '') FROM wizards w LEFT JOIN groups g ON g.chat_id = w.chat_id "
@@ -661,8 +666,12 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  'prize', r.prize::text) ORDER BY r.rank NULLS LAST, r.user_id) FROM quiz_results r "
         "  WHERE r.quiz_id = z.id), '[]'))::text FROM quizzes z WHERE z.id = $1" },
     /* ended early: answers from now on do not count, its end timer due now */
-    [MM_SQL_QUIZ_END_NOW] = { "quiz_end_now", 2,
-        "WITH z AS (UPDATE quizzes SET ends_at = least(ends_at, now()) "
+    /* ends at $3 (ms), the edge's receipt of the request to end: answers are
+     * judged by theirs, so one received after it is refused however late the
+     * end is processed */
+    [MM_SQL_QUIZ_END_NOW] = { "quiz_end_now", 3,
+        "WITH z AS (UPDATE quizzes "
+        "  SET ends_at = least(ends_at, to_timestamp($3::double precision / 1000)) "
         "  WHERE id = $1 AND status = 'active' RETURNING id) "
         "UPDATE timers SET due_at = least(due_at, now()) WHERE kind = $2 "
         "AND payload = jsonb_build_object('quiz', $1::bigint) AND EXISTS (SELECT 1 FROM z) "

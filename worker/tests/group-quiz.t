@@ -137,6 +137,16 @@ my ($summary) = $s->wait_calls(chat_id => 101, method => 'sendMessage',
 like($summary->{params}{text}, qr/Topic: science\nQuestions: 5, 60 s each\nOpens: as soon as you create it\nOpen for: 30 min/,
      'then the summary');
 
+# no longer an admin when ✅ Create is pressed (a wizard lives a day): refused
+$s->api('POST', '/_ctl/admins', { chat_id => $G1, creator_id => 103, user_ids => [] });
+$s->psql("UPDATE groups SET admins_at = now() - interval '11 minutes' WHERE chat_id = $G1");
+my ($demoted) = press_for($ann, $summary, button($summary, qr/Create/)->{callback_data});
+like($demoted->{params}{text}, qr/Only the group's admins can create its quizzes/,
+     'an admin demoted since choosing the group cannot create it');
+is($s->psql("SELECT count(*) FROM quizzes WHERE status <> 'draft'"), 0, 'nothing announced');
+$s->api('POST', '/_ctl/admins', { chat_id => $G1, creator_id => 101, user_ids => [103] });
+$s->psql("UPDATE groups SET admins_at = now() - interval '11 minutes' WHERE chat_id = $G1");
+
 my @cards0 = $s->calls(chat_id => $G1, method => 'sendMessage');
 my ($live) = press_for($ann, $summary, button($summary, qr/Create/)->{callback_data});
 like($live->{params}{text}, qr/Your quiz is live in Quiz night!.*start=quiz_(\d+)/s, 'created');
@@ -183,6 +193,10 @@ ok(!grep({ ($_->{callback_data} // '') =~ /^q:s:/ } buttons($early)), 'and no St
 # --- Cy: an admin of both groups picks one; a wizard given up with /cancel --------
 $s->api('POST', '/_ctl/admins', { chat_id => $G2, creator_id => 102, user_ids => [103] });
 $s->psql("UPDATE groups SET admins_at = now() - interval '11 minutes'");   # the lists are old
+# 25 other groups the bot is in, listed before these by title, none Cy's
+$s->psql("INSERT INTO groups (chat_id, title, type, bot_status, admins_at) SELECT "
+       . "-1009000000000 - i, 'A group ' || i, 'supergroup', 'member', now() "
+       . "FROM generate_series(1, 25) i");
 my ($which) = say_in($cy, '/createquiz');
 like($which->{params}{text}, qr/Which group is it for\?/, 'in private chat, an admin of two groups is asked which');
 is_deeply([map { $_->{text} } grep { $_->{callback_data} =~ /^w:\d+:-/ } buttons($which)],
