@@ -146,7 +146,7 @@ static int mm_ledger_pay(mm_db *db, redisContext *redis, mm_near_rpc *rpc, const
     if (strcmp(mm_col_str(res, 0, MM_PAY_STATE), "signed") == 0) {
         /* resume: only ever the same bytes */
         rc = mm_near_send(rpc, mm_col_str(res, 0, MM_PAY_SIGNED), mm_col_str(res, 0, MM_PAY_HASH),
-                          signer, "FINAL", &outcome, reason, sizeof(reason));
+                          signer, "FINAL", 0, &outcome, reason, sizeof(reason));
     } else {
         const char *receiver;
         int never = 0;

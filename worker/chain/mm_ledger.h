@@ -3,8 +3,15 @@
  *
  *   pending --sign, store hash+bytes, commit--> signed --send--> paid | failed
  *    |  ^                                         |
- *    |  +----- the transaction is proven dead ----+   (refused, and unknown by hash)
+ *    |  +----- the transaction is proven dead ----+   (unknown by hash, and refused
+ *    |                                                 for good: nonce passed, expired,
+ *    |                                                 malformed — or fresh bytes refused
+ *    |                                                 on their only delivery)
  *    +-- can never be signed (amount above u128, not an account id) --> failed
+ *
+ * A refusal that may pass (NotEnoughBalance, …) of bytes a node may hold
+ * is not proof: an earlier copy could still land, so the same bytes are
+ * sent again later until they land, or their nonce is passed or they expire.
  *
  * A row left unsettled waits longer each time (next_attempt_at) and goes
  * behind the others, so rows that keep failing never crowd the rest out.

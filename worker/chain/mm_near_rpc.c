@@ -335,6 +335,7 @@ mm_rpc_rc mm_near_rpc_call(mm_near_rpc *rpc, const char *method, json_t *params,
                 return *result ? MM_RPC_OK : MM_RPC_ERROR;
             }
             e->errors++;
+            err->unanswered++;
             mm_rpc_count(rpc, i, err->cause[0] ? err->cause : err->name, e->latency_ms,
                          e->failures + 1 >= rpc->breaker_after);
             if (++e->failures >= rpc->breaker_after) {

@@ -35,6 +35,8 @@ typedef struct mm_rpc_error {
     char cause[48];       /* UNKNOWN_ACCOUNT, INVALID_TRANSACTION, TIMEOUT_ERROR, … */
     char message[256];    /* one line for a log, no secrets */
     json_t *error;        /* the whole error object, or NULL; the caller's reference */
+    int unanswered;       /* attempts of this call that got no answer: each may have
+                           * reached a node all the same */
 } mm_rpc_error;
 
 typedef struct mm_rpc_endpoint {

@@ -45,6 +45,30 @@ static int mm_send_is_cause(const mm_rpc_error *e, const char *cause) {
     return strcmp(e->cause, cause) == 0;
 }
 
+/* Refusals no later state can lift (nearcore's InvalidTxError variants):
+ * the nonce is passed, the block hash too old, or the transaction itself
+ * is malformed.  Anything else (NotEnoughBalance, SignerDoesNotExist,
+ * InvalidAccessKeyError, NonceTooLarge, ShardCongested, a variant added
+ * later, …) may pass, and the same bytes be valid again. */
+static const char *const mm_send_lasting[] = {
+    "InvalidNonce", "Expired", "InvalidSignerId", "InvalidReceiverId", "InvalidSignature",
+    "CostOverflow", "InvalidChain", "ActionsValidation", "TransactionSizeExceeded",
+    "InvalidTransactionVersion", NULL
+};
+
+static int mm_send_refusal_lasts(const mm_rpc_error *e) {
+    json_t *itx = json_object_get(json_object_get(json_object_get(e->error, "data"),
+                                                  "TxExecutionError"), "InvalidTxError");
+    const char *name = json_is_string(itx) ? json_string_value(itx) : NULL;
+
+    if (json_is_object(itx) && json_object_size(itx) == 1)
+        name = json_object_iter_key(json_object_iter(itx));
+    for (int i = 0; name && mm_send_lasting[i]; i++)
+        if (!strcmp(name, mm_send_lasting[i]))
+            return 1;
+    return 0;
+}
+
 /* InvalidNonce, Expired, …: the variant name in error.data */
 static const char *mm_send_invalid_tx_reason(const mm_rpc_error *e, char *buf, size_t len) {
     json_t *itx = json_object_get(json_object_get(json_object_get(e->error, "data"),
@@ -78,11 +102,12 @@ static mm_rpc_rc mm_send_submit(mm_near_rpc *rpc, const char *signed_b64, const 
 }
 
 mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *hash_b58,
-                        const char *signer_id, const char *wait_until,
+                        const char *signer_id, const char *wait_until, int fresh,
                         json_t **outcome, char *reason, size_t reasonlen) {
     mm_rpc_error err;
     mm_rpc_rc rc;
     char why[300];
+    int dead;
 
     *outcome = NULL;
     wait_until = wait_until ? wait_until : "FINAL";
@@ -94,17 +119,20 @@ mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *ha
 
         if (rc == MM_RPC_ERROR && mm_send_is_cause(&err, "INVALID_TRANSACTION")) {
             mm_send_invalid_tx_reason(&err, why, sizeof(why));
+            /* dead for good: a lasting refusal, or the only delivery of fresh bytes */
+            dead = mm_send_refusal_lasts(&err) || (fresh && sends == 0 && err.unanswered == 0);
             json_decref(err.error);
             /* a re-sent tx that already landed reads as InvalidNonce, Expired, …:
              * whatever the refusal, ask by hash; only a node that answers it does
-             * not know the tx proves it never applied (nothing else may re-sign) */
+             * not know the tx proves it has not applied (yet) */
             rc = mm_send_lookup(rpc, hash_b58, signer_id, outcome, &err);
             if (rc == MM_RPC_OK)
                 return mm_near_outcome(*outcome, reason, reasonlen);
             json_decref(err.error);
             if (rc == MM_RPC_ERROR && mm_send_is_cause(&err, "UNKNOWN_TRANSACTION")) {
-                snprintf(reason, reasonlen, "rejected: %s", why);
-                return MM_SEND_REJECTED;
+                snprintf(reason, reasonlen, dead ? "rejected: %s"
+                         : "refused for now (%s): the same bytes go again later", why);
+                return dead ? MM_SEND_REJECTED : MM_SEND_PENDING;
             }
             snprintf(reason, reasonlen, "refused (%s), outcome unknown: %s%s%s", why, err.name,
                      err.cause[0] ? "/" : "", err.cause);

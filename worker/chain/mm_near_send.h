@@ -24,9 +24,17 @@ typedef enum {
  * for wait_until ("FINAL" when NULL).  *outcome gets the execution outcome
  * when one was seen (a new reference, or NULL); reason says why for every
  * result but success.
+ *
+ * Rejected means the bytes can never land, so a new transaction may pay
+ * instead: refused, unknown by hash, and either refused for a reason that
+ * lasts (InvalidNonce, Expired, a malformed transaction) or refused on the
+ * one delivery of fresh bytes (never handed to a node before).  A refusal
+ * that may pass (NotEnoughBalance, ShardCongested, …) of bytes a node may
+ * already hold is pending: an earlier copy could still land, and a second
+ * transaction beside it would pay twice.
  */
 mm_send_rc mm_near_send(mm_near_rpc *rpc, const char *signed_b64, const char *hash_b58,
-                        const char *signer_id, const char *wait_until,
+                        const char *signer_id, const char *wait_until, int fresh,
                         json_t **outcome, char *reason, size_t reasonlen);
 
 /* Where the transaction hash_b58 is, asked at once (wait_until NONE):

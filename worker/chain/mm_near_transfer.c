@@ -221,7 +221,7 @@ mm_send_rc mm_near_pay(redisContext *redis, mm_near_rpc *rpc, const char *signer
             rc = MM_SEND_PENDING;
             break;
         }
-        rc = mm_near_send(rpc, signed_b64, hash, signer, "FINAL", outcome, reason, reasonlen);
+        rc = mm_near_send(rpc, signed_b64, hash, signer, "FINAL", 1, outcome, reason, reasonlen);
         free(signed_b64);
         if (rc != MM_SEND_REJECTED || strstr(reason, "InvalidNonce") == NULL)
             break;

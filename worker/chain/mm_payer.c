@@ -145,16 +145,16 @@ static int mm_payer_heard(mm_payer *p, int i, mm_send_rc rc, const char *reason)
     return mm_payer_settle(p, id, rc, reason);
 }
 
-/* Sends tx i's bytes (the first time or again), not waiting for them to
- * be final. */
-static int mm_payer_send(mm_payer *p, int i) {
+/* Sends tx i's bytes (fresh: just signed, never sent; or again), not
+ * waiting for them to be final. */
+static int mm_payer_send(mm_payer *p, int i, int fresh) {
     mm_payer_tx *t = &p->tx[i];
     json_t *outcome = NULL;
     char reason[512] = "";
     mm_send_rc rc;
 
-    rc = mm_near_send(&p->rpc, t->signed_b64, t->hash, p->cfg->master, "NONE", &outcome, reason,
-                      sizeof(reason));
+    rc = mm_near_send(&p->rpc, t->signed_b64, t->hash, p->cfg->master, "NONE", fresh, &outcome,
+                      reason, sizeof(reason));
     json_decref(outcome);
     if (rc == MM_SEND_PENDING) {
         /* accepted: the first look when finality usually comes */
@@ -264,7 +264,7 @@ static int mm_payer_take(mm_payer *p, int k, long long id) {
         if (t->signed_b64 == NULL)
             return mm_payer_unlock(p, id) ? mm_payer_db_failed(p, "unlocking a payout") : 0;
         p->ntx++;
-        return mm_payer_send(p, p->ntx - 1) ? -1 : 1;
+        return mm_payer_send(p, p->ntx - 1, 0) ? -1 : 1;
     }
 
     actions = mm_ledger_actions(&p->rpc, res, &receiver, &never, reason, sizeof(reason));
@@ -288,7 +288,7 @@ static int mm_payer_take(mm_payer *p, int k, long long id) {
     t->key = k;
     p->keys[k].inflight++;
     p->ntx++;
-    return mm_payer_send(p, p->ntx - 1) ? -1 : 1;
+    return mm_payer_send(p, p->ntx - 1, 1) ? -1 : 1;
 }
 
 /* The rows whose turn it is, read when the last read is used up. */
@@ -364,7 +364,7 @@ static int mm_payer_poll(mm_payer *p) {
         did = 1;
         rc = mm_near_status(&p->rpc, t->hash, p->cfg->master, &unknown, reason, sizeof(reason));
         /* not (or no longer) known: the same bytes again, which says more */
-        if ((unknown ? mm_payer_send(p, i) : mm_payer_heard(p, i, rc, reason)) < 0)
+        if ((unknown ? mm_payer_send(p, i, 0) : mm_payer_heard(p, i, rc, reason)) < 0)
             return -1;
     }
     return did;

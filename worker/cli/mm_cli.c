@@ -58,7 +58,7 @@ static const mm_cli_def mm_cli_defs[] = {
       "near sign                  sign one transaction described as JSON on standard input "
       "(offline)\n"
       "near rpc METHOD ['PARAMS'] one NEAR JSON-RPC call with failover\n"
-      "near send SIGNER_ID [WAIT_UNTIL]  send what near sign printed, safely\n"
+      "near send SIGNER_ID [WAIT_UNTIL] [--first]  send what near sign printed, safely\n"
       "near balance ACCOUNT [TOKEN]  NEAR or NEP-141 balance\n"
       "near block | near nonce ACCOUNT KEY  what a signer reads\n"
       "near create-wallet TELEGRAM_USER_ID  a user's sub-account\n"

@@ -174,9 +174,11 @@ static int mm_cli_near_rpc(mm_cli *c, int argc, char **argv) {
 }
 
 /* Sends what `near sign` printed (stdin) and reports the outcome; exit 0
- * success, 1 failed or rejected, 4 still pending (re-run it: same bytes). */
+ * success, 1 failed or rejected, 4 still pending (re-run it: same bytes).
+ * --first: these bytes were never sent, so a refusal of them is final. */
 static int mm_cli_near_send(mm_cli *c, int argc, char **argv) {
-    const char *signer = argv[0], *wait_until = argc == 2 ? argv[1] : NULL;
+    int fresh = argc > 1 && !strcmp(argv[argc - 1], "--first");
+    const char *signer = argv[0], *wait_until = argc - fresh == 2 ? argv[1] : NULL;
     json_error_t jerr;
     json_t *in, *outcome, *report;
     const char *hash, *b64;
@@ -196,7 +198,8 @@ static int mm_cli_near_send(mm_cli *c, int argc, char **argv) {
         json_decref(in);
         return c->code;
     }
-    rc = mm_near_send(client, b64, hash, signer, wait_until, &outcome, reason, sizeof(reason));
+    rc = mm_near_send(client, b64, hash, signer, wait_until, fresh, &outcome, reason,
+                      sizeof(reason));
     report = json_pack("{s:s, s:s, s:s, s:O?}", "result", mm_near_send_name(rc), "hash", hash,
                        "reason", reason, "final_execution_status",
                        json_object_get(outcome, "final_execution_status"));
@@ -485,7 +488,7 @@ typedef struct mm_cli_near_def {
 static const mm_cli_near_def mm_cli_near_defs[] = {
     { "sign", 0, 0, mm_cli_near_sign },
     { "rpc", 1, 2, mm_cli_near_rpc },
-    { "send", 1, 2, mm_cli_near_send },
+    { "send", 1, 3, mm_cli_near_send },
     { "balance", 1, 2, mm_cli_near_balance },
     { "block", 0, 0, mm_cli_near_head },
     { "nonce", 2, 2, mm_cli_near_head },
@@ -510,7 +513,7 @@ int mm_cli_near(mm_cli *c, int argc, char **argv) {
     }
     fprintf(stderr, "usage: mm-worker near sign < transaction.json\n"
                     "       mm-worker near rpc METHOD ['PARAMS JSON']\n"
-                    "       mm-worker near send SIGNER_ID [WAIT_UNTIL] < signed.json\n"
+                    "       mm-worker near send SIGNER_ID [WAIT_UNTIL] [--first] < signed.json\n"
                     "       mm-worker near balance ACCOUNT [TOKEN_CONTRACT]\n"
                     "       mm-worker near block | near nonce ACCOUNT PUBLIC_KEY\n"
                     "       mm-worker near transfer RECEIVER AMOUNT [TOKEN_CONTRACT]\n"

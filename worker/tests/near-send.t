@@ -103,6 +103,34 @@ sub send_tx {
     like($r->{reason}, qr/InvalidNonce/, 'says InvalidNonce');
 }
 
+# a refusal that may pass (NotEnoughBalance) of bytes a node may already hold:
+# pending, never rejected — an earlier copy could still land beside a new
+# transaction; fresh bytes refused on their one delivery (--first): rejected
+{
+    my $neb = error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError => {
+        NotEnoughBalance => { signer_id => 'alice.testnet', balance => '1', cost => '2' } } } });
+    my $s = MM::FakeHttp->new([$neb, error('UNKNOWN_TRANSACTION')]);
+    my ($rc, $r, $reqs) = send_tx($s);
+    is($r->{result}, 'pending', 'NotEnoughBalance and unknown, the bytes maybe sent before: pending');
+    like($r->{reason}, qr/refused for now.*NotEnoughBalance/, 'saying so');
+    is($rc, 4, 'exit 4: the same bytes later');
+    $s = MM::FakeHttp->new([$neb, error('UNKNOWN_TRANSACTION')]);
+    ($rc, $r) = send_tx($s, '--first');
+    is($r->{result}, 'rejected', 'fresh bytes refused on their one delivery: rejected');
+    $s = MM::FakeHttp->new([error('TIMEOUT_ERROR'), error('UNKNOWN_TRANSACTION'), $neb,
+                            error('UNKNOWN_TRANSACTION')]);
+    ($rc, $r) = send_tx($s, '--first');
+    is($r->{result}, 'pending', 'fresh, but delivered twice (a timeout first): pending');
+    $s = MM::FakeHttp->new([{ status => 502, body => 'bad gateway' }, $neb,
+                            error('UNKNOWN_TRANSACTION')]);
+    ($rc, $r) = send_tx($s, '--first');
+    is($r->{result}, 'pending', 'fresh, but after an attempt that got no answer: pending');
+    $s = MM::FakeHttp->new([error('INVALID_TRANSACTION', { TxExecutionError => { InvalidTxError =>
+                                'Expired' } }), error('UNKNOWN_TRANSACTION')]);
+    ($rc, $r) = send_tx($s);
+    is($r->{result}, 'rejected', 'a lasting refusal (Expired) of bytes maybe sent before: rejected');
+}
+
 # executed and failed; a receipt's failure (a token contract panic) counts
 {
     my $s = MM::FakeHttp->new([outcome('FINAL', { Failure => { ActionError => { index => 0, kind => { AccountDoesNotExist => { account_id => 'bob.testnet' } } } } })]);
