@@ -142,7 +142,7 @@ int mm_chain_pay(mm_chain *c, long long payout, char *err, size_t errlen) {
     mm_params p;
     PGresult *res;
     uint8_t *sk;
-    char *text, account[72], kerr[256];
+    char *text, account[72], kerr[256] = "a key of the wrong length";
     size_t len;
     int rc;
 

@@ -348,6 +348,12 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
         snprintf(reason, reasonlen, "%s paid itself", signer);
         goto done;
     }
+    /* signed by the operator: the bot's own (a wallet's opening, an
+     * operator's transfer), whether or not a payout row recorded it */
+    if (strcmp(signer, d->bot) == 0) {
+        snprintf(reason, reasonlen, "the bot itself sent that transaction");
+        goto done;
+    }
     if ((strcmp(d->token, "NEAR") == 0
              ? mm_deposit_near_amount(tx, d, &to, &sum, reason, reasonlen)
              : mm_deposit_ft_amount(outcome, tx, d, &to, &sum, reason, reasonlen)))

@@ -206,6 +206,15 @@ like($r->{reason}, qr/user11.quizbot.testnet paid itself/,
      'node: a wallet paying itself is refused');
 is(rows($self), 0, 'nothing written');
 
+# the operator's own payment into the wallet (how a wallet is opened: its
+# first balance; an operator's `near transfer`): the bot's, not a deposit
+my $opened = send_tx('quizbot.testnet', 'user11.quizbot.testnet',
+                     { Transfer => { deposit => "1$near" } });
+$r = on_node(11, $opened, 'NEAR', '1');
+is($r->{result}, 'rejected', 'node: a payment signed by the operator is refused');
+like($r->{reason}, qr/the bot itself sent that transaction/, 'as the bot\'s own');
+is(rows($opened), 0, 'nothing written');
+
 my $ft_own = ft_pay('user11.quizbot.testnet', '5000000', 'top up');
 $r = on_node(11, $ft_own, 'usd.testnet', '5000000');
 is($r->{result}, 'credited', 'node: an ft_transfer to the user\'s own wallet is credited')
