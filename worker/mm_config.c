@@ -53,6 +53,8 @@ static const mm_var mm_vars[] = {
     MM_INT("MM_LEASE_MS", MM_CFG_CORE, lease_ms, 10000, 1000, 600000, "partition lease lifetime"),
     MM_INT("MM_MAX_ATTEMPTS", MM_CFG_CORE, max_attempts, 5, 1, 100,
            "failures before an update goes to <stream>:dead"),
+    MM_INT("MM_TIMER_RETRY_S", MM_CFG_CORE, timer_retry_s, 60, 1, 86400,
+           "a timer whose handling failed (even dead-lettered) fires again after this"),
     MM_INT("MM_DEAD_LETTER_MAX", MM_CFG_CORE, dead_letter_max, 10000, 1, 100000000,
            "about how many entries <stream>:dead keeps (XADD MAXLEN ~)"),
     MM_INT("MM_REPORT_INTERVAL", MM_CFG_CORE, report_interval, 30, 1, 86400,

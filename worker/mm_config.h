@@ -88,6 +88,7 @@ typedef struct mm_config {
     int threads;                    /* handler threads in this process */
     int lease_ms;                   /* partition lease lifetime */
     int max_attempts;               /* then the entry is dead-lettered */
+    int timer_retry_s;              /* a fired timer not yet handled fires again */
     int dead_letter_max;            /* <stream>:dead is trimmed to about this */
     int report_interval;            /* seconds between backlog reports */
     int outbox_lease_ms;            /* a reply's stay with its worker */

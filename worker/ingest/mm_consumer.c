@@ -239,12 +239,16 @@ static mm_outcome mm_blame(mm_consumer *c) {
 }
 
 /* BEGIN and the fence (with the dedupe by update_id for Telegram's updates;
- * timers have none) in one round trip: MM_DONE when the transaction is open
- * and the update is ours to handle (or, with *dup, already handled: rolled
- * back), MM_FENCED when a newer owner holds the partition, MM_FAILED. */
+ * a timer's row is taken instead: it goes only if the handling commits) in
+ * one round trip: MM_DONE when the transaction is open and the update is
+ * ours to handle (or, with *dup, already handled: rolled back), MM_FENCED
+ * when a newer owner holds the partition, MM_FAILED. */
 static mm_outcome mm_begin(mm_consumer *c, int k, const mm_update *u, int *dup) {
-    mm_params fence, seen;
-    mm_db_step steps[2] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL } };
+    mm_params fence, seen, take;
+    mm_db_step steps[3] = { { NULL, "BEGIN", NULL }, { &fence, NULL, NULL },
+                            { &take, NULL, NULL } };
+    long long timer = json_integer_value(json_object_get(u->timer, "timer_id"));
+    int nsteps = timer > 0 ? 3 : 2;
     PGresult *res;
     int fresh;
 
@@ -254,11 +258,15 @@ static mm_outcome mm_begin(mm_consumer *c, int k, const mm_update *u, int *dup) 
         mm_param_ll(&fence, u->update_id);
     mm_param_int(&fence, k);
     mm_param_ll(&fence, c->parts[k].epoch);
-    if (mm_db_batch(&c->loop.db, steps, 2))
+    mm_params_init(&take, MM_SQL_TIMER_TAKE);
+    mm_param_ll(&take, timer);
+    if (mm_db_batch(&c->loop.db, steps, nsteps))
         return MM_FAILED;
     PQclear(steps[0].res);
     fresh = PQntuples(steps[1].res) == 1;
     PQclear(steps[1].res);
+    if (nsteps == 3)
+        PQclear(steps[2].res);
     if (fresh)
         return MM_DONE;
     if (u->update_id >= 0) {
@@ -315,16 +323,20 @@ static int mm_dead_letter(mm_consumer *c, int k, const char *id, redisReply *fie
     mm_ctx *ctx = c->loop.ctx;
     redisReply *reply;
     char dead[160];
-    size_t ulen = 0, ilen = 0;
+    size_t ulen = 0, ilen = 0, tlen = 0;
     const char *upd = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE, &ulen);
     const char *uid = mm_redis_field(fields, MM_STREAM_FIELD_UPDATE_ID, &ilen);
+    const char *timer = mm_redis_field(fields, MM_STREAM_FIELD_TIMER, &tlen);
 
+    /* a timer is kept for the record only: its row fires it again */
     snprintf(dead, sizeof(dead), "%s:dead", ctx->cfg.stream);
     reply = redisCommand(c->loop.redis,
                          "XADD %s MAXLEN ~ %d * " MM_STREAM_FIELD_UPDATE " %b "
-                         MM_STREAM_FIELD_UPDATE_ID " %b partition %d entry %s error %s",
+                         MM_STREAM_FIELD_UPDATE_ID " %b " MM_STREAM_FIELD_TIMER " %b "
+                         "partition %d entry %s error %s",
                          dead, ctx->cfg.dead_letter_max, upd ? upd : "", upd ? ulen : (size_t) 0,
-                         uid ? uid : "", uid ? ilen : (size_t) 0, k, id, err);
+                         uid ? uid : "", uid ? ilen : (size_t) 0, timer ? timer : "",
+                         timer ? tlen : (size_t) 0, k, id, err);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         mm_log_error(&ctx->log, "ingest", "dead-lettering %s failed: %s", id,
                      reply ? reply->str : c->loop.redis->errstr);

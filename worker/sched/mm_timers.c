@@ -41,6 +41,7 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
             payload = json_object();
         json_object_set_new(payload, "kind", json_string(mm_col_str(res, i, MM_TIMER_KIND)));
         json_object_set_new(payload, "chat_id", json_integer(chat));
+        json_object_set_new(payload, "timer_id", json_integer(mm_col_ll(res, i, MM_TIMER_ID)));
         json = json_dumps(payload, JSON_COMPACT);
         json_decref(payload);
         if (json == NULL)
@@ -64,8 +65,9 @@ static int mm_timers_fire(mm_ctx *ctx, mm_db *db, redisContext *r) {
     PQclear(res);
     mm_buf_adds(&ids, "}");
     if (fired) {
-        mm_params_init(&p, MM_SQL_TIMERS_DROP);
+        mm_params_init(&p, MM_SQL_TIMERS_FIRED);
         mm_param_str(&p, ids.data);
+        mm_param_int(&p, ctx->cfg.timer_retry_s);
         if (mm_db_do(db, &p)) {
             mm_buf_free(&ids);
             mm_db_exec(db, "ROLLBACK");

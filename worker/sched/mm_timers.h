@@ -1,10 +1,14 @@
 /*
- * Durable timers (question timeouts, the ends of generation and chain
- * jobs): rows in PostgreSQL with a due time.  Whichever worker is alive fires what is due by
- * appending a {"mm_timer":…} entry to the chat's partition stream — so a
- * timer is handled in order with the chat's updates — and deleting the
- * row in the same transaction.  A crash between the two fires it again;
- * handlers check the state they act on, so it takes effect once.
+ * Durable timers (question timeouts, a quiz's end, the ends of jobs): rows
+ * in PostgreSQL with a due time.  Whichever worker is alive fires what is
+ * due by appending a timer entry (with its row's timer_id) to the chat's
+ * partition stream — so a timer is handled in order with the chat's
+ * updates — and making the row due again MM_TIMER_RETRY_S later.  The
+ * handler's transaction deletes the row (mm_consumer), so the row goes
+ * only with the handling's effects: a handler that keeps failing (its entry
+ * dead-lettered) or a lost entry is fired again, never forgotten.  A timer
+ * may so fire twice; handlers check the state they act on, so it takes
+ * effect once.
  */
 
 #ifndef MM_TIMERS_H

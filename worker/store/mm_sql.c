@@ -143,8 +143,13 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_TIMERS_DUE] = { "timers_due", 0,
         "SELECT id, chat_id, kind, payload::text FROM timers WHERE due_at <= now() "
         "ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED" },
-    [MM_SQL_TIMERS_DROP] = { "timers_drop", 1,
-        "DELETE FROM timers WHERE id = ANY($1::bigint[])" },
+    /* fired: due again in $2 s unless its handler's transaction takes it */
+    [MM_SQL_TIMERS_FIRED] = { "timers_fired", 2,
+        "UPDATE timers SET due_at = now() + $2 * interval '1 second' "
+        "WHERE id = ANY($1::bigint[])" },
+    /* in the handler's transaction: undone if the handler fails */
+    [MM_SQL_TIMER_TAKE] = { "timer_take", 1,
+        "DELETE FROM timers WHERE id = $1" },
     [MM_SQL_BOARD_ALL] = { "board_all", 0,
         "SELECT id, points_total FROM users WHERE points_total > 0" },
     [MM_SQL_BOARD_WEEK] = { "board_week", 0,

@@ -33,7 +33,8 @@ typedef enum mm_sql {
     MM_SQL_OUTBOX_EXTEND,       /* $1 id, $2 owner, $3 lease ms */
     MM_SQL_TIMER_CANCEL,        /* $1 kind, $2 payload */
     MM_SQL_TIMERS_DUE,          /* -> id, chat, kind, payload */
-    MM_SQL_TIMERS_DROP,         /* $1 ids[] */
+    MM_SQL_TIMERS_FIRED,        /* $1 ids[], $2 seconds */
+    MM_SQL_TIMER_TAKE,          /* $1 id */
     MM_SQL_BOARD_ALL,           /* all players with points (cache rebuild) */
     MM_SQL_BOARD_WEEK,          /* this week's points per player */
     MM_SQL_USER_NAMES,          /* $1 ids[] */
