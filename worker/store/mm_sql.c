@@ -117,9 +117,13 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
     [MM_SQL_USER_RUN_DONE] = { "user_run_done", 2,
         "UPDATE users SET sdi = $2, runs_finished = runs_finished + 1, updated_at = now() "
         "WHERE id = $1" },
+    /* a reply's lease runs from its insert (clock_timestamp), not from its
+     * transaction's start: a long transaction must not hand the sender a
+     * lease already spent (the sender counts it from when it gets the row) */
     [MM_SQL_OUTBOX_ADD] = { "outbox_add", 5,
         "INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
-        "VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') RETURNING id" },
+        "VALUES ($1, $2, $3, $4, clock_timestamp() + $5 * interval '1 millisecond') "
+        "RETURNING id" },
     /* = ANY() keeps these index lookups; a join with unnest() was planned as
      * a scan of the whole outbox */
     [MM_SQL_OUTBOX_SENT] = { "outbox_sent", 2,
@@ -190,14 +194,14 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "  AND EXISTS (SELECT 1 FROM a)), "
         "e AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
         "  SELECT $17, 'editMessageText', $18::jsonb, $19, "
-        "  now() + $20 * interval '1 millisecond' FROM a WHERE $18::text IS NOT NULL "
+        "  clock_timestamp() + $20 * interval '1 millisecond' FROM a WHERE $18::text IS NOT NULL "
         "  RETURNING id) "
         "SELECT (SELECT id FROM e) FROM a" },
     /* $1 session, $2 seq, $3 chat, $4 sendMessage params, $5 owner, $6 lease ms,
      * $7 timer payload, $8 timer due in ms, $9 the timer's kind -> the outbox id */
     [MM_SQL_ASK] = { "ask", 9,
         "WITH o AS (INSERT INTO outbox (chat_id, method, params, owner, lease_until) "
-        "  VALUES ($3, 'sendMessage', $4, $5, now() + $6 * interval '1 millisecond') "
+        "  VALUES ($3, 'sendMessage', $4, $5, clock_timestamp() + $6 * interval '1 millisecond') "
         "  RETURNING id), "
         "q AS (UPDATE session_questions SET outbox_id = (SELECT id FROM o), asked_at = now() "
         "  WHERE session_id = $1 AND seq = $2), "
@@ -562,12 +566,14 @@ const mm_sql_stmt mm_sql_stmts[MM_SQL_COUNT] = {
         "t AS (DELETE FROM timers WHERE payload = jsonb_build_object('quiz', $1::bigint) "
         "  AND EXISTS (SELECT 1 FROM z)) "
         "SELECT id FROM z" },
-    /* one attempt per player, by the key; only while the quiz is open */
+    /* one attempt per player, by the key; only while the quiz is open (its row
+     * shared-locked: an end committing meanwhile is seen, and one starting
+     * later finds the attempt and closes it) */
     [MM_SQL_QUIZ_ATTEMPT] = { "quiz_attempt", 3,
         "INSERT INTO play_sessions (user_id, chat_id, mode, topic, target_sdi, question_count, "
         "quiz_id, seconds) SELECT $2, $3, 'quiz', z.topic, 0, z.question_count, z.id, z.seconds "
         "FROM quizzes z WHERE z.id = $1 AND z.status = 'active' AND z.ends_at > now() "
-        "ON CONFLICT DO NOTHING RETURNING id" },
+        "FOR SHARE OF z ON CONFLICT DO NOTHING RETURNING id" },
     [MM_SQL_QUIZ_ATTEMPT_OF] = { "quiz_attempt_of", 2,
         "SELECT id, state FROM play_sessions WHERE quiz_id = $1 AND user_id = $2" },
     /* the attempts still open when the quiz ends: closed, their timers gone */

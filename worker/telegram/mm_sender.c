@@ -368,13 +368,15 @@ static void mm_finish_transfer(mm_sender *s, mm_transfer *t, CURLcode rc) {
 }
 
 /* Runs one outbox statement over two collected lists as arrays, then
- * empties them. */
-static void mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const char *what) {
+ * empties them; 0, or -1 with the lists kept for the next flush (emptied,
+ * the replies would look unsent and a sweep would send them again). */
+static int mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const char *what) {
     mm_buf a, b;
     mm_params p;
+    int rc;
 
     if (x->len == 0)
-        return;
+        return 0;
     mm_buf_init(&a);
     mm_buf_init(&b);
     mm_buf_printf(&a, "{%s}", x->data);
@@ -382,18 +384,41 @@ static void mm_flush_one(mm_sender *s, mm_sql sql, mm_buf *x, mm_buf *y, const c
     mm_params_init(&p, sql);
     mm_param_str(&p, a.data);
     mm_param_str(&p, b.data);
-    if (mm_db_ensure(&s->db) || mm_db_do(&s->db, &p))
+    rc = mm_db_ensure(&s->db) || mm_db_do(&s->db, &p) ? -1 : 0;
+    if (rc)
         mm_log_error(&s->ctx->log, "sender", "marking replies %s: %s", what, s->db.err);
     mm_buf_free(&a);
     mm_buf_free(&b);
-    mm_buf_reset(x);
-    mm_buf_reset(y);
+    if (rc == 0) {
+        mm_buf_reset(x);
+        mm_buf_reset(y);
+    }
+    return rc;
 }
 
-/* Records sent and failed replies in the outbox, one statement each. */
-static void mm_flush(mm_sender *s) {
-    mm_flush_one(s, MM_SQL_OUTBOX_SENT, &s->sent_ids, &s->sent_mids, "sent");
-    mm_flush_one(s, MM_SQL_OUTBOX_FAILED, &s->failed_ids, &s->failed_errs, "failed");
+/* Records sent and failed replies in the outbox, one statement each; 0,
+ * or -1 when some are still to record. */
+static int mm_flush(mm_sender *s) {
+    int sent = mm_flush_one(s, MM_SQL_OUTBOX_SENT, &s->sent_ids, &s->sent_mids, "sent");
+
+    return mm_flush_one(s, MM_SQL_OUTBOX_FAILED, &s->failed_ids, &s->failed_errs, "failed")
+           | sent;
+}
+
+/* Whether this sender holds reply id (queued for its chat, or in flight):
+ * a row whose lease ran out while its transaction was long is claimed by
+ * our own sweep too, and must not be queued twice. */
+static int mm_holds(mm_sender *s, int64_t chat_id, long long id) {
+    size_t h = (size_t) ((uint64_t) chat_id * 0x9e3779b97f4a7c15ULL >> 52) % MM_CHAT_BUCKETS;
+
+    for (mm_chat_q *c = s->chats[h]; c; c = c->hnext)
+        for (mm_out *o = c->chat_id == chat_id ? c->head : NULL; o; o = o->next)
+            if (o->outbox_id == id)
+                return 1;
+    for (mm_transfer *t = s->transfers; t; t = t->next)
+        if (t->out->outbox_id == id)
+            return 1;
+    return 0;
 }
 
 typedef struct mm_row_order {
@@ -505,7 +530,8 @@ static void mm_sweep(mm_sender *s, long long now) {
 
     s->last_sweep = now;
     mm_forget_idle(s, now);
-    if (mm_renew(s, now))
+    /* what was sent must be on record before anything unsent is claimed */
+    if (mm_flush(s) || mm_renew(s, now))
         return;
     mm_params_init(&p, MM_SQL_OUTBOX_CLAIM);
     mm_param_str(&p, s->ctx->instance);
@@ -525,9 +551,12 @@ static void mm_sweep(mm_sender *s, long long now) {
         qsort(rows, (size_t) n, sizeof(*rows), mm_row_cmp);
     for (int i = 0; rows && i < n; i++) {
         int r = rows[i].row;
-        mm_out *o = mm_out_new(mm_col_ll(res, r, MM_OUTBOX_CHAT),
-                               mm_col_str(res, r, MM_OUTBOX_METHOD),
-                               mm_col_str(res, r, MM_OUTBOX_PARAMS));
+        mm_out *o;
+
+        if (mm_holds(s, mm_col_ll(res, r, MM_OUTBOX_CHAT), rows[i].id))
+            continue;           /* ours already: its lease is renewed now */
+        o = mm_out_new(mm_col_ll(res, r, MM_OUTBOX_CHAT), mm_col_str(res, r, MM_OUTBOX_METHOD),
+                       mm_col_str(res, r, MM_OUTBOX_PARAMS));
         if (o == NULL)
             continue;
         o->outbox_id = rows[i].id;

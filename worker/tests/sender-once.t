@@ -1,7 +1,8 @@
 # Replies leave once: a chat with a backlog behind flood limits gets each
 # reply once (the sweep must not take rows the live sender still holds),
 # and after a SIGKILL during a burst only the sends that were in flight at
-# the kill are sent again (each send's result is recorded at once).
+# the kill are sent again (each send's result is recorded at once); a send
+# whose recording fails is recorded later, not sent again.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -93,5 +94,30 @@ is($dupes, $dupes_in_flight, 'only replies in flight at the kill were sent again
 cmp_ok($dupes, '<=', $in_flight, 'at most as many as were in flight');
 is($s->psql('SELECT count(*) FROM outbox WHERE chat_id > 7100 AND chat_id <= 7108 '
             . 'AND sent_at IS NULL'), 0, 'every reply recorded as sent');
+is($s->stop_worker(0), 0, 'worker stops cleanly');
+
+# recording the sends fails for longer than a lease (a database fault that
+# leaves the connection up): the sends are recorded once it passes, and
+# none is taken by a sweep and sent again meanwhile
+$s->redis->cli('DEL', 'mm:updates:lease:poller');     # the killed poller's, 55 s long
+$s->start_worker(0, TELEGRAM_RATE_CHAT => 0, MM_OUTBOX_LEASE_MS => 1000);
+$s->psql(q{CREATE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql AS }
+       . q{$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
+$s->psql(q{CREATE TRIGGER mm_test_hold BEFORE UPDATE ON outbox FOR EACH ROW }
+       . q{WHEN (NEW.sent_at IS NOT NULL AND OLD.sent_at IS NULL) EXECUTE FUNCTION mm_test_hold()});
+my $bo = { id => 7201, first_name => 'Bo' };
+$s->user_message($bo, "/m$_") for 1 .. 5;
+$s->wait_calls(chat_id => 7201, method => 'sendMessage', count => 5, timeout => 20);
+sleep 3;        # three leases: a sweep would have taken the unrecorded rows by now
+$s->psql('DROP TRIGGER mm_test_hold ON outbox');
+for (1 .. 100) {
+    last if $s->psql('SELECT count(*) FROM outbox WHERE chat_id = 7201 AND sent_at IS NULL') eq '0';
+    sleep 0.1;
+}
+sleep 1.5;
+my @bo = $s->calls(chat_id => 7201, method => 'sendMessage');
+is(scalar(@bo), 5, 'five replies sent once each while their sends could not be recorded');
+is($s->psql('SELECT count(*) FROM outbox WHERE chat_id = 7201 AND sent_at IS NOT NULL '
+            . 'AND tg_message_id IS NOT NULL'), 5, 'then recorded, with their message ids');
 is($s->stop_worker(0), 0, 'worker stops cleanly');
 done_testing;
