@@ -223,10 +223,7 @@ is(balance("user101.$op"), $before3 + yocto('202000000000000000000000'), 'to the
 # --- a fund job that fails once its row is recorded: the row is still paid (by
 # the sweep), so the quiz waits for it and goes live; undone, it took the pool
 # with nothing to give back -----------------------------------------------------
-$s->psql(q{CREATE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql AS }
-       . q{$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
-$s->psql(q{CREATE TRIGGER mm_test_hold BEFORE UPDATE ON payouts FOR EACH ROW }
-       . q{WHEN (NEW.purpose LIKE '%:fund:%') EXECUTE FUNCTION mm_test_hold()});
+$s->hold_updates('payouts', q{NEW.purpose LIKE '%:fund:%'});
 ($code, $jq, $err) = $s->cli('quiz', 'create', '--chat', $G, '--creator', 101, '--topic', 'space',
     '--count', 2, '--seconds', 10, '--duration', 600, '--token', 'NEAR', '--prize', '0.1',
     '--split', 'wta', '--wait', 4);
@@ -235,7 +232,7 @@ is($s->psql("SELECT state FROM jobs WHERE kind = 'fund' AND payload->>'quiz' = '
    'the fund job failed after recording its row');
 is($s->psql("SELECT status FROM quizzes WHERE id = $Q4"), 'funding',
    'the quiz waits for the row instead of being cancelled');
-$s->psql('DROP TRIGGER mm_test_hold ON payouts');
+$s->lift_updates('payouts');
 $s->psql("UPDATE payouts SET updated_at = now() - interval '2 minutes' "
        . "WHERE purpose LIKE 'quiz:$Q4:fund:%'");
 my $until = time + 40;

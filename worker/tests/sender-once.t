@@ -101,15 +101,12 @@ is($s->stop_worker(0), 0, 'worker stops cleanly');
 # none is taken by a sweep and sent again meanwhile
 $s->redis->cli('DEL', 'mm:updates:lease:poller');     # the killed poller's, 55 s long
 $s->start_worker(0, TELEGRAM_RATE_CHAT => 0, MM_OUTBOX_LEASE_MS => 1000);
-$s->psql(q{CREATE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql AS }
-       . q{$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
-$s->psql(q{CREATE TRIGGER mm_test_hold BEFORE UPDATE ON outbox FOR EACH ROW }
-       . q{WHEN (NEW.sent_at IS NOT NULL AND OLD.sent_at IS NULL) EXECUTE FUNCTION mm_test_hold()});
+$s->hold_updates('outbox', q{NEW.sent_at IS NOT NULL AND OLD.sent_at IS NULL});
 my $bo = { id => 7201, first_name => 'Bo' };
 $s->user_message($bo, "/m$_") for 1 .. 5;
 $s->wait_calls(chat_id => 7201, method => 'sendMessage', count => 5, timeout => 20);
 sleep 3;        # three leases: a sweep would have taken the unrecorded rows by now
-$s->psql('DROP TRIGGER mm_test_hold ON outbox');
+$s->lift_updates('outbox');
 for (1 .. 100) {
     last if $s->psql('SELECT count(*) FROM outbox WHERE chat_id = 7201 AND sent_at IS NULL') eq '0';
     sleep 0.1;

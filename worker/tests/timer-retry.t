@@ -29,10 +29,7 @@ is($code, 0, 'a quiz') or diag $err;
 my $Q = (eval { decode_json($json) } || {})->{id} // 0;
 
 # its end fails, whatever worker handles it, until the fault is lifted
-$s->psql(q{CREATE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql AS }
-       . q{$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
-$s->psql(q{CREATE TRIGGER mm_test_hold BEFORE UPDATE ON quizzes FOR EACH ROW }
-       . q{WHEN (NEW.status IN ('ended', 'closed')) EXECUTE FUNCTION mm_test_hold()});
+$s->hold_updates('quizzes', q{NEW.status IN ('ended', 'closed')});
 $s->psql("UPDATE timers SET due_at = now() WHERE kind = 'quiz_end'");
 my $dead = 0;
 for (1 .. 150) {
@@ -48,7 +45,7 @@ is($s->psql("SELECT count(*) FROM timers WHERE kind = 'quiz_end'"), 1,
    'its end timer is still there');
 
 # the fault lifted: the row fires again and the quiz ends, once
-$s->psql('DROP TRIGGER mm_test_hold ON quizzes');
+$s->lift_updates('quizzes');
 for (1 .. 150) {
     last if $s->psql("SELECT status FROM quizzes WHERE id = $Q") =~ /ended|closed/;
     sleep 0.1;

@@ -280,6 +280,18 @@ sub faults { my ($self, %f) = @_; $self->api('POST', '/_ctl/faults', \%f) }
 
 sub psql { my $self = shift; $self->{pg}->psql(@_) }
 
+# A database fault: every UPDATE of $table's rows matching $when (SQL over
+# OLD and NEW) fails with "held by the test" until lift_updates($table)
+sub hold_updates {
+    my ($self, $table, $when) = @_;
+    $self->psql(q{CREATE OR REPLACE FUNCTION mm_test_hold() RETURNS trigger LANGUAGE plpgsql }
+              . q{AS $$ BEGIN RAISE EXCEPTION 'held by the test'; END $$});
+    $self->psql("CREATE TRIGGER mm_test_hold BEFORE UPDATE ON $table FOR EACH ROW "
+              . "WHEN ($when) EXECUTE FUNCTION mm_test_hold()");
+}
+
+sub lift_updates { my ($self, $table) = @_; $self->psql("DROP TRIGGER mm_test_hold ON $table") }
+
 sub stop {
     my ($self) = @_;
     local $?;       # called at exit too: the processes' status is not the script's
