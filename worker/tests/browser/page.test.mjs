@@ -216,6 +216,7 @@ test('keyboard only: a chat opened and a button pressed without the mouse', asyn
     chat_id: 3, text: 'Keys?', reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'K' }]] },
   });
   const p = await b.page('#me=1&chat=1');
+  await p.locator('.chat-item[data-chat="3"]', { hasText: 'Keys?' }).waitFor();
   await p.locator('#me').focus();
   let steps = 0;
   const tabTo = async (sel) => {

@@ -118,7 +118,14 @@ function renderSide() {
     li.append(b);
     return li;
   });
+  // a live update re-renders the list: the chat focused from the keyboard stays focused
+  const had = document.activeElement && document.activeElement.closest
+    ? document.activeElement.closest('.chat-item') : null;
   ul.replaceChildren(...items);
+  if (had) {
+    const again = ul.querySelector(`.chat-item[data-chat="${had.dataset.chat}"]`);
+    if (again) again.focus();
+  }
 }
 
 // ------------------------------------------------------------ one chat
