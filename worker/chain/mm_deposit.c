@@ -274,6 +274,25 @@ static mm_deposit_rc mm_deposit_credit(mm_db *db, const mm_deposit *d, const cha
     return rc;
 }
 
+/* What the bot paid out itself (a prize into the winner's wallet, a
+ * withdrawal, a funding: its hash is in payouts) is no deposit. */
+static mm_deposit_rc mm_deposit_not_ours(mm_db *db, const char *hash, char *reason,
+                                         size_t reasonlen) {
+    mm_params p;
+    PGresult *res;
+    int ours;
+
+    mm_params_init(&p, MM_SQL_DEPOSIT_OURS);
+    mm_param_str(&p, hash);
+    if ((ours = mm_db_one(db, &p, &res)) == 0)
+        return MM_DEPOSIT_OK;
+    if (ours > 0)
+        PQclear(res);
+    snprintf(reason, reasonlen, "%s", ours > 0 ? "the bot itself sent that transaction"
+                                                : "database error");
+    return ours > 0 ? MM_DEPOSIT_REJECTED : MM_DEPOSIT_PENDING;
+}
+
 mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc,
                                 const mm_deposit *d, char amount[48],
                                 char *reason, size_t reasonlen) {
@@ -299,21 +318,8 @@ mm_deposit_rc mm_deposit_verify(mm_db *db, redisContext *redis, mm_near_rpc *rpc
     }
     if ((rc = mm_deposit_target(db, d, &to, reason, reasonlen)) != MM_DEPOSIT_OK)
         return rc;
-    {
-        /* what the bot paid out (a prize into the winner's wallet) is no deposit */
-        mm_params p;
-        PGresult *res;
-        int ours;
-        mm_params_init(&p, MM_SQL_DEPOSIT_OURS);
-        mm_param_str(&p, d->tx_hash);
-        if ((ours = mm_db_one(db, &p, &res)) != 0) {
-            if (ours > 0)
-                PQclear(res);
-            snprintf(reason, reasonlen, "%s", ours > 0 ? "the bot itself sent that transaction"
-                                                        : "database error");
-            return ours > 0 ? MM_DEPOSIT_REJECTED : MM_DEPOSIT_PENDING;
-        }
-    }
+    if ((rc = mm_deposit_not_ours(db, d->tx_hash, reason, reasonlen)) != MM_DEPOSIT_OK)
+        return rc;
     rc = MM_DEPOSIT_REJECTED;
 
     params = json_pack("{s:s, s:s, s:s}", "tx_hash", d->tx_hash, "sender_account_id",
